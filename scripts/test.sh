@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test Natter has, installing what the tests need first (Chromium for the
+# widget's browser tests). Usage: scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_apt+=(chromium-driver)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "installing ${need_apt[*]} for the browser tests"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+cargo fmt --all -- --check
+cargo clippy --locked --all-targets -- -D warnings
+# The browser tests drive the real binary.
+cargo build --locked
+# Widget and admin page in real headless Chromium, plus the widget's pure logic
+# (node's built-in runner; no npm packages).
+NATTER_REQUIRE_BROWSER=1 node --test widget/test/
+# Server: unit tests and the one black-box test binary (real server, real SQLite files).
+cargo test --locked

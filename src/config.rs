@@ -1,0 +1,393 @@
+//! Typed settings: defaults, then the TOML file, then `NATTER_*` environment overrides.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format as _, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// Environment variables that look like config overrides but are not config keys.
+const NON_KEYS: [&str; 3] = ["config", "admin_token", "log_format"];
+
+/// Top-level keys the environment may override.
+const ENV_KEYS: [&str; 7] = [
+    "bind",
+    "database",
+    "public_url",
+    "trusted_proxies",
+    "durability",
+    "limits",
+    "smtp",
+];
+
+/// Everything the service needs to know, read once at start-up and passed by value.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Address the HTTP server listens on.
+    pub bind: String,
+    /// Path of the SQLite database file.
+    pub database: PathBuf,
+    /// The public origin of this server, used in emails, feeds and avatars.
+    pub public_url: String,
+    /// Peers whose `X-Forwarded-For` header is believed.
+    pub trusted_proxies: Vec<String>,
+    /// `full` (fsync on every commit) or `normal` (survives a process crash only).
+    pub durability: Durability,
+    /// Abuse limits per anonymized IP.
+    pub limits: Limits,
+    /// Declared sites; none means one `default` site open to every origin.
+    pub sites: BTreeMap<String, SiteConfig>,
+    /// Outgoing mail; absent means no email.
+    pub smtp: Option<Smtp>,
+    /// Webhook receivers.
+    pub webhooks: Vec<Webhook>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            database: PathBuf::from("./natter.db"),
+            public_url: "http://localhost:8080".into(),
+            trusted_proxies: Vec::new(),
+            durability: Durability::Full,
+            limits: Limits::default(),
+            sites: BTreeMap::new(),
+            smtp: None,
+            webhooks: Vec::new(),
+        }
+    }
+}
+
+/// How hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    /// `synchronous = FULL`: a 201 survives power loss.
+    Full,
+    /// `synchronous = NORMAL`: a 201 survives a process crash only.
+    Normal,
+}
+
+/// Per-IP quotas; 0 means unlimited.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Comments created per minute.
+    pub comments_per_minute: u32,
+    /// Votes per minute.
+    pub votes_per_minute: u32,
+    /// Reads per minute.
+    pub reads_per_minute: u32,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            comments_per_minute: 5,
+            votes_per_minute: 30,
+            reads_per_minute: 600,
+            max_body_bytes: 262_144,
+        }
+    }
+}
+
+/// Moderation mode of a site.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Moderation {
+    /// Everything is published at once.
+    None,
+    /// Held unless the commenter already has an approved comment (email + author key).
+    First,
+    /// Everything is held.
+    All,
+}
+
+impl Moderation {
+    /// The contract's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Moderation::None => "none",
+            Moderation::First => "first",
+            Moderation::All => "all",
+        }
+    }
+}
+
+/// One blog's settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    /// Allowed browser origins (`scheme://host[:port]`) or `*`.
+    pub origins: Vec<String>,
+    /// Moderation mode.
+    #[serde(default = "default_moderation")]
+    pub moderation: Moderation,
+    /// Seconds a commenter may edit or delete; 0 = never.
+    #[serde(default = "default_edit_window")]
+    pub edit_window: u32,
+    /// Display nesting depth.
+    #[serde(default = "default_max_depth")]
+    pub max_depth: u32,
+    /// A name is required.
+    #[serde(default)]
+    pub require_name: bool,
+    /// An email is required.
+    #[serde(default)]
+    pub require_email: bool,
+    /// Images allowed in comments.
+    #[serde(default)]
+    pub images: bool,
+    /// Threads close this many days after their first comment; 0 = never.
+    #[serde(default)]
+    pub lock_after_days: u32,
+    /// Comments without a form token are held.
+    #[serde(default)]
+    pub require_form_token: bool,
+    /// A form token younger than this holds the comment; 0 = off.
+    #[serde(default = "default_min_form_seconds")]
+    pub min_form_seconds: u32,
+}
+
+fn default_moderation() -> Moderation {
+    Moderation::None
+}
+fn default_edit_window() -> u32 {
+    900
+}
+fn default_max_depth() -> u32 {
+    5
+}
+fn default_min_form_seconds() -> u32 {
+    3
+}
+
+impl SiteConfig {
+    /// The implicit site used when the config declares none.
+    pub fn open_default() -> Self {
+        SiteConfig {
+            origins: vec!["*".into()],
+            moderation: Moderation::None,
+            edit_window: default_edit_window(),
+            max_depth: default_max_depth(),
+            require_name: false,
+            require_email: false,
+            images: false,
+            lock_after_days: 0,
+            require_form_token: false,
+            min_form_seconds: default_min_form_seconds(),
+        }
+    }
+
+    /// Whether a browser origin may write to this site.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.origins
+            .iter()
+            .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
+    }
+
+    /// Whether any origin is allowed.
+    pub fn any_origin(&self) -> bool {
+        self.origins.iter().any(|o| o == "*")
+    }
+}
+
+/// TLS mode for SMTP.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP.
+    None,
+    /// Upgrade with STARTTLS.
+    Starttls,
+    /// Implicit TLS.
+    Tls,
+}
+
+/// Outgoing mail server.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Smtp {
+    /// Host name.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Login user; empty = no authentication.
+    pub username: String,
+    /// Login password.
+    pub password: String,
+    /// Transport security.
+    pub tls: SmtpTls,
+    /// The `From` header.
+    pub from: String,
+    /// Who is told about new comments.
+    pub moderators: Vec<String>,
+}
+
+impl Default for Smtp {
+    fn default() -> Self {
+        Smtp {
+            host: "localhost".into(),
+            port: 25,
+            username: String::new(),
+            password: String::new(),
+            tls: SmtpTls::None,
+            from: "Natter <natter@localhost>".into(),
+            moderators: Vec::new(),
+        }
+    }
+}
+
+/// One webhook receiver.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Webhook {
+    /// Where the JSON is posted.
+    pub url: String,
+    /// Which events it receives.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// HMAC-SHA256 key for the signature header.
+    #[serde(default)]
+    pub secret: String,
+}
+
+/// A config that cannot be used; the message names the file and the key.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Settings {
+    /// Loads defaults, the optional file and the environment, then checks every value.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        Self::load_from(file, Env::prefixed("NATTER_"))
+    }
+
+    /// Like [`Settings::load`] with an explicit environment provider (tests).
+    pub fn load_from(file: Option<&Path>, env: Env) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        let mut name = "the environment".to_string();
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError(format!(
+                    "config file {} does not exist or is not a file",
+                    path.display()
+                )));
+            }
+            name = path.display().to_string();
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let env = env.ignore(&NON_KEYS).split("__").filter(|k| {
+            // Sites and webhooks live in the file; any other NATTER_* variable
+            // is somebody else's business, not an unknown key.
+            let top = k.as_str().split('.').next().unwrap_or("");
+            ENV_KEYS.iter().any(|known| known.eq_ignore_ascii_case(top))
+        });
+        figment = figment.merge(env);
+        let settings: Settings = figment.extract().map_err(|e| {
+            let mut msgs = Vec::new();
+            for err in e {
+                let key = if err.path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (key `{}`)", err.path.join("."))
+                };
+                let source = err
+                    .metadata
+                    .as_ref()
+                    .map(|m| match &m.source {
+                        Some(src) => format!("{src}"),
+                        None => m.name.to_string(),
+                    })
+                    .unwrap_or_else(|| name.clone());
+                msgs.push(format!("{source}{key}: {}", err.kind));
+            }
+            ConfigError(format!("invalid configuration: {}", msgs.join("; ")))
+        })?;
+        settings.check().map_err(|(key, why)| {
+            ConfigError(format!(
+                "invalid configuration in {name} (key `{key}`): {why}"
+            ))
+        })?;
+        Ok(settings)
+    }
+
+    /// Range checks serde can't express; returns the offending key.
+    fn check(&self) -> Result<(), (String, String)> {
+        if self.bind.parse::<std::net::SocketAddr>().is_err() && !self.bind.contains(':') {
+            return Err(("bind".into(), "expected host:port".into()));
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err((
+                "public_url".into(),
+                "must start with http:// or https://".into(),
+            ));
+        }
+        for p in &self.trusted_proxies {
+            if p.parse::<std::net::IpAddr>().is_err() {
+                return Err((
+                    "trusted_proxies".into(),
+                    format!("{p:?} is not an IP address"),
+                ));
+            }
+        }
+        if self.limits.max_body_bytes < 1024 {
+            return Err((
+                "limits.max_body_bytes".into(),
+                "must be at least 1024".into(),
+            ));
+        }
+        for (id, site) in &self.sites {
+            if !crate::domain::is_site_id(id) {
+                return Err((format!("sites.{id}"), "site ids are [a-z0-9-]{1,64}".into()));
+            }
+            if site.origins.is_empty() {
+                return Err((
+                    format!("sites.{id}.origins"),
+                    "at least one origin is required".into(),
+                ));
+            }
+            for o in &site.origins {
+                if o != "*" && !crate::domain::is_origin(o) {
+                    return Err((
+                        format!("sites.{id}.origins"),
+                        format!("{o:?} is not an origin (scheme://host[:port]) or *"),
+                    ));
+                }
+            }
+            if site.max_depth == 0 || site.max_depth > 100 {
+                return Err((format!("sites.{id}.max_depth"), "must be 1..100".into()));
+            }
+        }
+        if let Some(smtp) = &self.smtp {
+            if smtp.host.is_empty() {
+                return Err(("smtp.host".into(), "must not be empty".into()));
+            }
+        }
+        for (i, w) in self.webhooks.iter().enumerate() {
+            if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+                return Err((
+                    format!("webhooks[{i}].url"),
+                    "must be an http(s) URL".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The declared sites, or the implicit `default` one.
+    pub fn effective_sites(&self) -> BTreeMap<String, SiteConfig> {
+        if self.sites.is_empty() {
+            let mut m = BTreeMap::new();
+            m.insert("default".to_string(), SiteConfig::open_default());
+            m
+        } else {
+            self.sites.clone()
+        }
+    }
+}

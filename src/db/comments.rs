@@ -1,0 +1,406 @@
+//! The SQL of the public use cases: pages, comments, votes, counts, feeds, secrets.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::crypto::ServerKey;
+use crate::domain::comment::{Comment, Status};
+use crate::domain::Timestamp;
+use crate::error::{ApiError, ApiResult};
+
+/// Columns of [`Comment`], in the order [`comment_from_row`] reads them.
+pub const COMMENT_COLUMNS: &str = "c.id, p.site, p.key, c.page_id, c.parent, c.author, c.email, \
+    c.website, c.text, c.format, c.html, c.status, c.created_at, c.edited_at, c.likes, \
+    c.dislikes, c.ip, c.avatar, c.edit_token_hash, c.edit_until";
+
+/// Reads a [`Comment`] from a row selected with [`COMMENT_COLUMNS`].
+pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
+    let status: String = r.get(11)?;
+    Ok(Comment {
+        id: r.get(0)?,
+        site: r.get(1)?,
+        page: r.get(2)?,
+        page_id: r.get(3)?,
+        parent: r.get(4)?,
+        author: r.get(5)?,
+        email: r.get(6)?,
+        website: r.get(7)?,
+        text: r.get(8)?,
+        format: r.get(9)?,
+        html: r.get(10)?,
+        status: Status::parse(&status).unwrap_or(Status::Pending),
+        created_at: r.get(12)?,
+        edited_at: r.get(13)?,
+        likes: r.get(14)?,
+        dislikes: r.get(15)?,
+        ip: r.get(16)?,
+        avatar: r.get(17)?,
+        edit_token_hash: r.get(18)?,
+        edit_until: r.get(19)?,
+    })
+}
+
+/// Marks the configured sites active (creating new ones) and the others inactive.
+pub fn sync_sites(conn: &Connection, ids: &[String], now: Timestamp) -> rusqlite::Result<()> {
+    conn.execute("UPDATE sites SET active = 0", [])?;
+    let mut stmt = conn.prepare(
+        "INSERT INTO sites (id, active, created_at) VALUES (?1, 1, ?2)
+         ON CONFLICT (id) DO UPDATE SET active = 1",
+    )?;
+    for id in ids {
+        stmt.execute(params![id, now])?;
+    }
+    Ok(())
+}
+
+/// The server secret, made on first start.
+pub fn server_key(conn: &Connection) -> rusqlite::Result<ServerKey> {
+    let stored: Option<Vec<u8>> = conn
+        .query_row("SELECT value FROM secrets WHERE name = 'server'", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(key) = stored.as_deref().and_then(ServerKey::from_bytes) {
+        return Ok(key);
+    }
+    let key = ServerKey::generate();
+    conn.execute(
+        "INSERT OR REPLACE INTO secrets (name, value) VALUES ('server', ?1)",
+        [key.as_bytes()],
+    )?;
+    Ok(key)
+}
+
+/// A page's row.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Row id.
+    pub id: i64,
+    /// Locked by a moderator.
+    pub locked: bool,
+    /// Time of its first comment.
+    pub first_comment_at: Option<Timestamp>,
+    /// Title from its first comment.
+    pub title: Option<String>,
+    /// URL from its first comment.
+    pub url: Option<String>,
+}
+
+impl Page {
+    /// Whether the page takes no more comments at `now`.
+    pub fn is_locked(&self, lock_after_days: u32, now: Timestamp) -> bool {
+        self.locked
+            || (lock_after_days > 0
+                && self
+                    .first_comment_at
+                    .is_some_and(|t| now >= t + i64::from(lock_after_days) * 86_400))
+    }
+}
+
+/// Looks a page up by site and key.
+pub fn find_page(conn: &Connection, site: &str, key: &str) -> rusqlite::Result<Option<Page>> {
+    conn.prepare_cached(
+        "SELECT id, locked, first_comment_at, title, url FROM pages WHERE site = ?1 AND key = ?2",
+    )?
+    .query_row(params![site, key], |r| {
+        Ok(Page {
+            id: r.get(0)?,
+            locked: r.get(1)?,
+            first_comment_at: r.get(2)?,
+            title: r.get(3)?,
+            url: r.get(4)?,
+        })
+    })
+    .optional()
+}
+
+/// Finds or creates a page.
+pub fn ensure_page(
+    conn: &Connection,
+    site: &str,
+    key: &str,
+    now: Timestamp,
+) -> rusqlite::Result<Page> {
+    conn.prepare_cached(
+        "INSERT INTO pages (site, key, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (site, key) DO NOTHING",
+    )?
+    .execute(params![site, key, now])?;
+    find_page(conn, site, key)?.ok_or(rusqlite::Error::QueryReturnedNoRows)
+}
+
+/// Every comment of a page, any status (the thread orderer decides what shows).
+pub fn page_comments(conn: &Connection, page_id: i64) -> rusqlite::Result<Vec<Comment>> {
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments c JOIN pages p ON p.id = c.page_id WHERE c.page_id = ?1"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map([page_id], comment_from_row)?;
+    rows.collect()
+}
+
+/// One comment by id, any status.
+pub fn find_comment(conn: &Connection, id: i64) -> rusqlite::Result<Option<Comment>> {
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments c JOIN pages p ON p.id = c.page_id WHERE c.id = ?1"
+    );
+    conn.prepare_cached(&sql)?
+        .query_row([id], comment_from_row)
+        .optional()
+}
+
+/// Approved comments per page key.
+pub fn approved_counts(
+    conn: &Connection,
+    site: &str,
+    keys: &[String],
+) -> rusqlite::Result<Vec<(String, i64)>> {
+    let placeholders = vec!["?"; keys.len()].join(",");
+    let sql = format!(
+        "SELECT p.key, (SELECT count(*) FROM comments c WHERE c.page_id = p.id AND c.status = 'approved')
+         FROM pages p WHERE p.site = ? AND p.key IN ({placeholders})"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let args = std::iter::once(site).chain(keys.iter().map(String::as_str));
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    rows.collect()
+}
+
+/// Approved comments of a page.
+pub fn approved_total(conn: &Connection, page_id: i64) -> rusqlite::Result<i64> {
+    conn.prepare_cached("SELECT count(*) FROM comments WHERE page_id = ?1 AND status = 'approved'")?
+        .query_row([page_id], |r| r.get(0))
+}
+
+/// A comment with its page's title and URL, for feeds.
+#[derive(Debug, Clone)]
+pub struct FeedItem {
+    /// The comment.
+    pub comment: Comment,
+    /// Its page's title.
+    pub title: Option<String>,
+    /// Its page's URL.
+    pub url: Option<String>,
+}
+
+/// The newest approved comments of a site (or one page), with their page's title and URL.
+pub fn newest_approved(
+    conn: &Connection,
+    site: &str,
+    page: Option<&str>,
+    limit: u32,
+) -> rusqlite::Result<Vec<FeedItem>> {
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS}, p.title, p.url FROM comments c JOIN pages p ON p.id = c.page_id
+         WHERE p.site = ?1 AND (?2 IS NULL OR p.key = ?2) AND c.status = 'approved'
+         ORDER BY c.created_at DESC, c.id DESC LIMIT ?3"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![site, page, limit], |r| {
+        Ok(FeedItem {
+            comment: comment_from_row(r)?,
+            title: r.get(20)?,
+            url: r.get(21)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// What a create stores.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    /// Page row id.
+    pub page_id: i64,
+    /// Parent comment.
+    pub parent: Option<i64>,
+    /// Name.
+    pub author: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Website.
+    pub website: Option<String>,
+    /// Markdown source.
+    pub text: String,
+    /// Rendered HTML.
+    pub html: String,
+    /// Initial status.
+    pub status: Status,
+    /// Time.
+    pub created_at: Timestamp,
+    /// Anonymized IP.
+    pub ip: String,
+    /// Identicon hash.
+    pub avatar: String,
+    /// Keyed hash of the author key.
+    pub author_key_hash: Option<String>,
+    /// Hash of the edit token.
+    pub edit_token_hash: String,
+    /// End of the edit window.
+    pub edit_until: Timestamp,
+    /// Wants reply emails.
+    pub notify: bool,
+}
+
+/// Stores a new comment and returns its id.
+pub fn insert_comment(conn: &Connection, c: &NewComment) -> rusqlite::Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO comments (page_id, parent, author, email, website, text, format, html, status,
+            created_at, ip, avatar, author_key_hash, edit_token_hash, edit_until, notify)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'markdown', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        c.page_id,
+        c.parent,
+        c.author,
+        c.email,
+        c.website,
+        c.text,
+        c.html,
+        c.status.as_str(),
+        c.created_at,
+        c.ip,
+        c.avatar,
+        c.author_key_hash,
+        c.edit_token_hash,
+        c.edit_until,
+        c.notify
+    ])?;
+    let id = conn.last_insert_rowid();
+    conn.prepare_cached(
+        "UPDATE pages SET first_comment_at = ?2 WHERE id = ?1 AND first_comment_at IS NULL",
+    )?
+    .execute(params![c.page_id, c.created_at])?;
+    Ok(id)
+}
+
+/// Sets a page's title and URL unless a comment already set them.
+pub fn remember_page_meta(
+    conn: &Connection,
+    page_id: i64,
+    title: Option<&str>,
+    url: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE pages SET title = coalesce(title, ?2), url = coalesce(url, ?3)
+         WHERE id = ?1 AND first_comment_at IS NULL",
+    )?
+    .execute(params![page_id, title, url])?;
+    Ok(())
+}
+
+/// Whether the same text came from the same network on this page in the last `window` seconds.
+pub fn is_duplicate(
+    conn: &Connection,
+    page_id: i64,
+    ip: &str,
+    text: &str,
+    since: Timestamp,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM comments WHERE page_id = ?1 AND ip = ?2 AND text = ?3 AND created_at >= ?4)",
+    )?
+    .query_row(params![page_id, ip, text, since], |r| r.get(0))
+}
+
+/// Whether the site has an approved comment with this email (any case) and author key.
+pub fn is_trusted(
+    conn: &Connection,
+    site: &str,
+    email: &str,
+    author_key_hash: &str,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM comments c JOIN pages p ON p.id = c.page_id
+          WHERE p.site = ?1 AND lower(c.email) = lower(?2) AND c.author_key_hash = ?3 AND c.status = 'approved')",
+    )?
+    .query_row(params![site, email, author_key_hash], |r| r.get(0))
+}
+
+/// New values of a comment's editable fields.
+#[derive(Debug, Clone)]
+pub struct CommentEdit<'a> {
+    /// Name.
+    pub author: Option<&'a str>,
+    /// Website.
+    pub website: Option<&'a str>,
+    /// Source text.
+    pub text: &'a str,
+    /// Its rendering.
+    pub html: &'a str,
+    /// Status after the edit.
+    pub status: Status,
+    /// When.
+    pub edited_at: Timestamp,
+}
+
+/// Replaces a comment's editable fields.
+pub fn update_comment(conn: &Connection, id: i64, e: &CommentEdit<'_>) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE comments SET author = ?2, website = ?3, text = ?4, html = ?5, status = ?6, edited_at = ?7
+         WHERE id = ?1",
+        params![id, e.author, e.website, e.text, e.html, e.status.as_str(), e.edited_at],
+    )?;
+    Ok(())
+}
+
+/// Deletes a comment: a scrubbed tombstone if anything replies to it, gone otherwise.
+/// Returns whether a tombstone was kept.
+pub fn delete_comment(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    let has_replies: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM comments WHERE parent = ?1)",
+        [id],
+        |r| r.get(0),
+    )?;
+    if has_replies {
+        conn.execute(
+            "UPDATE comments SET status = 'deleted', text = '', html = '', author = NULL, email = NULL,
+                website = NULL, ip = NULL, avatar = NULL, author_key_hash = NULL, edit_token_hash = NULL,
+                notify = 0, likes = 0, dislikes = 0
+             WHERE id = ?1",
+            [id],
+        )?;
+        conn.execute("DELETE FROM votes WHERE comment_id = ?1", [id])?;
+    } else {
+        conn.execute("DELETE FROM comments WHERE id = ?1", [id])?;
+    }
+    Ok(has_replies)
+}
+
+/// Records (or withdraws, with 0) one voter's vote and returns the new counts.
+pub fn vote(conn: &Connection, id: i64, voter: &str, value: i8) -> ApiResult<(i64, i64)> {
+    let old: Option<i8> = conn
+        .prepare_cached("SELECT value FROM votes WHERE comment_id = ?1 AND voter = ?2")?
+        .query_row(params![id, voter], |r| r.get(0))
+        .optional()?;
+    let (mut dl, mut dd) = (0i64, 0i64);
+    match old {
+        Some(1) => dl -= 1,
+        Some(-1) => dd -= 1,
+        _ => {}
+    }
+    match value {
+        1 => dl += 1,
+        -1 => dd += 1,
+        0 => {}
+        _ => return Err(ApiError::invalid("value", "value must be 1, -1 or 0")),
+    }
+    if value == 0 {
+        conn.execute(
+            "DELETE FROM votes WHERE comment_id = ?1 AND voter = ?2",
+            params![id, voter],
+        )?;
+    } else {
+        conn.prepare_cached(
+            "INSERT INTO votes (comment_id, voter, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT (comment_id, voter) DO UPDATE SET value = excluded.value",
+        )?
+        .execute(params![id, voter, value])?;
+    }
+    let counts = conn
+        .prepare_cached(
+            "UPDATE comments SET likes = max(0, likes + ?2), dislikes = max(0, dislikes + ?3)
+             WHERE id = ?1 RETURNING likes, dislikes",
+        )?
+        .query_row(params![id, dl, dd], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(counts)
+}

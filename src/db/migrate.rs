@@ -1,0 +1,68 @@
+//! Applies `migrations/*.sql` in order at start-up, each once, recorded in `schema_migrations`.
+
+use rusqlite::Connection;
+
+/// Every migration, embedded in the binary, in the order they apply.
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/0001_init.sql")),
+    (
+        "0002_moderation",
+        include_str!("../../migrations/0002_moderation.sql"),
+    ),
+];
+
+/// Applies the migrations not yet recorded; returns how many ran.
+pub fn run(conn: &mut Connection) -> rusqlite::Result<usize> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version TEXT PRIMARY KEY,
+            applied_at INTEGER NOT NULL
+        )",
+    )?;
+    let mut applied = 0;
+    for (version, sql) in MIGRATIONS {
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let done: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if !done {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                rusqlite::params![version, crate::domain::now()],
+            )?;
+            applied += 1;
+        }
+        tx.commit()?;
+    }
+    Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_file_in_migrations_is_embedded_in_order() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".sql"))
+            .map(|n| n.trim_end_matches(".sql").to_string())
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = MIGRATIONS.iter().map(|(v, _)| v.to_string()).collect();
+        assert_eq!(files, embedded);
+    }
+
+    #[test]
+    fn a_second_run_applies_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("m.db")).unwrap();
+        assert_eq!(run(&mut conn).unwrap(), MIGRATIONS.len());
+        assert_eq!(run(&mut conn).unwrap(), 0);
+    }
+}

@@ -1,0 +1,152 @@
+//! A comment as stored and as shown to the public (never an email, IP or token).
+
+use serde::Serialize;
+
+use super::{rfc3339, Timestamp};
+
+/// Moderation state of a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Shown to everyone.
+    Approved,
+    /// Waiting for a moderator.
+    Pending,
+    /// Hidden by a moderator (or the honeypot).
+    Rejected,
+    /// Removed; kept as a tombstone because it has replies.
+    Deleted,
+}
+
+impl Status {
+    /// The stored and public spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Approved => "approved",
+            Status::Pending => "pending",
+            Status::Rejected => "rejected",
+            Status::Deleted => "deleted",
+        }
+    }
+
+    /// Reads the stored spelling.
+    pub fn parse(s: &str) -> Option<Status> {
+        match s {
+            "approved" => Some(Status::Approved),
+            "pending" => Some(Status::Pending),
+            "rejected" => Some(Status::Rejected),
+            "deleted" => Some(Status::Deleted),
+            _ => None,
+        }
+    }
+}
+
+/// A stored comment with everything a use case may need.
+#[derive(Debug, Clone)]
+pub struct Comment {
+    /// Id.
+    pub id: i64,
+    /// Site id of its page.
+    pub site: String,
+    /// Page key.
+    pub page: String,
+    /// Page row id.
+    pub page_id: i64,
+    /// Parent comment.
+    pub parent: Option<i64>,
+    /// Display name.
+    pub author: Option<String>,
+    /// Private email.
+    pub email: Option<String>,
+    /// Website (http/https only).
+    pub website: Option<String>,
+    /// Source text (private).
+    pub text: String,
+    /// `markdown` or `html`.
+    pub format: String,
+    /// Rendered, sanitized HTML.
+    pub html: String,
+    /// Moderation state.
+    pub status: Status,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last edit time.
+    pub edited_at: Option<Timestamp>,
+    /// Like count.
+    pub likes: i64,
+    /// Dislike count.
+    pub dislikes: i64,
+    /// Anonymized IP (private).
+    pub ip: Option<String>,
+    /// Identicon hash.
+    pub avatar: Option<String>,
+    /// Hash of the edit token (private).
+    pub edit_token_hash: Option<String>,
+    /// End of the edit window.
+    pub edit_until: Timestamp,
+}
+
+/// The public comment object of the contract.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicComment {
+    /// Id.
+    pub id: i64,
+    /// Parent id.
+    pub parent: Option<i64>,
+    /// Name or null.
+    pub author: Option<String>,
+    /// Website or null.
+    pub website: Option<String>,
+    /// Identicon path or null.
+    pub avatar: Option<String>,
+    /// Sanitized HTML.
+    pub html: String,
+    /// `approved`, `pending` or (tombstone) `deleted`.
+    pub status: &'static str,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339 or null.
+    pub edited_at: Option<String>,
+    /// Likes.
+    pub likes: i64,
+    /// Dislikes.
+    pub dislikes: i64,
+}
+
+impl Comment {
+    /// The public view; a tombstone hides everything but the skeleton.
+    pub fn public(&self, tombstone: bool) -> PublicComment {
+        if tombstone || self.status == Status::Deleted {
+            return PublicComment {
+                id: self.id,
+                parent: self.parent,
+                author: None,
+                website: None,
+                avatar: None,
+                html: String::new(),
+                status: Status::Deleted.as_str(),
+                created_at: rfc3339(self.created_at),
+                edited_at: None,
+                likes: 0,
+                dislikes: 0,
+            };
+        }
+        // A rejected comment is shown to its own author as held: a bot learns nothing.
+        let status = match self.status {
+            Status::Rejected => Status::Pending,
+            s => s,
+        };
+        PublicComment {
+            id: self.id,
+            parent: self.parent,
+            author: self.author.clone(),
+            website: self.website.clone(),
+            avatar: self.avatar.as_ref().map(|h| format!("/api/avatar/{h}.svg")),
+            html: self.html.clone(),
+            status: status.as_str(),
+            created_at: rfc3339(self.created_at),
+            edited_at: self.edited_at.map(rfc3339),
+            likes: self.likes,
+            dislikes: self.dislikes,
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! The one API error type and its mapping to `{"error": {code, message, field}}` responses.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::domain::validate::Invalid;
+
+/// Every way a request can fail, each with its status and contract code.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: not JSON, or an unparseable query string.
+    #[error("{0}")]
+    Malformed(String),
+    /// 401: missing or wrong credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the request's origin may not write to this site.
+    #[error("this origin may not write to this site")]
+    OriginNotAllowed,
+    /// 403: the edit window is over.
+    #[error("the time to edit or delete this comment is over")]
+    EditWindowClosed,
+    /// 403: the thread takes no more comments.
+    #[error("this thread is locked")]
+    ThreadLocked,
+    /// 404: unknown site.
+    #[error("no such site")]
+    UnknownSite,
+    /// 404: unknown comment, route or page.
+    #[error("{0}")]
+    NotFound(String),
+    /// 405: the route exists with other methods.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 409: the same comment was just posted.
+    #[error("{0}")]
+    Duplicate(String),
+    /// 413: body over the limit.
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// 415: body without `Content-Type: application/json`.
+    #[error("the request body must be application/json")]
+    UnsupportedMediaType,
+    /// 422: a field broke its rule.
+    #[error("{}", .0.message)]
+    Validation(Invalid),
+    /// 429: over a rate limit.
+    #[error("too many requests; try again in {0} seconds")]
+    RateLimited(u64),
+    /// 500: a bug or an I/O failure; details go to the log, never to the client.
+    #[error("internal error")]
+    Internal(String),
+    /// 503: the database can't be reached.
+    #[error("the service is temporarily unavailable")]
+    Unavailable(String),
+}
+
+impl ApiError {
+    /// The contract's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Malformed(_) => "malformed_request",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::OriginNotAllowed => "origin_not_allowed",
+            ApiError::EditWindowClosed => "edit_window_closed",
+            ApiError::ThreadLocked => "thread_locked",
+            ApiError::UnknownSite => "unknown_site",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::Duplicate(_) => "duplicate",
+            ApiError::PayloadTooLarge(_) => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::RateLimited(_) => "rate_limited",
+            ApiError::Internal(_) => "internal",
+            ApiError::Unavailable(_) => "unavailable",
+        }
+    }
+
+    /// A 422 for `field`.
+    pub fn invalid(field: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Validation(Invalid::new(field, message))
+    }
+
+    /// A 404 for a comment that doesn't exist or isn't visible.
+    pub fn no_comment() -> ApiError {
+        ApiError::NotFound("no such comment".into())
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(i: Invalid) -> Self {
+        ApiError::Validation(i)
+    }
+}
+
+impl From<rusqlite::Error> for ApiError {
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+                ApiError::Unavailable(e.to_string())
+            }
+            _ => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(e: r2d2::Error) -> Self {
+        ApiError::Unavailable(e.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::OriginNotAllowed | ApiError::EditWindowClosed | ApiError::ThreadLocked => {
+                StatusCode::FORBIDDEN
+            }
+            ApiError::UnknownSite | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Duplicate(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
+            ApiError::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "database unavailable")
+            }
+            _ => {}
+        }
+        let field = match self {
+            ApiError::Validation(i) => i.field.as_deref(),
+            _ => None,
+        };
+        let mut body =
+            json!({"error": {"code": self.code(), "message": self.to_string(), "field": field}});
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CACHE_CONTROL, "no-store"));
+        if let ApiError::RateLimited(secs) = self {
+            body["error"]["retry_after"] = json!(secs);
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        res.json(body)
+    }
+}
+
+/// Shorthand for handler results.
+pub type ApiResult<T> = Result<T, ApiError>;

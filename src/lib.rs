@@ -1,0 +1,24 @@
+//! Natter: a self-hosted comment service. A blogger runs one binary, pastes one script
+//! tag, and readers get fast, threaded, markdown comments with moderation.
+
+pub mod admin;
+pub mod avatar;
+pub mod cli;
+pub mod client_ip;
+pub mod commands;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod feed;
+pub mod html;
+pub mod limits;
+pub mod markdown;
+pub mod moderate;
+pub mod routes;
+pub mod spam;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

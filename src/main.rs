@@ -1,0 +1,41 @@
+//! `natter`: command-line dispatch only.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use natter::cli::{AdminCommand, Cli, Command};
+use natter::config::Settings;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    natter::telemetry::init();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("natter: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Admin {
+            what: AdminCommand::Token { action },
+        } => natter::commands::token(&settings, action),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("natter: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let app = natter::startup::Application::build(settings)?;
+        tracing::info!(port = app.port(), "natter is listening");
+        app.run_until_stopped().await?;
+        Ok(())
+    })
+}

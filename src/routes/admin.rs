@@ -1,0 +1,293 @@
+//! The moderation API under `/api/admin`: bearer-token auth, the queue, status changes,
+//! edits, deletes, thread locks, GDPR erasure and per-site counts.
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpResponse, ResponseError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::db::comments as q;
+use crate::db::moderation as m;
+use crate::domain::comment::{Comment, Status};
+use crate::domain::{now, validate};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{bearer_token, Json, Query};
+use crate::markdown::{self, Format};
+use crate::routes::comments::parse_id;
+use crate::state::State;
+
+/// Whether a token is a valid admin token (environment or database), compared in constant time.
+pub async fn is_admin(state: &State, token: &str) -> ApiResult<bool> {
+    let hash = crate::crypto::token_hash(token);
+    if let Some(env) = &state.admin_env_hash {
+        if crate::crypto::ct_eq(env, &hash) {
+            return Ok(true);
+        }
+    }
+    crate::db::read(&state.pool, move |conn| {
+        let hashes: Vec<String> = conn
+            .prepare_cached("SELECT hash FROM admin_tokens")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        // Every stored hash is compared, so the time taken doesn't say which one matched.
+        Ok(hashes
+            .iter()
+            .fold(false, |found, h| crate::crypto::ct_eq(h, &hash) | found))
+    })
+    .await
+}
+
+/// Guards every `/api/admin/*` route, known or not: 401 without a valid token.
+pub async fn require_admin(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let state = req.app_data::<State>().cloned();
+    let verdict = match (state, bearer_token(req.request())) {
+        (Some(state), Some(token)) => is_admin(&state, &token).await,
+        _ => Ok(false),
+    };
+    let refusal = match verdict {
+        Ok(true) => {
+            return next
+                .call(req)
+                .await
+                .map(ServiceResponse::map_into_left_body)
+        }
+        Ok(false) => ApiError::Unauthorized(
+            "a valid admin token is required (Authorization: Bearer …)".into(),
+        ),
+        Err(e) => e,
+    };
+    Ok(req
+        .into_response(refusal.error_response())
+        .map_into_right_body())
+}
+
+/// The moderator's view of a comment: the public object plus the private fields.
+pub fn admin_json(c: &Comment) -> Value {
+    let mut v = serde_json::to_value(c.public(false)).unwrap_or_default();
+    if c.status != Status::Deleted {
+        v["status"] = json!(c.status.as_str());
+    }
+    v["site"] = json!(c.site);
+    v["page"] = json!(c.page);
+    v["email"] = json!(c.email);
+    v["text"] = json!(c.text);
+    v["format"] = json!(c.format);
+    v["ip"] = json!(c.ip);
+    v
+}
+
+/// `GET /api/admin/comments`: the queue, newest first.
+pub async fn list_queue(state: State, query: Query) -> ApiResult<HttpResponse> {
+    let site = query.get("site").map(str::to_owned);
+    if let Some(s) = &site {
+        state.site(s)?;
+    }
+    let status = match query.get("status").unwrap_or("pending") {
+        "all" => None,
+        s => Some(Status::parse(s).ok_or_else(|| {
+            ApiError::invalid(
+                "status",
+                "status must be pending, approved, rejected, deleted or all",
+            )
+        })?),
+    };
+    let page = query.get("page").map(validate::page).transpose()?;
+    let q = query
+        .get("q")
+        .filter(|q| !q.trim().is_empty())
+        .map(|q| q.trim().to_string());
+    let filter = m::QueueFilter {
+        site,
+        status,
+        page,
+        q,
+        limit: query.int_in("limit", 1..=200)?.unwrap_or(50),
+        offset: query
+            .int_in("offset", 0..=i64::from(u32::MAX))?
+            .unwrap_or(0),
+    };
+    let (rows, total) =
+        crate::db::read(&state.pool, move |conn| Ok(m::queue(conn, &filter)?)).await?;
+    let comments: Vec<Value> = rows.iter().map(admin_json).collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({"comments": comments, "total": total})))
+}
+
+/// Approves or rejects a comment (the shared step behind the API and the one-click links).
+pub async fn set_status(state: &State, id: i64, status: Status) -> ApiResult<Comment> {
+    state
+        .writer
+        .write(move |conn| {
+            let c = q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
+            if c.status == Status::Deleted {
+                return Err(ApiError::NotFound("that comment was deleted".into()));
+            }
+            if c.status != status {
+                m::set_status(conn, id, status)?;
+            }
+            q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)
+        })
+        .await
+}
+
+/// Deletes a comment as a moderator (tombstone when it has replies).
+pub async fn delete(state: &State, id: i64) -> ApiResult<()> {
+    state
+        .writer
+        .write(move |conn| {
+            q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
+            q::delete_comment(conn, id)?;
+            Ok(())
+        })
+        .await
+}
+
+/// `POST /api/admin/comments/{id}/approve`.
+pub async fn approve_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let c = set_status(&state, parse_id(&id)?, Status::Approved).await?;
+    Ok(HttpResponse::Ok().json(admin_json(&c)))
+}
+
+/// `POST /api/admin/comments/{id}/reject`.
+pub async fn reject_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let c = set_status(&state, parse_id(&id)?, Status::Rejected).await?;
+    Ok(HttpResponse::Ok().json(admin_json(&c)))
+}
+
+/// `DELETE /api/admin/comments/{id}`.
+pub async fn delete_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    delete(&state, parse_id(&id)?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Body of `PATCH /api/admin/comments/{id}`.
+#[derive(Debug, Deserialize)]
+pub struct AdminEdit {
+    text: Option<String>,
+    author: Option<String>,
+    website: Option<String>,
+}
+
+/// `PATCH /api/admin/comments/{id}`: a moderator's edit, rendered with the comment's own format.
+pub async fn edit_comment(
+    state: State,
+    id: web::Path<String>,
+    body: Json<AdminEdit>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let b = body.0;
+    let text = b.text.as_deref().map(validate::text).transpose()?;
+    let author = b
+        .author
+        .as_deref()
+        .map(|a| validate::optional_line("author", Some(a), 100))
+        .transpose()?;
+    let website = b
+        .website
+        .as_deref()
+        .map(|w| validate::http_url("website", Some(w), 500))
+        .transpose()?;
+    let st = state.clone();
+    let c = state
+        .writer
+        .write(move |conn| {
+            let c = q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
+            if c.status == Status::Deleted {
+                return Err(ApiError::NotFound("that comment was deleted".into()));
+            }
+            let images = st.sites.get(&c.site).is_some_and(|s| s.images);
+            let format = Format::parse(&c.format).unwrap_or(Format::Markdown);
+            let text = text.unwrap_or(c.text.clone());
+            let html = markdown::render(&text, format, images);
+            q::update_comment(
+                conn,
+                id,
+                &q::CommentEdit {
+                    author: author.unwrap_or(c.author.clone()).as_deref(),
+                    website: website.unwrap_or(c.website.clone()).as_deref(),
+                    text: &text,
+                    html: &html,
+                    status: c.status,
+                    edited_at: now(),
+                },
+            )?;
+            q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(admin_json(&c)))
+}
+
+/// Body of `POST /api/admin/threads/lock`.
+#[derive(Debug, Deserialize)]
+pub struct LockBody {
+    site: String,
+    page: String,
+    locked: bool,
+}
+
+/// `POST /api/admin/threads/lock`: locks or unlocks a thread, even one with no comments yet.
+pub async fn lock_thread(state: State, body: Json<LockBody>) -> ApiResult<HttpResponse> {
+    let LockBody { site, page, locked } = body.0;
+    state.site(&site)?;
+    let page = validate::page(&page)?;
+    let (s, p) = (site.clone(), page.clone());
+    state
+        .writer
+        .write(move |conn| Ok(m::set_locked(conn, &s, &p, locked, now())?))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"site": site, "page": page, "locked": locked})))
+}
+
+/// Body of `POST /api/admin/erase`.
+#[derive(Debug, Deserialize)]
+pub struct EraseBody {
+    site: String,
+    email: String,
+}
+
+/// Erases everything stored about one email on a site; the shared step of the admin route
+/// and the self-service link.
+pub async fn erase(state: &State, site: String, email: String) -> ApiResult<usize> {
+    state
+        .writer
+        .write(move |conn| Ok(m::erase_email(conn, &site, &email)?))
+        .await
+}
+
+/// `POST /api/admin/erase`.
+pub async fn erase_email(state: State, body: Json<EraseBody>) -> ApiResult<HttpResponse> {
+    let EraseBody { site, email } = body.0;
+    state.site(&site)?;
+    let email = validate::email(Some(&email))?
+        .ok_or_else(|| ApiError::invalid("email", "an email is required"))?;
+    let n = erase(&state, site, email).await?;
+    Ok(HttpResponse::Ok().json(json!({"erased": n})))
+}
+
+/// `GET /api/admin/sites`.
+pub async fn list_sites(state: State) -> ApiResult<HttpResponse> {
+    let counts = crate::db::read(&state.pool, |conn| Ok(m::site_counts(conn)?)).await?;
+    let sites: Vec<Value> = state
+        .sites
+        .iter()
+        .map(|(id, cfg)| {
+            let mut c = json!({"approved": 0, "pending": 0, "rejected": 0, "deleted": 0});
+            for (site, status, n) in &counts {
+                if site == id {
+                    c[status.as_str()] = json!(n);
+                }
+            }
+            json!({"id": id, "origins": cfg.origins, "moderation": cfg.moderation.as_str(), "counts": c})
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({"sites": sites})))
+}

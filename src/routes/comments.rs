@@ -1,0 +1,428 @@
+//! The public comment routes: list, create, get, edit, delete, vote.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::db::comments as q;
+use crate::domain::comment::{Comment, Status};
+use crate::domain::thread::{self, Cursor, Node, Sort};
+use crate::domain::validate;
+use crate::domain::{now, rfc3339};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Query};
+use crate::limits::Class;
+use crate::routes::etagged;
+use crate::spam;
+use crate::state::{OriginCheck, State};
+use crate::{crypto, markdown};
+
+/// `GET /api/comments`: the page's visible comments in thread order.
+pub async fn list_comments(
+    state: State,
+    req: HttpRequest,
+    query: Query,
+) -> ApiResult<HttpResponse> {
+    state.limit(&req, Class::Read)?;
+    let site = query.require("site")?.to_string();
+    state.site(&site)?;
+    let page = validate::page(query.require("page")?)?;
+    let sort = match query.get("sort") {
+        None => Sort::Oldest,
+        Some(s) => Sort::parse(s)
+            .ok_or_else(|| ApiError::invalid("sort", "sort must be oldest, newest or top"))?,
+    };
+    let limit = query.int_in("limit", 1..=200)?.unwrap_or(50) as usize;
+    let after =
+        match query.get("after") {
+            None | Some("") => None,
+            Some(c) => Some(Cursor::decode(c, sort).ok_or_else(|| {
+                ApiError::invalid("after", "after is not a cursor from this list")
+            })?),
+        };
+    let body = db_list(&state, site, page, sort, after, limit).await?;
+    Ok(etagged(&req, "application/json", body.into_bytes()))
+}
+
+async fn db_list(
+    state: &State,
+    site: String,
+    page: String,
+    sort: Sort,
+    after: Option<Cursor>,
+    limit: usize,
+) -> ApiResult<String> {
+    let lock_days = state.site(&site)?.lock_after_days;
+    crate::db::read(&state.pool, move |conn| {
+        let Some(p) = q::find_page(conn, &site, &page)? else {
+            return Ok(
+                json!({"site": site, "page": page, "total": 0, "locked": false,
+                "comments": [], "next": null})
+                .to_string(),
+            );
+        };
+        let rows = q::page_comments(conn, p.id)?;
+        let total = rows.iter().filter(|c| c.status == Status::Approved).count();
+        let ordered = order(&rows, sort, after, limit);
+        let comments: Vec<_> = ordered
+            .items
+            .iter()
+            .map(|placed| rows[placed.index].public(placed.tombstone))
+            .collect();
+        Ok(json!({
+            "site": site,
+            "page": page,
+            "total": total,
+            "locked": p.is_locked(lock_days, now()),
+            "comments": comments,
+            "next": ordered.next.map(|c| c.encode()),
+        })
+        .to_string())
+    })
+    .await
+}
+
+fn order(rows: &[Comment], sort: Sort, after: Option<Cursor>, limit: usize) -> thread::Ordered {
+    let nodes: Vec<Node> = rows
+        .iter()
+        .map(|c| Node {
+            id: c.id,
+            parent: c.parent,
+            created_at: c.created_at,
+            score: c.likes - c.dislikes,
+            visible: c.status == Status::Approved,
+        })
+        .collect();
+    thread::order(&nodes, sort, after, limit)
+}
+
+/// Body of `POST /api/comments`.
+#[derive(Debug, Deserialize)]
+pub struct CreateComment {
+    site: String,
+    page: String,
+    title: Option<String>,
+    url: Option<String>,
+    parent: Option<i64>,
+    author: Option<String>,
+    email: Option<String>,
+    website: Option<String>,
+    text: String,
+    notify: Option<bool>,
+    author_key: Option<String>,
+    hp: Option<String>,
+    form_token: Option<String>,
+}
+
+/// `POST /api/comments`: stores a comment (approved or held) and hands its author the edit token.
+pub async fn create_comment(
+    state: State,
+    req: HttpRequest,
+    body: Json<CreateComment>,
+) -> ApiResult<HttpResponse> {
+    state.limit(&req, Class::Create)?;
+    let b = body.0;
+    let site_cfg = state.site(&b.site)?.clone();
+    state.check_origin(&req, &site_cfg)?;
+    let page = validate::page(&b.page)?;
+    let text = validate::text(&b.text)?;
+    let author = validate::optional_line("author", b.author.as_deref(), 100)?;
+    let email = validate::email(b.email.as_deref())?;
+    let website = validate::http_url("website", b.website.as_deref(), 500)?;
+    let title = validate::optional_line("title", b.title.as_deref(), 300)?;
+    let url = validate::http_url("url", b.url.as_deref(), 2048)?;
+    if let Some(u) = &url {
+        let on_site = validate::origin_of(u).is_some_and(|o| site_cfg.allows_origin(&o));
+        if !on_site {
+            return Err(ApiError::invalid(
+                "url",
+                "url must be on one of the site's origins",
+            ));
+        }
+    }
+    let author_key = validate::author_key(b.author_key.as_deref())?;
+    if site_cfg.require_name && author.is_none() {
+        return Err(ApiError::invalid("author", "this site requires a name"));
+    }
+    if site_cfg.require_email && email.is_none() {
+        return Err(ApiError::invalid("email", "this site requires an email"));
+    }
+    if b.notify == Some(true) && email.is_none() {
+        return Err(ApiError::invalid(
+            "email",
+            "an email is needed to be notified of replies",
+        ));
+    }
+
+    let created_at = now();
+    let html = markdown::render(&text, markdown::Format::Markdown, site_cfg.images);
+    let ip = state.client(&req);
+    let token = crypto::random_token();
+    let screening = spam::Screening {
+        honeypot: b.hp.as_deref().is_some_and(|h| !h.trim().is_empty()),
+        too_many_links: markdown::count_links(&html) > spam::MAX_LINKS,
+        form_token_ok: spam::form_token_ok(
+            &state.key,
+            &b.site,
+            &site_cfg,
+            b.form_token.as_deref(),
+            created_at,
+        ),
+    };
+    let new = q::NewComment {
+        page_id: 0,
+        parent: b.parent,
+        avatar: avatar_hash(&state, email.as_deref(), author.as_deref(), ip.as_str()),
+        author,
+        email,
+        website,
+        text,
+        html,
+        status: Status::Pending,
+        created_at,
+        ip: ip.as_str().to_string(),
+        author_key_hash: author_key.map(|k| state.key.mac_hex("author-key", k.as_bytes())),
+        edit_token_hash: crypto::token_hash(&token),
+        edit_until: created_at + i64::from(site_cfg.edit_window),
+        notify: b.notify.unwrap_or(false),
+    };
+    let site = b.site.clone();
+    let comment = state
+        .writer
+        .write(move |conn| {
+            let p = q::ensure_page(conn, &site, &page, created_at)?;
+            if p.is_locked(site_cfg.lock_after_days, created_at) {
+                return Err(ApiError::ThreadLocked);
+            }
+            if let Some(parent) = new.parent {
+                let ok = q::find_comment(conn, parent)?
+                    .is_some_and(|c| c.page_id == p.id && c.status == Status::Approved);
+                if !ok {
+                    return Err(ApiError::invalid(
+                        "parent",
+                        "parent must be a visible comment of the same page",
+                    ));
+                }
+            }
+            if q::is_duplicate(
+                conn,
+                p.id,
+                &new.ip,
+                &new.text,
+                created_at - spam::DUPLICATE_WINDOW,
+            )? {
+                return Err(ApiError::Duplicate(
+                    "the same comment was just posted on this page".into(),
+                ));
+            }
+            let trusted = match (&new.email, &new.author_key_hash) {
+                (Some(e), Some(k)) if site_cfg.moderation == crate::config::Moderation::First => {
+                    q::is_trusted(conn, &site, e, k)?
+                }
+                _ => false,
+            };
+            let status = screening.status(site_cfg.moderation, trusted);
+            q::remember_page_meta(conn, p.id, title.as_deref(), url.as_deref())?;
+            let id = q::insert_comment(
+                conn,
+                &q::NewComment {
+                    page_id: p.id,
+                    status,
+                    ..new
+                },
+            )?;
+            q::find_comment(conn, id)?.ok_or_else(|| ApiError::Internal("comment vanished".into()))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(json!({
+        "comment": comment.public(false),
+        "edit_token": token,
+        "edit_until": rfc3339(comment.edit_until),
+    })))
+}
+
+/// Keyed hash behind the identicon: the email if given, else name and network.
+fn avatar_hash(state: &State, email: Option<&str>, author: Option<&str>, ip: &str) -> String {
+    let seed = match email {
+        Some(e) => format!("e:{}", e.to_lowercase()),
+        None => format!("n:{}\0{ip}", author.unwrap_or("")),
+    };
+    hex::encode(&state.key.mac("avatar", seed.as_bytes())[..16])
+}
+
+/// `GET /api/comments/{id}`: one visible comment.
+pub async fn get_comment(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    state.limit(&req, Class::Read)?;
+    let id = parse_id(&id)?;
+    let c = crate::db::read(&state.pool, move |conn| Ok(q::find_comment(conn, id)?)).await?;
+    let c = c
+        .filter(|c| c.status == Status::Approved)
+        .ok_or_else(ApiError::no_comment)?;
+    state.site(&c.site)?;
+    Ok(HttpResponse::Ok().json(c.public(false)))
+}
+
+/// A comment id from the path; anything else names no comment.
+pub fn parse_id(raw: &str) -> ApiResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(ApiError::no_comment)
+}
+
+fn bearer(req: &HttpRequest) -> ApiResult<String> {
+    crate::extract::bearer_token(req).ok_or_else(|| {
+        ApiError::Unauthorized("an edit token is required (Authorization: Bearer …)".into())
+    })
+}
+
+/// Loads a comment for its author: 404 unknown, 401 wrong token, 403 origin or window.
+fn authorize_author(
+    state: &State,
+    origin: &OriginCheck,
+    conn: &rusqlite::Connection,
+    id: i64,
+    token_hash: &str,
+    at: i64,
+) -> ApiResult<Comment> {
+    let Some(c) = q::find_comment(conn, id)? else {
+        // Spend the same comparison as for a real comment, so timing doesn't add anything.
+        let _ = crypto::ct_eq(&crypto::token_hash(""), token_hash);
+        return Err(ApiError::no_comment());
+    };
+    let stored = c.edit_token_hash.as_deref().unwrap_or("");
+    // Compared even when nothing is stored, so a tombstone costs the same time as a live one.
+    let matches = crypto::ct_eq(stored, token_hash);
+    if !matches || stored.is_empty() {
+        return Err(ApiError::Unauthorized(
+            "the edit token does not match this comment".into(),
+        ));
+    }
+    origin.allow(state.site(&c.site)?)?;
+    if at > c.edit_until {
+        return Err(ApiError::EditWindowClosed);
+    }
+    Ok(c)
+}
+
+/// Body of `PATCH /api/comments/{id}`.
+#[derive(Debug, Deserialize)]
+pub struct EditComment {
+    text: Option<String>,
+    author: Option<String>,
+    website: Option<String>,
+}
+
+/// `PATCH /api/comments/{id}`: the author edits within the window.
+pub async fn edit_comment(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: Json<EditComment>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let token_hash = crypto::token_hash(&bearer(&req)?);
+    let b = body.0;
+    let text = b.text.as_deref().map(validate::text).transpose()?;
+    let author = b
+        .author
+        .as_deref()
+        .map(|a| validate::optional_line("author", Some(a), 100))
+        .transpose()?;
+    let website = b
+        .website
+        .as_deref()
+        .map(|w| validate::http_url("website", Some(w), 500))
+        .transpose()?;
+    let st = state.clone();
+    let origin = state.origin_check(&req);
+    let updated = state
+        .writer
+        .write(move |conn| {
+            let at = now();
+            let c = authorize_author(&st, &origin, conn, id, &token_hash, at)?;
+            let site = st.site(&c.site)?;
+            let text = text.unwrap_or(c.text.clone());
+            let author = author.unwrap_or(c.author.clone());
+            let website = website.unwrap_or(c.website.clone());
+            let html = markdown::render(&text, markdown::Format::Markdown, site.images);
+            let status = spam::after_edit(c.status, site.moderation, markdown::count_links(&html));
+            q::update_comment(
+                conn,
+                id,
+                &q::CommentEdit {
+                    author: author.as_deref(),
+                    website: website.as_deref(),
+                    text: &text,
+                    html: &html,
+                    status,
+                    edited_at: at,
+                },
+            )?;
+            q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(updated.public(false)))
+}
+
+/// `DELETE /api/comments/{id}`: the author deletes within the window.
+pub async fn delete_comment(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = parse_id(&id)?;
+    let token_hash = crypto::token_hash(&bearer(&req)?);
+    let st = state.clone();
+    let origin = state.origin_check(&req);
+    state
+        .writer
+        .write(move |conn| {
+            authorize_author(&st, &origin, conn, id, &token_hash, now())?;
+            q::delete_comment(conn, id)?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Body of `POST /api/comments/{id}/vote`.
+#[derive(Debug, Deserialize)]
+pub struct Vote {
+    value: i64,
+}
+
+/// `POST /api/comments/{id}/vote`: one vote per comment per network.
+pub async fn vote_comment(
+    state: State,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: Json<Vote>,
+) -> ApiResult<HttpResponse> {
+    state.limit(&req, Class::Vote)?;
+    let id = parse_id(&id)?;
+    let value = match body.0.value {
+        v @ (-1..=1) => v as i8,
+        _ => return Err(ApiError::invalid("value", "value must be 1, -1 or 0")),
+    };
+    let voter = state
+        .key
+        .mac_hex("voter", state.client(&req).as_str().as_bytes());
+    let st = state.clone();
+    let origin = state.origin_check(&req);
+    let (likes, dislikes) = state
+        .writer
+        .write(move |conn| {
+            let c = q::find_comment(conn, id)?
+                .filter(|c| c.status == Status::Approved)
+                .ok_or_else(ApiError::no_comment)?;
+            origin.allow(st.site(&c.site)?)?;
+            q::vote(conn, id, &voter, value)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"likes": likes, "dislikes": dislikes})))
+}

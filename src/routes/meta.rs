@@ -1,0 +1,232 @@
+//! Small public routes: site config, preview, health, avatars, feeds, the demo page and the widget.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::db::comments as q;
+use crate::domain::{now, validate};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Query};
+use crate::limits::Class;
+use crate::markdown;
+use crate::routes::etagged;
+use crate::state::State;
+
+/// `GET /api/config?site=S`: what the widget needs to know about a site.
+pub async fn get_config(state: State, req: HttpRequest, query: Query) -> ApiResult<HttpResponse> {
+    state.limit(&req, Class::Read)?;
+    let id = query.require("site")?;
+    let s = state.site(id)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({
+            "site": id,
+            "moderation": s.moderation.as_str(),
+            "edit_window": s.edit_window,
+            "max_depth": s.max_depth,
+            "require_name": s.require_name,
+            "require_email": s.require_email,
+            "images": s.images,
+            "form_token": crate::spam::issue_form_token(&state.key, id, now()),
+        })))
+}
+
+/// Body of `POST /api/preview`.
+#[derive(Debug, Deserialize)]
+pub struct PreviewBody {
+    text: String,
+    site: Option<String>,
+}
+
+/// `POST /api/preview`: renders markdown exactly as a create would.
+pub async fn preview(
+    state: State,
+    req: HttpRequest,
+    body: Json<PreviewBody>,
+) -> ApiResult<HttpResponse> {
+    let b = body.0;
+    let images = match &b.site {
+        Some(id) => {
+            let s = state.site(id)?;
+            state.check_origin(&req, s)?;
+            s.images
+        }
+        None => {
+            if let Some(o) = crate::state::origin_header(&req) {
+                if !state.any_site_allows(&req, o) {
+                    return Err(ApiError::OriginNotAllowed);
+                }
+            }
+            false
+        }
+    };
+    let text = validate::text(&b.text)?;
+    let html =
+        web::block(move || markdown::render(&text, markdown::Format::Markdown, images)).await?;
+    Ok(HttpResponse::Ok().json(json!({"html": html})))
+}
+
+/// `GET /healthz`: 200 when the database answers, else 503.
+pub async fn healthz(state: State) -> ApiResult<HttpResponse> {
+    crate::db::read(&state.pool, |conn| {
+        conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| match e {
+        ApiError::Internal(m) => ApiError::Unavailable(m),
+        e => e,
+    })?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({"status": "ok"})))
+}
+
+/// `GET /api/avatar/{hash}.svg`: an identicon, immutable.
+pub async fn avatar(file: web::Path<String>) -> ApiResult<HttpResponse> {
+    let hash = file
+        .strip_suffix(".svg")
+        .filter(|h| h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+        .ok_or_else(|| ApiError::NotFound("no such avatar".into()))?;
+    let bytes = hex::decode(hash).map_err(|_| ApiError::NotFound("no such avatar".into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+        .insert_header((
+            "content-security-policy",
+            "default-src 'none'; style-src 'unsafe-inline'",
+        ))
+        .body(crate::avatar::identicon_svg(&bytes)))
+}
+
+/// `GET /feed/{site}.atom[?page=P]`: the newest approved comments as Atom 1.0.
+pub async fn feed(
+    state: State,
+    req: HttpRequest,
+    file: web::Path<String>,
+    query: Query,
+) -> ApiResult<HttpResponse> {
+    state.limit(&req, Class::Read)?;
+    let site = file
+        .strip_suffix(".atom")
+        .ok_or_else(|| ApiError::NotFound("feeds end in .atom".into()))?
+        .to_string();
+    state.site(&site)?;
+    let page = query.get("page").map(validate::page).transpose()?;
+    let public_url = state.settings.public_url.trim_end_matches('/').to_string();
+    let st = state.clone();
+    let xml = crate::db::read(&state.pool, move |conn| {
+        let rows = q::newest_approved(conn, &site, page.as_deref(), 50)?;
+        Ok(crate::feed::atom(
+            &public_url,
+            &site,
+            page.as_deref(),
+            &rows,
+            &st.key,
+        ))
+    })
+    .await?;
+    Ok(etagged(
+        &req,
+        "application/atom+xml; charset=utf-8",
+        xml.into_bytes(),
+    ))
+}
+
+const DEMO: &str = include_str!("../../widget/demo.html");
+const EMBED_JS: &str = include_str!("../../widget/embed.js");
+
+/// `GET /`: a demo page embedding the widget for `default`, else the first site.
+pub async fn demo(state: State) -> HttpResponse {
+    let site = if state.sites.contains_key("default") {
+        "default".to_string()
+    } else {
+        state.sites.keys().next().cloned().unwrap_or_default()
+    };
+    // Site ids are [a-z0-9-], but escape anyway: this is HTML.
+    let page = DEMO.replace("{{SITE}}", &crate::html::escape(&site));
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' https: http: data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+        ))
+        .insert_header(("x-frame-options", "DENY"))
+        .body(page)
+}
+
+/// The widget's translations, each fetched only by readers who need it.
+const LOCALES: &[(&str, &str)] = &[
+    ("de", include_str!("../../widget/i18n/de.json")),
+    ("es", include_str!("../../widget/i18n/es.json")),
+    ("fr", include_str!("../../widget/i18n/fr.json")),
+    ("ja", include_str!("../../widget/i18n/ja.json")),
+    ("pt", include_str!("../../widget/i18n/pt.json")),
+    ("ru", include_str!("../../widget/i18n/ru.json")),
+    ("zh", include_str!("../../widget/i18n/zh.json")),
+];
+
+/// `GET /i18n/{lang}.json`: one language's strings, readable from any blog's origin.
+pub async fn locale(req: HttpRequest, file: web::Path<String>) -> ApiResult<HttpResponse> {
+    let lang = file.strip_suffix(".json").unwrap_or("");
+    let (_, text) = LOCALES
+        .iter()
+        .find(|(l, _)| *l == lang)
+        .ok_or_else(|| ApiError::NotFound("no such language".into()))?;
+    let mut res = etagged(&req, "application/json", text.as_bytes().to_vec());
+    let h = res.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=3600"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::HeaderValue::from_static("*"),
+    );
+    Ok(res)
+}
+
+const ADMIN_HTML: &str = include_str!("../../widget/admin.html");
+const ADMIN_JS: &str = include_str!("../../widget/admin.js");
+const ADMIN_CSS: &str = include_str!("../../widget/admin.css");
+
+/// The admin page's policy: its own script and styles only, talking to this server only.
+const ADMIN_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+    img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// `GET /admin`: the moderation page (it logs in with a token kept in sessionStorage).
+pub async fn admin_page() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("content-security-policy", ADMIN_CSP))
+        .insert_header(("x-frame-options", "DENY"))
+        .insert_header(("referrer-policy", "no-referrer"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(ADMIN_HTML)
+}
+
+/// `GET /admin.js` and `GET /admin.css`: the admin page's assets.
+pub async fn admin_asset(req: HttpRequest) -> HttpResponse {
+    let (body, ct) = if req.path().ends_with(".js") {
+        (ADMIN_JS, "application/javascript; charset=utf-8")
+    } else {
+        (ADMIN_CSS, "text/css; charset=utf-8")
+    };
+    etagged(&req, ct, body.as_bytes().to_vec())
+}
+
+/// `GET /embed.js`: the widget; cached for an hour so a release reaches readers soon.
+pub async fn embed_js(req: HttpRequest) -> HttpResponse {
+    let mut res = etagged(
+        &req,
+        "application/javascript; charset=utf-8",
+        EMBED_JS.as_bytes().to_vec(),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("public, max-age=3600"),
+    );
+    res
+}

@@ -1,0 +1,221 @@
+//! Route table, shared by `serve` and the tests, and the HTTP rules that apply to every
+//! route: CORS, the JSON content-type rule, ETags and the error shape for unknown routes.
+
+pub mod admin;
+pub mod comments;
+pub mod counts;
+pub mod fragment;
+pub mod meta;
+pub mod moderate;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+
+use crate::error::ApiError;
+use crate::extract::is_json;
+use crate::state::{origin_header, State};
+
+/// Registers every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/").route(web::get().to(meta::demo)))
+        .service(resource("/embed.js").route(web::get().to(meta::embed_js)))
+        .service(resource("/admin").route(web::get().to(meta::admin_page)))
+        .service(resource("/admin.js").route(web::get().to(meta::admin_asset)))
+        .service(resource("/admin.css").route(web::get().to(meta::admin_asset)))
+        .service(resource("/i18n/{file}").route(web::get().to(meta::locale)))
+        .service(resource("/healthz").route(web::get().to(meta::healthz)))
+        .service(resource("/api/config").route(web::get().to(meta::get_config)))
+        .service(
+            resource("/api/comments")
+                .route(web::get().to(comments::list_comments))
+                .route(web::post().to(comments::create_comment)),
+        )
+        .service(resource("/api/comments.html").route(web::get().to(fragment::thread_html)))
+        .service(
+            resource("/api/comments/{id}")
+                .route(web::get().to(comments::get_comment))
+                .route(web::patch().to(comments::edit_comment))
+                .route(web::delete().to(comments::delete_comment)),
+        )
+        .service(resource("/api/comments/{id}/vote").route(web::post().to(comments::vote_comment)))
+        .service(
+            resource("/api/counts")
+                .route(web::get().to(counts::get_counts))
+                .route(web::post().to(counts::post_counts)),
+        )
+        .service(resource("/api/preview").route(web::post().to(meta::preview)))
+        .service(resource("/api/avatar/{file}").route(web::get().to(meta::avatar)))
+        .service(resource("/feed/{file}").route(web::get().to(meta::feed)))
+        .service(
+            resource("/moderate/{id}/{action}")
+                .route(web::get().to(moderate::show))
+                .route(web::post().to(moderate::act)),
+        )
+        .service(
+            web::scope("/api/admin")
+                .wrap(actix_web::middleware::from_fn(admin::require_admin))
+                .service(resource("/comments").route(web::get().to(admin::list_queue)))
+                .service(
+                    resource("/comments/{id}")
+                        .route(web::patch().to(admin::edit_comment))
+                        .route(web::delete().to(admin::delete_comment)),
+                )
+                .service(
+                    resource("/comments/{id}/approve")
+                        .route(web::post().to(admin::approve_comment)),
+                )
+                .service(
+                    resource("/comments/{id}/reject").route(web::post().to(admin::reject_comment)),
+                )
+                .service(resource("/threads/lock").route(web::post().to(admin::lock_thread)))
+                .service(resource("/erase").route(web::post().to(admin::erase_email)))
+                .service(resource("/sites").route(web::get().to(admin::list_sites)))
+                .default_service(web::to(not_found)),
+        )
+        .default_service(web::to(not_found));
+}
+
+/// A resource whose other methods get 405 in the error shape.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(|| async {
+        ApiError::MethodNotAllowed.error_response()
+    }))
+}
+
+async fn not_found() -> HttpResponse {
+    ApiError::NotFound("no such route".into()).error_response()
+}
+
+/// A response with a strong ETag over its bytes, or 304 when the client already has them.
+pub fn etagged(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse {
+    let tag = format!("\"{}\"", crate::crypto::digest_hex(&body));
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let mut res = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((header::ETAG, tag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"));
+    if matches {
+        res.finish()
+    } else {
+        res.content_type(content_type).body(body)
+    }
+}
+
+fn has_body(req: &ServiceRequest) -> bool {
+    let h = req.headers();
+    h.contains_key(header::TRANSFER_ENCODING)
+        || h.get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .is_some_and(|n| n > 0)
+}
+
+/// The origin a response may be shared with: allowed for the site named in the query,
+/// or (for bodies and preflights, which name none in the URL) by any configured site.
+fn cors_origin(state: &State, req: &HttpRequest) -> Option<String> {
+    let origin = origin_header(req)?;
+    let site = crate::extract::Query::parse(req.query_string())
+        .ok()
+        .and_then(|q| q.get("site").map(str::to_owned));
+    let allowed = match site.as_deref().and_then(|s| state.sites.get(s)) {
+        Some(cfg) => cfg.allows_origin(origin),
+        None => state.any_site_allows(req, origin),
+    };
+    allowed.then(|| origin.to_string())
+}
+
+fn add_cors(headers: &mut header::HeaderMap, origin: &str) {
+    if let Ok(v) = header::HeaderValue::from_str(origin) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            header::HeaderValue::from_static("Retry-After, ETag"),
+        );
+    }
+    headers.append(header::VARY, header::HeaderValue::from_static("Origin"));
+}
+
+/// CORS, preflights and the JSON content-type rule for `/api/*`.
+pub async fn api_rules(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    if !req.path().starts_with("/api/") {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
+    let Some(state) = req.app_data::<State>().cloned() else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    };
+    let origin = cors_origin(&state, req.request());
+
+    if req.method() == Method::OPTIONS {
+        let mut res = match &origin {
+            Some(o) => {
+                let mut r = HttpResponse::NoContent().finish();
+                add_cors(r.headers_mut(), o);
+                let h = r.headers_mut();
+                h.insert(
+                    header::ACCESS_CONTROL_ALLOW_METHODS,
+                    header::HeaderValue::from_static("GET, POST, PATCH, DELETE, OPTIONS"),
+                );
+                h.insert(
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    header::HeaderValue::from_static("Content-Type, Authorization, If-None-Match"),
+                );
+                h.insert(
+                    header::ACCESS_CONTROL_MAX_AGE,
+                    header::HeaderValue::from_static("86400"),
+                );
+                r
+            }
+            None => ApiError::OriginNotAllowed.error_response(),
+        };
+        res.headers_mut()
+            .append(header::VARY, header::HeaderValue::from_static("Origin"));
+        return Ok(req.into_response(res).map_into_right_body());
+    }
+
+    let writes = matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    if writes && has_body(&req) {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_json);
+        if !json {
+            let mut res = ApiError::UnsupportedMediaType.error_response();
+            if let Some(o) = &origin {
+                add_cors(res.headers_mut(), o);
+            }
+            return Ok(req.into_response(res).map_into_right_body());
+        }
+    }
+
+    let mut res = next.call(req).await?;
+    if let Some(o) = &origin {
+        add_cors(res.headers_mut(), o);
+    } else {
+        res.headers_mut()
+            .append(header::VARY, header::HeaderValue::from_static("Origin"));
+    }
+    Ok(res.map_into_left_body())
+}

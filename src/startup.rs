@@ -1,0 +1,149 @@
+//! Builds the application: database, migrations, sites, secrets, then the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
+use actix_web::{web, App, HttpServer};
+
+use crate::config::Settings;
+use crate::db;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Why the service could not start; the message is meant for a person.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(pub String);
+
+/// A built, bound server ready to run.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Opens the database (applying migrations), syncs sites and binds the listener.
+    /// Binding `127.0.0.1:0` picks a free port (tests).
+    pub fn build(settings: Settings) -> Result<Application, StartError> {
+        let state = Arc::new(prepare(settings)?);
+        spawn_pruner(Arc::downgrade(&state));
+        let listener = TcpListener::bind(&state.settings.bind)
+            .map_err(|e| StartError(format!("cannot listen on {}: {e}", state.settings.bind)))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| StartError(format!("cannot read the bound address: {e}")))?
+            .port();
+        let data = web::Data::new(state);
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .error_handler(|e, _| ApiError::Malformed(e.to_string()).into()),
+                )
+                .configure(crate::routes::configure)
+                .wrap(from_fn(crate::routes::api_rules))
+                .wrap(Compress::default())
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "strict-origin-when-cross-origin")),
+                )
+                .wrap(tracing_actix_web::TracingLogger::<
+                    crate::telemetry::QuietSpans,
+                >::new())
+        })
+        // Slow or idle clients can't hold workers or sockets forever.
+        .client_request_timeout(std::time::Duration::from_secs(10))
+        .client_disconnect_timeout(std::time::Duration::from_secs(2))
+        .keep_alive(std::time::Duration::from_secs(30))
+        .max_connections(10_000)
+        .max_connection_rate(512)
+        .shutdown_timeout(10)
+        .listen(listener)
+        .map_err(|e| StartError(format!("cannot start the HTTP server: {e}")))?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM, finishing in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Everything before the listener: usable by CLI commands that need the database.
+pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
+    let path = settings.database.clone();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        if !dir.is_dir() {
+            return Err(StartError(format!(
+                "the directory {} for the database {} does not exist",
+                dir.display(),
+                path.display()
+            )));
+        }
+    }
+    let open_err = |e: rusqlite::Error| {
+        StartError(format!("cannot open the database {}: {e}", path.display()))
+    };
+    let mut conn = db::open(&path, settings.durability).map_err(open_err)?;
+    let applied = db::migrate::run(&mut conn).map_err(open_err)?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    let sites = settings.effective_sites();
+    if settings.sites.is_empty() {
+        tracing::warn!(
+            "no site is declared in the config: serving the site `default` open to every origin"
+        );
+    }
+    let ids: Vec<String> = sites.keys().cloned().collect();
+    db::comments::sync_sites(&conn, &ids, crate::domain::now()).map_err(open_err)?;
+    let key = db::comments::server_key(&conn).map_err(open_err)?;
+    crate::admin::bootstrap_token(&conn).map_err(open_err)?;
+    let pool = db::pool(&path, settings.durability, 8)
+        .map_err(|e| StartError(format!("cannot open the database {}: {e}", path.display())))?;
+    let trusted_proxies = settings
+        .trusted_proxies
+        .iter()
+        .filter_map(|p| p.parse().ok())
+        .collect();
+    let public_origin =
+        crate::domain::validate::origin_of(&settings.public_url).unwrap_or_default();
+    let admin_env_hash = std::env::var("NATTER_ADMIN_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| crate::crypto::token_hash(t.trim()));
+    Ok(AppState {
+        admin_env_hash,
+        limits: crate::limits::Limiters::new(&settings.limits),
+        writer: db::Writer::start(conn),
+        settings,
+        sites,
+        pool,
+        key,
+        public_origin,
+        trusted_proxies,
+    })
+}
+
+/// Prunes idle rate-limit keys every minute, until the app is gone.
+fn spawn_pruner(state: std::sync::Weak<AppState>) {
+    let _ = std::thread::Builder::new()
+        .name("natter-prune".into())
+        .spawn(move || loop {
+            std::thread::sleep(crate::limits::PRUNE_EVERY);
+            match state.upgrade() {
+                Some(s) => s.limits.prune(),
+                None => break,
+            }
+        });
+}

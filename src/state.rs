@@ -1,0 +1,113 @@
+//! What every handler shares: settings, sites, the pool, the writer and the server key.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use actix_web::HttpRequest;
+
+use crate::config::{Settings, SiteConfig};
+use crate::crypto::ServerKey;
+use crate::db::{Pool, Writer};
+use crate::domain::ip::AnonIp;
+use crate::error::{ApiError, ApiResult};
+
+/// Shared, read-only application state (plus handles to the database).
+pub struct AppState {
+    /// The settings the server started with.
+    pub settings: Settings,
+    /// Configured sites (or the implicit `default`).
+    pub sites: BTreeMap<String, SiteConfig>,
+    /// Read pool.
+    pub pool: Pool,
+    /// The single writer.
+    pub writer: Writer,
+    /// Server secret for keyed hashes and signatures.
+    pub key: ServerKey,
+    /// Origin of `public_url`.
+    pub public_origin: String,
+    /// Parsed `trusted_proxies`.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Per-client rate limiters.
+    pub limits: crate::limits::Limiters,
+    /// Hash of `NATTER_ADMIN_TOKEN`, when set.
+    pub admin_env_hash: Option<String>,
+}
+
+/// The state as handlers receive it.
+pub type State = actix_web::web::Data<Arc<AppState>>;
+
+impl AppState {
+    /// A configured site, or 404 `unknown_site`.
+    pub fn site(&self, id: &str) -> ApiResult<&SiteConfig> {
+        self.sites.get(id).ok_or(ApiError::UnknownSite)
+    }
+
+    /// Spends one unit of a rate-limit class for the request's client.
+    pub fn limit(&self, req: &HttpRequest, class: crate::limits::Class) -> ApiResult<()> {
+        self.limits.check(class, &self.client(req))
+    }
+
+    /// The anonymized client address of a request.
+    pub fn client(&self, req: &HttpRequest) -> AnonIp {
+        AnonIp::from_ip(crate::client_ip::client_ip(req, &self.trusted_proxies))
+    }
+
+    /// The request's origin, captured so the check can run later (e.g. in the writer).
+    pub fn origin_check(&self, req: &HttpRequest) -> OriginCheck {
+        match origin_header(req) {
+            None => OriginCheck {
+                origin: None,
+                own: false,
+            },
+            Some(o) => OriginCheck {
+                origin: Some(o.to_string()),
+                own: self.is_own_origin(req, o),
+            },
+        }
+    }
+
+    /// Whether a request's `Origin` is the server's own (public URL or the address it was sent to).
+    pub fn is_own_origin(&self, req: &HttpRequest, origin: &str) -> bool {
+        if origin.eq_ignore_ascii_case(&self.public_origin) {
+            return true;
+        }
+        let info = req.connection_info();
+        let addressed = format!("{}://{}", info.scheme(), info.host());
+        origin.eq_ignore_ascii_case(&addressed)
+    }
+
+    /// CSRF rule for public writes: an `Origin`, when present, must be allowed for `site`.
+    pub fn check_origin(&self, req: &HttpRequest, site: &SiteConfig) -> ApiResult<()> {
+        self.origin_check(req).allow(site)
+    }
+
+    /// Whether any configured site (or the server itself) allows an origin.
+    pub fn any_site_allows(&self, req: &HttpRequest, origin: &str) -> bool {
+        self.sites.values().any(|s| s.allows_origin(origin)) || self.is_own_origin(req, origin)
+    }
+}
+
+/// The request's `Origin` header, if readable.
+pub fn origin_header(req: &HttpRequest) -> Option<&str> {
+    req.headers().get("origin").and_then(|v| v.to_str().ok())
+}
+
+/// A request's `Origin`, detached from the request so it can cross threads.
+#[derive(Debug, Clone)]
+pub struct OriginCheck {
+    origin: Option<String>,
+    own: bool,
+}
+
+impl OriginCheck {
+    /// CSRF rule for public writes: an `Origin`, when present, must be allowed for `site`
+    /// (the server's own origin always is).
+    pub fn allow(&self, site: &SiteConfig) -> ApiResult<()> {
+        match &self.origin {
+            None => Ok(()),
+            Some(o) if self.own || site.allows_origin(o) => Ok(()),
+            Some(_) => Err(ApiError::OriginNotAllowed),
+        }
+    }
+}

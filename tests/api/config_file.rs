@@ -1,0 +1,160 @@
+//! Loading settings: the file, the environment, and errors naming the file and the key.
+#![allow(clippy::result_large_err)] // figment::Jail's closure type, not ours
+
+use figment::providers::Env;
+use natter::config::{Durability, Moderation, Settings};
+
+fn write(dir: &tempfile::TempDir, text: &str) -> std::path::PathBuf {
+    let path = dir.path().join("natter.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// An environment provider reading only variables with this test's own prefix.
+fn env(prefix: &str) -> Env {
+    Env::prefixed(prefix)
+}
+
+#[test]
+fn no_file_means_the_documented_defaults() {
+    let s = Settings::load_from(None, env("NATTER_TEST_NONE_")).unwrap();
+    assert_eq!(s.bind, "127.0.0.1:8080");
+    assert_eq!(s.database, std::path::PathBuf::from("./natter.db"));
+    assert_eq!(s.public_url, "http://localhost:8080");
+    assert_eq!(s.durability, Durability::Full);
+    assert_eq!(s.limits.comments_per_minute, 5);
+    assert_eq!(s.limits.votes_per_minute, 30);
+    assert_eq!(s.limits.reads_per_minute, 600);
+    assert_eq!(s.limits.max_body_bytes, 262_144);
+    let sites = s.effective_sites();
+    assert_eq!(sites.keys().collect::<Vec<_>>(), vec!["default"]);
+    assert_eq!(sites["default"].origins, vec!["*"]);
+}
+
+#[test]
+fn a_full_file_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(
+        &dir,
+        r#"
+bind = "0.0.0.0:9000"
+database = "/tmp/x.db"
+durability = "normal"
+trusted_proxies = ["10.0.0.1"]
+[limits]
+comments_per_minute = 0
+[sites.myblog]
+origins = ["https://myblog.example"]
+moderation = "first"
+edit_window = 60
+images = true
+[smtp]
+host = "mail.example"
+moderators = ["me@myblog.example"]
+[[webhooks]]
+url = "https://hooks.example/natter"
+events = ["comment.created"]
+secret = "s"
+"#,
+    );
+    let s = Settings::load_from(Some(&path), env("NATTER_TEST_FULL_")).unwrap();
+    assert_eq!(s.bind, "0.0.0.0:9000");
+    assert_eq!(s.durability, Durability::Normal);
+    assert_eq!(s.limits.comments_per_minute, 0);
+    assert_eq!(s.limits.votes_per_minute, 30);
+    let site = &s.sites["myblog"];
+    assert_eq!(site.moderation, Moderation::First);
+    assert_eq!(site.edit_window, 60);
+    assert!(site.images);
+    assert_eq!(site.max_depth, 5);
+    assert_eq!(site.min_form_seconds, 3);
+    assert_eq!(s.smtp.as_ref().unwrap().port, 25);
+    assert_eq!(s.webhooks.len(), 1);
+}
+
+fn error_of(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(&dir, text);
+    let e = Settings::load_from(Some(&path), env("NATTER_TEST_ERR_"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("natter.toml"), "names the file: {e}");
+    e
+}
+
+#[test]
+fn bad_files_name_the_file_and_the_key() {
+    assert!(error_of("bnid = \"x\"").contains("bnid"));
+    assert!(error_of("[limits]\ncomments_per_minit = 1").contains("comments_per_minit"));
+    assert!(error_of("[limits]\ncomments_per_minute = \"five\"").contains("comments_per_minute"));
+    assert!(error_of("[limits]\nmax_body_bytes = 1023").contains("limits.max_body_bytes"));
+    assert!(error_of("durability = \"sometimes\"").contains("durability"));
+    assert!(error_of("[sites.Bad_Id]\norigins = [\"*\"]").contains("sites.Bad_Id"));
+    assert!(
+        error_of("[sites.b]\norigins = [\"https://x.example/path\"]").contains("sites.b.origins")
+    );
+    assert!(error_of("[sites.b]\norigins = [\"*\"]\nmoderation = \"some\"").contains("moderation"));
+    assert!(error_of("[sites.b]\norigins = [\"*\"]\ncolour = 1").contains("colour"));
+    assert!(error_of("[sites.b]\nmoderation = \"all\"").contains("origins"));
+    assert!(error_of("this is not toml").contains("natter.toml"));
+}
+
+#[test]
+fn at_the_body_limit_floor_is_fine() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(&dir, "[limits]\nmax_body_bytes = 1024");
+    assert_eq!(
+        Settings::load_from(Some(&path), env("NATTER_TEST_FLOOR_"))
+            .unwrap()
+            .limits
+            .max_body_bytes,
+        1024
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_error() {
+    let e = Settings::load_from(
+        Some(std::path::Path::new("/nonexistent/natter.toml")),
+        env("NATTER_TEST_MISSING_"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("/nonexistent/natter.toml"));
+}
+
+#[test]
+fn the_environment_overrides_top_level_limits_and_smtp_keys() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file(
+            "natter.toml",
+            "bind = \"127.0.0.1:1\"\n[limits]\nvotes_per_minute = 7\n[sites.a]\norigins = [\"*\"]",
+        )?;
+        jail.set_env("NATTER_BIND", "127.0.0.1:9999");
+        jail.set_env("NATTER_LIMITS__COMMENTS_PER_MINUTE", "0");
+        jail.set_env("NATTER_TRUSTED_PROXIES", "[\"10.0.0.1\", \"10.0.0.2\"]");
+        jail.set_env("NATTER_SMTP__HOST", "smtp.example");
+        jail.set_env("NATTER_CONFIG", "ignored.toml");
+        jail.set_env("NATTER_ADMIN_TOKEN", "not-a-key");
+        jail.set_env("NATTER_LOG_FORMAT", "json");
+        jail.set_env("NATTER_SOMETHING_ELSE", "not ours");
+        let s =
+            Settings::load(Some(std::path::Path::new("natter.toml"))).map_err(|e| e.to_string())?;
+        assert_eq!(s.bind, "127.0.0.1:9999");
+        assert_eq!(s.limits.comments_per_minute, 0);
+        assert_eq!(s.limits.votes_per_minute, 7);
+        assert_eq!(s.trusted_proxies, vec!["10.0.0.1", "10.0.0.2"]);
+        assert_eq!(s.smtp.unwrap().host, "smtp.example");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_bad_environment_value_names_the_key() {
+    figment::Jail::expect_with(|jail| {
+        jail.set_env("NATTER_LIMITS__VOTES_PER_MINUTE", "lots");
+        let e = Settings::load(None).unwrap_err().to_string();
+        assert!(e.contains("votes_per_minute"), "{e}");
+        Ok(())
+    });
+}

@@ -1,0 +1,220 @@
+//! Spawning the real app on a random port with its own database, and request helpers.
+
+use std::path::PathBuf;
+
+use natter::config::{Settings, SiteConfig};
+use natter::startup::Application;
+use reqwest::{Client, Response};
+use serde_json::{json, Value};
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub client: Client,
+    pub db_path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// The origin every test site allows.
+pub const BLOG: &str = "https://blog.example";
+
+/// A site open to [`BLOG`] with no moderation.
+pub fn blog_site() -> SiteConfig {
+    SiteConfig {
+        origins: vec![BLOG.into()],
+        ..SiteConfig::open_default()
+    }
+}
+
+/// Settings for a fresh temp database and a random port, with the site `blog`.
+pub fn settings() -> (Settings, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Settings {
+        bind: "127.0.0.1:0".into(),
+        database: dir.path().join("natter.db"),
+        ..Settings::default()
+    };
+    // Limits are tested on their own (limits.rs); elsewhere they would only get in the way.
+    s.limits.comments_per_minute = 0;
+    s.limits.votes_per_minute = 0;
+    s.limits.reads_per_minute = 0;
+    s.sites.insert("blog".into(), blog_site());
+    (s, dir)
+}
+
+impl TestApp {
+    /// The default test app: one site `blog`.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// A test app after `tweak` adjusts its settings.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let (mut s, dir) = settings();
+        tweak(&mut s);
+        Self::start(s, dir).await
+    }
+
+    /// Starts the server on prepared settings.
+    pub async fn start(settings: Settings, dir: tempfile::TempDir) -> TestApp {
+        let app = Application::build(settings.clone()).expect("app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            client: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            db_path: settings.database.clone(),
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Creates a comment on `blog` and returns the 201 body.
+    pub async fn create(&self, page: &str, text: &str) -> Value {
+        self.create_with(json!({"page": page, "text": text})).await
+    }
+
+    /// Creates a comment from fields merged over `site: blog`; asserts 201.
+    pub async fn create_with(&self, fields: Value) -> Value {
+        let res = self.post_comment(fields).await;
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(status, 201, "create failed: {body}");
+        body
+    }
+
+    /// Posts a comment from fields merged over `site: blog`.
+    pub async fn post_comment(&self, fields: Value) -> Response {
+        let mut body = json!({"site": "blog"});
+        for (k, v) in fields.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        self.post_json("/api/comments", &body).await
+    }
+
+    /// The list body for a page of `blog`.
+    pub async fn list(&self, page: &str, extra: &str) -> Value {
+        let res = self
+            .get(&format!(
+                "/api/comments?site=blog&page={}{extra}",
+                enc(page)
+            ))
+            .await;
+        assert_eq!(res.status().as_u16(), 200);
+        res.json().await.unwrap()
+    }
+
+    /// Ids of a list body's comments, in order.
+    pub async fn list_ids(&self, page: &str, extra: &str) -> Vec<i64> {
+        ids(&self.list(page, extra).await)
+    }
+
+    /// Opens the database file directly (as another process would).
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open(&self.db_path).unwrap()
+    }
+}
+
+pub fn ids(list: &Value) -> Vec<i64> {
+    list["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
+}
+
+pub fn enc(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+/// Asserts the contract's error shape and returns it.
+pub async fn assert_error(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status for {code}");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string());
+    assert!(ct.unwrap_or_default().starts_with("application/json"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    assert!(
+        body["error"].get("field").is_some(),
+        "field key present: {body}"
+    );
+    body
+}
+
+/// Asserts a 422 naming `field`.
+pub async fn assert_invalid(res: Response, field: &str) {
+    let body = assert_error(res, 422, "validation_failed").await;
+    assert_eq!(body["error"]["field"], field, "{body}");
+}
+
+impl TestApp {
+    /// A fresh admin token, stored as the CLI stores it.
+    pub fn admin_token(&self) -> String {
+        let name = format!("t{}", rand_suffix());
+        natter::admin::create_token(&self.db(), &name)
+            .unwrap()
+            .unwrap()
+    }
+
+    /// An admin request with a bearer token.
+    pub fn admin(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .bearer_auth(token)
+    }
+
+    /// Sets a comment's stored status directly.
+    pub fn set_status(&self, id: i64, status: &str) {
+        self.db()
+            .execute(
+                "UPDATE comments SET status = ?2 WHERE id = ?1",
+                rusqlite::params![id, status],
+            )
+            .unwrap();
+    }
+}
+
+fn rand_suffix() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The id of a create's answer.
+pub fn id_of(body: &Value) -> i64 {
+    body["comment"]["id"].as_i64().unwrap()
+}

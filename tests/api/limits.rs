@@ -1,0 +1,173 @@
+//! Rate limits per anonymized client: 429 with Retry-After, proxies believed only when trusted.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_error, TestApp, BLOG};
+
+#[tokio::test]
+async fn creates_over_the_limit_get_429_with_retry_after_and_cors() {
+    let app = TestApp::spawn_with(|s| s.limits.comments_per_minute = 2).await;
+    for i in 0..2 {
+        assert_eq!(
+            app.post_comment(json!({"page": "/p", "text": format!("c{i}")}))
+                .await
+                .status(),
+            201
+        );
+    }
+    let res = app
+        .client
+        .post(app.url("/api/comments"))
+        .header("origin", BLOG)
+        .json(&json!({"site": "blog", "page": "/p", "text": "c3"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        BLOG,
+        "CORS kept on 429"
+    );
+    let retry: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    let body = assert_error(res, 429, "rate_limited").await;
+    assert_eq!(body["error"]["retry_after"], retry);
+    assert_eq!(
+        app.list("/p", "").await["total"],
+        2,
+        "the refused comment was not stored"
+    );
+}
+
+#[tokio::test]
+async fn votes_and_reads_have_their_own_limits() {
+    let app = TestApp::spawn_with(|s| {
+        s.limits.votes_per_minute = 1;
+        s.limits.reads_per_minute = 3;
+    })
+    .await;
+    let id = app.create("/p", "x").await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let vote = format!("/api/comments/{id}/vote");
+    assert_eq!(
+        app.post_json(&vote, &json!({"value": 1})).await.status(),
+        200
+    );
+    assert_error(
+        app.post_json(&vote, &json!({"value": -1})).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/api/counts?site=blog&page=/p").await.status(), 200);
+    }
+    assert_error(
+        app.get("/api/comments?site=blog&page=/p").await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    // Avatars and preflights don't count as reads.
+    let avatar = app
+        .db()
+        .query_row("SELECT avatar FROM comments", [], |r| r.get::<_, String>(0))
+        .unwrap();
+    assert_eq!(
+        app.get(&format!("/api/avatar/{avatar}.svg")).await.status(),
+        200
+    );
+    let pre = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/api/comments"))
+        .header("origin", BLOG)
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(pre.status().is_success());
+}
+
+#[tokio::test]
+async fn a_spoofed_forwarded_for_from_an_untrusted_peer_changes_nothing() {
+    let app = TestApp::spawn_with(|s| s.limits.comments_per_minute = 1).await;
+    let post = |xff: &'static str, text: &'static str| {
+        app.client
+            .post(app.url("/api/comments"))
+            .header("x-forwarded-for", xff)
+            .json(&json!({"site": "blog", "page": "/p", "text": text}))
+            .send()
+    };
+    assert_eq!(post("203.0.113.1", "a").await.unwrap().status(), 201);
+    assert_eq!(post("198.51.100.7", "b").await.unwrap().status(), 429);
+    let ip: String = app
+        .db()
+        .query_row("SELECT ip FROM comments", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ip, "127.0.0.0", "the peer, not the header");
+}
+
+#[tokio::test]
+async fn a_trusted_proxys_forwarded_for_is_walked_from_the_right() {
+    let app = TestApp::spawn_with(|s| {
+        s.limits.comments_per_minute = 1;
+        s.trusted_proxies = vec!["127.0.0.1".into(), "10.0.0.2".into()];
+    })
+    .await;
+    let post = |xff: &'static str, text: &'static str| {
+        app.client
+            .post(app.url("/api/comments"))
+            .header("x-forwarded-for", xff)
+            .json(&json!({"site": "blog", "page": "/p", "text": text}))
+            .send()
+    };
+    assert_eq!(
+        post("1.1.1.1, 203.0.113.9, 10.0.0.2", "a")
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    // A different client behind the same proxies has its own quota...
+    assert_eq!(post("198.51.100.20", "b").await.unwrap().status(), 201);
+    // ...while a spoofed leftmost entry doesn't buy a new one.
+    assert_eq!(
+        post("9.9.9.9, 203.0.113.9, 10.0.0.2", "c")
+            .await
+            .unwrap()
+            .status(),
+        429
+    );
+    let ips: Vec<String> = app
+        .db()
+        .prepare("SELECT ip FROM comments ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(ips, vec!["203.0.113.0", "198.51.100.0"]);
+}
+
+#[tokio::test]
+async fn zero_means_unlimited() {
+    let app = TestApp::spawn_with(|s| s.limits.comments_per_minute = 0).await;
+    for i in 0..12 {
+        let res = app
+            .post_comment(json!({"page": "/p", "text": format!("n{i}")}))
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let v: Value = app
+        .get("/api/counts?site=blog&page=/p")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["counts"]["/p"], 12);
+}

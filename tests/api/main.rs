@@ -1,0 +1,20 @@
+//! One test binary: black-box tests against the real server on a random port, each with
+//! its own SQLite file.
+
+mod helpers;
+
+mod admin;
+mod cli;
+mod comments_create;
+mod comments_edit;
+mod comments_list;
+mod config_file;
+mod counts;
+mod durability;
+mod fragment;
+mod http_rules;
+mod licences;
+mod limits;
+mod meta;
+mod moderate_links;
+mod votes;

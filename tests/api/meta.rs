@@ -1,0 +1,241 @@
+//! Config, preview, health, avatars, feeds, the demo page and the widget route.
+
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_error, assert_invalid, TestApp, BLOG};
+
+#[tokio::test]
+async fn config_describes_the_site_and_hands_out_a_form_token() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/api/config?site=blog").await;
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["site"], "blog");
+    assert_eq!(v["moderation"], "none");
+    assert_eq!(v["edit_window"], 900);
+    assert_eq!(v["max_depth"], 5);
+    assert_eq!(v["require_name"], false);
+    assert_eq!(v["require_email"], false);
+    assert_eq!(v["images"], false);
+    assert!(v["form_token"].as_str().unwrap().len() > 10);
+    assert_eq!(v.as_object().unwrap().len(), 8);
+    assert_error(app.get("/api/config?site=nope").await, 404, "unknown_site").await;
+    assert_invalid(app.get("/api/config").await, "site").await;
+}
+
+#[tokio::test]
+async fn preview_renders_like_a_create() {
+    let app = TestApp::spawn().await;
+    let v: Value = app
+        .post_json(
+            "/api/preview",
+            &json!({"text": "# Title\n\n*hi* <script>x</script>"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let html = v["html"].as_str().unwrap();
+    assert!(html.contains("<h3>Title</h3>"), "{html}");
+    assert!(html.contains("<em>hi</em>"));
+    assert!(!html.contains("<script"));
+    assert_invalid(
+        app.post_json("/api/preview", &json!({"text": ""})).await,
+        "text",
+    )
+    .await;
+    assert_error(
+        app.post_json("/api/preview", &json!({"text": "x", "site": "nope"}))
+            .await,
+        404,
+        "unknown_site",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn preview_images_follow_the_site_setting() {
+    let app = TestApp::spawn_with(|s| {
+        let mut pics = crate::helpers::blog_site();
+        pics.images = true;
+        s.sites.insert("pics".into(), pics);
+    })
+    .await;
+    let md = "![cat](https://img.example/cat.png)";
+    let with: Value = app
+        .post_json("/api/preview", &json!({"text": md, "site": "pics"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(with["html"].as_str().unwrap().contains("<img"), "{with}");
+    let without: Value = app
+        .post_json("/api/preview", &json!({"text": md, "site": "blog"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!without["html"].as_str().unwrap().contains("<img"));
+}
+
+#[tokio::test]
+async fn preview_checks_the_sites_origin() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .post(app.url("/api/preview"))
+        .header("origin", "https://evil.example")
+        .json(&json!({"text": "x", "site": "blog"}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 403, "origin_not_allowed").await;
+    let res = app
+        .client
+        .post(app.url("/api/preview"))
+        .header("origin", BLOG)
+        .json(&json!({"text": "x", "site": "blog"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn healthz_checks_the_database() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap(), json!({"status": "ok"}));
+}
+
+#[tokio::test]
+async fn avatars_are_immutable_svgs_from_keyed_hashes() {
+    let app = TestApp::spawn().await;
+    let a = app
+        .create_with(json!({"page": "/p", "text": "a", "email": "x@example.com"}))
+        .await;
+    let b = app
+        .create_with(json!({"page": "/p", "text": "b", "email": "X@Example.com"}))
+        .await;
+    let c = app
+        .create_with(json!({"page": "/p", "text": "c", "email": "y@example.com"}))
+        .await;
+    let path = a["comment"]["avatar"].as_str().unwrap();
+    assert_eq!(path, b["comment"]["avatar"].as_str().unwrap());
+    assert_ne!(path, c["comment"]["avatar"].as_str().unwrap());
+    // Never a plain MD5 of the email (Gravatar-style hashes are reversible by lookup).
+    assert!(!path.contains("6e5e7ff3e5d6a4c39d7e2ea4b2a4f4f6"));
+    let res = app.get(path).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/svg+xml");
+    assert!(res.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("immutable"));
+    let svg = res.text().await.unwrap();
+    assert!(svg.starts_with("<svg") && !svg.contains("<script"));
+    assert_error(app.get("/api/avatar/nothex.svg").await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn the_atom_feed_lists_newest_approved_comments_escaped() {
+    let app = TestApp::spawn().await;
+    app.create_with(json!({"page": "/a", "text": "first", "author": "<b>Ann</b>", "title": "Post & \"A\"", "url": format!("{BLOG}/a")})).await;
+    let held = app.create("/a", "held one").await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    app.db()
+        .execute(
+            "UPDATE comments SET status = 'pending' WHERE id = ?1",
+            [held],
+        )
+        .unwrap();
+    app.create("/b", "second").await;
+    let res = app.get("/feed/blog.atom").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/atom+xml"));
+    let xml = res.text().await.unwrap();
+    assert!(xml.contains("<feed") && xml.contains("http://www.w3.org/2005/Atom"));
+    assert_eq!(xml.matches("<entry>").count(), 2, "{xml}");
+    assert!(
+        xml.find("second").unwrap() < xml.find("first").unwrap(),
+        "newest first"
+    );
+    assert!(!xml.contains("held one"));
+    assert!(!xml.contains("<b>Ann</b>"));
+    assert!(xml.contains("&lt;b&gt;Ann&lt;/b&gt;"));
+    assert!(xml.contains(&format!("{BLOG}/a#natter-")));
+    let page = app
+        .get("/feed/blog.atom?page=/a")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page.matches("<entry>").count(), 1);
+    assert_error(app.get("/feed/nope.atom").await, 404, "unknown_site").await;
+}
+
+#[tokio::test]
+async fn the_demo_page_embeds_the_widget_for_the_first_site() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert!(res.headers().contains_key("content-security-policy"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains("/embed.js"));
+    assert!(html.contains("data-site=\"blog\""));
+    let default = TestApp::spawn_with(|s| s.sites.clear()).await;
+    assert!(default
+        .get("/")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .contains("data-site=\"default\""));
+}
+
+#[tokio::test]
+async fn the_widget_is_served_as_javascript_with_caching() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/embed.js").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/javascript"));
+    assert!(res.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age=3600"));
+    let tag = res.headers()["etag"].clone();
+    let again = app
+        .client
+        .get(app.url("/embed.js"))
+        .header("if-none-match", tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+}
+
+#[tokio::test]
+async fn translations_are_served_to_any_origin_one_language_at_a_time() {
+    let app = TestApp::spawn().await;
+    for lang in ["de", "es", "fr", "ja", "pt", "ru", "zh"] {
+        let res = app.get(&format!("/i18n/{lang}.json")).await;
+        assert_eq!(res.status(), 200, "{lang}");
+        assert_eq!(res.headers()["access-control-allow-origin"], "*");
+        let v: Value = res.json().await.unwrap();
+        assert!(v.as_object().is_some_and(|o| o.len() > 10), "{lang}");
+    }
+    assert_error(app.get("/i18n/xx.json").await, 404, "not_found").await;
+    assert_error(app.get("/i18n/..%2Fembed.js").await, 404, "not_found").await;
+}
