@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 const NON_KEYS: [&str; 3] = ["config", "admin_token", "log_format"];
 
 /// Top-level keys the environment may override.
-const ENV_KEYS: [&str; 7] = [
+const ENV_KEYS: [&str; 8] = [
+    "outbox_max_age",
     "bind",
     "database",
     "public_url",
@@ -35,6 +36,8 @@ pub struct Settings {
     pub trusted_proxies: Vec<String>,
     /// `full` (fsync on every commit) or `normal` (survives a process crash only).
     pub durability: Durability,
+    /// Seconds an undeliverable email or webhook is retried before it is given up.
+    pub outbox_max_age: i64,
     /// Abuse limits per anonymized IP.
     pub limits: Limits,
     /// Declared sites; none means one `default` site open to every origin.
@@ -53,6 +56,7 @@ impl Default for Settings {
             public_url: "http://localhost:8080".into(),
             trusted_proxies: Vec::new(),
             durability: Durability::Full,
+            outbox_max_age: 3 * 86_400,
             limits: Limits::default(),
             sites: BTreeMap::new(),
             smtp: None,
@@ -335,6 +339,9 @@ impl Settings {
                     format!("{p:?} is not an IP address"),
                 ));
             }
+        }
+        if self.outbox_max_age < 0 {
+            return Err(("outbox_max_age".into(), "must not be negative".into()));
         }
         if self.limits.max_body_bytes < 1024 {
             return Err((

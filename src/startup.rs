@@ -29,6 +29,7 @@ impl Application {
     pub fn build(settings: Settings) -> Result<Application, StartError> {
         let state = Arc::new(prepare(settings)?);
         spawn_pruner(Arc::downgrade(&state));
+        crate::notify::worker::spawn(Arc::downgrade(&state));
         let listener = TcpListener::bind(&state.settings.bind)
             .map_err(|e| StartError(format!("cannot listen on {}: {e}", state.settings.bind)))?;
         let port = listener

@@ -10,7 +10,7 @@ use crate::error::{ApiError, ApiResult};
 /// Columns of [`Comment`], in the order [`comment_from_row`] reads them.
 pub const COMMENT_COLUMNS: &str = "c.id, p.site, p.key, c.page_id, c.parent, c.author, c.email, \
     c.website, c.text, c.format, c.html, c.status, c.created_at, c.edited_at, c.likes, \
-    c.dislikes, c.ip, c.avatar, c.edit_token_hash, c.edit_until";
+    c.dislikes, c.ip, c.avatar, c.edit_token_hash, c.edit_until, c.notify";
 
 /// Reads a [`Comment`] from a row selected with [`COMMENT_COLUMNS`].
 pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
@@ -36,6 +36,7 @@ pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
         avatar: r.get(17)?,
         edit_token_hash: r.get(18)?,
         edit_until: r.get(19)?,
+        notify: r.get(20)?,
     })
 }
 
@@ -199,8 +200,8 @@ pub fn newest_approved(
     let rows = stmt.query_map(params![site, page, limit], |r| {
         Ok(FeedItem {
             comment: comment_from_row(r)?,
-            title: r.get(20)?,
-            url: r.get(21)?,
+            title: r.get(21)?,
+            url: r.get(22)?,
         })
     })?;
     rows.collect()

@@ -9,6 +9,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_moderation",
         include_str!("../../migrations/0002_moderation.sql"),
     ),
+    (
+        "0003_notifications",
+        include_str!("../../migrations/0003_notifications.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded; returns how many ran.

@@ -83,6 +83,8 @@ pub struct Comment {
     pub edit_token_hash: Option<String>,
     /// End of the edit window.
     pub edit_until: Timestamp,
+    /// Reply notifications: 0 off, 1 asked (awaiting opt-in), 2 active.
+    pub notify: i64,
 }
 
 /// The public comment object of the contract.

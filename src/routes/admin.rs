@@ -122,6 +122,7 @@ pub async fn list_queue(state: State, query: Query) -> ApiResult<HttpResponse> {
 
 /// Approves or rejects a comment (the shared step behind the API and the one-click links).
 pub async fn set_status(state: &State, id: i64, status: Status) -> ApiResult<Comment> {
+    let st = state.clone();
     state
         .writer
         .write(move |conn| {
@@ -132,17 +133,21 @@ pub async fn set_status(state: &State, id: i64, status: Status) -> ApiResult<Com
             if c.status != status {
                 m::set_status(conn, id, status)?;
             }
-            q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)
+            let after = q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
+            crate::notify::status_changed(conn, &st, c.status, &after)?;
+            Ok(after)
         })
         .await
 }
 
 /// Deletes a comment as a moderator (tombstone when it has replies).
 pub async fn delete(state: &State, id: i64) -> ApiResult<()> {
+    let st = state.clone();
     state
         .writer
         .write(move |conn| {
-            q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
+            let c = q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
+            crate::notify::deleted(conn, &st, &c)?;
             q::delete_comment(conn, id)?;
             Ok(())
         })
@@ -290,4 +295,29 @@ pub async fn list_sites(state: State) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(json!({"sites": sites})))
+}
+
+/// `GET /api/admin/outbox`: delivery state (counts per status, the undelivered rows).
+pub async fn outbox(state: State) -> ApiResult<HttpResponse> {
+    use crate::notify::outbox as o;
+    let (counts, items) = crate::db::read(&state.pool, |conn| {
+        Ok((o::counts(conn)?, o::undelivered(conn, 100)?))
+    })
+    .await?;
+    let mut c = json!({"pending": 0, "sent": 0, "failed": 0});
+    for (status, n) in counts {
+        c[status.as_str()] = json!(n);
+    }
+    let items: Vec<Value> = items
+        .iter()
+        .map(|i| {
+            json!({"id": i.id, "kind": i.kind, "target": i.target, "status": i.status,
+                "attempts": i.attempts, "last_error": i.last_error,
+                "created_at": crate::domain::rfc3339(i.created_at),
+                "next_attempt_at": crate::domain::rfc3339(i.next_attempt_at)})
+        })
+        .collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({"counts": c, "undelivered": items})))
 }

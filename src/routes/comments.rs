@@ -132,7 +132,8 @@ pub async fn create_comment(
     let title = validate::optional_line("title", b.title.as_deref(), 300)?;
     let url = validate::http_url("url", b.url.as_deref(), 2048)?;
     if let Some(u) = &url {
-        let on_site = validate::origin_of(u).is_some_and(|o| site_cfg.allows_origin(&o));
+        let on_site = validate::origin_of(u)
+            .is_some_and(|o| site_cfg.allows_origin(&o) || state.is_own_origin(&req, &o));
         if !on_site {
             return Err(ApiError::invalid(
                 "url",
@@ -187,6 +188,7 @@ pub async fn create_comment(
         notify: b.notify.unwrap_or(false),
     };
     let site = b.site.clone();
+    let st = state.clone();
     let comment = state
         .writer
         .write(move |conn| {
@@ -231,7 +233,10 @@ pub async fn create_comment(
                     ..new
                 },
             )?;
-            q::find_comment(conn, id)?.ok_or_else(|| ApiError::Internal("comment vanished".into()))
+            let c = q::find_comment(conn, id)?
+                .ok_or_else(|| ApiError::Internal("comment vanished".into()))?;
+            crate::notify::created(conn, &st, &c)?;
+            Ok(c)
         })
         .await?;
     Ok(HttpResponse::Created().json(json!({
@@ -382,7 +387,8 @@ pub async fn delete_comment(
     state
         .writer
         .write(move |conn| {
-            authorize_author(&st, &origin, conn, id, &token_hash, now())?;
+            let c = authorize_author(&st, &origin, conn, id, &token_hash, now())?;
+            crate::notify::deleted(conn, &st, &c)?;
             q::delete_comment(conn, id)?;
             Ok(())
         })

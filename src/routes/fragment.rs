@@ -52,7 +52,7 @@ pub async fn thread_html(state: State, req: HttpRequest, query: Query) -> ApiRes
             let depth = c
                 .parent
                 .and_then(|p| depth_of.get(&p))
-                .map_or(0, |d: &usize| (d + 1).min(max_depth.saturating_sub(1)));
+                .map_or(0, |d: &usize| (d + 1).min(max_depth));
             depth_of.insert(c.id, depth);
             // Close the items at or below this depth, open a list if going one deeper.
             if open > depth + 1 {

@@ -7,6 +7,7 @@ pub mod counts;
 pub mod fragment;
 pub mod meta;
 pub mod moderate;
+pub mod notify;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -55,6 +56,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(moderate::act)),
         )
         .service(
+            resource("/notify/{purpose}/{id}")
+                .route(web::get().to(notify::show))
+                .route(web::post().to(notify::act)),
+        )
+        .service(
+            resource("/privacy/erase")
+                .route(web::get().to(notify::show_erase))
+                .route(web::post().to(notify::act_erase)),
+        )
+        .service(resource("/api/privacy/erase").route(web::post().to(notify::request_erase)))
+        .service(
             web::scope("/api/admin")
                 .wrap(actix_web::middleware::from_fn(admin::require_admin))
                 .service(resource("/comments").route(web::get().to(admin::list_queue)))
@@ -73,6 +85,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/threads/lock").route(web::post().to(admin::lock_thread)))
                 .service(resource("/erase").route(web::post().to(admin::erase_email)))
                 .service(resource("/sites").route(web::get().to(admin::list_sites)))
+                .service(resource("/outbox").route(web::get().to(admin::outbox)))
                 .default_service(web::to(not_found)),
         )
         .default_service(web::to(not_found));

@@ -14,7 +14,8 @@ use crate::html::{escape, page, PAGE_CSP};
 use crate::moderate::{self, Action, LinkError};
 use crate::state::State;
 
-fn respond(status: StatusCode, title: &str, body: &str) -> HttpResponse {
+/// A server-rendered page with the strict headers every such page gets.
+pub fn respond(status: StatusCode, title: &str, body: &str) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("content-security-policy", PAGE_CSP))
@@ -154,6 +155,7 @@ pub async fn act(
         expires,
     } = link;
     let hash = sig_hash(&sig);
+    let st = state.clone();
     let result = state
         .writer
         .write(move |conn| {
@@ -164,9 +166,18 @@ pub async fn act(
                 return Err(ApiError::Duplicate("link already used".into()));
             }
             match action {
-                Action::Approve => m::set_status(conn, id, Status::Approved)?,
-                Action::Reject => m::set_status(conn, id, Status::Rejected)?,
+                Action::Approve | Action::Reject => {
+                    let status = if action == Action::Approve {
+                        Status::Approved
+                    } else {
+                        Status::Rejected
+                    };
+                    m::set_status(conn, id, status)?;
+                    let after = q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
+                    crate::notify::status_changed(conn, &st, c.status, &after)?;
+                }
                 Action::Delete => {
+                    crate::notify::deleted(conn, &st, &c)?;
                     q::delete_comment(conn, id)?;
                 }
             }

@@ -160,6 +160,11 @@ async fn websites_and_urls_must_be_http() {
         .post_comment(json!({"page": "/p", "text": "a", "url": format!("{BLOG}/p")}))
         .await;
     assert_eq!(ok.status(), 201);
+    // The server's own origin (its demo page) is always allowed.
+    let own = app
+        .post_comment(json!({"page": "/p", "text": "b", "url": format!("{}/", app.address)}))
+        .await;
+    assert_eq!(own.status(), 201);
 }
 
 #[tokio::test]

@@ -52,8 +52,8 @@ async fn the_fragment_nests_replies_up_to_max_depth_and_escapes_everything() {
     let depths: Vec<usize> = items.iter().map(|li| depth(*li)).collect();
     assert_eq!(
         depths,
-        vec![0, 1, 2, 2, 2, 2, 0],
-        "nesting capped at max_depth = 3 levels"
+        vec![0, 1, 2, 3, 3, 3, 0],
+        "replies nest at most max_depth = 3 deep, as in the widget"
     );
     assert_eq!(doc.select(&sel("script")).count(), 0);
     assert_eq!(doc.select(&sel("img[onerror]")).count(), 0);

@@ -18,6 +18,8 @@ const ALLOWED: &[&str] = &[
     "Unicode-3.0",
     "Unicode-DFS-2016",
     "MPL-2.0",
+    // webpki-roots: Mozilla's CA list as data, permissive.
+    "CDLA-Permissive-2.0",
 ];
 
 /// Whether an SPDX expression lets us use the crate (`OR`: either side will do; `AND`: both

@@ -17,4 +17,6 @@ mod licences;
 mod limits;
 mod meta;
 mod moderate_links;
+mod notify;
+mod sinks;
 mod votes;

@@ -1,528 +1,830 @@
-// The widget in a real headless Chromium against a small in-process mock of the public API.
-// Skipped when no Chromium is installed (set CHROMIUM=/path to choose one). Talks CDP over
-// --remote-debugging-pipe, so it needs no npm package.
-import { test, before, after } from 'node:test';
+// The widget in real headless Chromium against the real natter binary on a temporary database.
+// The blog pages come from a small node server on another origin and embed
+// <script src="http://127.0.0.1:<api-port>/embed.js" data-site="blog" async>, as a real blog would.
+// Needs the binary ($NATTER_BIN, default target/debug/natter) and Chromium ($CHROMIUM or /usr/bin/chromium):
+// without them the tests are skipped, or fail when NATTER_REQUIRE_BROWSER=1.
+// Screenshots go to widget/screenshots/ (or $NATTER_SHOTS).
+import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findChrome, launch } from '../support/cdp.mjs';
 
-const dir = new URL('..', import.meta.url);
-const file = (p) => readFileSync(new URL(p, dir));
-const CHROME = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
-  .find((p) => p && existsSync(p));
-const SHOTS = process.env.NATTER_SHOTS; // a folder: save screenshots there
+const BIN = process.env.NATTER_BIN || fileURLToPath(new URL('../../target/debug/natter', import.meta.url));
+const CHROME = findChrome();
+const SHOTS = process.env.NATTER_SHOTS || fileURLToPath(new URL('../screenshots/', import.meta.url));
+const missing = !existsSync(BIN)
+  ? `the natter binary is missing at ${BIN} (run \`cargo build\`, or set NATTER_BIN)`
+  : !CHROME ? 'no Chromium installed (set CHROMIUM=/path/to/chromium)' : null;
+if (missing && process.env.NATTER_REQUIRE_BROWSER === '1') {
+  test('widget browser test prerequisites', () => assert.fail(`NATTER_REQUIRE_BROWSER=1 but ${missing}`));
+}
+const TOKEN = 'natter-test-' + randomBytes(16).toString('hex');
 
-/* ---------- mock API ---------- */
-let db, log, nextId, conf, lockedPages, rateLimitNext;
-function reset() {
-  const t = (m) => new Date(Date.now() - m * 60000).toISOString().replace(/\.\d+Z$/, 'Z');
-  const mk = (id, parent, author, extra = {}) => ({
-    id, parent, author, website: null, avatar: `/api/avatar/${id}.svg`, html: `<p>comment <em>${id}</em></p>`,
-    status: 'approved', created_at: t(600 - id), edited_at: null, likes: 0, dislikes: 0, page: '/post/', ...extra,
+/* ---------- the real server ---------- */
+const freePort = () => new Promise((ok, fail) => {
+  const s = createNetServer().once('error', fail).listen(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => ok(port));
   });
-  db = [
-    mk(1, null, 'Alice', { website: 'https://alice.example' }),
-    mk(2, 1, 'Bob', { website: 'javascript:alert(1)' }),
-    mk(3, 2, '<img src=x onerror="window.pwned=1">'),
-    mk(4, 3, 'Dora'),
-    mk(5, null, null, { status: 'deleted', html: '', avatar: null }),
-    mk(6, 5, 'Eve', { likes: 2 }),
-    mk(7, null, 'Fay', { page: '/other/' }),
-  ];
-  nextId = 100;
-  log = [];
-  conf = { moderation: 'none', edit_window: 900, max_depth: 2, require_name: false, require_email: false, images: false, form_token: 'ft-123' };
-  lockedPages = new Set(['/locked/']);
-  rateLimitNext = 0;
-}
+});
+const toml = (sites) => Object.entries(sites).map(([id, s]) =>
+  `[sites.${id}]\n` + Object.entries(s).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n')).join('\n\n') + '\n';
 
-function threadOrder(page) {
-  const rows = db.filter((c) => c.page == page && (c.status == 'approved' || c.status == 'deleted'));
-  const kids = new Map();
-  for (const c of rows) kids.set(c.parent, [...(kids.get(c.parent) || []), c]);
-  const out = [];
-  const stack = [...(kids.get(null) || [])].reverse();
-  while (stack.length) {
-    const c = stack.pop();
-    out.push(c);
-    stack.push(...[...(kids.get(c.id) || [])].reverse());
-  }
-  return out;
-}
-const pub = ({ page, text, token, ...c }) => c;
-
-function api(req, url, body) {
-  const json = (status, obj, headers = {}) => ({ status, obj, headers });
-  const err = (status, code, field = null, extra = {}) => json(status, { error: { code, message: code, field, ...extra } });
-  const site = url.searchParams.get('site') || (body && body.site);
-  if (req.method != 'GET' && body !== undefined && req.headers['content-type'] != 'application/json') return err(415, 'unsupported_media_type');
-  if (site && site != 'blog') return err(404, 'unknown_site');
-  const p = url.pathname;
-  let m;
-  if (p == '/api/config') return json(200, { site, ...conf });
-  if (p == '/api/comments' && req.method == 'GET') {
-    const page = url.searchParams.get('page');
-    const list = threadOrder(page);
-    const limit = 3;
-    const tops = list.filter((c) => c.parent == null);
-    const start = +(url.searchParams.get('after') || 0);
-    const chosen = new Set(tops.slice(start, start + limit).map((c) => c.id));
-    const out = [];
-    let top = null;
-    for (const c of list) {
-      if (c.parent == null) top = c.id;
-      if (chosen.has(top)) out.push(pub(c));
-    }
-    return json(200, {
-      site, page, total: list.filter((c) => c.status == 'approved').length, locked: lockedPages.has(page),
-      comments: out, next: start + limit < tops.length ? String(start + limit) : null,
+const tempDirs = [];
+const running = new Set();
+/** Starts natter on `port` (a free one by default) with these sites; `dir` keeps the database across restarts. */
+async function startNatter({ sites, env = {}, port, dir }) {
+  if (!dir) tempDirs.push((dir = mkdtempSync(join(tmpdir(), 'natter-widget-'))));
+  const config = join(dir, 'natter.toml');
+  writeFileSync(config, toml(sites));
+  port = port || (await freePort());
+  const base = `http://127.0.0.1:${port}`;
+  const proc = spawn(BIN, [], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      ...process.env, NATTER_DATABASE: join(dir, 'natter.db'), NATTER_BIND: `127.0.0.1:${port}`, NATTER_CONFIG: config,
+      // the static fragment links avatars through public_url
+      NATTER_PUBLIC_URL: base, NATTER_ADMIN_TOKEN: TOKEN, NATTER_LIMITS__COMMENTS_PER_MINUTE: '0',
+      NATTER_LIMITS__READS_PER_MINUTE: '0', NATTER_LIMITS__VOTES_PER_MINUTE: '0', ...env,
+    },
+  });
+  running.add(proc);
+  let log = '';
+  await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('natter did not start within 10 s:\n' + log)), 10000);
+    proc.stderr.on('data', (d) => {
+      log += d;
+      const m = log.replace(/\x1b\[[0-9;]*m/g, '').match(/port\W{1,3}(\d+)/);
+      if (m) (clearTimeout(timer), ok(m[1]));
     });
-  }
-  if (p == '/api/comments' && req.method == 'POST') {
-    if (rateLimitNext) return json(429, { error: { code: 'rate_limited', message: 'slow down', field: null, retry_after: rateLimitNext } }, { 'Retry-After': String(rateLimitNext) });
-    if (lockedPages.has(body.page)) return err(403, 'thread_locked');
-    if (body.author == 'Bad Name') return err(422, 'validation_failed', 'author');
-    const c = {
-      id: nextId++, parent: body.parent ?? null, author: body.author ?? null, website: body.website ?? null,
-      avatar: '/api/avatar/new.svg', html: `<p>${body.text.replace(/[<>&]/g, '')}</p>`, page: body.page,
-      status: /hold/.test(body.text) || body.hp ? 'pending' : 'approved', created_at: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-      edited_at: null, likes: 0, dislikes: 0, token: 'tok' + nextId,
-    };
-    db.push(c);
-    return json(201, { comment: pub(c), edit_token: c.token, edit_until: new Date(Date.now() + 900e3).toISOString() });
-  }
-  if ((m = p.match(/^\/api\/comments\/(\d+)$/))) {
-    const c = db.find((x) => x.id == m[1]);
-    if (!c) return err(404, 'not_found');
-    if (req.headers.authorization != 'Bearer ' + c.token) return err(401, 'unauthorized');
-    if (req.method == 'PATCH') {
-      c.html = `<p>${body.text.replace(/[<>&]/g, '')}</p>`;
-      c.edited_at = new Date().toISOString();
-      return json(200, pub(c));
-    }
-    if (req.method == 'DELETE') {
-      if (db.some((x) => x.parent == c.id)) Object.assign(c, { status: 'deleted', html: '', author: null, website: null, avatar: null });
-      else db.splice(db.indexOf(c), 1);
-      return json(204, null);
-    }
-  }
-  if ((m = p.match(/^\/api\/comments\/(\d+)\/vote$/))) {
-    const c = db.find((x) => x.id == m[1]);
-    c.votes = c.votes || 0;
-    c.likes += (body.value == 1) - (c.votes == 1);
-    c.dislikes += (body.value == -1) - (c.votes == -1);
-    c.votes = body.value;
-    return json(200, { likes: c.likes, dislikes: c.dislikes });
-  }
-  if (p == '/api/counts' && req.method == 'POST') {
-    if (body.pages.length > 100) return err(422, 'validation_failed', 'pages');
-    const counts = {};
-    for (const pg of body.pages) counts[pg] = db.filter((c) => c.page == pg && c.status == 'approved').length;
-    return json(200, { counts });
-  }
-  if (p == '/api/preview') return json(200, { html: `<p><strong>${body.text.replace(/[<>&]/g, '')}</strong></p>` });
-  return err(404, 'not_found');
+    proc.once('exit', (code) => (clearTimeout(timer), fail(new Error(`natter exited (${code}) at start:\n${log}`))));
+  });
+  proc.stderr.resume();
+  const stop = () => (proc.exitCode !== null || proc.signalCode ? Promise.resolve()
+    : new Promise((r) => (proc.once('exit', r), proc.kill('SIGTERM')))).then(() => running.delete(proc));
+  return { base, port, dir, stop };
 }
 
-function page(q) {
-  const a = (k) => (q.get(k) ? ` data-${k}="${q.get(k)}"` : '');
-  const stat = q.get('static') ? '<div class="natter-static"><article data-natter-id="1">static Alice</article></div>' : '';
+let api; // the main server
+async function call(method, path, body, { auth, server = api } = {}) {
+  const headers = {};
+  if (body) headers['Content-Type'] = 'application/json';
+  if (auth) headers.Authorization = 'Bearer ' + TOKEN;
+  const res = await fetch(server.base + path, { method, headers, body: body && JSON.stringify(body) });
+  return { status: res.status, body: res.status == 204 ? null : await res.json() };
+}
+let seq = 0;
+/** Posts a comment through the API (no Origin header, as a script would) and returns it with its text and token. */
+async function post(site, page, extra = {}, server = api) {
+  const body = { site, page, text: `comment ${++seq} on ${page}`, ...extra };
+  const r = await call('POST', '/api/comments', body, { server });
+  assert.equal(r.status, 201, JSON.stringify(r.body));
+  return { ...r.body.comment, text: body.text, token: r.body.edit_token };
+}
+const admin = (method, path, body) => call(method, '/api/admin' + path, body, { auth: true });
+const list = async (site, page, q = '') =>
+  (await call('GET', `/api/comments?site=${site}&page=${encodeURIComponent(page)}${q}`)).body;
+
+/* ---------- the blog, on another origin ---------- */
+let blogServer, blog;
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+async function blogPage(url) {
+  const q = url.searchParams;
+  const apiBase = q.get('api') ? `http://127.0.0.1:${q.get('api')}` : api.base;
+  const site = q.get('site') || 'blog';
+  const attrs = ['page', 'lang', 'theme', 'sort', 'target'].filter((k) => q.get(k)).map((k) => ` data-${k}="${esc(q.get(k))}"`).join('');
+  // a static-site build inlines the server's no-JS fragment inside the target
+  const stat = q.get('static')
+    ? await (await fetch(`${apiBase}/api/comments.html?site=${q.get('static')}&page=${encodeURIComponent(q.get('page') || url.pathname)}`)).text() : '';
   const tag = q.get('tag') || 'div';
   const target = q.get('notarget') ? '' : `<${tag} id="natter">${stat}</${tag}>`;
-  const counts = (q.get('counts') || '').split(',').filter(Boolean).map((p) => `<span data-natter-count="${p}">?</span>`).join('\n');
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-${q.get('csp') ? `<meta http-equiv="Content-Security-Policy" content="style-src 'self'">` : ''}<title>Post title</title><style>body{margin:0 8px} * { color: red !important; font-family: serif !important }</style></head>
-<body><h1>A post</h1>${counts}${target}
-<script src="/embed.js" data-site="${q.get('site') || 'blog'}"${a('page')}${a('lang')}${a('theme')}${a('sort')} async></script></body></html>`;
+  const counts = (q.get('counts') || '').split(',').filter(Boolean)
+    .map((p) => `<li><a href="${esc(p)}">${esc(p)}</a> <span data-natter-count="${esc(p)}">…</span></li>`).join('\n');
+  const style = q.get('csp') ? '' : `<style>:root{color-scheme:light dark}body{margin:0 auto;max-width:46rem;padding:0 12px;font:17px/1.6 Georgia,serif}
+    ${q.get('theme') == 'dark' ? 'body{background:#010409;color:#e6edf3}' : ''}${q.get('hostile') ? '*{color:red!important;font-family:serif!important}' : ''}</style>`;
+  const csp = q.get('csp') ? `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' ${apiBase}; connect-src ${apiBase}; img-src ${apiBase}; style-src 'self'">` : '';
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">${style}${csp}<title>${esc(q.get('title') || 'A post about things')}</title></head>
+<body><h1>A post about things</h1><p>Some text of the post, which readers comment on below.</p>
+${counts ? `<ul>${counts}</ul>` : ''}${target}
+<script>window.__staticAtStart = document.querySelectorAll('.natter-static [data-natter-id]').length;</script>
+<script src="${apiBase}/embed.js" data-site="${esc(site)}"${attrs} async></script></body></html>`;
 }
-
-let server, base;
-function startServer() {
-  server = createServer((req, res) => {
+function startBlog() {
+  blogServer = createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
-    let raw = '';
-    req.on('data', (d) => (raw += d));
-    req.on('end', () => {
-      const send = (status, type, body, headers = {}) => {
-        res.writeHead(status, { 'Content-Type': type, ...headers });
-        res.end(body);
-      };
-      if (url.pathname == '/embed.js') return send(200, 'application/javascript', file('embed.js'));
-      if (url.pathname == '/favicon.ico') return send(404, 'text/plain', '');
-      if (url.pathname.startsWith('/i18n/')) {
-        const f = url.pathname.slice(6);
-        return /^[a-z]{2}\.json$/.test(f) && existsSync(new URL('i18n/' + f, dir))
-          ? send(200, 'application/json', file('i18n/' + f)) : send(404, 'text/plain', 'no');
-      }
-      if (url.pathname.startsWith('/api/avatar/')) return send(200, 'image/svg+xml', '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#7a9"/></svg>');
-      if (url.pathname.startsWith('/api/')) {
-        let body;
-        try { body = raw ? JSON.parse(raw) : undefined; } catch { return send(400, 'application/json', '{"error":{"code":"malformed_request"}}'); }
-        log.push({ method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body });
-        const r = api(req, url, body);
-        return send(r.status, 'application/json', r.status == 204 ? '' : JSON.stringify(r.obj), r.headers);
-      }
-      if (url.pathname == '/demo') return send(200, 'text/html', String(file('demo.html')).replaceAll('{{SITE}}', 'blog'));
-      return send(200, 'text/html', page(url.searchParams));
-    });
+    blogPage(url).then((html) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
+      res.end(html);
+    }, (e) => (res.writeHead(500), res.end(String(e))));
   });
-  return new Promise((r) => server.listen(0, '127.0.0.1', () => r((base = `http://127.0.0.1:${server.address().port}`))));
+  return new Promise((r) => blogServer.listen(0, '127.0.0.1', () => r((blog = `http://127.0.0.1:${blogServer.address().port}`))));
 }
 
-/* ---------- Chromium over CDP pipe ---------- */
-let chrome, profile, msgId = 0, session;
-const waiting = new Map();
-function cdp(method, params = {}, sessionId = session) {
-  const id = ++msgId;
-  chrome.stdio[3].write(JSON.stringify({ id, method, params, sessionId }) + '\0');
-  return new Promise((ok, fail) => waiting.set(id, { ok, fail, method }));
-}
-async function startChrome() {
-  profile = mkdtempSync(join(tmpdir(), 'natter-chrome-'));
-  chrome = spawn(CHROME, ['--headless=new', '--no-sandbox', '--disable-gpu', '--remote-debugging-pipe', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic',
-    `--user-data-dir=${profile}`, '--lang=en-US', 'about:blank'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
-  let buf = '';
-  chrome.stdio[4].on('data', (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\0')) >= 0) {
-      const m = JSON.parse(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      const w = waiting.get(m.id);
-      if (w) {
-        waiting.delete(m.id);
-        m.error ? w.fail(new Error(w.method + ': ' + m.error.message)) : w.ok(m.result);
-      }
-    }
-  });
-  const { targetId } = await cdp('Target.createTarget', { url: 'about:blank' }, undefined);
-  ({ sessionId: session } = await cdp('Target.attachToTarget', { targetId, flatten: true }, undefined));
-  await cdp('Page.enable');
-  await cdp('Runtime.enable');
-}
-
-async function js(expr) {
-  const r = await cdp('Runtime.evaluate', { expression: `(async () => { ${expr} })()`, awaitPromise: true, returnByValue: true });
-  if (r.exceptionDetails) throw new Error('in page: ' + (r.exceptionDetails.exception?.description || r.exceptionDetails.text));
-  return r.result.value;
-}
-// Helpers defined in the page: R = the widget's shadow root, $/$$ query it, until() polls.
+/* ---------- the browser ---------- */
+let browser, tab, problems, allowed, requests, dialogs;
+// In-page helpers, on every document (namespaced so they can't touch the page's own code).
 const HELPERS = `
-  window.R = () => (document.querySelector('#natter') || document.querySelector('[data-natter-theme]')).shadowRoot;
-  window.$ = (s) => R().querySelector(s); window.$$ = (s) => [...R().querySelectorAll(s)];
-  window.until = async (f, ms = 4000) => { const t = Date.now(); for (;;) { const v = f(); if (v) return v; if (Date.now() - t > ms) throw new Error('timeout: ' + f); await new Promise((r) => setTimeout(r, 20)); } };
-  window.type = (el, v) => { el.value = v; el.dispatchEvent(new Event('input', { bubbles: true })); };
-  window.btn = (text, scope = R()) => [...scope.querySelectorAll('button')].find((b) => b.textContent.trim() == text);
-`;
-async function open(query, { keepStorage = false } = {}) {
-  if (!keepStorage) await cdp('Storage.clearDataForOrigin', { origin: base, storageTypes: 'local_storage' }).catch(() => {});
-  await go(`${base}/t?${query}`);
+  window.__pwned = 0;
+  document.addEventListener('securitypolicyviolation', (e) => (window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI));
+  window.W = {
+    R: () => document.querySelector('[data-natter-theme]')?.shadowRoot,
+    $: (s) => W.R()?.querySelector(s), $$: (s) => [...(W.R()?.querySelectorAll(s) || [])],
+    until: async (f, ms = 5000, every = 10) => { const t = Date.now(); for (;;) { const v = await f(); if (v) return v; if (Date.now() - t > ms) throw new Error('timeout: ' + f); await new Promise((r) => setTimeout(r, every)); } },
+    type: (el, v) => { el.value = v; el.dispatchEvent(new Event('input', { bubbles: true })); },
+    btn: (label, r = W.R()) => [...r.querySelectorAll('button')].find((b) => b.textContent.trim() == label),
+    // the comment whose own text contains this (articles nest, so not an ancestor's)
+    art: (text) => W.$$('article').find((a) => a.firstChild.querySelector('.tx')?.textContent.includes(text)),
+    tops: () => W.$$('.n > div > article'),
+    depth: (a) => { let d = 0; while ((a = a.parentElement.closest('article'))) d++; return d; },
+    st: () => W.$('.st').textContent,
+    // the same markup as this html string, once parsed (innerHTML serializes text its own way)
+    same: (el, html) => { const t = document.createElement('template'); t.innerHTML = html; return el.innerHTML == t.innerHTML; },
+    ready: () => W.until(() => W.$('form') || W.$('.lk:not([hidden])')),
+  };`;
+const run = (body) => tab.eval(body);
+/** Opens a blog page (path = the thread key) with a fresh localStorage unless keep. */
+async function open(path, query = {}, { keep = false } = {}) {
+  if (!keep) await tab.send('Storage.clearDataForOrigin', { origin: blog, storageTypes: 'local_storage' });
+  const qs = new URLSearchParams(query).toString();
+  await tab.goto(blog + path + (qs ? '?' + qs : ''));
 }
-// Navigates and waits until the new document has loaded (the old one is marked so it can't be mistaken for it).
-async function go(url) {
-  await js(`window.__old = 1`).catch(() => {});
-  await cdp('Page.navigate', { url });
-  for (let i = 0; i < 200; i++) {
-    if (await js(`return !window.__old && document.readyState == 'complete'`).catch(() => false)) break;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  await js(HELPERS);
-}
-async function shot(name, width = 800, dark = false) {
-  if (!SHOTS) return;
-  await cdp('Emulation.setDeviceMetricsOverride', { width, height: 900, deviceScaleFactor: 1, mobile: width < 500 });
-  await cdp('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: dark ? 'dark' : 'light' }] });
-  await new Promise((r) => setTimeout(r, 150));
-  const { data } = await cdp('Page.captureScreenshot', { format: 'png', captureBeyondViewport: true });
-  writeFileSync(join(SHOTS, name + '.png'), Buffer.from(data, 'base64'));
-  await cdp('Emulation.clearDeviceMetricsOverride');
-}
+// (CORS preflights left out)
+const apiRequests = (server = api) => requests.filter((r) => r.url.startsWith(server.base + '/') && r.method != 'OPTIONS');
 
-const skip = !CHROME && !process.env.NATTER_REQUIRE_BROWSER && 'no Chromium installed';
+const skip = missing || false;
 before(async () => {
   if (skip) return;
-  await startServer();
-  await startChrome();
+  await startBlog();
+  api = await startNatter({
+    sites: {
+      blog: { origins: [blog], max_depth: 2, min_form_seconds: 0 },
+      closed: { origins: ['https://elsewhere.example'] },
+      held: { origins: [blog], moderation: 'all', min_form_seconds: 0 },
+    },
+  });
+  assert.notEqual(new URL(api.base).origin, blog, 'the blog is on another origin than the API');
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+  browser = await launch();
+  tab = await browser.newPage();
+  await tab.send('Log.enable');
+  await tab.send('Network.enable');
+  await tab.send('Page.addScriptToEvaluateOnNewDocument', { source: HELPERS });
+  tab.on('Runtime.consoleAPICalled', (p) => ['error', 'warning', 'assert'].includes(p.type) &&
+    problems.push(`console.${p.type}: ${p.args.map((a) => a.value ?? a.description).join(' ')}`));
+  tab.on('Runtime.exceptionThrown', (p) => problems.push('exception: ' + (p.exceptionDetails.exception?.description || p.exceptionDetails.text)));
+  tab.on('Log.entryAdded', ({ entry }) => ['error', 'warning'].includes(entry.level) && problems.push(`log ${entry.source}: ${entry.text} ${entry.url || ''}`));
+  tab.on('Network.requestWillBeSent', ({ request, timestamp }) => requests.push({ method: request.method, url: request.url, body: request.postData, timestamp }));
+  // Every dialog is recorded; confirm() is answered yes.
+  tab.on('Page.javascriptDialogOpening', (p) => {
+    dialogs.push(`${p.type}: ${p.message}`);
+    tab.send('Page.handleJavaScriptDialog', { accept: true }).catch(() => {});
+  });
 });
 after(async () => {
-  if (chrome) await new Promise((r) => (chrome.once('exit', r), chrome.kill()));
-  server?.close();
-  try { if (profile) rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }); } catch {} // Chromium's helpers may still be writing
+  await browser?.close();
+  await Promise.all([...running].map((p) => new Promise((r) => (p.exitCode !== null ? r() : (p.once('exit', r), p.kill('SIGTERM'))))));
+  blogServer?.close();
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
 });
-const btest = (name, fn) => test(name, { skip, timeout: 30000 }, async () => { reset(); await fn(); });
+// Chromium logs every failed fetch; a test names the error answers it provokes on purpose.
+const expectHttp = (status, path, server = api) => allowed.push(new RegExp(
+  `^log network: Failed to load resource: the server responded with a status of ${status} .* ${server.base.replace(/\./g, '\\.')}${path.replace(/[?.*+()[\]]/g, '\\$&')}`));
+beforeEach(() => ((problems = []), (allowed = []), (requests = []), (dialogs = [])));
+afterEach(async () => {
+  if (skip || !tab) return;
+  const csp = await run('return window.__csp || []').catch(() => []);
+  assert.deepEqual(csp, [], 'no CSP violations');
+  assert.deepEqual(problems.filter((p) => !allowed.some((a) => a.test(p))), [], 'no console errors');
+  assert.equal(await run('return window.__pwned').catch(() => 0), 0, 'no injected code ran');
+});
+const btest = (name, fn) => test(name, { skip, timeout: 30000 }, fn);
 
-btest('renders the thread nested and capped, replacing the static fragment, with safe author fields', async () => {
-  await open('page=/post/&static=1&counts=/post/,/other/');
-  await js(`await until(() => R() && $('article'))`);
-  const r = await js(`
-    const arts = $$('article.c');
-    const meta = (id) => arts[id].querySelector('.m').textContent;
+async function shot(name, width) {
+  await tab.send('Emulation.setDeviceMetricsOverride', { width, height: 800, deviceScaleFactor: 1, mobile: width < 500 });
+  await run(`await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`);
+  const { cssContentSize: s } = await tab.send('Page.getLayoutMetrics');
+  const { data } = await tab.send('Page.captureScreenshot', {
+    format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width, height: Math.min(Math.ceil(s.height), 4000), scale: 1 },
+  });
+  writeFileSync(join(SHOTS, name + '.png'), Buffer.from(data, 'base64'));
+}
+async function withViewport(width, dark, fn) {
+  await tab.send('Emulation.setDeviceMetricsOverride', { width, height: 800, deviceScaleFactor: 1, mobile: width < 500 });
+  await tab.send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: dark ? 'dark' : 'light' }] });
+  try {
+    return await fn();
+  } finally {
+    await tab.send('Emulation.clearDeviceMetricsOverride');
+    await tab.send('Emulation.setEmulatedMedia', { features: [] });
+  }
+}
+
+/* ---------- reading ---------- */
+
+btest('loads a thread from the API origin: nesting, tombstone, avatars, counts, isolated styles', async () => {
+  const page = '/posts/load/';
+  const a = await post('blog', page, { author: 'Alice', website: 'https://alice.example', text: 'first *comment*\n\nsecond paragraph' });
+  const b = await post('blog', page, { parent: a.id, author: 'Bob', text: 'reply to Alice' });
+  const c = await post('blog', page, { parent: b.id, author: 'Cy', text: 'reply to Bob' });
+  await post('blog', page, { parent: c.id, text: 'reply past the depth cap' });
+  const gone = await post('blog', page, { author: 'Dee', text: 'soon deleted' });
+  await post('blog', page, { parent: gone.id, author: 'Eve', text: 'reply to a deleted comment' });
+  assert.equal((await admin('DELETE', `/comments/${gone.id}`)).status, 204);
+  await post('blog', '/posts/load-other/', { text: 'elsewhere' });
+
+  await open(page, { counts: `${page},/posts/load-other/,/posts/never/`, hostile: 1 });
+  const r = await run(`await W.until(() => W.$('article') && document.querySelector('[data-natter-count]').textContent != '…');
+    const A = W.art('first'), av = A.querySelector('img.av');
+    await W.until(() => av.complete && av.naturalWidth > 0);
+    const tomb = W.tops()[1];
     return {
-      staticGone: !document.querySelector('.natter-static'), slot: !!$('slot'),
-      n: arts.length, heading: $('h2').textContent,
-      depthOf4: (() => { let d = 0, e = arts[3]; while ((e = e.parentElement.closest('article'))) d++; return d; })(),
-      marker4: meta(3), tomb: arts[4].textContent, eveInTomb: arts[4].contains(arts[5]),
-      aliceHref: arts[0].querySelector('a.au').getAttribute('href'), aliceRel: arts[0].querySelector('a.au').rel,
-      bobLink: !!arts[1].querySelector('a.au'), xssText: arts[2].querySelector('.au').textContent, pwned: !!window.pwned,
-      imgs: arts[2].querySelectorAll('img').length, avatar: arts[0].querySelector('img.av').src, tombImg: !!arts[4].firstElementChild.querySelector('img'),
-      time: arts[0].querySelector('time').textContent, timeAttr: arts[0].querySelector('time').getAttribute('datetime'),
-      html: arts[0].querySelector('.tx').innerHTML,
+      heading: W.$('h2').textContent, tops: W.tops().length, articles: W.$$('article').length,
+      depths: ['reply to Alice', 'reply to Bob', 'past the depth'].map((t) => W.depth(W.art(t))),
+      marker: W.art('past the depth').querySelector('.m').textContent,
+      anon: W.art('past the depth').querySelector('.au').textContent,
+      tomb: tomb.firstChild.textContent, tombImg: !!tomb.firstChild.querySelector('img'), eveInTomb: tomb.contains(W.art('deleted comment')),
+      href: A.querySelector('a.au').href, rel: A.querySelector('a.au').rel, avatar: av.src,
+      html: W.same(A.querySelector('.tx'), ${JSON.stringify(a.html)}), time: A.querySelector('time').textContent, datetime: A.querySelector('time').dateTime,
       counts: [...document.querySelectorAll('[data-natter-count]')].map((e) => e.textContent),
-      color: getComputedStyle($('.n')).color,
-    };`);
-  assert.equal(r.staticGone, true);
-  assert.equal(r.slot, false);
-  assert.equal(r.n, 6);
+      color: getComputedStyle(W.$('.n')).color, static: !!document.querySelector('.natter-static'),
+    }`);
   assert.equal(r.heading, '5 comments');
-  assert.equal(r.depthOf4, 2, 'reply past max_depth 2 stays at depth 2');
-  assert.match(r.marker4, /reply to <img src=x/);
-  assert.match(r.tomb, /This comment was deleted\./);
-  assert.equal(r.eveInTomb, true);
-  assert.equal(r.aliceHref, 'https://alice.example/');
-  assert.equal(r.aliceRel, 'nofollow ugc');
-  assert.equal(r.bobLink, false, 'javascript: website is not a link');
-  assert.equal(r.xssText, '<img src=x onerror="window.pwned=1">');
-  assert.equal(r.pwned, false);
-  assert.equal(r.imgs, 1, 'only the avatar image');
-  assert.equal(r.avatar, `${base}/api/avatar/1.svg`);
+  assert.equal(r.tops, 2);
+  assert.equal(r.articles, 6);
+  assert.deepEqual(r.depths, [1, 2, 2], 'max_depth 2: a deeper reply stays at depth 2');
+  assert.match(r.marker, /↪ reply to Cy/);
+  assert.equal(r.anon, 'Anonymous');
+  assert.equal(r.tomb, 'This comment was deleted.');
   assert.equal(r.tombImg, false);
-  assert.match(r.time, /ago$/);
-  assert.match(r.timeAttr, /Z$/);
-  assert.equal(r.html, '<p>comment <em>1</em></p>');
-  assert.deepEqual(r.counts, ['5 comments', '1 comment']);
+  assert.equal(r.eveInTomb, true);
+  assert.equal(r.href, 'https://alice.example/');
+  assert.equal(r.rel, 'nofollow ugc');
+  assert.equal(r.avatar, api.base + a.avatar, 'the avatar path is resolved against the API origin');
+  assert.equal(r.html, true, 'the server-rendered html as is');
+  assert.equal(r.datetime, a.created_at);
+  assert.match(r.time, /^(now|\d+ seconds? ago)$/);
+  assert.deepEqual(r.counts, ['5 comments', '1 comment', '0 comments']);
   assert.notEqual(r.color, 'rgb(255, 0, 0)', 'host page CSS does not leak in');
-  await shot('thread-light');
-  await shot('thread-dark', 800, true);
-  await shot('thread-320', 320);
+  assert.equal(r.static, false);
+  // one request each for the script, the config, the thread and the counts
+  const calls = apiRequests().filter((q) => !q.url.includes('/api/avatar/')).map((q) => q.method + ' ' + q.url.slice(api.base.length).split('?')[0]);
+  assert.deepEqual(calls.sort(), ['GET /api/comments', 'GET /api/config', 'GET /embed.js', 'POST /api/counts']);
 });
+
+btest('the server-rendered fragment is taken over: no duplicate, static copy gone', async () => {
+  const page = '/posts/static/';
+  const a = await post('blog', page, { author: 'Sam', text: 'static one' });
+  const b = await post('blog', page, { parent: a.id, text: 'static two' });
+  const gone = await post('blog', page, { text: 'static gone' });
+  const c = await post('blog', page, { parent: gone.id, text: 'static three' });
+  await admin('DELETE', `/comments/${gone.id}`);
+  const fragment = await (await fetch(`${api.base}/api/comments.html?site=blog&page=${page}`)).text();
+  assert.match(fragment, /^<div class="natter-static"/);
+  for (const x of [a, b, gone, c]) assert.match(fragment, new RegExp(`data-natter-id="${x.id}"`));
+
+  await open(page, { static: 'blog' });
+  const r = await run(`await W.until(() => W.$('article'));
+    const host = document.querySelector('#natter');
+    const texts = ${JSON.stringify([a, b, c].map((x) => x.text))};
+    return { atStart: window.__staticAtStart, left: document.querySelectorAll('.natter-static, [data-natter-id]').length,
+      slot: !!W.$('slot'), light: host.textContent.trim(),
+      shown: texts.map((t) => W.$$('article .tx').filter((e) => e.textContent.includes(t)).length),
+      tombs: W.$$('.del').length, heading: W.$('h2').textContent }`);
+  assert.equal(r.atStart, 4, 'the page had the static copy before the script ran');
+  assert.equal(r.left, 0, 'the static copy is gone');
+  assert.equal(r.slot, false);
+  assert.equal(r.light, '');
+  assert.deepEqual(r.shown, [1, 1, 1], 'each comment shows once');
+  assert.equal(r.tombs, 1);
+  assert.equal(r.heading, '3 comments');
+});
+
+btest('an unknown site shows a message and keeps the static fragment', async () => {
+  const page = '/posts/static-kept/';
+  await post('blog', page, { text: 'kept static' });
+  expectHttp(404, '/api/config?site=nope');
+  expectHttp(404, '/api/comments?site=nope');
+  await open(page, { static: 'blog', site: 'nope' });
+  const r = await run(`await W.until(() => W.$('.st')?.textContent);
+    return [W.st(), !!document.querySelector('.natter-static'), !!W.$('slot'), !!W.$('form')]`);
+  assert.deepEqual(r, ['Comments are not set up for this site.', true, true, false]);
+});
+
+btest('a page with 200 comments renders from one request for the thread', async () => {
+  const page = '/posts/busy/';
+  // 50 top-level comments (the server's default page size) with 3 replies each = 200, by 10 people
+  for (let i = 0; i < 50; i++) {
+    const top = await post('blog', page, { author: `Reader ${i % 10}`, text: `busy ${i}` });
+    let parent = top.id;
+    for (let j = 0; j < 3; j++) parent = (await post('blog', page, { parent: j == 2 ? top.id : parent, author: `Reader ${(i + j + 1) % 10}`, text: `busy ${i}.${j}` })).id;
+  }
+  await open(page);
+  const t = await run(`await W.until(() => W.$$('article').length == 200, 15000, 1);
+    const done = performance.now();
+    const res = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/comments?'));
+    return { done: Math.round(done), listEnd: Math.round(res.responseEnd), listStart: Math.round(res.startTime),
+      heading: W.$('h2').textContent, more: W.btn('Load more comments').hidden }`);
+  assert.equal(t.heading, '200 comments');
+  assert.equal(t.more, true);
+  const reqs = apiRequests();
+  const thread = reqs.filter((q) => q.url.includes('/api/comments'));
+  assert.equal(thread.length, 1, 'one request for the thread: ' + thread.map((q) => q.url).join(' '));
+  assert.equal(reqs.filter((q) => /\/api\/comments\/\d+/.test(q.url)).length, 0, 'no request per comment');
+  const avatars = reqs.filter((q) => q.url.includes('/api/avatar/'));
+  assert.ok(avatars.length <= 10, `at most one request per distinct avatar (${avatars.length})`);
+  assert.ok(reqs.length <= 4 + avatars.length, reqs.map((q) => q.url).join('\n'));
+  console.log(`# 200 comments: thread answer ${t.listEnd - t.listStart} ms, rendered ${t.done - t.listEnd} ms after it arrived, ` +
+    `${t.done} ms after navigation; ${avatars.length} avatar requests`);
+});
+
+/* ---------- writing ---------- */
+
+btest('posts a comment with the contract body, focuses it and keeps its edit controls', async () => {
+  const page = '/posts/write/';
+  await open(page, { title: 'Writing things' });
+  const r = await run(`await W.ready();
+    W.type(W.$('textarea'), 'Hello **world**'); W.type(W.$('input[name=author]'), 'Zed'); W.type(W.$('input[name=email]'), 'z@example.com');
+    const notifyShown = !W.$('input[name=notify]').closest('label').hidden; W.$('input[name=notify]').click();
+    W.btn('Post comment').click();
+    await W.until(() => W.art('Hello'));
+    const a = W.R().activeElement;
+    return { notifyShown, focused: a === W.art('Hello'), html: W.art('Hello').querySelector('.tx').innerHTML, status: W.st(),
+      heading: W.$('h2').textContent, edit: !!W.btn('Edit', a), left: a.querySelector('[data-until]').lastChild.textContent,
+      me: JSON.parse(localStorage['natter:me']), ta: W.$('textarea').value }`);
+  assert.equal(r.notifyShown, true);
+  assert.equal(r.focused, true);
+  assert.equal(r.status, 'Your comment was posted.');
+  assert.equal(r.heading, '1 comment');
+  assert.equal(r.edit, true);
+  assert.match(r.left, /^editable for 1[45] min$/);
+  assert.deepEqual(r.me, { author: 'Zed', email: 'z@example.com', website: '', notify: true });
+  assert.equal(r.ta, '');
+  const sent = apiRequests().find((q) => q.method == 'POST' && q.url == api.base + '/api/comments');
+  const b = JSON.parse(sent.body);
+  assert.deepEqual(Object.keys(b).sort(), ['author', 'author_key', 'email', 'form_token', 'hp', 'notify', 'site', 'page', 'text', 'title', 'url'].sort());
+  assert.deepEqual([b.site, b.page, b.title, b.text, b.author, b.email, b.notify, b.hp], ['blog', page, 'Writing things', 'Hello **world**', 'Zed', 'z@example.com', true, '']);
+  assert.match(b.url, new RegExp(`^${blog}/posts/write/\\?`));
+  assert.match(b.author_key, /^[0-9a-f]{48}$/);
+  assert.match(b.form_token, /^\d+\.[0-9a-f]{32}$/);
+  const stored = (await list('blog', page)).comments;
+  assert.deepEqual(stored.map((c) => [c.author, c.status]), [['Zed', 'approved']]);
+  assert.equal(await run(`return W.same(W.art('Hello').querySelector('.tx'), ${JSON.stringify(stored[0].html)})`), true, 'shows the html the server rendered');
+
+  // after a reload, the same browser still may edit, and keeps its name and author_key
+  await open(page, {}, { keep: true });
+  const again = await run(`await W.ready(); const a = W.art('Hello');
+    const r = { edit: !!W.btn('Edit', a), author: W.$('input[name=author]').value };
+    W.type(W.$('textarea'), 'second one'); W.btn('Post comment').click(); await W.until(() => W.art('second one')); return r`);
+  assert.deepEqual(again, { edit: true, author: 'Zed' });
+  const posts = apiRequests().filter((q) => q.method == 'POST' && q.url == api.base + '/api/comments');
+  assert.equal(JSON.parse(posts[0].body).author_key, b.author_key);
+});
+
+btest('replies under a comment, sending parent', async () => {
+  const page = '/posts/reply/';
+  const a = await post('blog', page, { author: 'Ann', text: 'the original' });
+  await open(page);
+  const r = await run(`await W.ready(); const a = W.art('the original');
+    W.btn('Reply', a).click();
+    const inside = a.contains(W.$('form')), focus = W.R().activeElement === W.$('textarea'), cancel = !W.btn('Cancel').hidden;
+    W.type(W.$('textarea'), 'my reply'); W.btn('Post comment').click();
+    await W.until(() => W.art('my reply'));
+    const n = W.art('my reply'), p = W.art('the original');
+    return { inside, focus, cancel, nested: n.parentElement.closest('article') === p, formBack: !p.contains(W.$('form')),
+      focused: W.R().activeElement === n, cancelAfter: W.btn('Cancel').hidden }`);
+  assert.deepEqual(r, { inside: true, focus: true, cancel: true, nested: true, formBack: true, focused: true, cancelAfter: true });
+  const stored = (await list('blog', page)).comments;
+  assert.deepEqual(stored.map((c) => [c.parent, c.status]), [[null, 'approved'], [a.id, 'approved']]);
+});
+
+btest('preview shows the server rendering and switches back to writing', async () => {
+  const text = '# Title\n\n**bold** <script>window.__pwned++</script> [x](javascript:alert(1))';
+  const rendered = (await call('POST', '/api/preview', { text })).body.html;
+  await open('/posts/preview/');
+  const r = await run(`await W.ready();
+    W.type(W.$('textarea'), ${JSON.stringify(text)}); W.btn('Preview').click();
+    await W.until(() => !W.$('.pv').hidden);
+    const pv = W.$('.pv');
+    const r = { same: pv.innerHTML == ${JSON.stringify(rendered)}, scripts: pv.querySelectorAll('script').length,
+      hrefs: [...pv.querySelectorAll('a')].map((a) => a.getAttribute('href')), ta: W.$('textarea').hidden, write: !!W.btn('Write') };
+    W.btn('Write').click();
+    return { ...r, back: !W.$('textarea').hidden && W.$('.pv').hidden && W.R().activeElement === W.$('textarea') }`);
+  assert.ok(r.hrefs.every((h) => h == null), 'no javascript: link: ' + r.hrefs);
+  delete r.hrefs;
+  assert.deepEqual(r, { same: true, scripts: 0, ta: true, write: true, back: true });
+  const sent = apiRequests().find((q) => q.url == api.base + '/api/preview');
+  assert.deepEqual(JSON.parse(sent.body), { text, site: 'blog' });
+  assert.deepEqual((await list('blog', '/posts/preview/')).comments, [], 'a preview stores nothing');
+});
+
+btest('edits and deletes its own comment with the edit token', async () => {
+  const page = '/posts/edit/';
+  await open(page);
+  await run(`await W.ready(); for (const t of ['keep me', 'change me']) { W.type(W.$('textarea'), t); W.btn('Post comment').click(); await W.until(() => W.art(t)); }`);
+  const [keep, change] = (await list('blog', page)).comments;
+  await post('blog', page, { parent: keep.id, text: 'someone answered' });
+  await open(page, {}, { keep: true });
+  const edited = await run(`await W.ready(); const a = W.art('change me');
+    W.btn('Edit', a).click(); const area = a.querySelector('textarea');
+    const start = [area.value, W.R().activeElement === area];
+    W.type(area, 'changed *now*'); W.btn('Save', a).click();
+    await W.until(() => W.art('changed'));
+    const n = W.art('changed');
+    return { start, html: n.querySelector('.tx').innerHTML, edited: /edited/.test(n.querySelector('.m').textContent), focus: W.R().activeElement === n }`);
+  assert.deepEqual(edited.start, ['change me', true]);
+  assert.equal(edited.edited, true);
+  assert.equal(edited.focus, true);
+  const patch = apiRequests().find((q) => q.method == 'PATCH');
+  assert.equal(patch.url, `${api.base}/api/comments/${change.id}`);
+  assert.deepEqual(JSON.parse(patch.body), { text: 'changed *now*' });
+  const after = (await list('blog', page)).comments.find((c) => c.id == change.id);
+  assert.equal(await run(`return W.same(W.art('changed').querySelector('.tx'), ${JSON.stringify(after.html)})`), true);
+  assert.ok(after.edited_at);
+
+  // deleting asks first; one without replies vanishes, one with replies leaves a tombstone
+  const del = await run(`W.btn('Delete', W.art('changed')).click();
+    await W.until(() => !W.art('changed'));
+    const one = [W.st(), W.R().activeElement === W.$('.st'), W.$('h2').textContent];
+    W.btn('Delete', W.art('keep me')).click();
+    await W.until(() => !W.art('keep me'));
+    return { one, tomb: W.tops()[0].firstChild.textContent, reply: W.tops()[0].contains(W.art('someone answered')), heading: W.$('h2').textContent }`);
+  assert.deepEqual(del, { one: ['Your comment was deleted.', true, '2 comments'], tomb: 'This comment was deleted.', reply: true, heading: '1 comment' });
+  assert.deepEqual(dialogs, ['confirm: Delete this comment?', 'confirm: Delete this comment?']);
+  const dels = apiRequests().filter((q) => q.method == 'DELETE');
+  assert.deepEqual(dels.map((q) => q.url), [`${api.base}/api/comments/${change.id}`, `${api.base}/api/comments/${keep.id}`]);
+  const left = (await list('blog', page)).comments;
+  assert.deepEqual(left.map((c) => [c.id, c.status]), [[keep.id, 'deleted'], [left[1].id, 'approved']]);
+  assert.equal(left.length, 2);
+});
+
+btest('votes toggle, match the server and are remembered', async () => {
+  const page = '/posts/vote/';
+  const a = await post('blog', page, { text: 'vote on me' });
+  await open(page);
+  const r = await run(`await W.ready();
+    const b = () => [...W.art('vote on me').querySelectorAll('.v')];
+    const state = () => b().map((x) => x.textContent + ' ' + x.getAttribute('aria-pressed'));
+    b()[0].click(); await W.until(() => b()[0].getAttribute('aria-pressed') == 'true');
+    const liked = [...state(), b()[0].getAttribute('aria-label')];
+    b()[1].click(); await W.until(() => b()[1].getAttribute('aria-pressed') == 'true');
+    const disliked = state();
+    return { liked, disliked }`);
+  assert.deepEqual(r.liked, ['▲ 1 true', '▼ 0 false', 'Like: 1']);
+  assert.deepEqual(r.disliked, ['▲ 0 false', '▼ 1 true']);
+  let s = (await call('GET', `/api/comments/${a.id}`)).body;
+  assert.deepEqual([s.likes, s.dislikes], [0, 1]);
+
+  await open(page, {}, { keep: true });
+  const back = await run(`await W.ready(); const b = () => [...W.art('vote on me').querySelectorAll('.v')];
+    const remembered = b().map((x) => x.textContent + ' ' + x.getAttribute('aria-pressed'));
+    b()[1].click(); await W.until(() => b()[1].getAttribute('aria-pressed') == 'false');
+    return { remembered, withdrawn: b().map((x) => x.textContent) }`);
+  assert.deepEqual(back, { remembered: ['▲ 0 false', '▼ 1 true'], withdrawn: ['▲ 0', '▼ 0'] });
+  s = (await call('GET', `/api/comments/${a.id}`)).body;
+  assert.deepEqual([s.likes, s.dislikes], [0, 0]);
+  assert.deepEqual(apiRequests().filter((q) => q.url.endsWith('/vote')).map((q) => JSON.parse(q.body).value), [1, -1, 0]);
+});
+
+btest('sort follows data-sort and the selector, in the server order', async () => {
+  const page = '/posts/sort/';
+  const [c1, c2, c3] = [await post('blog', page, { text: 'sort one' }), await post('blog', page, { text: 'sort two' }), await post('blog', page, { text: 'sort three' })];
+  await post('blog', page, { parent: c1.id, text: 'sort reply' });
+  await call('POST', `/api/comments/${c2.id}/vote`, { value: 1 });
+  const order = async (sort) => (await list('blog', page, '&sort=' + sort)).comments.filter((c) => !c.parent).map((c) => c.html.replace(/<[^>]+>/g, '').trim());
+  await open(page, { sort: 'newest' });
+  const shown = () => run(`return W.tops().map((a) => a.firstChild.querySelector('.tx').textContent)`);
+  await run(`await W.ready()`);
+  const newest = await shown();
+  assert.deepEqual(newest, ['sort three', 'sort two', 'sort one']);
+  assert.deepEqual(newest, await order('newest'));
+  assert.equal(await run(`return W.$('select').value`), 'newest');
+  await run(`const s = W.$('select'); s.value = 'top'; s.dispatchEvent(new Event('change'));
+    await W.until(() => W.tops()[0].textContent.includes('sort two') && W.tops()[1].textContent.includes('sort one'))`);
+  const top = await shown();
+  assert.deepEqual(top, ['sort two', 'sort one', 'sort three']);
+  assert.deepEqual(top, await order('top'));
+  assert.equal(await run(`return W.art('sort reply').parentElement.closest('article') === W.art('sort one')`), true);
+  const sorts = apiRequests().filter((q) => q.url.includes('/api/comments?')).map((q) => new URL(q.url).searchParams.get('sort'));
+  assert.deepEqual(sorts, ['newest', 'top']);
+  assert.ok(c3.id > c2.id);
+});
+
+btest('load more continues with the next cursor', async () => {
+  const page = '/posts/many/';
+  // embed.js has no page-size attribute: the server's default of 50 top-level comments applies
+  const tops = [];
+  for (let i = 0; i < 53; i++) tops.push(await post('blog', page, { text: `many ${i}.` }));
+  await post('blog', page, { parent: tops[52].id, text: 'many reply.' });
+  await open(page);
+  const r = await run(`await W.ready(); await W.until(() => W.tops().length);
+    const first = [W.tops().length, W.btn('Load more comments').hidden, W.$('h2').textContent];
+    W.btn('Load more comments').click();
+    await W.until(() => W.tops().length > 50);
+    return { first, after: W.tops().length, all: W.$$('article').length, more: W.btn('Load more comments').hidden,
+      focus: W.R().activeElement === W.art('many 50.'), reply: W.art('many reply.').parentElement.closest('article') === W.art('many 52.'),
+      texts: W.$$('article .tx').map((e) => e.textContent) }`);
+  assert.deepEqual(r.first, [50, false, '54 comments']);
+  assert.equal(r.after, 53);
+  assert.equal(r.all, 54);
+  assert.equal(r.more, true);
+  assert.equal(r.focus, true, 'focus moves to the first newly loaded comment');
+  assert.equal(r.reply, true);
+  assert.equal(new Set(r.texts).size, 54, 'no duplicates');
+  const q = apiRequests().filter((x) => x.url.includes('/api/comments?')).map((x) => new URL(x.url).searchParams);
+  assert.equal(q.length, 2);
+  assert.equal(q[0].get('after'), null);
+  const { next } = await list('blog', page);
+  assert.equal(q[1].get('after'), next);
+});
+
+btest('a held comment shows as awaiting moderation until approved, then as normal', async () => {
+  const page = '/posts/held/';
+  await open(page, { site: 'held' });
+  const r = await run(`await W.ready(); W.type(W.$('textarea'), 'please hold me'); W.btn('Post comment').click();
+    await W.until(() => W.$('.pend'));
+    return { status: W.st(), marker: W.$('.pend .pe').textContent, heading: W.$('h2').textContent, votes: W.$$('.pend .v').length,
+      reply: !!W.btn('Reply', W.$('.pend')), edit: !!W.btn('Edit', W.$('.pend')) }`);
+  assert.deepEqual(r, { status: 'Thanks! Your comment is awaiting moderation.', marker: 'Awaiting moderation', heading: '0 comments', votes: 0, reply: false, edit: true });
+  assert.deepEqual((await list('held', page)).comments, [], 'not public yet');
+  const [held] = (await admin('GET', `/comments?site=held&page=${encodeURIComponent(page)}`)).body.comments;
+  assert.equal(held.status, 'pending');
+
+  await open(page, { site: 'held' }, { keep: true });
+  assert.equal(await run(`await W.ready(); await W.until(() => W.$('article')); return W.$$('.pend').length`), 1, 'still shown to its author after a reload');
+
+  assert.equal((await admin('POST', `/comments/${held.id}/approve`)).status, 200);
+  await open(page, { site: 'held' }, { keep: true });
+  const approved = await run(`await W.ready(); await W.until(() => W.$('article'));
+    return { pend: W.$$('.pend').length, shown: W.$$('article').length, heading: W.$('h2').textContent,
+      stored: JSON.parse(localStorage['natter:pending:held:${page}']) }`);
+  assert.deepEqual(approved, { pend: 0, shown: 1, heading: '1 comment', stored: [] });
+
+  // an edit on an "all" site sends it back to moderation: still shown to its author, also after a reload
+  const edited = await run(`const a = W.art('please hold me'); W.btn('Edit', a).click();
+    W.type(a.querySelector('textarea'), 'please hold me again'); W.btn('Save', a).click();
+    await W.until(() => W.$('.pend')); return [W.st(), W.$('h2').textContent]`);
+  assert.deepEqual(edited, ['Thanks! Your comment is awaiting moderation.', '0 comments']);
+  await open(page, { site: 'held' }, { keep: true });
+  assert.deepEqual(await run(`await W.ready(); await W.until(() => W.$('article'));
+    return [W.$$('.pend').length, W.art('please hold me again') != null, W.$('h2').textContent]`), [1, true, '0 comments']);
+});
+
+/* ---------- errors ---------- */
+
+btest('server validation errors are shown at their field', async () => {
+  const page = '/posts/invalid/';
+  expectHttp(422, '/api/comments');
+  await open(page);
+  const r = await run(`await W.ready();
+    W.btn('Post comment').click();
+    const empty = [W.$('#natter-e-text').textContent, W.R().activeElement === W.$('textarea')];
+    W.type(W.$('textarea'), 'x'.repeat(10001)); W.btn('Post comment').click();
+    await W.until(() => W.$('#natter-e-text').textContent);
+    const long = [W.$('#natter-e-text').textContent, W.$('textarea').getAttribute('aria-invalid'), W.R().activeElement === W.$('textarea'), W.st()];
+    W.type(W.$('textarea'), 'fine'); W.type(W.$('input[name=author]'), 'n'.repeat(101)); W.btn('Post comment').click();
+    await W.until(() => W.$('#natter-e-author').textContent);
+    const author = [W.$('#natter-e-author').textContent, W.$('input[name=author]').getAttribute('aria-invalid'),
+      W.$('input[name=author]').getAttribute('aria-describedby'), W.R().activeElement === W.$('input[name=author]'), W.$('#natter-e-text').textContent];
+    return { empty, long, author }`);
+  assert.deepEqual(r.empty, ['Please write a comment (up to 10,000 characters).', true]);
+  assert.deepEqual(r.long, ['Please write a comment (up to 10,000 characters).', 'true', true, '']);
+  assert.deepEqual(r.author, ['Please enter your name (up to 100 characters).', 'true', 'natter-e-author', true, '']);
+  const posts = apiRequests().filter((q) => q.method == 'POST' && q.url == api.base + '/api/comments');
+  assert.equal(posts.length, 2, 'the empty comment was refused without a request');
+  assert.deepEqual((await list('blog', page)).comments, []);
+});
+
+btest('a thread locked by a moderator refuses the post with a notice (403 thread_locked)', async () => {
+  const page = '/posts/locked/';
+  await post('blog', page, { text: 'before the lock' });
+  await open(page);
+  await run(`await W.ready()`);
+  assert.equal((await admin('POST', '/threads/lock', { site: 'blog', page, locked: true })).status, 200);
+  expectHttp(403, '/api/comments');
+  const r = await run(`W.type(W.$('textarea'), 'too late'); W.btn('Post comment').click();
+    await W.until(() => !W.$('.lk').hidden);
+    return { status: W.st(), err: W.$('.st').classList.contains('e'), form: !!W.$('form'), reply: !!W.btn('Reply'), note: W.$('.lk').textContent }`);
+  assert.deepEqual(r, { status: 'This thread is closed for new comments.', err: true, form: false, reply: false, note: 'This thread is closed for new comments.' });
+  await open(page);
+  const again = await run(`await W.ready(); await W.until(() => W.$('article'));
+    return { form: !!W.$('form'), note: W.$('.lk').hidden ? null : W.$('.lk').textContent, reply: !!W.btn('Reply'), votes: W.$$('.v').length }`);
+  assert.deepEqual(again, { form: false, note: 'This thread is closed for new comments.', reply: false, votes: 2 });
+});
+
+btest('a rate-limited post says when to try again (429)', async () => {
+  const aux = await startNatter({ sites: { shop: { origins: [blog], min_form_seconds: 0 } }, env: { NATTER_LIMITS__COMMENTS_PER_MINUTE: '1' } });
+  try {
+    expectHttp(429, '/api/comments', aux);
+    await open('/posts/fast/', { site: 'shop', api: aux.port });
+    const r = await run(`await W.ready();
+      W.type(W.$('textarea'), 'first'); W.btn('Post comment').click(); await W.until(() => W.art('first'));
+      W.type(W.$('textarea'), 'second'); W.btn('Post comment').click(); await W.until(() => /Try again/.test(W.st()));
+      return { status: W.st(), live: W.$('.st').getAttribute('aria-live'), focus: W.R().activeElement === W.$('.st'),
+        kept: W.$('textarea').value, sendable: !W.btn('Post comment').disabled }`);
+    const n = +r.status.match(/in (\d+) seconds?\./)[1];
+    assert.ok(n >= 1 && n <= 60, r.status);
+    assert.equal(r.status, `Too many requests. Try again in ${n} second${n == 1 ? '' : 's'}.`);
+    assert.deepEqual([r.live, r.focus, r.kept, r.sendable], ['polite', true, 'second', true]);
+  } finally {
+    await aux.stop();
+  }
+});
+
+btest('a site that does not list the blog origin: nothing loads, and its writes are refused (403 origin_not_allowed)', async () => {
+  // a fresh page: the server shares the thread with allowed origins only, so the browser blocks the read
+  allowed.push(/blocked by CORS policy/, /Failed to load resource: net::ERR_FAILED/);
+  expectHttp(403, '/api/comments');
+  await open('/posts/closed/', { site: 'closed' });
+  const fresh = await run(`await W.until(() => W.$('.st')?.classList.contains('e')); return [W.st(), !!W.$('form')]`);
+  assert.deepEqual(fresh, ['This website may not post comments here.', false]);
+  const raw = await run(`const r = await fetch(${JSON.stringify(api.base)} + '/api/comments', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ site: 'closed', page: '/posts/closed/', text: 'from the blog' }) }); return [r.status, (await r.json()).error.code]`);
+  assert.deepEqual(raw, [403, 'origin_not_allowed'], 'a write from the blog origin is refused');
+
+  // a reader with the page open when the operator removes the blog's origin: the write's 403 is shown inline
+  const port = await freePort();
+  const sites = (origins) => ({ shop: { origins, min_form_seconds: 0 }, other: { origins: [blog] } });
+  let aux = await startNatter({ sites: sites([blog]), port });
+  try {
+    await open('/posts/shop/', { site: 'shop', api: port });
+    await run(`await W.ready()`);
+    await aux.stop();
+    aux = await startNatter({ sites: sites(['https://elsewhere.example']), port, dir: aux.dir });
+    expectHttp(403, '/api/comments', aux);
+    const r = await run(`W.type(W.$('textarea'), 'refused'); W.btn('Post comment').click();
+      await W.until(() => W.st() && W.st() != 'Sending…');
+      return { status: W.st(), err: W.$('.st').classList.contains('e'), focus: W.R().activeElement === W.$('.st'), kept: W.$('textarea').value }`);
+    assert.deepEqual(r, { status: 'This website may not post comments here.', err: true, focus: true, kept: 'refused' });
+    assert.equal((await call('GET', '/api/comments?site=shop&page=/posts/shop/', null, { server: aux })).body.total, 0);
+  } finally {
+    await aux.stop();
+  }
+});
+
+/* ---------- safety ---------- */
+
+btest('hostile text, author and website render inert (nothing runs, no dialog)', async () => {
+  const page = '/posts/xss/';
+  const run1 = 'window.__pwned++;alert(1)';
+  const bad = await call('POST', '/api/comments', { site: 'blog', page, text: 'x', website: `javascript:${run1}` });
+  assert.deepEqual([bad.status, bad.body.error.field], [422, 'website'], 'the server refuses a javascript: website');
+  assert.equal((await call('POST', '/api/comments', { site: 'blog', page, text: 'x', website: 'data:text/html,<script>alert(1)</script>' })).status, 422);
+  const a = await post('blog', page, {
+    author: `<img src=x onerror="${run1}">`, website: `https://x.example/"onmouseover="${run1}`,
+    text: `<img src=x onerror="${run1}"> <script>${run1}</script> [click](javascript:${run1}) <svg onload="${run1}"></svg> <a href="javascript:${run1}">a</a> <iframe src="javascript:${run1}"></iframe> **bold**`,
+  });
+  await post('blog', page, { parent: a.id, author: `"><script>${run1}</script>`, website: `https://y.example/'><script>${run1}</script>`, text: 'reply' });
+  // first as the static fragment, then rendered by the widget
+  await open(page, { static: 'blog' });
+  const r = await run(`await W.until(() => W.art('bold') && W.art('reply'));
+    const A = W.art('bold'), B = W.art('reply');
+    const all = W.$$('*');
+    for (const e of all) for (const t of ['mouseover', 'mouseenter', 'focus', 'click']) if (e.tagName != 'A' && e.tagName != 'BUTTON') e.dispatchEvent(new Event(t));
+    const link = A.querySelector('a.au'), box = link.getBoundingClientRect();
+    return { authors: [A, B].map((x) => x.querySelector('.au').textContent), hrefs: [A, B].map((x) => x.querySelector('a.au')?.getAttribute('href')),
+      attrs: all.flatMap((e) => e.getAttributeNames()).filter((n) => /^on/i.test(n)),
+      tags: all.filter((e) => /^(SCRIPT|IFRAME|SVG|OBJECT|EMBED)$/i.test(e.tagName)).length,
+      imgs: W.$$('img').filter((i) => !i.classList.contains('av')).length,
+      links: W.$$('.tx a').map((x) => x.getAttribute('href')), bold: A.querySelector('.tx').textContent.includes('bold'), html: W.same(A.querySelector('.tx'), ${JSON.stringify(a.html)}),
+      center: [box.x + box.width / 2, box.y + box.height / 2] }`);
+  assert.deepEqual(r.authors, [`<img src=x onerror="${run1}">`, `"><script>${run1}</script>`]);
+  assert.deepEqual(r.hrefs, [new URL(`https://x.example/"onmouseover="${run1}`).href, new URL(`https://y.example/'><script>${run1}</script>`).href]);
+  assert.deepEqual(r.attrs, []);
+  assert.equal(r.tags, 0);
+  assert.equal(r.imgs, 0);
+  assert.ok(r.links.every((h) => h == null || /^https?:/.test(h)), r.links.join());
+  assert.equal(r.bold, true);
+  assert.equal(r.html, true, 'the server-rendered html as is');
+  // a real pointer over the author link and a click on the markdown link
+  await tab.send('Input.dispatchMouseEvent', { type: 'mouseMoved', x: r.center[0], y: r.center[1] });
+  await run(`for (const a of W.$$('.tx a')) if (!a.getAttribute('href')) a.click();
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50)))`);
+  assert.equal(await run(`return window.__pwned`), 0);
+  assert.deepEqual(dialogs, []);
+});
+
+/* ---------- rendering ---------- */
 
 btest('init() again re-mounts without duplicating anything', async () => {
-  await open('page=/post/');
-  await js(`await until(() => R() && $('article'))`);
-  const r = await js(`
-    Natter.init(); Natter.init({ page: '/other/' });
-    await until(() => $$('article').length == 1 && $('h2').textContent == '1 comment');
-    return { boxes: R().querySelectorAll('.n').length, styles: R().querySelectorAll('style').length + R().adoptedStyleSheets.length, forms: $$('form').length,
-      hosts: document.querySelectorAll('#natter').length, divs: document.body.querySelectorAll(':scope > div').length };`);
-  assert.deepEqual(r, { boxes: 1, styles: 1, forms: 1, hosts: 1, divs: 1 });
+  await post('blog', '/posts/init/', { text: 'init one' });
+  await post('blog', '/posts/init-other/', { text: 'init other' });
+  await post('blog', '/posts/init-other/', { text: 'init other 2' });
+  await open('/posts/init/');
+  await run(`await W.ready(); await W.until(() => W.art('init one'))`);
+  const r = await run(`Natter.init(); Natter.init({ page: '/posts/init-other/' });
+    await W.until(() => W.$$('article').length == 2 && W.$('h2').textContent == '2 comments');
+    await new Promise((r) => setTimeout(r, 100));
+    return { boxes: W.R().querySelectorAll('.n').length, styles: W.R().querySelectorAll('style').length + W.R().adoptedStyleSheets.length,
+      forms: W.$$('form').length, heads: W.$$('h2').length, hosts: document.querySelectorAll('[data-natter-theme]').length,
+      articles: W.$$('article').length, textareas: W.$$('textarea').length, status: W.$$('.st').length }`);
+  assert.deepEqual(r, { boxes: 1, styles: 1, forms: 1, heads: 1, hosts: 1, articles: 2, textareas: 1, status: 1 });
 });
 
-btest('posting sends the contract body and focuses the new comment with edit controls', async () => {
-  await open('page=/post/');
-  await js(`await until(() => $('form'))`);
-  const r = await js(`
-    type($('textarea'), 'Hello **world**'); type($('input[name=author]'), 'Zed'); type($('input[name=email]'), 'z@example.com');
-    const notifyShown = !$('input[name=notify]').closest('label').hidden; $('input[name=notify]').click();
-    btn('Post comment').click();
-    await until(() => $$('article').length == 7);
-    const a = R().activeElement;
-    return { notifyShown, focused: a && a.tagName, focusedText: a && a.textContent, status: $('.st').textContent, heading: $('h2').textContent,
-      hasEdit: !!btn('Edit', a), left: a.querySelector('[data-until]').lastChild.textContent, me: JSON.parse(localStorage['natter:me']),
-      hp: (() => { const i = $('input[name=hp]'); return [i.tabIndex, i.autocomplete, i.closest('[aria-hidden=true]') != null]; })() };`);
-  const post = log.find((l) => l.method == 'POST' && l.path == '/api/comments');
-  assert.equal(post.headers['content-type'], 'application/json');
-  const b = post.body;
-  assert.equal(b.site, 'blog');
-  assert.equal(b.page, '/post/');
-  assert.equal(b.title, 'Post title');
-  assert.match(b.url, /^http:\/\/127\.0\.0\.1:\d+\/t\?/);
-  assert.equal(b.text, 'Hello **world**');
-  assert.equal(b.author, 'Zed');
-  assert.equal(b.email, 'z@example.com');
-  assert.equal(b.notify, true);
-  assert.equal(b.hp, '');
-  assert.equal(b.form_token, 'ft-123');
-  assert.match(b.author_key, /^[0-9a-f]{48}$/);
-  assert.equal(b.parent, undefined);
-  assert.equal(r.notifyShown, true);
-  assert.equal(r.focused, 'ARTICLE');
-  assert.match(r.focusedText, /Hello \*\*world\*\*/);
-  assert.equal(r.status, 'Your comment was posted.');
-  assert.equal(r.heading, '6 comments');
-  assert.equal(r.hasEdit, true);
-  assert.equal(r.left, 'editable for 15 min');
-  assert.equal(r.me.author, 'Zed');
-  assert.deepEqual(r.hp, [-1, 'off', true]);
-  await shot('posted', 420);
-
-  // the same browser keeps its author_key
-  await open('page=/post/', { keepStorage: true });
-  await js(`await until(() => $('form')); type($('textarea'), 'again'); btn('Post comment').click(); await until(() => $$('article').length == 8)`);
-  const posts = log.filter((l) => l.method == 'POST' && l.path == '/api/comments');
-  assert.equal(posts[1].body.author_key, b.author_key);
-  assert.equal(posts[1].body.author, 'Zed', 'name remembered');
-
-  // edit then delete with the bearer token
-  await js(`
-    const a = $$('article').find((x) => /again/.test(x.textContent)); btn('Edit', a).click();
-    const ta = a.querySelector('.tx, textarea'); type(a.querySelector('textarea'), 'changed'); btn('Save', a).click();
-    await until(() => $$('article').some((x) => /changed/.test(x.textContent)));`);
-  const patch = log.find((l) => l.method == 'PATCH');
-  assert.match(patch.headers.authorization, /^Bearer tok\d+$/);
-  assert.deepEqual(patch.body, { text: 'changed' });
-  const del = await js(`
-    window.confirm = () => true; const a = $$('article').find((x) => /changed/.test(x.textContent)); btn('Delete', a).click();
-    await until(() => !$$('article').some((x) => /changed/.test(x.textContent)));
-    return { status: $('.st').textContent, focus: R().activeElement === $('.st') };`);
-  assert.deepEqual(del, { status: 'Your comment was deleted.', focus: true });
-  assert.equal(log.find((l) => l.method == 'DELETE').headers['content-type'], undefined);
+btest('dark theme: data-theme="dark", and auto following the reader; screenshots at 320 and 1280 px', async () => {
+  const page = '/posts/dark/';
+  const a = await post('blog', page, { author: 'Ada Lovelace', email: 'ada@example.com', website: 'https://ada.example/notes', text: 'Dark mode looks **good**.\n\n> quoted text\n\n`code` and a [link](https://example.com/a/very/long/path/that/must/wrap/somewhere/on/a/phone/screen)' });
+  const b = await post('blog', page, { parent: a.id, author: 'A rather long author name that must wrap on small screens', text: 'A reply with a longwordwithoutanyspacesthatmustbreaksomewhereinsteadofoverflowingthescreen.' });
+  await post('blog', page, { parent: b.id, author: 'Grace', text: '```\nfn main() { println!("a fairly long line of code that scrolls inside its box"); }\n```' });
+  await post('blog', page, { author: 'Linus', text: '- a list\n- of items\n\n| a | table |\n|---|---|\n| 1 | 2 |' });
+  await call('POST', `/api/comments/${a.id}/vote`, { value: 1 });
+  for (const width of [320, 1280]) {
+    await withViewport(width, false, async () => {
+      await open(page, { theme: 'dark' });
+      const r = await run(`await W.ready(); await W.until(() => W.$$('article').length == 4);
+        await W.until(() => W.$$('img.av').every((i) => i.complete));
+        await new Promise((r) => requestAnimationFrame(r));
+        return { theme: document.querySelector('#natter').dataset.natterTheme, bg: getComputedStyle(W.$('.n')).backgroundColor,
+          fg: getComputedStyle(W.$('.n')).color, width: document.documentElement.scrollWidth, boxOver: W.$('.n').scrollWidth - W.$('.n').clientWidth }`);
+      assert.deepEqual([r.theme, r.bg, r.fg], ['dark', 'rgb(13, 17, 23)', 'rgb(230, 237, 243)']);
+      assert.ok(r.width <= width, `no horizontal scrolling at ${width} px (scrollWidth ${r.width})`);
+      assert.ok(r.boxOver <= 0, `nothing overflows the widget at ${width} px (${r.boxOver})`);
+      await shot(`thread-dark-${width}`, width);
+    });
+  }
+  // auto (the default) follows prefers-color-scheme
+  for (const [dark, bg] of [[true, 'rgb(13, 17, 23)'], [false, 'rgb(255, 255, 255)']]) {
+    await withViewport(800, dark, async () => {
+      await open(page);
+      assert.equal(await run(`await W.ready(); return document.querySelector('#natter').dataset.natterTheme + ' ' + getComputedStyle(W.$('.n')).backgroundColor`), 'auto ' + bg);
+    });
+  }
 });
 
-btest('replies move the form under the comment and send parent', async () => {
-  await open('page=/post/');
-  await js(`await until(() => $('form'))`);
-  const r = await js(`
-    const a = $$('article')[0]; btn('Reply', a).click();
-    const inside = a.contains($('form')) && R().activeElement === $('textarea');
-    type($('textarea'), 'a reply'); btn('Post comment').click();
-    await until(() => $$('article').length == 7);
-    const n = R().activeElement;
-    return { inside, parentArticle: n.parentElement.closest('article') === $$('article')[0], formBack: !a.contains($('form')) };`);
-  assert.deepEqual(r, { inside: true, parentArticle: true, formBack: true });
-  assert.equal(log.find((l) => l.method == 'POST' && l.path == '/api/comments').body.parent, 1);
+btest('the demo page at / embeds the widget (screenshot)', async () => {
+  await post('blog', '/', { author: 'Maintainer', text: 'Welcome to the **demo**. Try a comment below.' });
+  await post('blog', '/', { author: 'Visitor', text: 'Works nicely.' });
+  await withViewport(1280, false, async () => {
+    await tab.goto(api.base + '/');
+    const r = await run(`await W.ready(); await W.until(() => W.$$('article').length == 2 && document.querySelector('[data-natter-count="/"]').textContent != '…');
+      await W.until(() => W.$$('img.av').every((i) => i.complete));
+      return { count: document.querySelector('[data-natter-count="/"]').textContent, site: document.querySelector('script[data-site]').dataset.site,
+        width: document.documentElement.scrollWidth }`);
+    assert.ok(r.width <= 1280, 'no horizontal scrolling');
+    delete r.width;
+    assert.deepEqual(r, { count: '2 comments', site: 'blog' });
+    await shot('demo-light', 1280);
+  });
+  // posting from the server's own page works too (its address is not on the site's origins: sent again without url)
+  expectHttp(422, '/api/comments');
+  const posted = await run(`W.type(W.$('textarea'), 'from the demo page'); W.btn('Post comment').click();
+    await W.until(() => W.art('from the demo page') || /check/.test(W.st())); return W.st()`);
+  assert.equal(posted, 'Your comment was posted.');
 });
 
-btest('a held comment stays visible to its author until it shows up approved', async () => {
-  await open('page=/post/');
-  await js(`await until(() => $('form')); type($('textarea'), 'please hold'); btn('Post comment').click(); await until(() => $('.pend'))`);
-  assert.match(await js(`return $('.st').textContent + '|' + $('.pend').textContent`), /awaiting moderation\.\|.*Awaiting moderation/);
-  await shot('pending', 420);
-  await open('page=/post/', { keepStorage: true });
-  assert.equal(await js(`await until(() => $('article')); return $$('.pend').length`), 1);
-  db.find((c) => c.status == 'pending').status = 'approved';
-  await open('page=/post/', { keepStorage: true });
-  const r = await js(`await until(() => $('article')); return { pend: $$('.pend').length, shown: $$('article').filter((a) => /please hold/.test(a.textContent)).length,
-    stored: JSON.parse(localStorage['natter:pending:blog:/post/']).length }`);
-  assert.deepEqual(r, { pend: 0, shown: 1, stored: 0 });
-});
-
-btest('errors are shown inline and localized', async () => {
-  await open('page=/post/');
-  await js(`await until(() => $('form'))`);
-  const v = await js(`
-    btn('Post comment').click();
-    const empty = $('#natter-e-text').textContent, focusedTa = R().activeElement === $('textarea');
-    type($('textarea'), 'x'); type($('input[name=author]'), 'Bad Name'); btn('Post comment').click();
-    await until(() => $('#natter-e-author').textContent);
-    return { empty, focusedTa, author: $('#natter-e-author').textContent, invalid: $('input[name=author]').getAttribute('aria-invalid'),
-      described: $('input[name=author]').getAttribute('aria-describedby') };`);
-  assert.deepEqual(v, { empty: 'Please write a comment (up to 10,000 characters).', focusedTa: true,
-    author: 'Please enter your name (up to 100 characters).', invalid: 'true', described: 'natter-e-author' });
-  rateLimitNext = 7;
-  const rl = await js(`type($('input[name=author]'), 'Ok'); btn('Post comment').click(); await until(() => /Try again/.test($('.st').textContent));
-    return [$('.st').textContent, $('.st').getAttribute('aria-live'), R().activeElement === $('.st')]`);
-  assert.deepEqual(rl, ['Too many requests. Try again in 7 seconds.', 'polite', true]);
-  await shot('errors', 420);
-});
-
-btest('a locked thread shows a notice instead of the form', async () => {
-  db.push({ ...db[0], id: 50, page: '/locked/' });
-  await open('page=/locked/');
-  const r = await js(`await until(() => $('article')); return { form: !!$('form'), notice: $('.lk').textContent, hidden: $('.lk').hidden, reply: !!btn('Reply') }`);
-  assert.deepEqual(r, { form: false, notice: 'This thread is closed for new comments.', hidden: false, reply: false });
-});
-
-btest('unknown site shows a message and keeps the static fragment', async () => {
-  await open('site=nope&page=/post/&static=1');
-  const r = await js(`await until(() => R() && $('.st').textContent); return [$('.st').textContent, !!document.querySelector('.natter-static')]`);
-  assert.deepEqual(r, ['Comments are not set up for this site.', true]);
-});
-
-btest('votes toggle and are remembered', async () => {
-  await open('page=/post/');
-  await js(`await until(() => $('article'))`);
-  const r = await js(`
-    const like = () => $$('article')[0].querySelector('.v');
-    like().click(); await until(() => like().getAttribute('aria-pressed') == 'true');
-    const after1 = like().textContent;
-    like().click(); await until(() => like().getAttribute('aria-pressed') == 'false');
-    return [after1, like().textContent, like().getAttribute('aria-label')];`);
-  assert.deepEqual(r, ['▲ 1', '▲ 0', 'Like: 0']);
-  assert.deepEqual(log.filter((l) => l.path == '/api/comments/1/vote').map((l) => l.body.value), [1, 0]);
-});
-
-btest('Russian plural forms, translations loaded on demand, dark theme', async () => {
-  for (let i = 0; i < 4; i++) db.push({ ...db[0], id: 60 + i, parent: null });
-  db.push({ ...db[6], id: 70, page: '/two/' }, { ...db[6], id: 71, page: '/two/' });
-  await open('page=/post/&lang=ru-RU&theme=dark&counts=/post/,/other/,/two/');
-  const r = await js(`await until(() => $('article') && document.querySelector('[data-natter-count]').textContent != '?');
-    return { heading: $('h2').textContent, counts: [...document.querySelectorAll('[data-natter-count]')].map((e) => e.textContent),
-      reply: btn('Ответить') != null, theme: document.querySelector('#natter').dataset.natterTheme, bg: getComputedStyle($('.n')).backgroundColor }`);
-  assert.deepEqual(r.counts, ['9 комментариев', '1 комментарий', '2 комментария']);
-  assert.equal(r.heading, '9 комментариев');
-  assert.equal(r.reply, true);
-  assert.equal(r.theme, 'dark');
-  assert.equal(r.bg, 'rgb(13, 17, 23)');
-  assert.ok(log.length, 'api used');
-  await shot('thread-ru-dark');
+btest('Russian plural forms, with the translation fetched from the API origin', async () => {
+  for (let i = 0; i < 5; i++) await post('blog', '/posts/ru/', { text: `ru ${i}` });
+  await post('blog', '/posts/ru1/', { text: 'ru1' });
+  for (let i = 0; i < 2; i++) await post('blog', '/posts/ru2/', { text: `ru2 ${i}` });
+  await open('/posts/ru/', { lang: 'ru-RU', counts: '/posts/ru/,/posts/ru1/,/posts/ru2/' });
+  const r = await run(`await W.ready(); await W.until(() => [...document.querySelectorAll('[data-natter-count]')].every((e) => e.textContent != '…'));
+    return { heading: W.$('h2').textContent, counts: [...document.querySelectorAll('[data-natter-count]')].map((e) => e.textContent), reply: !!W.btn('Ответить'), submit: !!W.btn('Отправить') }`);
+  assert.deepEqual(r, { heading: '5 комментариев', counts: ['5 комментариев', '1 комментарий', '2 комментария'], reply: true, submit: true });
+  assert.deepEqual(apiRequests().filter((q) => q.url.includes('/i18n/')).map((q) => q.url), [api.base + '/i18n/ru.json']);
 });
 
 btest('an unknown language falls back to English without fetching a table', async () => {
-  await open('page=/post/&lang=tlh');
-  assert.equal(await js(`await until(() => $('h2')); return $('h2').textContent`), '5 comments');
+  await open('/posts/tlh/', { lang: 'tlh' });
+  assert.equal(await run(`await W.ready(); return W.$('h2').textContent + ' / ' + W.btn('Post comment').textContent`), '0 comments / Post comment');
+  assert.equal(apiRequests().filter((q) => q.url.includes('/i18n/')).length, 0);
 });
 
-btest('an index page with only count elements gets counts, one request per 100 pages, and no thread', async () => {
-  const pages = Array.from({ length: 150 }, (_, i) => `/p${i}/`).concat(['/post/']).join(',');
-  await open(`notarget=1&counts=${pages}`);
-  const r = await js(`await until(() => document.querySelector('[data-natter-count="/post/"]').textContent != '?');
-    return { last: document.querySelector('[data-natter-count="/post/"]').textContent, first: document.querySelector('[data-natter-count="/p0/"]').textContent,
-      thread: !!document.querySelector('[data-natter-theme]') }`);
-  assert.deepEqual(r, { last: '5 comments', first: '0 comments', thread: false });
-  assert.deepEqual(log.filter((l) => l.path == '/api/counts').map((l) => l.body.pages.length).sort(), [100, 51]);
-  assert.equal(log.filter((l) => l.path == '/api/comments').length, 0);
+btest('an index page with only count elements: one counts request per 100 pages, no thread', async () => {
+  const pages = Array.from({ length: 150 }, (_, i) => `/posts/idx${i}/`).concat(['/posts/idx-last/']);
+  await post('blog', '/posts/idx3/', { text: 'idx' });
+  for (let i = 0; i < 5; i++) await post('blog', '/posts/idx-last/', { text: `idx ${i}` });
+  await open('/', { notarget: 1, counts: pages.join(',') });
+  const r = await run(`await W.until(() => [...document.querySelectorAll('[data-natter-count]')].every((e) => e.textContent != '…'));
+    const c = (p) => document.querySelector('[data-natter-count="' + p + '"]').textContent;
+    return { last: c('/posts/idx-last/'), zero: c('/posts/idx0/'), one: c('/posts/idx3/'), thread: !!document.querySelector('[data-natter-theme]') }`);
+  assert.deepEqual(r, { last: '5 comments', zero: '0 comments', one: '1 comment', thread: false });
+  const counts = apiRequests().filter((q) => q.url.includes('/api/counts'));
+  assert.deepEqual(counts.map((q) => JSON.parse(q.body).pages.length).sort(), [100, 51]);
+  assert.equal(apiRequests().filter((q) => q.url.includes('/api/comments')).length, 0);
 });
 
-btest('without a #natter target on a post, the thread goes right after the script', async () => {
-  await open('notarget=1&page=/post/');
-  const r = await js(`await until(() => document.querySelector('[data-natter-theme]')?.shadowRoot?.querySelector('article'));
-    const s = document.querySelector('script[data-site]'); return s.nextElementSibling?.dataset.natterTheme`);
-  assert.equal(r, 'auto');
+btest('without a #natter target the thread goes right after the script', async () => {
+  await open('/posts/notarget/', { notarget: 1 });
+  assert.equal(await run(`await W.ready(); return document.querySelector('script[data-site]').nextElementSibling.dataset.natterTheme`), 'auto');
 });
 
-btest('preview shows the server html and keyboard reaches every control', async () => {
-  await open('page=/post/');
-  const r = await js(`await until(() => $('form')); type($('textarea'), 'look'); btn('Preview').click();
-    await until(() => !$('.pv').hidden);
-    return { pv: $('.pv').innerHTML, ta: $('textarea').hidden, label: btn('Write') != null,
-      unlabeled: $$('input:not([name=hp]),textarea,select').filter((i) => !i.closest('label') && !i.getAttribute('aria-label')).length,
-      nonButtons: $$('[onclick],div[tabindex="0"]').length }`);
-  assert.deepEqual(r, { pv: '<p><strong>look</strong></p>', ta: true, label: true, unlabeled: 0, nonButtons: 0 });
-  const pv = log.find((l) => l.path == '/api/preview');
-  assert.deepEqual(pv.body, { text: 'look', site: 'blog' });
-  assert.equal(pv.headers['content-type'], 'application/json');
+btest('a target that cannot host a shadow root (<ul>) still gets the widget', async () => {
+  await post('blog', '/posts/ul/', { text: 'in a list' });
+  await open('/posts/ul/', { tag: 'ul' });
+  assert.equal(await run(`await W.until(() => W.art('in a list')); return document.querySelector('ul#natter > .natter-host') != null`), true);
 });
 
-btest('the demo page embeds the widget', async () => {
-  await go(`${base}/demo`);
-  const r = await js(`await until(() => R() && $('form')); return document.querySelector('[data-natter-count="/"]').textContent`);
-  assert.equal(r, '0 comments');
-  await shot('demo', 800);
-});
-
-btest('sort re-fetches and load more continues with the cursor', async () => {
-  for (let i = 0; i < 4; i++) db.push({ ...db[0], id: 60 + i, parent: null, author: 'T' + i });
-  await open('page=/post/&sort=newest');
-  const r = await js(`await until(() => $('article'));
-    const sel = $('select'); const first = sel.value; sel.value = 'top'; sel.dispatchEvent(new Event('change'));
-    await until(() => !btn('Load more comments').hidden);
-    const before = $$('article').length; btn('Load more comments').click();
-    await until(() => $$('article').length > before);
-    return { first, before, after: $$('article').length, more: btn('Load more comments').hidden, focus: R().activeElement.tagName }`);
-  assert.deepEqual(r, { first: 'newest', before: 7, after: 10, more: true, focus: 'ARTICLE' });
-  const q = log.filter((l) => l.path == '/api/comments').map((l) => [l.query.sort, l.query.after]);
-  assert.deepEqual(q, [['newest', undefined], ['top', undefined], ['top', '3']]);
-});
-
-btest('a target that cannot host a shadow root still gets the widget', async () => {
-  await open('page=/post/&tag=ul');
-  assert.equal(await js(`await until(() => document.querySelector('.natter-host')?.shadowRoot?.querySelector('article')); return 1`), 1);
-});
-
-btest('styles apply under a host page CSP without unsafe-inline', async () => {
-  await open('page=/post/&csp=1');
-  assert.equal(await js(`await until(() => $('article')); return getComputedStyle($('.n')).backgroundColor + ' ' + getComputedStyle($('.av')).borderRadius`), 'rgb(255, 255, 255) 50%');
+btest('works under a strict host CSP without unsafe-inline styles', async () => {
+  await post('blog', '/posts/csp/', { text: 'under csp' });
+  await open('/posts/csp/', { csp: 1, lang: 'de' });
+  const r = await run(`await W.ready(); await W.until(() => W.art('under csp'));
+    return [getComputedStyle(W.$('.n')).backgroundColor, getComputedStyle(W.$('.av')).borderRadius, W.btn('Antworten') != null]`);
+  assert.deepEqual(r, ['rgb(255, 255, 255)', '50%', true]);
 });

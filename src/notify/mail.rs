@@ -1,0 +1,191 @@
+//! The text of every email. Reader-supplied strings are plain text: escaped in the HTML
+//! part, stripped of line breaks in the subject; a reader's address is never shown to another.
+
+use super::outbox::Email;
+use crate::domain::comment::{Comment, Status};
+use crate::html::escape;
+use crate::moderate::{self, Action};
+use crate::state::AppState;
+
+/// One line of plain text, safe for a subject: control characters become spaces.
+pub fn one_line(s: &str, max: usize) -> String {
+    let flat: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > max {
+        flat.chars().take(max).collect::<String>() + "…"
+    } else {
+        flat
+    }
+}
+
+fn name(c: &Comment) -> String {
+    one_line(c.author.as_deref().unwrap_or("Anonymous"), 100)
+}
+
+fn page_name(c: &Comment, title: Option<&str>) -> String {
+    one_line(title.unwrap_or(&c.page), 120)
+}
+
+fn link_to(c: &Comment, url: Option<&str>) -> Option<String> {
+    url.map(|u| format!("{u}#natter-{}", c.id))
+}
+
+fn html_doc(body: &str) -> String {
+    format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">{body}</body></html>"
+    )
+}
+
+/// To moderators: a new comment, held ones marked as needing action, with one-click links.
+pub fn moderation(st: &AppState, c: &Comment, title: Option<&str>, url: Option<&str>) -> Email {
+    let held = c.status == Status::Pending;
+    let page = page_name(c, title);
+    let subject = if held {
+        format!("[{}] Comment awaiting approval on {page}", c.site)
+    } else {
+        format!("[{}] New comment on {page}", c.site)
+    };
+    let now = crate::domain::now();
+    let base = st.settings.public_url.trim_end_matches('/');
+    let links: Vec<(&str, String)> = [Action::Approve, Action::Reject, Action::Delete]
+        .into_iter()
+        .filter(|a| *a != Action::Approve || held)
+        .map(|a| (a.as_str(), moderate::link(base, &st.key, c.id, a, now)))
+        .collect();
+    let mut text = format!(
+        "{} wrote on {page}{}:\n\n{}\n\n",
+        name(c),
+        link_to(c, url)
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default(),
+        c.text
+    );
+    if held {
+        text.push_str("This comment is waiting for your approval.\n\n");
+    }
+    for (label, l) in &links {
+        text.push_str(&format!("{label}: {l}\n"));
+    }
+    text.push_str(&format!("\nModerate everything: {base}/admin\n"));
+    let mut html = format!(
+        "<p><strong>{}</strong> wrote on {}:</p><blockquote>{}</blockquote>",
+        escape(&name(c)),
+        match link_to(c, url) {
+            Some(l) => format!("<a href=\"{}\">{}</a>", escape(&l), escape(&page)),
+            None => escape(&page),
+        },
+        c.html
+    );
+    if held {
+        html.push_str("<p><strong>This comment is waiting for your approval.</strong></p>");
+    }
+    html.push_str("<p>");
+    for (label, l) in &links {
+        html.push_str(&format!("<a href=\"{}\">{label}</a> &nbsp; ", escape(l)));
+    }
+    html.push_str(&format!(
+        "</p><p><a href=\"{}/admin\">Moderation page</a></p>",
+        escape(base)
+    ));
+    Email {
+        purpose: "moderation".into(),
+        subject,
+        text,
+        html: html_doc(&html),
+        unsubscribe: None,
+    }
+}
+
+/// To a subscriber: an approved reply to their comment.
+pub fn reply(
+    c: &Comment,
+    parent: &Comment,
+    title: Option<&str>,
+    url: Option<&str>,
+    unsubscribe: &str,
+) -> Email {
+    let page = page_name(c, title);
+    let subject = format!("{} replied to your comment on {page}", name(c));
+    let link = link_to(c, url);
+    let text = format!(
+        "{} replied to your comment on {page}:\n\n{}\n\n{}Your comment:\n{}\n\nStop these emails for this comment: {unsubscribe}\n",
+        name(c),
+        c.text,
+        link.as_ref().map(|l| format!("Read it: {l}\n\n")).unwrap_or_default(),
+        parent.text
+    );
+    let html = format!(
+        "<p><strong>{}</strong> replied to your comment on {}:</p><blockquote>{}</blockquote>{}\
+         <p><a href=\"{}\">Stop these emails for this comment</a></p>",
+        escape(&name(c)),
+        escape(&page),
+        c.html,
+        link.map(|l| format!("<p><a href=\"{}\">Read it on the page</a></p>", escape(&l)))
+            .unwrap_or_default(),
+        escape(unsubscribe)
+    );
+    Email {
+        purpose: "reply".into(),
+        subject,
+        text,
+        html: html_doc(&html),
+        unsubscribe: Some(unsubscribe.to_string()),
+    }
+}
+
+/// To a commenter who asked for reply mail: confirm first (double opt-in).
+pub fn confirm(c: &Comment, title: Option<&str>, link: &str) -> Email {
+    let page = page_name(c, title);
+    let text = format!(
+        "Someone (hopefully you) asked to be emailed about replies to a comment on {page}.\n\n\
+         Confirm: {link}\n\nIf it wasn't you, ignore this email: nothing more will be sent.\n"
+    );
+    let html = format!(
+        "<p>Someone (hopefully you) asked to be emailed about replies to a comment on {}.</p>\
+         <p><a href=\"{}\">Yes, email me about replies</a></p>\
+         <p>If it wasn't you, ignore this email: nothing more will be sent.</p>",
+        escape(&page),
+        escape(link)
+    );
+    Email {
+        purpose: "confirm".into(),
+        subject: format!("Confirm reply notifications for {page}"),
+        text,
+        html: html_doc(&html),
+        unsubscribe: None,
+    }
+}
+
+/// To someone who asked to erase their data on a site.
+pub fn erase(site: &str, link: &str) -> Email {
+    let text = format!(
+        "Someone (hopefully you) asked to erase every comment and everything else stored about \
+         this email address on {site}.\n\nErase it: {link}\n\nIf it wasn't you, ignore this email.\n"
+    );
+    let html = format!(
+        "<p>Someone (hopefully you) asked to erase every comment and everything else stored about \
+         this email address on {}.</p><p><a href=\"{}\">Erase my data</a></p>\
+         <p>If it wasn't you, ignore this email.</p>",
+        escape(site),
+        escape(link)
+    );
+    Email {
+        purpose: "erase".into(),
+        subject: format!("Erase your comments on {}", one_line(site, 64)),
+        text,
+        html: html_doc(&html),
+        unsubscribe: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn subjects_are_one_line() {
+        assert_eq!(super::one_line("a\r\nBcc: x@y.z\tb", 100), "a Bcc: x@y.z b");
+        assert_eq!(super::one_line("abcdef", 3), "abc…");
+    }
+}

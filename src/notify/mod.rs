@@ -1,0 +1,193 @@
+//! Notifications: what each comment event puts in the outbox (in the event's own
+//! transaction), and the worker that delivers it. Nothing goes to readers about a
+//! comment before it is approved; reply mail needs a confirmed (double opt-in) address.
+
+pub mod mail;
+pub mod outbox;
+pub mod worker;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::json;
+
+use crate::db::comments as q;
+use crate::domain::comment::{Comment, Status};
+use crate::domain::{now, rfc3339};
+use crate::links;
+use crate::state::AppState;
+
+/// How long an opt-in link works.
+pub const CONFIRM_TTL: i64 = 7 * 86_400;
+/// How long an unsubscribe link works.
+pub const UNSUBSCRIBE_TTL: i64 = 365 * 86_400;
+/// How long a self-service erase link works.
+pub const ERASE_TTL: i64 = 86_400;
+/// At most one opt-in or erase mail per address in this many seconds.
+pub const MAIL_COOLDOWN: i64 = 3600;
+
+/// A page's title and URL, for mail and webhooks.
+fn page_meta(
+    conn: &Connection,
+    page_id: i64,
+) -> rusqlite::Result<(Option<String>, Option<String>)> {
+    conn.query_row(
+        "SELECT title, url FROM pages WHERE id = ?1",
+        [page_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
+    .map(Option::unwrap_or_default)
+}
+
+fn webhooks(conn: &Connection, st: &AppState, event: &str, c: &Comment) -> rusqlite::Result<()> {
+    let hooks: Vec<_> = st
+        .settings
+        .webhooks
+        .iter()
+        .filter(|w| w.events.is_empty() || w.events.iter().any(|e| e == event))
+        .collect();
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let (title, url) = page_meta(conn, c.page_id)?;
+    let mut comment = serde_json::to_value(c.public(false)).unwrap_or_default();
+    comment["status"] = json!(c.status.as_str());
+    let body = json!({
+        "id": format!("evt_{}", crate::crypto::random_token()),
+        "event": event,
+        "created_at": rfc3339(now()),
+        "site": c.site,
+        "page": {"key": c.page, "title": title, "url": url},
+        "comment": comment,
+    })
+    .to_string();
+    for hook in hooks {
+        outbox::push_webhook(conn, &hook.url, &body, now())?;
+    }
+    Ok(())
+}
+
+/// A comment was just created (any status but the honeypot's).
+pub fn created(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Result<()> {
+    if c.status == Status::Rejected {
+        // The honeypot: a bot. Nobody needs to hear about it.
+        return Ok(());
+    }
+    webhooks(conn, st, "comment.created", c)?;
+    if let Some(smtp) = &st.settings.smtp {
+        let (title, url) = page_meta(conn, c.page_id)?;
+        let mail = mail::moderation(st, c, title.as_deref(), url.as_deref());
+        for m in &smtp.moderators {
+            outbox::push_email(conn, m, &mail, now())?;
+        }
+    }
+    if c.status == Status::Approved {
+        became_visible(conn, st, c)?;
+    }
+    Ok(())
+}
+
+/// A moderator changed a comment's status.
+pub fn status_changed(
+    conn: &Connection,
+    st: &AppState,
+    before: Status,
+    c: &Comment,
+) -> rusqlite::Result<()> {
+    if before == c.status {
+        return Ok(());
+    }
+    match c.status {
+        Status::Approved => {
+            webhooks(conn, st, "comment.approved", c)?;
+            became_visible(conn, st, c)?;
+        }
+        Status::Rejected => webhooks(conn, st, "comment.rejected", c)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A comment was deleted (by its author, a moderator, or an erase).
+pub fn deleted(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Result<()> {
+    webhooks(conn, st, "comment.deleted", c)
+}
+
+/// First approval: the parent's subscriber hears of the reply, and the author's own
+/// notification request is confirmed (or a confirmation mail is sent).
+fn became_visible(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Result<()> {
+    if st.settings.smtp.is_none() {
+        return Ok(());
+    }
+    let (title, url) = page_meta(conn, c.page_id)?;
+    if let Some(parent) = c
+        .parent
+        .map(|p| q::find_comment(conn, p))
+        .transpose()?
+        .flatten()
+    {
+        let subscribed = parent.notify == 2 && parent.status != Status::Deleted;
+        let own_reply = match (&parent.email, &c.email) {
+            (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+            _ => false,
+        };
+        if let (true, false, Some(to)) = (subscribed, own_reply, parent.email.as_deref()) {
+            let unsubscribe = signed_url(st, "unsubscribe", parent.id, UNSUBSCRIBE_TTL);
+            let m = mail::reply(c, &parent, title.as_deref(), url.as_deref(), &unsubscribe);
+            outbox::push_email(conn, to, &m, now())?;
+        }
+    }
+    if let (1, Some(email)) = (c.notify, c.email.as_deref()) {
+        let confirmed: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM confirmed_emails WHERE site = ?1 AND email = lower(?2))",
+            params![c.site, email],
+            |r| r.get(0),
+        )?;
+        if confirmed {
+            conn.execute("UPDATE comments SET notify = 2 WHERE id = ?1", [c.id])?;
+        } else if !outbox::recently_mailed(conn, email, "confirm", now() - MAIL_COOLDOWN)? {
+            let link = signed_url(st, "confirm", c.id, CONFIRM_TTL);
+            outbox::push_email(
+                conn,
+                email,
+                &mail::confirm(c, title.as_deref(), &link),
+                now(),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A signed link to one of the notification pages for a comment.
+pub fn signed_url(st: &AppState, purpose: &str, id: i64, ttl: i64) -> String {
+    let sig = links::sign(&st.key, purpose, &id.to_string(), now() + ttl);
+    format!(
+        "{}/notify/{purpose}/{id}?sig={sig}",
+        st.settings.public_url.trim_end_matches('/')
+    )
+}
+
+/// Marks an address confirmed on a site and turns on every request it made there.
+pub fn confirm(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    let Some(c) = q::find_comment(conn, id)? else {
+        return Ok(false);
+    };
+    let Some(email) = c.email.as_deref() else {
+        return Ok(false);
+    };
+    conn.execute(
+        "INSERT INTO confirmed_emails (site, email, confirmed_at) VALUES (?1, lower(?2), ?3)
+         ON CONFLICT DO NOTHING",
+        params![c.site, email, now()],
+    )?;
+    conn.execute(
+        "UPDATE comments SET notify = 2 WHERE notify = 1 AND lower(email) = lower(?1)
+           AND page_id IN (SELECT id FROM pages WHERE site = ?2)",
+        params![email, c.site],
+    )?;
+    Ok(true)
+}
+
+/// Stops reply mail for one comment.
+pub fn unsubscribe(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
+    Ok(conn.execute("UPDATE comments SET notify = 0 WHERE id = ?1", [id])? == 1)
+}

@@ -1,0 +1,198 @@
+//! The outbox table: notifications written with the event that causes them, delivered
+//! later by the worker, with attempts, backoff and the last error recorded.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Timestamp;
+
+/// An email, fully rendered when enqueued.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Email {
+    /// Why it is sent (`moderation`, `confirm`, `reply`, `erase`), for limits and logs.
+    pub purpose: String,
+    /// Subject line (no line breaks).
+    pub subject: String,
+    /// Plain-text part.
+    pub text: String,
+    /// HTML part.
+    pub html: String,
+    /// One-click unsubscribe URL, when the mail is a subscription.
+    pub unsubscribe: Option<String>,
+}
+
+/// One row of the outbox.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Row id.
+    pub id: i64,
+    /// `email` or `webhook`.
+    pub kind: String,
+    /// Address or URL.
+    pub target: String,
+    /// Email JSON or webhook body.
+    pub payload: String,
+    /// When it was enqueued.
+    pub created_at: Timestamp,
+    /// Attempts so far.
+    pub attempts: i64,
+    /// `pending`, `sent` or `failed`.
+    pub status: String,
+    /// The last delivery error.
+    pub last_error: Option<String>,
+    /// When the next attempt is due.
+    pub next_attempt_at: Timestamp,
+}
+
+/// Enqueues an email.
+pub fn push_email(
+    conn: &Connection,
+    to: &str,
+    mail: &Email,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    let payload = serde_json::to_string(mail).unwrap_or_default();
+    push(conn, "email", to, &payload, now)
+}
+
+/// Enqueues a webhook delivery of exactly these body bytes.
+pub fn push_webhook(
+    conn: &Connection,
+    url: &str,
+    body: &str,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    push(conn, "webhook", url, body, now)
+}
+
+fn push(
+    conn: &Connection,
+    kind: &str,
+    target: &str,
+    payload: &str,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO outbox (kind, target, payload, created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+    )?
+    .execute(params![kind, target, payload, now])?;
+    Ok(())
+}
+
+/// Whether an email of this purpose went to this address since `since`.
+pub fn recently_mailed(
+    conn: &Connection,
+    to: &str,
+    purpose: &str,
+    since: Timestamp,
+) -> rusqlite::Result<bool> {
+    let pattern = format!("%\"purpose\":\"{purpose}\"%");
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM outbox WHERE kind = 'email' AND lower(target) = lower(?1)
+           AND created_at >= ?2 AND payload LIKE ?3)",
+        params![to, since, pattern],
+        |r| r.get(0),
+    )
+}
+
+const ITEM_COLUMNS: &str =
+    "id, kind, target, payload, created_at, attempts, status, last_error, next_attempt_at";
+
+fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
+    Ok(Item {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        target: r.get(2)?,
+        payload: r.get(3)?,
+        created_at: r.get(4)?,
+        attempts: r.get(5)?,
+        status: r.get(6)?,
+        last_error: r.get(7)?,
+        next_attempt_at: r.get(8)?,
+    })
+}
+
+/// Deliveries due now, oldest first.
+pub fn due(conn: &Connection, now: Timestamp, limit: i64) -> rusqlite::Result<Vec<Item>> {
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS} FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
+         ORDER BY next_attempt_at, id LIMIT ?2"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params![now, limit], item)?;
+    rows.collect()
+}
+
+/// The earliest time something pending is due.
+pub fn next_due(conn: &Connection) -> rusqlite::Result<Option<Timestamp>> {
+    conn.query_row(
+        "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'",
+        [],
+        |r| r.get(0),
+    )
+    .optional()
+    .map(Option::flatten)
+}
+
+/// Marks a delivery done.
+pub fn mark_sent(conn: &Connection, id: i64, now: Timestamp) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE outbox SET status = 'sent', attempts = attempts + 1, done_at = ?2, last_error = NULL WHERE id = ?1",
+        params![id, now],
+    )?;
+    Ok(())
+}
+
+/// Records a failed attempt: retried at `retry_at`, or given up when `None`.
+pub fn mark_failed(
+    conn: &Connection,
+    id: i64,
+    error: &str,
+    retry_at: Option<Timestamp>,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    match retry_at {
+        Some(at) => conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
+            params![id, error, at],
+        )?,
+        None => conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, status = 'failed', done_at = ?3 WHERE id = ?1",
+            params![id, error, now],
+        )?,
+    };
+    Ok(())
+}
+
+/// Rows per status.
+pub fn counts(conn: &Connection) -> rusqlite::Result<Vec<(String, i64)>> {
+    let mut stmt = conn.prepare("SELECT status, count(*) FROM outbox GROUP BY status")?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    rows.collect()
+}
+
+/// The pending and failed rows, newest first (what an operator looks at).
+pub fn undelivered(conn: &Connection, limit: i64) -> rusqlite::Result<Vec<Item>> {
+    let sql = format!(
+        "SELECT {ITEM_COLUMNS} FROM outbox WHERE status != 'sent' ORDER BY id DESC LIMIT ?1"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([limit], item)?;
+    rows.collect()
+}
+
+/// Seconds to wait before attempt `attempts + 1`: 1, 2, 4 … capped at an hour.
+pub fn backoff(attempts: i64) -> i64 {
+    (1i64 << attempts.clamp(0, 12)).min(3600)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_doubles_up_to_an_hour() {
+        let waits: Vec<i64> = (0..15).map(super::backoff).collect();
+        assert_eq!(&waits[..4], &[1, 2, 4, 8]);
+        assert_eq!(waits[14], 3600);
+        assert!(waits.windows(2).all(|w| w[0] <= w[1]));
+    }
+}

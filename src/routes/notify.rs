@@ -1,0 +1,247 @@
+//! Pages behind the signed links of notification emails (opt-in, unsubscribe, erase) and
+//! the self-service erase request. `GET` shows a button; only the form's `POST` acts.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::domain::{now, validate};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Query};
+use crate::html::escape;
+use crate::links::{self, LinkError};
+use crate::notify::{self, outbox};
+use crate::routes::moderate::respond;
+use crate::state::State;
+
+fn refused(e: LinkError) -> HttpResponse {
+    let why = match e {
+        LinkError::Expired => "This link has expired.",
+        LinkError::Forged => "This link is not valid.",
+    };
+    respond(
+        StatusCode::FORBIDDEN,
+        "This link does not work",
+        &format!("<p>{why}</p>"),
+    )
+}
+
+fn form(title: &str, text: &str, button: &str) -> HttpResponse {
+    respond(
+        StatusCode::OK,
+        title,
+        &format!(
+            "<p>{}</p><form method=\"post\"><button type=\"submit\">{}</button></form>",
+            escape(text),
+            escape(button)
+        ),
+    )
+}
+
+fn unavailable() -> HttpResponse {
+    respond(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Try again later",
+        "<p>Nothing was changed.</p>",
+    )
+}
+
+/// The verified comment id of a `/notify/{purpose}/{id}` link.
+fn verified(state: &State, purpose: &str, id: &str, query: &Query) -> Result<i64, LinkError> {
+    let id: i64 = id.parse().map_err(|_| LinkError::Forged)?;
+    let sig = query.get("sig").unwrap_or("");
+    links::verify(&state.key, purpose, &id.to_string(), sig, now())?;
+    Ok(id)
+}
+
+fn foreign_post(state: &State, req: &HttpRequest) -> bool {
+    crate::state::origin_header(req).is_some_and(|o| !state.is_own_origin(req, o))
+}
+
+/// `GET /notify/{purpose}/{id}`: confirm or unsubscribe, shown with a button.
+pub async fn show(state: State, path: web::Path<(String, String)>, query: Query) -> HttpResponse {
+    let (purpose, id) = path.into_inner();
+    if let Err(e) = verified(&state, &purpose, &id, &query) {
+        return refused(e);
+    }
+    match purpose.as_str() {
+        "confirm" => form(
+            "Email me about replies",
+            "Confirm that you want an email when someone replies to your comment.",
+            "Yes, email me about replies",
+        ),
+        "unsubscribe" => form(
+            "Stop reply emails",
+            "Stop emails about replies to this comment.",
+            "Unsubscribe",
+        ),
+        _ => refused(LinkError::Forged),
+    }
+}
+
+/// `POST /notify/{purpose}/{id}`: acts (also the one-click `List-Unsubscribe-Post`).
+pub async fn act(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    query: Query,
+) -> HttpResponse {
+    let (purpose, id) = path.into_inner();
+    if foreign_post(&state, &req) {
+        return refused(LinkError::Forged);
+    }
+    let id = match verified(&state, &purpose, &id, &query) {
+        Ok(id) => id,
+        Err(e) => return refused(e),
+    };
+    let result = match purpose.as_str() {
+        "confirm" => {
+            state
+                .writer
+                .write(move |conn| Ok(notify::confirm(conn, id)?))
+                .await
+        }
+        "unsubscribe" => {
+            state
+                .writer
+                .write(move |conn| Ok(notify::unsubscribe(conn, id)?))
+                .await
+        }
+        _ => return refused(LinkError::Forged),
+    };
+    match (purpose.as_str(), result) {
+        ("confirm", Ok(true)) => respond(
+            StatusCode::OK,
+            "Confirmed",
+            "<p>You will get an email when someone replies.</p>",
+        ),
+        ("unsubscribe", Ok(_)) => respond(
+            StatusCode::OK,
+            "Unsubscribed",
+            "<p>No more emails about replies to this comment.</p>",
+        ),
+        (_, Ok(false)) => respond(
+            StatusCode::NOT_FOUND,
+            "Comment not found",
+            "<p>This comment no longer exists.</p>",
+        ),
+        _ => unavailable(),
+    }
+}
+
+/// Body of `POST /api/privacy/erase`.
+#[derive(Debug, Deserialize)]
+pub struct EraseRequest {
+    site: String,
+    email: String,
+}
+
+/// `POST /api/privacy/erase`: always 202; mails a signed erase link when the address has
+/// comments on the site (at most one an hour per address, and rate-limited per client).
+pub async fn request_erase(
+    state: State,
+    req: HttpRequest,
+    body: Json<EraseRequest>,
+) -> ApiResult<HttpResponse> {
+    state.limit(&req, crate::limits::Class::Create)?;
+    let EraseRequest { site, email } = body.0;
+    let cfg = state.site(&site)?;
+    state.check_origin(&req, cfg)?;
+    let email = validate::email(Some(&email))?
+        .ok_or_else(|| ApiError::invalid("email", "an email is required"))?;
+    if state.settings.smtp.is_some() {
+        let st = state.clone();
+        state
+            .writer
+            .write(move |conn| {
+                let has: bool = conn.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM comments c JOIN pages p ON p.id = c.page_id
+                      WHERE p.site = ?1 AND lower(c.email) = lower(?2))",
+                    rusqlite::params![site, email],
+                    |r| r.get(0),
+                )?;
+                if has
+                    && !outbox::recently_mailed(
+                        conn,
+                        &email,
+                        "erase",
+                        now() - notify::MAIL_COOLDOWN,
+                    )?
+                {
+                    let link = erase_link(&st, &site, &email);
+                    outbox::push_email(conn, &email, &notify::mail::erase(&site, &link), now())?;
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(HttpResponse::Accepted().json(json!({"status": "accepted"})))
+}
+
+fn erase_subject(site: &str, email: &str) -> String {
+    format!("{site}\0{}", email.to_lowercase())
+}
+
+fn erase_link(state: &State, site: &str, email: &str) -> String {
+    let sig = links::sign(
+        &state.key,
+        "erase",
+        &erase_subject(site, email),
+        now() + notify::ERASE_TTL,
+    );
+    let enc = |s: &str| {
+        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
+    };
+    format!(
+        "{}/privacy/erase?site={}&email={}&sig={sig}",
+        state.settings.public_url.trim_end_matches('/'),
+        enc(site),
+        enc(email)
+    )
+}
+
+fn erase_params(state: &State, query: &Query) -> Result<(String, String), LinkError> {
+    let site = query.get("site").unwrap_or("").to_string();
+    let email = query.get("email").unwrap_or("").to_string();
+    let sig = query.get("sig").unwrap_or("");
+    links::verify(
+        &state.key,
+        "erase",
+        &erase_subject(&site, &email),
+        sig,
+        now(),
+    )?;
+    Ok((site, email))
+}
+
+/// `GET /privacy/erase?site&email&sig`: shows what will happen and a button.
+pub async fn show_erase(state: State, query: Query) -> HttpResponse {
+    match erase_params(&state, &query) {
+        Ok((site, _)) => form(
+            "Erase your data",
+            &format!("Erase every comment and everything else stored about this email address on {site}. This cannot be undone."),
+            "Erase my data",
+        ),
+        Err(e) => refused(e),
+    }
+}
+
+/// `POST /privacy/erase?site&email&sig`: erases, as the admin erase does.
+pub async fn act_erase(state: State, req: HttpRequest, query: Query) -> HttpResponse {
+    if foreign_post(&state, &req) {
+        return refused(LinkError::Forged);
+    }
+    let (site, email) = match erase_params(&state, &query) {
+        Ok(p) => p,
+        Err(e) => return refused(e),
+    };
+    match crate::routes::admin::erase(&state, site, email).await {
+        Ok(n) => respond(
+            StatusCode::OK,
+            "Erased",
+            &format!("<p>{n} comment(s) and the data stored with them were erased.</p>"),
+        ),
+        Err(_) => unavailable(),
+    }
+}
