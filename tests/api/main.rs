@@ -15,6 +15,7 @@ mod fragment;
 mod http_rules;
 mod licences;
 mod limits;
+mod markdown_props;
 mod meta;
 mod moderate_links;
 mod notify;

@@ -500,7 +500,7 @@ btest('sort follows data-sort and the selector, in the server order', async () =
   await call('POST', `/api/comments/${c2.id}/vote`, { value: 1 });
   const order = async (sort) => (await list('blog', page, '&sort=' + sort)).comments.filter((c) => !c.parent).map((c) => c.html.replace(/<[^>]+>/g, '').trim());
   await open(page, { sort: 'newest' });
-  const shown = () => run(`return W.tops().map((a) => a.firstChild.querySelector('.tx').textContent)`);
+  const shown = () => run(`return W.tops().map((a) => a.firstChild.querySelector('.tx').textContent.trim())`);
   await run(`await W.ready()`);
   const newest = await shown();
   assert.deepEqual(newest, ['sort three', 'sort two', 'sort one']);
@@ -530,7 +530,7 @@ btest('load more continues with the next cursor', async () => {
     await W.until(() => W.tops().length > 50);
     return { first, after: W.tops().length, all: W.$$('article').length, more: W.btn('Load more comments').hidden,
       focus: W.R().activeElement === W.art('many 50.'), reply: W.art('many reply.').parentElement.closest('article') === W.art('many 52.'),
-      texts: W.$$('article .tx').map((e) => e.textContent) }`);
+      texts: W.$$('article .tx').map((e) => e.textContent.trim()) }`);
   assert.deepEqual(r.first, [50, false, '54 comments']);
   assert.equal(r.after, 53);
   assert.equal(r.all, 54);
