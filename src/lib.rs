@@ -17,6 +17,7 @@ pub mod html;
 pub mod limits;
 pub mod links;
 pub mod markdown;
+pub mod metrics;
 pub mod moderate;
 pub mod notify;
 pub mod routes;

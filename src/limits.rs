@@ -22,6 +22,17 @@ pub enum Class {
     Read,
 }
 
+impl Class {
+    /// The metrics label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Create => "create",
+            Class::Vote => "vote",
+            Class::Read => "read",
+        }
+    }
+}
+
 /// The three keyed limiters.
 pub struct Limiters {
     create: Option<DefaultKeyedRateLimiter<String>>,

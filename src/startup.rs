@@ -46,6 +46,7 @@ impl Application {
                 )
                 .configure(crate::routes::configure)
                 .wrap(from_fn(crate::routes::api_rules))
+                .wrap(from_fn(crate::metrics::record))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()
@@ -126,6 +127,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
     Ok(AppState {
         admin_env_hash,
         limits: crate::limits::Limiters::new(&settings.limits),
+        metrics: crate::metrics::Metrics::default(),
         writer: db::Writer::start(conn),
         settings,
         sites,

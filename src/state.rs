@@ -28,6 +28,8 @@ pub struct AppState {
     pub public_origin: String,
     /// Parsed `trusted_proxies`.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Prometheus counters.
+    pub metrics: crate::metrics::Metrics,
     /// Per-client rate limiters.
     pub limits: crate::limits::Limiters,
     /// Hash of `NATTER_ADMIN_TOKEN`, when set.
@@ -45,7 +47,19 @@ impl AppState {
 
     /// Spends one unit of a rate-limit class for the request's client.
     pub fn limit(&self, req: &HttpRequest, class: crate::limits::Class) -> ApiResult<()> {
-        self.limits.check(class, &self.client(req))
+        let verdict = self.limits.check(class, &self.client(req));
+        if verdict.is_err() {
+            let site = crate::extract::Query::parse(req.query_string())
+                .ok()
+                .and_then(|q| {
+                    q.get("site")
+                        .filter(|s| self.sites.contains_key(*s))
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            self.metrics.event("rate_limited", &site, class.as_str());
+        }
+        verdict
     }
 
     /// The anonymized client address of a request.

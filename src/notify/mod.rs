@@ -68,6 +68,12 @@ fn webhooks(conn: &Connection, st: &AppState, event: &str, c: &Comment) -> rusql
 
 /// A comment was just created (any status but the honeypot's).
 pub fn created(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Result<()> {
+    let held = match c.status {
+        Status::Approved => "approved",
+        Status::Rejected => "spam",
+        _ => "held",
+    };
+    st.metrics.event("comments", &c.site, held);
     if c.status == Status::Rejected {
         // The honeypot: a bot. Nobody needs to hear about it.
         return Ok(());
@@ -96,6 +102,7 @@ pub fn status_changed(
     if before == c.status {
         return Ok(());
     }
+    st.metrics.event("moderation", &c.site, c.status.as_str());
     match c.status {
         Status::Approved => {
             webhooks(conn, st, "comment.approved", c)?;
@@ -109,6 +116,7 @@ pub fn status_changed(
 
 /// A comment was deleted (by its author, a moderator, or an erase).
 pub fn deleted(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Result<()> {
+    st.metrics.event("moderation", &c.site, "deleted");
     webhooks(conn, st, "comment.deleted", c)
 }
 

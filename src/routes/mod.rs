@@ -28,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/admin.css").route(web::get().to(meta::admin_asset)))
         .service(resource("/i18n/{file}").route(web::get().to(meta::locale)))
         .service(resource("/healthz").route(web::get().to(meta::healthz)))
+        .service(resource("/metrics").route(web::get().to(crate::metrics::scrape)))
         .service(resource("/api/config").route(web::get().to(meta::get_config)))
         .service(
             resource("/api/comments")

@@ -17,6 +17,7 @@ mod licences;
 mod limits;
 mod markdown_props;
 mod meta;
+mod metrics;
 mod moderate_links;
 mod notify;
 mod sinks;

@@ -1,0 +1,183 @@
+//! Prometheus metrics: requests by route pattern and status, latency histograms, comment
+//! and moderation events by configured site, rate-limited requests, outbox backlog and
+//! database size. Labels never carry a page, IP, email or raw query value.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::HttpResponse;
+
+use crate::error::ApiResult;
+use crate::state::State;
+
+/// Upper bounds (seconds) of the latency histogram buckets.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+/// The process's counters.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+    events: Mutex<BTreeMap<(&'static str, String, &'static str), u64>>,
+}
+
+impl Metrics {
+    /// Counts one answered request.
+    pub fn request(&self, route: &str, status: u16, seconds: f64) {
+        if let Ok(mut m) = self.requests.lock() {
+            *m.entry((route.to_string(), status)).or_default() += 1;
+        }
+        if let Ok(mut m) = self.latency.lock() {
+            let h = m.entry(route.to_string()).or_default();
+            for (i, b) in BUCKETS.iter().enumerate() {
+                if seconds <= *b {
+                    h.counts[i] += 1;
+                }
+            }
+            h.count += 1;
+            h.sum += seconds;
+        }
+    }
+
+    /// Counts an event of a configured site: `metric` names the family, `value` its label.
+    pub fn event(&self, metric: &'static str, site: &str, value: &'static str) {
+        if let Ok(mut m) = self.events.lock() {
+            *m.entry((metric, site.to_string(), value)).or_default() += 1;
+        }
+    }
+
+    /// The text exposition format, with the gauges read at scrape time.
+    pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP natter_http_requests_total Requests answered, by route pattern and status.\n# TYPE natter_http_requests_total counter\n");
+        if let Ok(m) = self.requests.lock() {
+            for ((route, status), n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "natter_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
+                    label(route)
+                );
+            }
+        }
+        out.push_str("# HELP natter_http_request_duration_seconds Time to answer, by route pattern.\n# TYPE natter_http_request_duration_seconds histogram\n");
+        if let Ok(m) = self.latency.lock() {
+            for (route, h) in m.iter() {
+                let r = label(route);
+                for (i, b) in BUCKETS.iter().enumerate() {
+                    let _ = writeln!(out, "natter_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"{b}\"}} {}", h.counts[i]);
+                }
+                let _ = writeln!(
+                    out,
+                    "natter_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}",
+                    h.count
+                );
+                let _ = writeln!(
+                    out,
+                    "natter_http_request_duration_seconds_sum{{route=\"{r}\"}} {}",
+                    h.sum
+                );
+                let _ = writeln!(
+                    out,
+                    "natter_http_request_duration_seconds_count{{route=\"{r}\"}} {}",
+                    h.count
+                );
+            }
+        }
+        if let Ok(m) = self.events.lock() {
+            let mut last = "";
+            for ((metric, site, value), n) in m.iter() {
+                let (family, key) = match *metric {
+                    "comments" => ("natter_comments_total", "status"),
+                    "moderation" => ("natter_moderation_actions_total", "action"),
+                    _ => ("natter_rate_limited_total", "class"),
+                };
+                if family != last {
+                    let _ = writeln!(out, "# TYPE {family} counter");
+                    last = family;
+                }
+                let _ = writeln!(
+                    out,
+                    "{family}{{site=\"{}\",{key}=\"{value}\"}} {n}",
+                    label(site)
+                );
+            }
+        }
+        for (name, help, v) in gauges {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+        }
+        out
+    }
+}
+
+/// Escapes a label value.
+fn label(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// Records every request's route pattern, status and latency.
+pub async fn record(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let state = req.app_data::<State>().cloned();
+    let res = next.call(req).await?;
+    if let Some(state) = state {
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".into());
+        state
+            .metrics
+            .request(&route, res.status().as_u16(), start.elapsed().as_secs_f64());
+    }
+    Ok(res)
+}
+
+/// `GET /metrics`.
+pub async fn scrape(state: State) -> ApiResult<HttpResponse> {
+    let (pending, failed, bytes) = crate::db::read(&state.pool, |conn| {
+        let q = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+        Ok((
+            q("SELECT count(*) FROM outbox WHERE status = 'pending'")?,
+            q("SELECT count(*) FROM outbox WHERE status = 'failed'")?,
+            q("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")?,
+        ))
+    })
+    .await?;
+    let text = state.metrics.render(&[
+        (
+            "natter_outbox_pending",
+            "Notifications waiting to be delivered.",
+            pending as f64,
+        ),
+        (
+            "natter_outbox_failed",
+            "Notifications given up.",
+            failed as f64,
+        ),
+        (
+            "natter_database_bytes",
+            "Size of the main database file.",
+            bytes as f64,
+        ),
+    ]);
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header(("cache-control", "no-store"))
+        .body(text))
+}
