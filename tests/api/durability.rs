@@ -115,3 +115,41 @@ fn a_file_that_is_not_a_database_is_one_clear_message() {
         "{err}"
     );
 }
+
+#[test]
+fn sigterm_lets_an_in_flight_request_finish() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start_cmd(natter(&dir));
+    let body =
+        json!({"site": "default", "page": "/p", "text": "finished during shutdown"}).to_string();
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let (head, tail) = body.split_at(body.len() / 2);
+    write!(
+        sock,
+        "POST /api/comments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+        body.len()
+    )
+    .unwrap();
+    sock.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status();
+    std::thread::sleep(Duration::from_millis(300));
+    sock.write_all(tail.as_bytes()).unwrap();
+    let mut answer = String::new();
+    sock.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "clean exit after SIGTERM: {status:?}");
+    let conn = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
+    let n: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM comments WHERE text = 'finished during shutdown'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(n, 1);
+}
