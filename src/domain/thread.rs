@@ -122,6 +122,26 @@ pub struct Ordered {
     pub next: Option<Cursor>,
 }
 
+/// Orders stored comments: approved ones are shown, others at most as tombstones.
+pub fn order_comments(
+    rows: &[super::comment::Comment],
+    sort: Sort,
+    after: Option<Cursor>,
+    limit: usize,
+) -> Ordered {
+    let nodes: Vec<Node> = rows
+        .iter()
+        .map(|c| Node {
+            id: c.id,
+            parent: c.parent,
+            created_at: c.created_at,
+            score: c.likes - c.dislikes,
+            visible: c.status == super::comment::Status::Approved,
+        })
+        .collect();
+    order(&nodes, sort, after, limit)
+}
+
 /// Orders a page's comments. `limit` counts top-level comments.
 pub fn order(nodes: &[Node], sort: Sort, after: Option<Cursor>, limit: usize) -> Ordered {
     let by_id: HashMap<i64, usize> = nodes.iter().enumerate().map(|(i, n)| (n.id, i)).collect();

@@ -16,7 +16,7 @@ use crate::domain::{now, validate};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{bearer_token, Json, Query};
 use crate::markdown::{self, Format};
-use crate::routes::comments::parse_id;
+use crate::routes::comments::{parse_id, EditComment, ValidEdit};
 use crate::state::State;
 
 /// Whether a token is a valid admin token (environment or database), compared in constant time.
@@ -172,33 +172,18 @@ pub async fn delete_comment(state: State, id: web::Path<String>) -> ApiResult<Ht
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Body of `PATCH /api/admin/comments/{id}`.
-#[derive(Debug, Deserialize)]
-pub struct AdminEdit {
-    text: Option<String>,
-    author: Option<String>,
-    website: Option<String>,
-}
-
 /// `PATCH /api/admin/comments/{id}`: a moderator's edit, rendered with the comment's own format.
 pub async fn edit_comment(
     state: State,
     id: web::Path<String>,
-    body: Json<AdminEdit>,
+    body: Json<EditComment>,
 ) -> ApiResult<HttpResponse> {
     let id = parse_id(&id)?;
-    let b = body.0;
-    let text = b.text.as_deref().map(validate::text).transpose()?;
-    let author = b
-        .author
-        .as_deref()
-        .map(|a| validate::optional_line("author", Some(a), 100))
-        .transpose()?;
-    let website = b
-        .website
-        .as_deref()
-        .map(|w| validate::http_url("website", Some(w), 500))
-        .transpose()?;
+    let ValidEdit {
+        text,
+        author,
+        website,
+    } = body.0.validate()?;
     let st = state.clone();
     let c = state
         .writer

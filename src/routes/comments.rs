@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::db::comments as q;
 use crate::domain::comment::{Comment, Status};
-use crate::domain::thread::{self, Cursor, Node, Sort};
+use crate::domain::thread::{self, Cursor, Sort};
 use crate::domain::validate;
 use crate::domain::{now, rfc3339};
 use crate::error::{ApiError, ApiResult};
@@ -63,7 +63,7 @@ async fn db_list(
         };
         let rows = q::page_comments(conn, p.id)?;
         let total = rows.iter().filter(|c| c.status == Status::Approved).count();
-        let ordered = order(&rows, sort, after, limit);
+        let ordered = thread::order_comments(&rows, sort, after, limit);
         let comments: Vec<_> = ordered
             .items
             .iter()
@@ -80,20 +80,6 @@ async fn db_list(
         .to_string())
     })
     .await
-}
-
-fn order(rows: &[Comment], sort: Sort, after: Option<Cursor>, limit: usize) -> thread::Ordered {
-    let nodes: Vec<Node> = rows
-        .iter()
-        .map(|c| Node {
-            id: c.id,
-            parent: c.parent,
-            created_at: c.created_at,
-            score: c.likes - c.dislikes,
-            visible: c.status == Status::Approved,
-        })
-        .collect();
-    thread::order(&nodes, sort, after, limit)
 }
 
 /// Body of `POST /api/comments`.
@@ -314,12 +300,41 @@ fn authorize_author(
     Ok(c)
 }
 
-/// Body of `PATCH /api/comments/{id}`.
+/// Body of `PATCH /api/comments/{id}` (and of a moderator's edit).
 #[derive(Debug, Deserialize)]
 pub struct EditComment {
     text: Option<String>,
     author: Option<String>,
     website: Option<String>,
+}
+
+/// An edit whose fields passed their rules; `None` leaves a field as it is.
+pub struct ValidEdit {
+    /// New text.
+    pub text: Option<String>,
+    /// New name (`Some(None)` clears it).
+    pub author: Option<Option<String>>,
+    /// New website (`Some(None)` clears it).
+    pub website: Option<Option<String>>,
+}
+
+impl EditComment {
+    /// Checks each given field with the same rules as a create.
+    pub fn validate(self) -> ApiResult<ValidEdit> {
+        Ok(ValidEdit {
+            text: self.text.as_deref().map(validate::text).transpose()?,
+            author: self
+                .author
+                .as_deref()
+                .map(|a| validate::optional_line("author", Some(a), 100))
+                .transpose()?,
+            website: self
+                .website
+                .as_deref()
+                .map(|w| validate::http_url("website", Some(w), 500))
+                .transpose()?,
+        })
+    }
 }
 
 /// `PATCH /api/comments/{id}`: the author edits within the window.
@@ -331,18 +346,11 @@ pub async fn edit_comment(
 ) -> ApiResult<HttpResponse> {
     let id = parse_id(&id)?;
     let token_hash = crypto::token_hash(&bearer(&req)?);
-    let b = body.0;
-    let text = b.text.as_deref().map(validate::text).transpose()?;
-    let author = b
-        .author
-        .as_deref()
-        .map(|a| validate::optional_line("author", Some(a), 100))
-        .transpose()?;
-    let website = b
-        .website
-        .as_deref()
-        .map(|w| validate::http_url("website", Some(w), 500))
-        .transpose()?;
+    let ValidEdit {
+        text,
+        author,
+        website,
+    } = body.0.validate()?;
     let st = state.clone();
     let origin = state.origin_check(&req);
     let updated = state

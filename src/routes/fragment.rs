@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use crate::db::comments as q;
 use crate::domain::comment::Status;
-use crate::domain::thread::{self, Node, Sort};
+use crate::domain::thread::{self, Sort};
 use crate::domain::{rfc3339, validate};
 use crate::error::ApiResult;
 use crate::extract::Query;
@@ -28,17 +28,7 @@ pub async fn thread_html(state: State, req: HttpRequest, query: Query) -> ApiRes
             Some(p) => q::page_comments(conn, p.id)?,
             None => Vec::new(),
         };
-        let nodes: Vec<Node> = rows
-            .iter()
-            .map(|c| Node {
-                id: c.id,
-                parent: c.parent,
-                created_at: c.created_at,
-                score: c.likes - c.dislikes,
-                visible: c.status == Status::Approved,
-            })
-            .collect();
-        let ordered = thread::order(&nodes, Sort::Oldest, None, usize::MAX);
+        let ordered = thread::order_comments(&rows, Sort::Oldest, None, usize::MAX);
         let total = rows.iter().filter(|c| c.status == Status::Approved).count();
         let mut depth_of = std::collections::HashMap::new();
         let mut out = format!(
