@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod feed;
 pub mod html;
+pub mod import;
 pub mod limits;
 pub mod markdown;
 pub mod moderate;
