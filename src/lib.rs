@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod avatar;
+pub mod backup;
 pub mod cli;
 pub mod client_ip;
 pub mod commands;
