@@ -67,15 +67,13 @@ fn scan_threads(
                 let rec = xml.read_record(attrs)?;
                 let Some(id) = rec.attr("id") else {
                     imp.report
-                        .notes
-                        .push(format!("line {}: a <thread> without dsq:id", rec.line));
+                        .note(format!("line {}: a <thread> without dsq:id", rec.line));
                     continue;
                 };
                 let page = rec.get("link").and_then(|link| {
                     rules.key(link).map(|key| PageInfo {
                         key,
-                        title: super::clean_author(rec.get("title"))
-                            .map(|t| t.chars().take(300).collect()),
+                        title: super::clean_title(rec.get("title")),
                         url: super::clean_website(Some(link)),
                         locked: rec.get("isClosed") == Some("true"),
                     })
@@ -91,11 +89,12 @@ fn scan_threads(
             _ => {}
         }
     }
-    imp.report.notes.append(&mut xml.notes);
+    for n in xml.notes.drain(..) {
+        imp.report.note(n);
+    }
     if threads.is_empty() && posts == 0 {
         imp.report
-            .notes
-            .push("the export has no threads and no posts".into());
+            .note("the export has no threads and no posts".into());
     }
     Ok(threads)
 }
@@ -125,7 +124,7 @@ fn post(
         Some(id) => (format!("{site}:{id}"), format!("line {line}: post {id}")),
         None => {
             let h = content_hash(&[thread_id, created, author.unwrap_or(""), &message]);
-            imp.report.notes.push(format!(
+            imp.report.note(format!(
                 "line {line}: a post without dsq:id, identified by its content ({h})"
             ));
             (
@@ -162,7 +161,7 @@ fn post(
         (_, Some(true)) => Status::Rejected,
         (Some(false), Some(false)) => Status::Approved,
         _ => {
-            imp.report.notes.push(format!(
+            imp.report.note(format!(
                 "{label}: isDeleted/isSpam is not true or false; held as pending"
             ));
             Status::Pending

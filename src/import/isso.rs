@@ -83,7 +83,7 @@ pub fn import(
             Some(2) => Status::Pending,
             Some(4) => Status::Deleted,
             other => {
-                imp.report.notes.push(format!(
+                imp.report.note(format!(
                     "{label}: mode {other:?} is unknown; held as pending"
                 ));
                 Status::Pending
@@ -99,7 +99,7 @@ pub fn import(
         let page = PageInfo {
             url: super::clean_website(Some(&uri)),
             key,
-            title: super::clean_author(title.as_deref()).map(|t| t.chars().take(300).collect()),
+            title: super::clean_title(title.as_deref()),
             locked: false,
         };
         let page_id = imp.page(&page)?;

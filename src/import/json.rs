@@ -173,7 +173,8 @@ pub fn export(settings: &Settings, site: &str, out: Option<&Path>) -> anyhow::Re
     }
     match out {
         Some(path) => {
-            let tmp = path.with_extension("partial");
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let tmp = path.with_file_name(format!(".{}.partial", name.unwrap_or_default()));
             let file =
                 File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
             let mut w = BufWriter::new(file);
@@ -430,8 +431,7 @@ pub fn import(settings: &Settings, site: Option<&str>, file: &Path) -> anyhow::R
     let mut imp = Importer::new(settings, &target, "json")?;
     if !sites.contains(&target) {
         imp.report
-            .notes
-            .push(format!("the file has nothing for the site {target:?}"));
+            .note(format!("the file has nothing for the site {target:?}"));
     }
     imp.set_total(size, Unit::Bytes);
     let mut conflicts: HashSet<i64> = HashSet::new();

@@ -2,7 +2,8 @@
 //! every importer shares (site check, batched idempotent writes, parent fix-ups, progress,
 //! the summary). The formats live in their own files; page keys and dates in [`keys`].
 //!
-//! How an import writes: on its own connection (same PRAGMAs as the server), in
+//! How an import writes: on its own connection (same PRAGMAs as the server, except
+//! `synchronous = NORMAL` until a final sync: a lost batch is restored by re-running), in
 //! `BEGIN IMMEDIATE` transactions of at most [`BATCH`] comments or [`BATCH_TIME`], so a
 //! running server keeps answering between batches and sees each batch at once. Every
 //! imported comment carries `source` and a `source_id` under the unique index, so a run
@@ -96,6 +97,7 @@ pub struct PageInfo {
 /// The writing side of an import: batches, idempotency, parents and the report.
 pub struct Importer {
     conn: Connection,
+    path: std::path::PathBuf,
     site: String,
     images: bool,
     source: &'static str,
@@ -142,6 +144,9 @@ impl Importer {
     pub fn new(settings: &Settings, site: &str, source: &'static str) -> anyhow::Result<Importer> {
         let cfg = configured_site(settings, site)?;
         let conn = open_db(settings)?;
+        // Batches don't wait for the disk: a power cut mid-import loses at most the last
+        // batches, which running the import again restores. `finish` syncs at the end.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         let now = crate::domain::now();
         conn.execute(
             "INSERT INTO sites (id, active, created_at) VALUES (?1, 1, ?2) ON CONFLICT (id) DO NOTHING",
@@ -150,6 +155,7 @@ impl Importer {
         let key = crate::db::comments::server_key(&conn)?;
         Ok(Importer {
             conn,
+            path: settings.database.clone(),
             site: site.to_string(),
             images: cfg.images,
             source,
@@ -405,8 +411,28 @@ impl Importer {
             }
         }
         self.commit()?;
+        self.sync_to_disk()?;
         self.progress.done();
         Ok(self.report)
+    }
+}
+
+impl Importer {
+    /// Makes everything committed durable (the batches ran with `synchronous = NORMAL`):
+    /// committed pages are in the WAL file or, once checkpointed, in the database file.
+    fn sync_to_disk(&self) -> anyhow::Result<()> {
+        let mut wal = self.path.clone().into_os_string();
+        wal.push("-wal");
+        for file in [std::path::PathBuf::from(wal), self.path.clone()] {
+            match std::fs::File::open(&file) {
+                Ok(f) => f
+                    .sync_all()
+                    .with_context(|| format!("cannot sync {}", file.display()))?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e).with_context(|| format!("cannot open {}", file.display())),
+            }
+        }
+        Ok(())
     }
 }
 
@@ -422,11 +448,20 @@ pub fn avatar_hash(key: &ServerKey, email: Option<&str>, author: Option<&str>, i
 
 /// A display name as imports store it: trimmed, single-line, at most 100 characters.
 pub fn clean_author(v: Option<&str>) -> Option<String> {
-    let v = v?.trim();
-    let v: String = v
+    clean_line(v, 100)
+}
+
+/// A page title as imports store it: trimmed, single-line, at most 300 characters.
+pub fn clean_title(v: Option<&str>) -> Option<String> {
+    clean_line(v, 300)
+}
+
+fn clean_line(v: Option<&str>, max: usize) -> Option<String> {
+    let v: String = v?
+        .trim()
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .take(100)
+        .take(max)
         .collect();
     let v = v.trim().to_string();
     (!v.is_empty()).then_some(v)

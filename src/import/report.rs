@@ -33,8 +33,10 @@ pub struct Report {
     orphan_examples: Vec<String>,
     /// Skips by reason: count and examples.
     pub skipped: BTreeMap<String, (u64, Vec<String>)>,
-    /// Things read leniently or worth knowing.
+    /// Things read leniently or worth knowing (the first [`EXAMPLES`] × 2).
     pub notes: Vec<String>,
+    /// Notes beyond those kept.
+    pub more_notes: u64,
 }
 
 impl Report {
@@ -65,6 +67,16 @@ impl Report {
         e.0 += 1;
         if e.1.len() < EXAMPLES {
             e.1.push(example);
+        }
+    }
+
+    /// Records a note; past a few dozen only the count grows (a million posts without
+    /// ids must not mean a million lines in memory).
+    pub fn note(&mut self, note: String) {
+        if self.notes.len() < EXAMPLES * 2 {
+            self.notes.push(note);
+        } else {
+            self.more_notes += 1;
         }
     }
 
@@ -123,6 +135,9 @@ impl Report {
             for n in &self.notes {
                 let _ = writeln!(s, "    - {n}");
             }
+            if self.more_notes > 0 {
+                let _ = writeln!(s, "    - … and {} more", self.more_notes);
+            }
         }
         s
     }
@@ -140,7 +155,12 @@ mod tests {
         for i in 0..12 {
             r.skip("bad date", format!("post {i}"));
         }
+        for i in 0..25 {
+            r.note(format!("note {i}"));
+        }
         let text = r.render();
+        assert_eq!(r.notes.len(), 20);
+        assert!(text.contains("… and 5 more"), "{text}");
         assert!(text.contains("2 comments imported (1 approved, 0 pending, 0 rejected, 1 deleted)"));
         assert!(text.contains("12 × bad date"), "{text}");
         assert!(text.contains("… and 2 more"), "{text}");

@@ -105,7 +105,9 @@ fn check(file: &Path, imp: &mut Importer) -> anyhow::Result<()> {
             _ => {}
         }
     }
-    imp.report.notes.append(&mut xml.notes);
+    for n in xml.notes.drain(..) {
+        imp.report.note(n);
+    }
     Ok(())
 }
 
@@ -150,7 +152,7 @@ fn comment(imp: &mut Importer, item: &mut Item, rec: Record, opts: &Options) -> 
             .get("comment_date")
             .and_then(super::keys::parse_date)
             .inspect(|_| {
-                imp.report.notes.push(format!(
+                imp.report.note(format!(
                     "{label}: no usable comment_date_gmt; its local comment_date was read as UTC"
                 ))
             }),
@@ -171,7 +173,7 @@ fn comment(imp: &mut Importer, item: &mut Item, rec: Record, opts: &Options) -> 
         "spam" => Status::Rejected,
         "trash" | "post-trashed" => Status::Deleted,
         other => {
-            imp.report.notes.push(format!(
+            imp.report.note(format!(
                 "{label}: comment_approved {other:?} is unknown; held as pending"
             ));
             Status::Pending
@@ -197,8 +199,7 @@ fn comment(imp: &mut Importer, item: &mut Item, rec: Record, opts: &Options) -> 
             };
             let page = PageInfo {
                 key,
-                title: super::clean_author(item.title.as_deref())
-                    .map(|t| t.chars().take(300).collect()),
+                title: super::clean_title(item.title.as_deref()),
                 url: super::clean_website(item.link.as_deref()),
                 locked: item.closed,
             };

@@ -149,6 +149,14 @@ impl XmlStream {
         })
     }
 
+    fn note(&mut self, n: String) {
+        // Kept short: the summary shows a few, and a broken attribute on every post of a
+        // huge file must not fill memory.
+        if self.notes.len() < 20 {
+            self.notes.push(format!("line {}: {n}", self.line()));
+        }
+    }
+
     /// The file's size in bytes (for progress).
     pub fn size(&self) -> u64 {
         self.size
@@ -189,7 +197,7 @@ impl XmlStream {
                 Event::Start(e) => {
                     let (name, attrs, note) = element(&e);
                     if let Some(n) = note {
-                        self.notes.push(format!("line {}: {n}", self.line()));
+                        self.note(n);
                     }
                     self.stack.push(name.clone());
                     return Ok(Node::Open { name, attrs });
@@ -197,7 +205,7 @@ impl XmlStream {
                 Event::Empty(e) => {
                     let (name, attrs, note) = element(&e);
                     if let Some(n) = note {
-                        self.notes.push(format!("line {}: {n}", self.line()));
+                        self.note(n);
                     }
                     self.stack.push(name.clone());
                     self.pending_close = Some(name.clone());

@@ -361,3 +361,25 @@ fn a_broken_json_file_names_its_line_and_writes_nothing() {
     assert_eq!(code, 1);
     assert!(err.contains("not a Natter export"), "{err}");
 }
+
+#[test]
+fn the_import_export_and_backup_commands_have_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["import", "--help"][..],
+        &["import", "disqus", "--help"],
+        &["import", "wordpress", "--help"],
+        &["import", "isso", "--help"],
+        &["import", "json", "--help"],
+        &["export", "--help"],
+        &["backup", "--help"],
+    ] {
+        let (code, out, _) = run(crate::cli::natter(&dir).args(args));
+        assert_eq!(code, 0, "{args:?}");
+        assert!(out.contains("Usage"), "{args:?}: {out}");
+    }
+    let (_, out, _) = run(crate::cli::natter(&dir).args(["import", "wordpress", "--help"]));
+    for option in ["--site", "--full-url", "--rewrite", "--include-pingbacks"] {
+        assert!(out.contains(option), "{out}");
+    }
+}
