@@ -27,6 +27,80 @@ pub enum Command {
         #[command(subcommand)]
         what: AdminCommand,
     },
+    /// Import comments from Disqus, WordPress, Isso or a Natter export (safe to re-run).
+    Import {
+        /// Where the comments come from.
+        #[command(subcommand)]
+        from: ImportCommand,
+    },
+    /// Export a site as JSON Lines, private fields included (see `import json`).
+    Export {
+        /// The site to export.
+        #[arg(long)]
+        site: String,
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Copy the database consistently while the server runs (SQLite online backup).
+    Backup {
+        /// Where the copy goes (replaced if it exists).
+        file: PathBuf,
+    },
+}
+
+/// How source links become page keys (`natter import disqus|wordpress|isso`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct PageArgs {
+    /// The site to import into (must be configured).
+    #[arg(long, default_value = "default")]
+    pub site: String,
+    /// Keep the whole URL as the page key instead of its path.
+    #[arg(long)]
+    pub full_url: bool,
+    /// Map old page keys to new ones: OLD_PREFIX=NEW_PREFIX (repeatable; first match wins).
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rewrite: Vec<String>,
+}
+
+/// `natter import …`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A Disqus XML export.
+    Disqus {
+        /// The export file.
+        file: PathBuf,
+        /// Page options.
+        #[command(flatten)]
+        pages: PageArgs,
+    },
+    /// A WordPress export (WXR).
+    Wordpress {
+        /// The export file.
+        file: PathBuf,
+        /// Page options.
+        #[command(flatten)]
+        pages: PageArgs,
+        /// Keep pingbacks and trackbacks (skipped by default).
+        #[arg(long)]
+        include_pingbacks: bool,
+    },
+    /// An Isso SQLite database (read-only).
+    Isso {
+        /// The database file.
+        file: PathBuf,
+        /// Page options.
+        #[command(flatten)]
+        pages: PageArgs,
+    },
+    /// A Natter export (`natter export`), keeping Natter's ids.
+    Json {
+        /// The export file.
+        file: PathBuf,
+        /// Only this site (default: the file's site).
+        #[arg(long)]
+        site: Option<String>,
+    },
 }
 
 /// `natter admin …`.

@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context};
 
-use crate::cli::TokenCommand;
+use crate::cli::{ImportCommand, PageArgs, TokenCommand};
 use crate::config::Settings;
 
 /// `natter admin token create|list|revoke`.
@@ -33,5 +33,78 @@ pub fn token(settings: &Settings, action: TokenCommand) -> anyhow::Result<()> {
             println!("revoked {name}");
         }
     }
+    Ok(())
+}
+
+fn page_rules(args: &PageArgs) -> anyhow::Result<crate::import::PageRules> {
+    let rewrites = args
+        .rewrite
+        .iter()
+        .map(|r| crate::import::Rewrite::parse(r).map_err(anyhow::Error::msg))
+        .collect::<anyhow::Result<_>>()?;
+    Ok(crate::import::PageRules {
+        full_url: args.full_url,
+        rewrites,
+    })
+}
+
+/// `natter import disqus|wordpress|isso|json`: prints the summary to standard output.
+pub fn import(settings: &Settings, from: ImportCommand) -> anyhow::Result<()> {
+    use crate::import;
+    let report = match from {
+        ImportCommand::Disqus { file, pages } => {
+            import::disqus::import(settings, &pages.site, &file, &page_rules(&pages)?)?
+        }
+        ImportCommand::Wordpress {
+            file,
+            pages,
+            include_pingbacks,
+        } => import::wordpress::import(
+            settings,
+            &pages.site,
+            &file,
+            &import::wordpress::Options {
+                rules: page_rules(&pages)?,
+                include_pingbacks,
+            },
+        )?,
+        ImportCommand::Isso { file, pages } => {
+            import::isso::import(settings, &pages.site, &file, &page_rules(&pages)?)?
+        }
+        ImportCommand::Json { file, site } => {
+            import::json::import(settings, site.as_deref(), &file)?
+        }
+    };
+    print!("{}", report.render());
+    Ok(())
+}
+
+/// `natter export --site S [--out FILE]`.
+pub fn export(
+    settings: &Settings,
+    site: &str,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    let n = crate::import::json::export(settings, site, out)?;
+    let to = out.map_or_else(
+        || "standard output".to_string(),
+        |p| p.display().to_string(),
+    );
+    eprintln!(
+        "exported site {site:?} to {to}: {} pages, {} comments, {} votes",
+        n.pages, n.comments, n.votes
+    );
+    Ok(())
+}
+
+/// `natter backup FILE`.
+pub fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let b = crate::backup::backup(settings, file)?;
+    println!(
+        "backup written to {} ({} bytes, {} comments, integrity ok)",
+        b.path.display(),
+        b.bytes,
+        b.comments
+    );
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod avatar;
+pub mod backup;
 pub mod cli;
 pub mod client_ip;
 pub mod commands;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod extract;
 pub mod feed;
 pub mod html;
+pub mod import;
 pub mod limits;
 pub mod links;
 pub mod markdown;

@@ -21,6 +21,9 @@ fn main() -> ExitCode {
         Command::Admin {
             what: AdminCommand::Token { action },
         } => natter::commands::token(&settings, action),
+        Command::Import { from } => natter::commands::import(&settings, from),
+        Command::Export { site, out } => natter::commands::export(&settings, &site, out.as_deref()),
+        Command::Backup { file } => natter::commands::backup(&settings, &file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,125 @@
+//! `natter backup FILE` while the real server runs and takes comments.
+
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::cli::{run, start, stop};
+use crate::import_common::*;
+
+#[tokio::test]
+async fn a_backup_taken_during_writes_is_consistent_and_complete() {
+    let (dir, cfg) = dir_with_sites(&["default"]);
+    let server = start(&dir, Some(&cfg));
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let writer = tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        let mut n = 0u32;
+        loop {
+            let res = client
+                .post(format!("{base}/api/comments"))
+                .json(&json!({"site": "default", "page": "/p/", "text": format!("comment {n}")}))
+                .send()
+                .await;
+            match res {
+                Ok(r) if r.status() == 201 => n += 1,
+                _ => break,
+            }
+            if n >= 2000 {
+                break;
+            }
+        }
+        n
+    });
+    // Let some comments land, then back up while the writes go on.
+    let conn = db(&dir);
+    for _ in 0..200 {
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
+            .unwrap();
+        if n >= 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let before: i64 = conn
+        .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
+        .unwrap();
+    assert!(before > 0);
+    let copy = dir.path().join("backups").join("natter-copy.db");
+    std::fs::create_dir(copy.parent().unwrap()).unwrap();
+    let (code, out, err) = tokio::task::spawn_blocking({
+        let cfg = cfg.clone();
+        let copy = copy.clone();
+        let dir_path = dir.path().to_path_buf();
+        move || {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_natter"));
+            cmd.current_dir(&dir_path)
+                .env_remove("NATTER_CONFIG")
+                .env("NATTER_DATABASE", dir_path.join("natter.db"))
+                .args([
+                    "--config",
+                    cfg.to_str().unwrap(),
+                    "backup",
+                    copy.to_str().unwrap(),
+                ]);
+            run(&mut cmd)
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("integrity ok"), "{out}");
+    let written = writer.await.unwrap();
+    stop(server);
+    assert!(written > 0);
+
+    let copy_conn = rusqlite::Connection::open(&copy).unwrap();
+    let check: String = copy_conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(check, "ok");
+    let in_copy: i64 = copy_conn
+        .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
+        .unwrap();
+    assert!(
+        in_copy >= before,
+        "the copy has every comment written before it: {in_copy} < {before}"
+    );
+    let texts: Vec<String> = copy_conn
+        .prepare("SELECT text FROM comments ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let expected: Vec<String> = (0..in_copy).map(|i| format!("comment {i}")).collect();
+    assert_eq!(texts, expected, "a prefix of the writes, nothing torn");
+    assert!(
+        !dir.path()
+            .join("backups")
+            .join(".natter-copy.db.partial")
+            .exists(),
+        "no temporary file is left behind"
+    );
+}
+
+#[test]
+fn a_backup_refuses_to_overwrite_the_database_and_needs_one() {
+    let (dir, cfg) = dir_with_sites(&["default"]);
+    let (code, _, err) = run(natter_cfg(&dir, &cfg).args(["backup", "copy.db"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("no database"), "{err}");
+    import_ok(
+        &dir,
+        &cfg,
+        &["disqus", fixture("isso-tests-disqus.xml").to_str().unwrap()],
+    );
+    let db_path = dir.path().join("natter.db");
+    let (code, _, err) = run(natter_cfg(&dir, &cfg).args(["backup", db_path.to_str().unwrap()]));
+    assert_eq!(code, 1);
+    assert!(err.contains("must not overwrite"), "{err}");
+    let (code, out, _) = run(natter_cfg(&dir, &cfg).args(["backup", "copy.db"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("5 comments"), "{out}");
+}
