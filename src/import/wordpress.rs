@@ -70,9 +70,12 @@ pub fn import(
                 let rec = xml.read_record(attrs)?;
                 let Some(it) = item.as_mut() else { continue };
                 match name.as_str() {
-                    "title" => it.title = rec.text().map(str::to_string),
-                    "link" => it.link = rec.text().map(str::to_string),
-                    "post_id" => it.post_id = rec.text().map(str::to_string),
+                    // Only elements with text count: an `<atom:link href=…/>` is no link.
+                    "title" if rec.text().is_some() => it.title = rec.text().map(str::to_string),
+                    "link" if rec.text().is_some() => it.link = rec.text().map(str::to_string),
+                    "post_id" if rec.text().is_some() => {
+                        it.post_id = rec.text().map(str::to_string)
+                    }
                     "comment_status" => it.closed = rec.text() == Some("closed"),
                     "comment" => {
                         if it.link.is_some() && it.post_id.is_some() {

@@ -39,6 +39,10 @@ pub fn import_ok(dir: &tempfile::TempDir, cfg: &Path, args: &[&str]) -> String {
     let (code, out, err) = run(natter_cfg(dir, cfg).arg("import").args(args));
     assert_eq!(code, 0, "import {args:?} failed: {err}\n{out}");
     assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        !err.contains('\x1b') && !err.contains('\r'),
+        "no progress bar when standard error is not a terminal: {err:?}"
+    );
     out
 }
 

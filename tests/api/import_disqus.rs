@@ -519,6 +519,7 @@ fn a_killed_import_can_simply_be_run_again() {
         .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
         .unwrap();
     assert!(partial > 0, "batches are committed as the import goes");
+    assert!(partial < n as i64, "the import was killed half-way");
     let out = import_ok(&dir, &cfg, &["disqus", file.to_str().unwrap()]);
     assert!(
         out.contains("replies kept as top-level comments (parent missing): 0"),

@@ -83,6 +83,7 @@ fn wxr(comments: &str) -> String {
 <item>
 <title>Post &amp; more</title>
 <link>https://blog.example/2020/post/?utm_source=rss</link>
+<atom:link href="https://blog.example/feed/" rel="self" xmlns:atom="http://www.w3.org/2005/Atom"/>
 <wp:post_id>42</wp:post_id>
 <wp:comment_status>closed</wp:comment_status>
 {comments}
