@@ -58,7 +58,7 @@ impl Application {
                 >::new())
         })
         // Slow or idle clients can't hold workers or sockets forever.
-        .client_request_timeout(std::time::Duration::from_secs(10))
+        .client_request_timeout(std::time::Duration::from_secs(5))
         .client_disconnect_timeout(std::time::Duration::from_secs(2))
         .keep_alive(std::time::Duration::from_secs(30))
         .max_connections(10_000)
