@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod avatar;
 pub mod backup;
+pub mod cache;
 pub mod cli;
 pub mod client_ip;
 pub mod commands;

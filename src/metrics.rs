@@ -159,7 +159,9 @@ pub async fn scrape(state: State) -> ApiResult<HttpResponse> {
         ))
     })
     .await?;
-    let text = state.metrics.render(&[
+    let (entries, cached_bytes) = state.threads.size();
+    let (hits, misses) = state.threads.hits_and_misses();
+    let mut text = state.metrics.render(&[
         (
             "natter_outbox_pending",
             "Notifications waiting to be delivered.",
@@ -175,7 +177,24 @@ pub async fn scrape(state: State) -> ApiResult<HttpResponse> {
             "Size of the main database file.",
             bytes as f64,
         ),
+        (
+            "natter_thread_cache_entries",
+            "Thread answers held in memory.",
+            entries as f64,
+        ),
+        (
+            "natter_thread_cache_bytes",
+            "Bytes of thread answers held in memory (plain and gzip).",
+            cached_bytes as f64,
+        ),
     ]);
+    let _ = write!(
+        text,
+        "# HELP natter_thread_cache_lookups_total Thread reads, by whether the cache answered.\n\
+         # TYPE natter_thread_cache_lookups_total counter\n\
+         natter_thread_cache_lookups_total{{result=\"hit\"}} {hits}\n\
+         natter_thread_cache_lookups_total{{result=\"miss\"}} {misses}\n"
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header(("cache-control", "no-store"))

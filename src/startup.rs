@@ -142,6 +142,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
         limits: crate::limits::Limiters::new(&settings.limits),
         metrics: crate::metrics::Metrics::default(),
         writer: db::Writer::start(conn),
+        threads: crate::cache::ThreadCache::open(&path, crate::cache::DEFAULT_BUDGET),
         settings,
         sites,
         pool,

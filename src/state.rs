@@ -32,6 +32,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// Per-client rate limiters.
     pub limits: crate::limits::Limiters,
+    /// Serialized, gzipped answers of `GET /api/comments`, until the database changes.
+    pub threads: crate::cache::ThreadCache,
     /// Hash of `NATTER_ADMIN_TOKEN`, when set.
     pub admin_env_hash: Option<String>,
 }

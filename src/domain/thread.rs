@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use base64::Engine as _;
 
 /// How top-level comments are ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sort {
     /// Oldest first (the default).
     Oldest,

@@ -4,15 +4,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use std::sync::Arc;
+
+use crate::cache::{Body, ThreadKey};
 use crate::db::comments as q;
 use crate::domain::comment::{Comment, Status};
 use crate::domain::thread::{self, Cursor, Sort};
 use crate::domain::validate;
-use crate::domain::{now, rfc3339};
+use crate::domain::{now, rfc3339, Timestamp};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
 use crate::limits::Class;
-use crate::routes::etagged;
 use crate::spam;
 use crate::state::{OriginCheck, State};
 use crate::{crypto, markdown};
@@ -40,26 +42,45 @@ pub async fn list_comments(
                 ApiError::invalid("after", "after is not a cursor from this list")
             })?),
         };
-    let body = db_list(&state, site, page, sort, after, limit).await?;
-    Ok(etagged(&req, "application/json", body.into_bytes()))
+    let key = ThreadKey {
+        site,
+        page,
+        sort,
+        limit,
+        after: query.get("after").unwrap_or("").to_string(),
+    };
+    let (hit, version) = state.threads.get(&key, now());
+    if let Some(body) = hit {
+        return Ok(body.respond(&req));
+    }
+    let (json, expires) = db_list(&state, key.clone(), after).await?;
+    let body = Arc::new(Body::new(json, expires));
+    if let Some(v) = version {
+        state.threads.put(key, v, body.clone());
+    }
+    Ok(body.respond(&req))
 }
 
+/// Loads and serializes one answer; also says when it goes stale by itself (the moment an
+/// open thread locks by age), if ever.
 async fn db_list(
     state: &State,
-    site: String,
-    page: String,
-    sort: Sort,
+    key: ThreadKey,
     after: Option<Cursor>,
-    limit: usize,
-) -> ApiResult<String> {
-    let lock_days = state.site(&site)?.lock_after_days;
+) -> ApiResult<(String, Option<Timestamp>)> {
+    let lock_days = state.site(&key.site)?.lock_after_days;
     crate::db::read(&state.pool, move |conn| {
+        let ThreadKey {
+            site,
+            page,
+            sort,
+            limit,
+            ..
+        } = key;
         let Some(p) = q::find_page(conn, &site, &page)? else {
-            return Ok(
-                json!({"site": site, "page": page, "total": 0, "locked": false,
-                "comments": [], "next": null})
-                .to_string(),
-            );
+            let json = json!({"site": site, "page": page, "total": 0, "locked": false,
+                "comments": [], "next": null});
+            return Ok((json.to_string(), None));
         };
         let rows = q::page_comments(conn, p.id)?;
         let total = rows.iter().filter(|c| c.status == Status::Approved).count();
@@ -69,15 +90,21 @@ async fn db_list(
             .iter()
             .map(|placed| rows[placed.index].public(placed.tombstone))
             .collect();
-        Ok(json!({
+        let now = now();
+        let locked = p.is_locked(lock_days, now);
+        let expires = match (locked, p.first_comment_at) {
+            (false, Some(first)) if lock_days > 0 => Some(first + i64::from(lock_days) * 86_400),
+            _ => None,
+        };
+        let json = json!({
             "site": site,
             "page": page,
             "total": total,
-            "locked": p.is_locked(lock_days, now()),
+            "locked": locked,
             "comments": comments,
             "next": ordered.next.map(|c| c.encode()),
-        })
-        .to_string())
+        });
+        Ok((json.to_string(), expires))
     })
     .await
 }

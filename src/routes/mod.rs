@@ -106,11 +106,7 @@ async fn not_found() -> HttpResponse {
 /// A response with a strong ETag over its bytes, or 304 when the client already has them.
 pub fn etagged(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResponse {
     let tag = format!("\"{}\"", crate::crypto::digest_hex(&body));
-    let matches = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let matches = etag_matches(req, &tag);
     let mut res = if matches {
         HttpResponse::NotModified()
     } else {
@@ -123,6 +119,16 @@ pub fn etagged(req: &HttpRequest, content_type: &str, body: Vec<u8>) -> HttpResp
     } else {
         res.content_type(content_type).body(body)
     }
+}
+
+/// Whether the request's `If-None-Match` names `tag` (or `*`).
+pub fn etag_matches(req: &HttpRequest, tag: &str) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim())
+        .any(|t| t == "*" || t == tag || t.strip_prefix("W/") == Some(tag))
 }
 
 fn has_body(req: &ServiceRequest) -> bool {

@@ -27,4 +27,5 @@ mod metrics;
 mod moderate_links;
 mod notify;
 mod sinks;
+mod thread_cache;
 mod votes;

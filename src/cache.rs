@@ -1,0 +1,429 @@
+//! The thread cache: `GET /api/comments` answers, already serialized and gzipped, kept until
+//! the database changes.
+//!
+//! Every write to the database, by this process or another (a CLI import, a second server),
+//! changes SQLite's `PRAGMA data_version` as seen from a connection that did not make it. The
+//! cache keeps one such connection of its own and asks it on every lookup: a new version
+//! empties the cache. An entry is stored only under the version read *before* its rows were
+//! loaded, so a body built from an older snapshot can never outlive the next write. The total
+//! size is bounded; the least recently used entries go first.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::domain::Timestamp;
+
+/// Bytes of bodies (plain and gzipped) the cache may hold.
+pub const DEFAULT_BUDGET: usize = 4 << 20;
+
+/// What identifies one answer of `GET /api/comments`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ThreadKey {
+    /// Site id.
+    pub site: String,
+    /// Page key, validated.
+    pub page: String,
+    /// Order of the top-level comments.
+    pub sort: crate::domain::thread::Sort,
+    /// Top-level comments per answer.
+    pub limit: usize,
+    /// The cursor as sent (already checked), or empty.
+    pub after: String,
+}
+
+impl ThreadKey {
+    fn weight(&self) -> usize {
+        self.site.len() + self.page.len() + self.after.len() + 64
+    }
+}
+
+/// One cached answer: the JSON, its gzip form, its ETag.
+#[derive(Debug)]
+pub struct Body {
+    json: Bytes,
+    gzip: Bytes,
+    etag: String,
+    /// Unix time after which the answer is stale without any write (a thread that locks by age).
+    expires: Option<Timestamp>,
+}
+
+impl Body {
+    /// Serializes once: the ETag over the JSON and the gzip form.
+    pub fn new(json: String, expires: Option<Timestamp>) -> Self {
+        let etag = format!("\"{}\"", crate::crypto::digest_hex(json.as_bytes()));
+        let mut gz = flate2::write::GzEncoder::new(
+            Vec::with_capacity(json.len() / 3),
+            flate2::Compression::default(),
+        );
+        let gzip = match gz.write_all(json.as_bytes()).and_then(|()| gz.finish()) {
+            Ok(v) => Bytes::from(v),
+            Err(_) => Bytes::new(),
+        };
+        Self {
+            json: Bytes::from(json),
+            gzip,
+            etag,
+            expires,
+        }
+    }
+
+    fn weight(&self) -> usize {
+        self.json.len() + self.gzip.len() + self.etag.len() + 64
+    }
+
+    fn fresh(&self, now: Timestamp) -> bool {
+        self.expires.is_none_or(|t| now < t)
+    }
+
+    /// The answer for this request: 304 when its `If-None-Match` holds the ETag, else the
+    /// body, gzipped when the client takes gzip.
+    pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
+        let not_modified = crate::routes::etag_matches(req, &self.etag);
+        let mut res = if not_modified {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::Ok()
+        };
+        res.insert_header((header::ETAG, self.etag.as_str()))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .insert_header((header::VARY, "Accept-Encoding"));
+        if not_modified {
+            return res.finish();
+        }
+        res.content_type("application/json");
+        if !self.gzip.is_empty() && accepts_gzip(req) {
+            res.insert_header((header::CONTENT_ENCODING, "gzip"))
+                .body(self.gzip.clone())
+        } else {
+            // The compression middleware may still encode it for a client that takes only
+            // another coding (say, brotli).
+            res.body(self.json.clone())
+        }
+    }
+}
+
+/// Whether `Accept-Encoding` takes gzip (a `q=0` refuses it).
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or("").trim();
+            if !(coding.eq_ignore_ascii_case("gzip") || coding == "*") {
+                return false;
+            }
+            !parts.any(|p| {
+                let p = p.trim();
+                p.strip_prefix("q=")
+                    .or_else(|| p.strip_prefix("Q="))
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            })
+        })
+}
+
+struct Entry {
+    body: Arc<Body>,
+    used: u64,
+}
+
+struct Inner {
+    /// The connection that watches `data_version`; `None` when it could not be opened.
+    watch: Option<Connection>,
+    version: i64,
+    map: HashMap<ThreadKey, Entry>,
+    bytes: usize,
+    clock: u64,
+    hits: u64,
+    misses: u64,
+}
+
+/// The cache (see the module documentation).
+pub struct ThreadCache {
+    inner: Mutex<Inner>,
+    budget: usize,
+}
+
+/// The database version a lookup saw; a body loaded after it may be stored under it.
+#[derive(Debug, Clone, Copy)]
+pub struct Version(i64);
+
+impl ThreadCache {
+    /// A cache over the database at `path`, holding at most `budget` bytes. When the watching
+    /// connection cannot be opened the cache stays empty and every read goes to the database.
+    pub fn open(path: &Path, budget: usize) -> Self {
+        // Read-write without create: it never writes, but a read-only connection to a WAL
+        // database cannot always open the shared-memory index. No busy wait: it runs on an
+        // async worker, and a busy database just means "don't trust the cache this time".
+        let watch = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .and_then(|c| c.busy_timeout(std::time::Duration::ZERO).map(|()| c))
+        .ok();
+        Self {
+            inner: Mutex::new(Inner {
+                watch,
+                version: i64::MIN,
+                map: HashMap::new(),
+                bytes: 0,
+                clock: 0,
+                hits: 0,
+                misses: 0,
+            }),
+            budget,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Looks a thread up. Returns the cached body, if any, and the version to store a freshly
+    /// loaded body under (`None`: the database could not say, so don't store).
+    pub fn get(&self, key: &ThreadKey, now: Timestamp) -> (Option<Arc<Body>>, Option<Version>) {
+        let mut inner = self.lock();
+        let Some(v) = inner.current_version() else {
+            inner.clear();
+            inner.misses += 1;
+            return (None, None);
+        };
+        if v != inner.version {
+            inner.clear();
+            inner.version = v;
+            inner.misses += 1;
+            return (None, Some(Version(v)));
+        }
+        inner.clock += 1;
+        let clock = inner.clock;
+        let hit = match inner.map.get_mut(key) {
+            Some(e) if e.body.fresh(now) => {
+                e.used = clock;
+                Some(e.body.clone())
+            }
+            Some(_) => {
+                inner.remove(key);
+                None
+            }
+            None => None,
+        };
+        if hit.is_some() {
+            inner.hits += 1;
+        } else {
+            inner.misses += 1;
+        }
+        (hit, Some(Version(v)))
+    }
+
+    /// Stores a body loaded after `get` returned `version`, unless the database has moved on
+    /// since (as far as this cache has seen) or the body alone exceeds an eighth of the budget.
+    pub fn put(&self, key: ThreadKey, version: Version, body: Arc<Body>) {
+        let weight = key.weight() + body.weight();
+        if weight > self.budget / 8 {
+            return;
+        }
+        let mut inner = self.lock();
+        if inner.version != version.0 {
+            return;
+        }
+        inner.remove(&key);
+        while inner.bytes + weight > self.budget && !inner.map.is_empty() {
+            inner.evict_oldest_quarter();
+        }
+        inner.clock += 1;
+        let used = inner.clock;
+        inner.bytes += weight;
+        inner.map.insert(key, Entry { body, used });
+    }
+
+    /// Entries and bytes held, for `/metrics` and the tests.
+    pub fn size(&self) -> (usize, usize) {
+        let inner = self.lock();
+        (inner.map.len(), inner.bytes)
+    }
+
+    /// Lookups answered from the cache and lookups that went to the database.
+    pub fn hits_and_misses(&self) -> (u64, u64) {
+        let inner = self.lock();
+        (inner.hits, inner.misses)
+    }
+}
+
+impl Inner {
+    fn current_version(&mut self) -> Option<i64> {
+        let conn = self.watch.as_ref()?;
+        conn.prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .ok()
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.bytes = 0;
+    }
+
+    fn remove(&mut self, key: &ThreadKey) {
+        if let Some(e) = self.map.remove(key) {
+            self.bytes -= key.weight() + e.body.weight();
+        }
+    }
+
+    /// Drops the least recently used quarter (at least one entry): amortized, so a full cache
+    /// does not sort on every insert.
+    fn evict_oldest_quarter(&mut self) {
+        let mut ages: Vec<u64> = self.map.values().map(|e| e.used).collect();
+        ages.sort_unstable();
+        let cut = ages[(ages.len() / 4).min(ages.len() - 1)];
+        let old: Vec<ThreadKey> = self
+            .map
+            .iter()
+            .filter(|(_, e)| e.used <= cut)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in old {
+            self.remove(&k);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(page: &str) -> ThreadKey {
+        ThreadKey {
+            site: "s".into(),
+            page: page.into(),
+            sort: crate::domain::thread::Sort::Oldest,
+            limit: 50,
+            after: String::new(),
+        }
+    }
+
+    fn db() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let c = Connection::open(&path).unwrap();
+        c.pragma_update(None, "journal_mode", "WAL").unwrap();
+        c.execute("CREATE TABLE t (x)", []).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn a_write_by_another_connection_empties_the_cache() {
+        let (_d, path) = db();
+        let cache = ThreadCache::open(&path, DEFAULT_BUDGET);
+        let (hit, v) = cache.get(&key("/a"), 0);
+        assert!(hit.is_none());
+        cache.put(
+            key("/a"),
+            v.unwrap(),
+            Arc::new(Body::new("[1]".into(), None)),
+        );
+        let (hit, _) = cache.get(&key("/a"), 0);
+        assert_eq!(&hit.unwrap().json[..], b"[1]");
+
+        let other = Connection::open(&path).unwrap();
+        other.execute("INSERT INTO t VALUES (1)", []).unwrap();
+        let (hit, v2) = cache.get(&key("/a"), 0);
+        assert!(hit.is_none(), "a write elsewhere must invalidate");
+        assert_eq!(cache.size().0, 0);
+        // A body loaded under the old version is refused.
+        cache.put(
+            key("/a"),
+            v.unwrap(),
+            Arc::new(Body::new("[1]".into(), None)),
+        );
+        assert_eq!(cache.size().0, 0);
+        cache.put(
+            key("/a"),
+            v2.unwrap(),
+            Arc::new(Body::new("[2]".into(), None)),
+        );
+        assert_eq!(&cache.get(&key("/a"), 0).0.unwrap().json[..], b"[2]");
+    }
+
+    #[test]
+    fn entries_expire_at_their_time() {
+        let (_d, path) = db();
+        let cache = ThreadCache::open(&path, DEFAULT_BUDGET);
+        let (_, v) = cache.get(&key("/a"), 0);
+        cache.put(
+            key("/a"),
+            v.unwrap(),
+            Arc::new(Body::new("x".into(), Some(100))),
+        );
+        assert!(cache.get(&key("/a"), 99).0.is_some());
+        assert!(cache.get(&key("/a"), 100).0.is_none());
+        assert_eq!(cache.size(), (0, 0));
+    }
+
+    #[test]
+    fn the_budget_bounds_the_bytes_and_keeps_the_recently_used() {
+        let (_d, path) = db();
+        let body = "y".repeat(1000);
+        let one = key("/p0").weight() + Body::new(body.clone(), None).weight();
+        let budget = one * 10;
+        let cache = ThreadCache::open(&path, budget);
+        let (_, v) = cache.get(&key("/p0"), 0);
+        for i in 0..10 {
+            cache.put(
+                key(&format!("/p{i}")),
+                v.unwrap(),
+                Arc::new(Body::new(body.clone(), None)),
+            );
+        }
+        assert_eq!(cache.size(), (10, budget));
+        assert!(cache.get(&key("/p0"), 0).0.is_some()); // p0 is now the most recently used
+        for i in 10..40 {
+            cache.put(
+                key(&format!("/p{i}")),
+                v.unwrap(),
+                Arc::new(Body::new(body.clone(), None)),
+            );
+            assert!(cache.size().1 <= budget);
+        }
+        assert!(cache.get(&key("/p39"), 0).0.is_some());
+        assert!(cache.get(&key("/p1"), 0).0.is_none());
+        // Too big for the cache at all: not stored.
+        cache.put(
+            key("/big"),
+            v.unwrap(),
+            Arc::new(Body::new("z".repeat(budget), None)),
+        );
+        assert!(cache.get(&key("/big"), 0).0.is_none());
+    }
+
+    #[test]
+    fn without_a_database_nothing_is_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ThreadCache::open(&dir.path().join("missing/x.db"), DEFAULT_BUDGET);
+        assert!(matches!(cache.get(&key("/a"), 0), (None, None)));
+    }
+
+    #[test]
+    fn gzip_is_negotiated() {
+        let req = |v: &str| {
+            actix_web::test::TestRequest::default()
+                .insert_header((header::ACCEPT_ENCODING, v))
+                .to_http_request()
+        };
+        assert!(accepts_gzip(&req("gzip")));
+        assert!(accepts_gzip(&req("br, GZIP;q=0.5")));
+        assert!(accepts_gzip(&req("*")));
+        assert!(!accepts_gzip(&req("gzip;q=0")));
+        assert!(!accepts_gzip(&req("br, deflate")));
+        assert!(!accepts_gzip(
+            &actix_web::test::TestRequest::default().to_http_request()
+        ));
+    }
+}
