@@ -9,8 +9,10 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+# No Docker engine runs in CI; Debian's docker-compose validates the compose file without one.
+command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "installing ${need_apt[*]} for the browser tests"
+  echo "installing ${need_apt[*]} for the browser and container checks"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
@@ -18,6 +20,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 cargo fmt --all -- --check
+# The container set-up: compose file schema, the Dockerfile's build command = the README's.
+scripts/check-docker.sh
 cargo clippy --locked --all-targets -- -D warnings
 # The browser tests drive the real binary.
 cargo build --locked

@@ -47,6 +47,9 @@ pub enum Command {
         /// Where the copy goes (replaced if it exists).
         file: PathBuf,
     },
+    /// Ask the server on the configured `bind` address for `/healthz`: exit 0 when it answers
+    /// 200 (for container health checks, where there is no curl).
+    Healthcheck,
 }
 
 /// How source links become page keys (`natter import disqus|wordpress|isso`).

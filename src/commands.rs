@@ -108,3 +108,44 @@ pub fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()>
     );
     Ok(())
 }
+
+/// `natter healthcheck`: `GET /healthz` on the `bind` address (a wildcard address is asked
+/// on loopback), 200 within two seconds or an error.
+pub fn healthcheck(settings: &Settings) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream, ToSocketAddrs};
+    use std::time::Duration;
+
+    let mut addr = settings
+        .bind
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| anyhow::anyhow!("bind = {:?} is not an address", settings.bind))?;
+    if addr.ip().is_unspecified() {
+        let lo = match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        };
+        addr = SocketAddr::new(lo, addr.port());
+    }
+    let timeout = Duration::from_secs(2);
+    let mut stream = TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|e| anyhow::anyhow!("cannot reach {addr}: {e}"))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut head = [0u8; 64];
+    let n = stream.read(&mut head)?;
+    let line = String::from_utf8_lossy(&head[..n]);
+    let status = line.split_whitespace().nth(1).unwrap_or("no answer");
+    if status == "200" {
+        println!("ok");
+        Ok(())
+    } else {
+        anyhow::bail!("{addr}/healthz answered {status}")
+    }
+}

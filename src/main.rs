@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Import { from } => natter::commands::import(&settings, from),
         Command::Export { site, out } => natter::commands::export(&settings, &site, out.as_deref()),
         Command::Backup { file } => natter::commands::backup(&settings, &file),
+        Command::Healthcheck => natter::commands::healthcheck(&settings),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

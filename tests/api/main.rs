@@ -9,6 +9,7 @@ mod comments_create;
 mod comments_edit;
 mod comments_list;
 mod config_file;
+mod container;
 mod counts;
 mod durability;
 mod fragment;

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Checks the container set-up as far as a machine without a Docker engine can:
+#  - docker-compose.yml parses and validates against the Compose schema (`docker-compose config`,
+#    Debian's docker-compose 1.29, which needs no engine; installed when missing);
+#  - the Dockerfile's build command is the README's "From source" command, and the files
+#    both of them reference exist.
+# The image's command, environment and health check are run for real by the API test
+# `container::the_image_s_command_environment_and_health_check_work_with_the_compose_config`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail() { echo "check-docker: $*" >&2; exit 1; }
+
+if ! command -v docker-compose >/dev/null; then
+  fail "docker-compose is missing (Debian: apt-get install docker-compose; scripts/test.sh does)"
+fi
+docker-compose -f docker-compose.yml config -q || fail "docker-compose.yml does not validate"
+resolved=$(docker-compose -f docker-compose.yml config)
+for want in "restart: unless-stopped" "natter-data:" "/etc/natter/natter.toml" "healthcheck:"; do
+  grep -qF "$want" <<<"$resolved" || fail "docker-compose.yml lost '$want'"
+done
+
+build=$(sed -n 's/^RUN \(cargo build .*\)$/\1/p' Dockerfile)
+[ -n "$build" ] || fail "no 'RUN cargo build …' in the Dockerfile"
+grep -qxF "$build" README.md || fail "the README's build command is not the Dockerfile's: $build"
+grep -q '^FROM .* AS build$' Dockerfile || fail "the Dockerfile is not multi-stage"
+# Sources of every COPY from the build context (all words but the last; not --from=…).
+for path in $(awk '$1 == "COPY" && $2 !~ /^--/ { for (i = 2; i < NF; i++) print $i }' Dockerfile) \
+  deploy/natter.toml; do
+  [ -e "$path" ] || fail "the Dockerfile or compose file needs $path, which is missing"
+done
+echo "check-docker: docker-compose.yml valid; the Dockerfile builds with the README's command: $build"
