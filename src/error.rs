@@ -57,6 +57,25 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Every code [`ApiError::code`] can answer (the OpenAPI document lists them).
+    pub const CODES: &'static [&'static str] = &[
+        "malformed_request",
+        "unauthorized",
+        "origin_not_allowed",
+        "edit_window_closed",
+        "thread_locked",
+        "unknown_site",
+        "not_found",
+        "method_not_allowed",
+        "duplicate",
+        "payload_too_large",
+        "unsupported_media_type",
+        "validation_failed",
+        "rate_limited",
+        "internal",
+        "unavailable",
+    ];
+
     /// The contract's error code.
     pub fn code(&self) -> &'static str {
         match self {
@@ -164,3 +183,31 @@ impl ResponseError for ApiError {
 
 /// Shorthand for handler results.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_lists_every_variant_s_code_once() {
+        let all = [
+            ApiError::Malformed(String::new()),
+            ApiError::Unauthorized(String::new()),
+            ApiError::OriginNotAllowed,
+            ApiError::EditWindowClosed,
+            ApiError::ThreadLocked,
+            ApiError::UnknownSite,
+            ApiError::NotFound(String::new()),
+            ApiError::MethodNotAllowed,
+            ApiError::Duplicate(String::new()),
+            ApiError::PayloadTooLarge(1),
+            ApiError::UnsupportedMediaType,
+            ApiError::Validation(Invalid::new("f", "m")),
+            ApiError::RateLimited(1),
+            ApiError::Internal(String::new()),
+            ApiError::Unavailable(String::new()),
+        ];
+        let codes: Vec<&str> = all.iter().map(ApiError::code).collect();
+        assert_eq!(codes, ApiError::CODES);
+    }
+}

@@ -23,6 +23,7 @@ pub mod markdown;
 pub mod metrics;
 pub mod moderate;
 pub mod notify;
+pub mod openapi;
 pub mod routes;
 pub mod spam;
 pub mod startup;

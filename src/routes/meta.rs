@@ -14,6 +14,15 @@ use crate::markdown;
 use crate::routes::etagged;
 use crate::state::State;
 
+/// `GET /api/openapi.json`: the API description (built once).
+pub async fn openapi(req: HttpRequest) -> HttpResponse {
+    etagged(
+        &req,
+        "application/json",
+        crate::openapi::document().as_bytes().to_vec(),
+    )
+}
+
 /// `GET /api/config?site=S`: what the widget needs to know about a site.
 pub async fn get_config(state: State, req: HttpRequest, query: Query) -> ApiResult<HttpResponse> {
     state.limit(&req, Class::Read)?;

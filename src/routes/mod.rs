@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(resource("/healthz").route(web::get().to(meta::healthz)))
         .service(resource("/metrics").route(web::get().to(crate::metrics::scrape)))
         .service(resource("/api/config").route(web::get().to(meta::get_config)))
+        .service(resource("/api/openapi.json").route(web::get().to(meta::openapi)))
         .service(
             resource("/api/comments")
                 .route(web::get().to(comments::list_comments))

@@ -27,6 +27,7 @@ mod meta;
 mod metrics;
 mod moderate_links;
 mod notify;
+mod openapi;
 mod sinks;
 mod thread_cache;
 mod votes;
