@@ -1,15 +1,24 @@
 //! The thread cache: `GET /api/comments` answers, already serialized and gzipped, kept until
 //! the database changes.
 //!
-//! Every write to the database, by this process or another (a CLI import, a second server),
-//! changes SQLite's `PRAGMA data_version` as seen from a connection that did not make it. The
-//! cache keeps one such connection of its own and asks it on every lookup: a new version
-//! empties the cache. An entry is stored only under the version read *before* its rows were
-//! loaded, so a body built from an older snapshot can never outlive the next write. The total
-//! size is bounded; the least recently used entries go first.
+//! Every commit to the database, by this process or another (a CLI import, a second server),
+//! rewrites the WAL-index header at the start of the `-shm` file: its change counter, its
+//! last frame and its salts (a documented part of SQLite's file format, shared by every
+//! process that opens the database, <https://sqlite.org/walformat.html>). Every lookup reads
+//! those 48 bytes with one `pread`, without taking a lock (a torn read only looks like one
+//! more change), and a new header empties the cache. Where there is no `-shm` file to read,
+//! the cache asks `PRAGMA data_version` of a connection of its own instead, which costs a
+//! few file-lock calls more per lookup.
+//!
+//! An entry is stored only under the version read *before* its rows were loaded, and served
+//! only to a lookup that read that same version, so a body built from an older snapshot can
+//! never outlive the next commit. The total size is bounded; the least recently used entries
+//! go first.
 
 use std::collections::HashMap;
+use std::fs::File;
 use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -133,13 +142,48 @@ fn accepts_gzip(req: &HttpRequest) -> bool {
 
 struct Entry {
     body: Arc<Body>,
+    version: Version,
     used: u64,
 }
 
+/// How the cache learns of commits.
+enum Watch {
+    /// The `-shm` file: its first 48 bytes are the WAL-index header.
+    Shm(File),
+    /// A connection of the cache's own, asked for `PRAGMA data_version`.
+    Pragma(Mutex<Connection>),
+    /// Nothing could be opened: never cache.
+    Blind,
+}
+
+impl Watch {
+    fn version(&self) -> Option<Version> {
+        match self {
+            Watch::Shm(f) => {
+                let mut v = [0u8; HEADER];
+                f.read_exact_at(&mut v, 0).ok()?;
+                Some(Version(v))
+            }
+            Watch::Pragma(conn) => {
+                let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
+                let n: i64 = conn
+                    .prepare_cached("PRAGMA data_version")
+                    .and_then(|mut s| s.query_row([], |r| r.get(0)))
+                    .ok()?;
+                let mut v = [0u8; HEADER];
+                v[..8].copy_from_slice(&n.to_le_bytes());
+                Some(Version(v))
+            }
+            Watch::Blind => None,
+        }
+    }
+}
+
+/// Bytes of the WAL-index header.
+const HEADER: usize = 48;
+
 struct Inner {
-    /// The connection that watches `data_version`; `None` when it could not be opened.
-    watch: Option<Connection>,
-    version: i64,
+    version: Option<Version>,
     map: HashMap<ThreadKey, Entry>,
     bytes: usize,
     clock: u64,
@@ -149,31 +193,47 @@ struct Inner {
 
 /// The cache (see the module documentation).
 pub struct ThreadCache {
+    watch: Watch,
     inner: Mutex<Inner>,
     budget: usize,
 }
 
 /// The database version a lookup saw; a body loaded after it may be stored under it.
-#[derive(Debug, Clone, Copy)]
-pub struct Version(i64);
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version([u8; HEADER]);
 
 impl ThreadCache {
     /// A cache over the database at `path`, holding at most `budget` bytes. When the watching
     /// connection cannot be opened the cache stays empty and every read goes to the database.
     pub fn open(path: &Path, budget: usize) -> Self {
+        let mut shm = path.as_os_str().to_owned();
+        shm.push("-shm");
+        let mut header = [0u8; HEADER];
+        let watch = match File::open(&shm) {
+            Ok(f) if f.read_exact_at(&mut header, 0).is_ok() => Watch::Shm(f),
+            _ => Self::pragma_watch(path),
+        };
+        Self::with_watch(watch, budget)
+    }
+
+    fn pragma_watch(path: &Path) -> Watch {
         // Read-write without create: it never writes, but a read-only connection to a WAL
         // database cannot always open the shared-memory index. No busy wait: it runs on an
         // async worker, and a busy database just means "don't trust the cache this time".
-        let watch = Connection::open_with_flags(
+        Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .and_then(|c| c.busy_timeout(std::time::Duration::ZERO).map(|()| c))
-        .ok();
+        .map(|c| Watch::Pragma(Mutex::new(c)))
+        .unwrap_or(Watch::Blind)
+    }
+
+    fn with_watch(watch: Watch, budget: usize) -> Self {
         Self {
+            watch,
             inner: Mutex::new(Inner {
-                watch,
-                version: i64::MIN,
+                version: None,
                 map: HashMap::new(),
                 bytes: 0,
                 clock: 0,
@@ -191,37 +251,32 @@ impl ThreadCache {
     /// Looks a thread up. Returns the cached body, if any, and the version to store a freshly
     /// loaded body under (`None`: the database could not say, so don't store).
     pub fn get(&self, key: &ThreadKey, now: Timestamp) -> (Option<Arc<Body>>, Option<Version>) {
+        let seen = self.watch.version();
         let mut inner = self.lock();
-        let Some(v) = inner.current_version() else {
+        if seen != inner.version || seen.is_none() {
+            // Changed (or unknown): nothing held can be trusted any more.
             inner.clear();
-            inner.misses += 1;
-            return (None, None);
-        };
-        if v != inner.version {
-            inner.clear();
-            inner.version = v;
-            inner.misses += 1;
-            return (None, Some(Version(v)));
+            inner.version = seen;
         }
         inner.clock += 1;
         let clock = inner.clock;
-        let hit = match inner.map.get_mut(key) {
-            Some(e) if e.body.fresh(now) => {
+        let hit = match (seen, inner.map.get_mut(key)) {
+            (Some(v), Some(e)) if e.version == v && e.body.fresh(now) => {
                 e.used = clock;
                 Some(e.body.clone())
             }
-            Some(_) => {
+            (_, Some(_)) => {
                 inner.remove(key);
                 None
             }
-            None => None,
+            _ => None,
         };
         if hit.is_some() {
             inner.hits += 1;
         } else {
             inner.misses += 1;
         }
-        (hit, Some(Version(v)))
+        (hit, seen)
     }
 
     /// Stores a body loaded after `get` returned `version`, unless the database has moved on
@@ -232,7 +287,7 @@ impl ThreadCache {
             return;
         }
         let mut inner = self.lock();
-        if inner.version != version.0 {
+        if inner.version != Some(version) {
             return;
         }
         inner.remove(&key);
@@ -242,7 +297,14 @@ impl ThreadCache {
         inner.clock += 1;
         let used = inner.clock;
         inner.bytes += weight;
-        inner.map.insert(key, Entry { body, used });
+        inner.map.insert(
+            key,
+            Entry {
+                body,
+                version,
+                used,
+            },
+        );
     }
 
     /// Entries and bytes held, for `/metrics` and the tests.
@@ -259,13 +321,6 @@ impl ThreadCache {
 }
 
 impl Inner {
-    fn current_version(&mut self) -> Option<i64> {
-        let conn = self.watch.as_ref()?;
-        conn.prepare_cached("PRAGMA data_version")
-            .and_then(|mut s| s.query_row([], |r| r.get(0)))
-            .ok()
-    }
-
     fn clear(&mut self) {
         self.map.clear();
         self.bytes = 0;
@@ -318,10 +373,8 @@ mod tests {
         (dir, path)
     }
 
-    #[test]
-    fn a_write_by_another_connection_empties_the_cache() {
-        let (_d, path) = db();
-        let cache = ThreadCache::open(&path, DEFAULT_BUDGET);
+    /// A write by another connection, then a stale body offered under the old version.
+    fn invalidation_works(path: &Path, cache: &ThreadCache) {
         let (hit, v) = cache.get(&key("/a"), 0);
         assert!(hit.is_none());
         cache.put(
@@ -332,11 +385,12 @@ mod tests {
         let (hit, _) = cache.get(&key("/a"), 0);
         assert_eq!(&hit.unwrap().json[..], b"[1]");
 
-        let other = Connection::open(&path).unwrap();
+        let other = Connection::open(path).unwrap();
         other.execute("INSERT INTO t VALUES (1)", []).unwrap();
         let (hit, v2) = cache.get(&key("/a"), 0);
         assert!(hit.is_none(), "a write elsewhere must invalidate");
         assert_eq!(cache.size().0, 0);
+        assert_ne!(v, v2);
         // A body loaded under the old version is refused.
         cache.put(
             key("/a"),
@@ -350,6 +404,31 @@ mod tests {
             Arc::new(Body::new("[2]".into(), None)),
         );
         assert_eq!(&cache.get(&key("/a"), 0).0.unwrap().json[..], b"[2]");
+        // A write that changes nothing visible still counts as a commit.
+        other.execute("DELETE FROM t WHERE x = 42", []).unwrap();
+        other.execute("INSERT INTO t VALUES (2)", []).unwrap();
+        assert!(cache.get(&key("/a"), 0).0.is_none());
+    }
+
+    #[test]
+    fn a_write_by_another_connection_empties_the_cache_through_the_shm_header() {
+        let (_d, path) = db();
+        // While a connection is open the `-shm` file exists, as it does under the server.
+        let _keep = Connection::open(&path).unwrap();
+        _keep
+            .query_row("SELECT count(*) FROM t", [], |_| Ok(()))
+            .unwrap();
+        let cache = ThreadCache::open(&path, DEFAULT_BUDGET);
+        assert!(matches!(cache.watch, Watch::Shm(_)));
+        invalidation_works(&path, &cache);
+    }
+
+    #[test]
+    fn without_a_shm_file_data_version_is_asked_instead() {
+        let (_d, path) = db();
+        let cache = ThreadCache::open(&path, DEFAULT_BUDGET);
+        assert!(matches!(cache.watch, Watch::Pragma(_)));
+        invalidation_works(&path, &cache);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use natter::config::Settings;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    natter::telemetry::init();
+    let _logs = natter::telemetry::init();
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => {

@@ -5,11 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
-use std::time::Instant;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
 use actix_web::HttpResponse;
 
 use crate::error::ApiResult;
@@ -25,30 +21,39 @@ struct Histogram {
     sum: f64,
 }
 
+/// Requests of one route pattern: counts by status and the latency histogram.
+#[derive(Default)]
+struct Route {
+    statuses: BTreeMap<u16, u64>,
+    latency: Histogram,
+}
+
 /// The process's counters.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
+    routes: Mutex<BTreeMap<String, Route>>,
     events: Mutex<BTreeMap<(&'static str, String, &'static str), u64>>,
 }
 
 impl Metrics {
-    /// Counts one answered request.
+    /// Counts one answered request (one lock, and no allocation once the route is known).
     pub fn request(&self, route: &str, status: u16, seconds: f64) {
-        if let Ok(mut m) = self.requests.lock() {
-            *m.entry((route.to_string(), status)).or_default() += 1;
-        }
-        if let Ok(mut m) = self.latency.lock() {
-            let h = m.entry(route.to_string()).or_default();
-            for (i, b) in BUCKETS.iter().enumerate() {
-                if seconds <= *b {
-                    h.counts[i] += 1;
-                }
+        let Ok(mut m) = self.routes.lock() else {
+            return;
+        };
+        let r = match m.get_mut(route) {
+            Some(r) => r,
+            None => m.entry(route.to_string()).or_default(),
+        };
+        *r.statuses.entry(status).or_default() += 1;
+        let h = &mut r.latency;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if seconds <= *b {
+                h.counts[i] += 1;
             }
-            h.count += 1;
-            h.sum += seconds;
         }
+        h.count += 1;
+        h.sum += seconds;
     }
 
     /// Counts an event of a configured site: `metric` names the family, `value` its label.
@@ -62,18 +67,22 @@ impl Metrics {
     pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
         let mut out = String::new();
         out.push_str("# HELP natter_http_requests_total Requests answered, by route pattern and status.\n# TYPE natter_http_requests_total counter\n");
-        if let Ok(m) = self.requests.lock() {
-            for ((route, status), n) in m.iter() {
-                let _ = writeln!(
-                    out,
-                    "natter_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
-                    label(route)
-                );
+        let routes = self.routes.lock();
+        if let Ok(m) = &routes {
+            for (route, r) in m.iter() {
+                for (status, n) in &r.statuses {
+                    let _ = writeln!(
+                        out,
+                        "natter_http_requests_total{{route=\"{}\",status=\"{status}\"}} {n}",
+                        label(route)
+                    );
+                }
             }
         }
         out.push_str("# HELP natter_http_request_duration_seconds Time to answer, by route pattern.\n# TYPE natter_http_request_duration_seconds histogram\n");
-        if let Ok(m) = self.latency.lock() {
-            for (route, h) in m.iter() {
+        if let Ok(m) = &routes {
+            for (route, r) in m.iter() {
+                let h = &r.latency;
                 let r = label(route);
                 for (i, b) in BUCKETS.iter().enumerate() {
                     let _ = writeln!(out, "natter_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"{b}\"}} {}", h.counts[i]);
@@ -126,26 +135,6 @@ fn label(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
-}
-
-/// Records every request's route pattern, status and latency.
-pub async fn record(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let start = Instant::now();
-    let state = req.app_data::<State>().cloned();
-    let res = next.call(req).await?;
-    if let Some(state) = state {
-        let route = res
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".into());
-        state
-            .metrics
-            .request(&route, res.status().as_u16(), start.elapsed().as_secs_f64());
-    }
-    Ok(res)
 }
 
 /// `GET /metrics`.

@@ -49,16 +49,13 @@ impl Application {
                 )
                 .configure(crate::routes::configure)
                 .wrap(from_fn(crate::routes::api_rules))
-                .wrap(from_fn(crate::metrics::record))
                 .wrap(Compress::default())
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "strict-origin-when-cross-origin")),
                 )
-                .wrap(tracing_actix_web::TracingLogger::<
-                    crate::telemetry::QuietSpans,
-                >::new())
+                .wrap(from_fn(crate::telemetry::observe))
         })
         // Answers are written whole; without TCP_NODELAY, Nagle plus delayed ACKs adds
         // ~40 ms to every keep-alive response (measured in bench/).
@@ -124,6 +121,11 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
     db::comments::sync_sites(&conn, &ids, crate::domain::now()).map_err(open_err)?;
     let key = db::comments::server_key(&conn).map_err(open_err)?;
     crate::admin::bootstrap_token(&conn).map_err(open_err)?;
+    let sync_wal = (settings.durability == crate::config::Durability::Full).then(|| {
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        std::path::PathBuf::from(wal)
+    });
     let pool = db::pool(&path, settings.durability, POOL_SIZE)
         .map_err(|e| StartError(format!("cannot open the database {}: {e}", path.display())))?;
     let trusted_proxies = settings
@@ -141,7 +143,8 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
         admin_env_hash,
         limits: crate::limits::Limiters::new(&settings.limits),
         metrics: crate::metrics::Metrics::default(),
-        writer: db::Writer::start(conn),
+        writer: db::Writer::start(conn, sync_wal)
+            .map_err(|e| StartError(format!("cannot start the database writer: {e}")))?,
         threads: crate::cache::ThreadCache::open(&path, crate::cache::DEFAULT_BUDGET),
         settings,
         sites,

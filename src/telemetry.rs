@@ -1,50 +1,210 @@
 //! Logging: one line per request with a request id, human on a terminal, JSON when
 //! `NATTER_LOG_FORMAT=json`; never a query string, token, email, IP or comment text.
 
+use std::io::Write;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::{Error, HttpMessage as _};
-use tracing::Span;
-use tracing_actix_web::{RequestId, RootSpanBuilder};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::Error;
 
-/// Root spans that carry the route pattern, never the raw URL (query strings can hold
-/// signatures and emails).
-pub struct QuietSpans;
+use crate::state::State;
 
-impl RootSpanBuilder for QuietSpans {
-    fn on_request_start(request: &ServiceRequest) -> Span {
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_string());
-        let id = request
-            .extensions()
-            .get::<RequestId>()
-            .map(|r| r.to_string())
-            .unwrap_or_default();
-        tracing::info_span!("request", method = %request.method(), route = %route, request_id = %id)
+/// The header that carries a request's id back to the client (and into the log line).
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Logs one line per request (method, route pattern, status, milliseconds, a random request
+/// id, which the answer carries as `X-Request-Id`) and counts it for `/metrics`. The route
+/// is the pattern (`/api/comments/{id}`), never the raw URL: query strings can hold
+/// signatures and emails. One event, no span: this runs on every request.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let start = Instant::now();
+    let state = req.app_data::<State>().cloned();
+    let method = req.method().clone();
+    let id = format!("{:016x}", rand::random::<u64>());
+    // (No clone of the request before routing: actix needs it unshared to route.)
+    let outcome = next.call(req).await;
+    let seconds = start.elapsed().as_secs_f64();
+    let (route, status) = match &outcome {
+        Ok(res) => (res.request().match_pattern(), res.status().as_u16()),
+        Err(e) => (None, e.as_response_error().status_code().as_u16()),
+    };
+    let route = route.as_deref().unwrap_or("unmatched");
+    if let Some(state) = &state {
+        state.metrics.request(route, status, seconds);
     }
-
-    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        let status = match outcome {
-            Ok(res) => res.status().as_u16(),
-            Err(e) => e.as_response_error().status_code().as_u16(),
-        };
-        span.in_scope(|| tracing::info!(status, "request"));
+    let ms = (seconds * 1e5).round() / 100.0;
+    if status >= 500 {
+        tracing::warn!(request_id = %id, %method, route, status, ms, "request");
+    } else {
+        tracing::info!(request_id = %id, %method, route, status, ms, "request");
     }
+    let mut res = outcome?;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, v);
+    }
+    Ok(res)
 }
 
-/// Installs the global subscriber (logs go to standard error).
-pub fn init() {
+/// Installs the global subscriber (logs go to standard error, through [`Batched`]). Keep the
+/// guard until the end of `main`: dropping it writes out what is still buffered.
+pub fn init() -> FlushGuard {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("NATTER_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("NATTER_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
+    let writer = Batched::start();
+    let guard = FlushGuard(writer.shared.clone());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let _ = if json {
         builder.json().try_init()
     } else {
         builder.try_init()
     };
+    guard
+}
+
+/// Standard error, written by a thread of its own: each log line is appended to a buffer;
+/// the thread, woken by the first line, lets lines gather for [`GATHER`] and writes them in
+/// one call. A busy server's requests then share a `write` and a wake-up instead of paying
+/// one each (together ~10 % of a cached read's CPU in `bench/`); a line reaches standard
+/// error within milliseconds. Should the thread not start, lines are written directly.
+#[derive(Clone)]
+pub struct Batched {
+    shared: Arc<Shared>,
+}
+
+/// Buffered bytes past which logging waits for the writer thread.
+const MAX_PENDING: usize = 1 << 20;
+
+/// How long the writer thread lets lines gather once the first arrives.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
+
+#[derive(Default)]
+struct Pending {
+    buf: Vec<u8>,
+    /// The thread is waiting for a first line (only then is a wake-up needed).
+    idle: bool,
+    /// The thread holds a batch it has not finished writing.
+    writing: bool,
+    /// No thread writes: write directly.
+    direct: bool,
+}
+
+#[derive(Default)]
+struct Shared {
+    pending: Mutex<Pending>,
+    /// Signalled when the buffer gets its first line, and when the thread finishes a batch.
+    changed: Condvar,
+}
+
+impl Batched {
+    fn start() -> Batched {
+        let shared = Arc::new(Shared::default());
+        let s = shared.clone();
+        let spawned = std::thread::Builder::new()
+            .name("natter-log".into())
+            .spawn(move || s.run());
+        if spawned.is_err() {
+            shared.lock().direct = true;
+        }
+        Batched { shared }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn wait<'a>(&self, g: MutexGuard<'a, Pending>) -> MutexGuard<'a, Pending> {
+        self.changed
+            .wait_timeout(g, std::time::Duration::from_millis(100))
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+    }
+
+    fn run(&self) {
+        let mut out = Vec::with_capacity(16 << 10);
+        loop {
+            {
+                let mut p = self.lock();
+                while p.buf.is_empty() {
+                    p.idle = true;
+                    p = self.wait(p);
+                }
+                p.idle = false;
+            }
+            std::thread::sleep(GATHER);
+            {
+                let mut p = self.lock();
+                std::mem::swap(&mut p.buf, &mut out);
+                p.writing = true;
+            }
+            let _ = std::io::stderr().lock().write_all(&out);
+            out.clear();
+            self.lock().writing = false;
+            self.changed.notify_all();
+        }
+    }
+
+    /// Waits (two seconds at most) until everything buffered so far is written.
+    fn flush(&self) {
+        let deadline = Instant::now() + std::time::Duration::from_secs(2);
+        let mut p = self.lock();
+        while (!p.buf.is_empty() || p.writing) && !p.direct && Instant::now() < deadline {
+            p = self.wait(p);
+        }
+    }
+}
+
+impl Write for Batched {
+    fn write(&mut self, line: &[u8]) -> std::io::Result<usize> {
+        let mut p = self.shared.lock();
+        if p.direct {
+            drop(p);
+            return std::io::stderr().write(line);
+        }
+        // Backpressure, as a direct write would give: a stuck standard error must not
+        // turn into unbounded memory.
+        while p.buf.len() > MAX_PENDING {
+            p = self.shared.wait(p);
+        }
+        p.buf.extend_from_slice(line);
+        let wake = p.idle;
+        p.idle = false;
+        drop(p);
+        if wake {
+            self.shared.changed.notify_all();
+        }
+        Ok(line.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Batched {
+    type Writer = Batched;
+    fn make_writer(&'a self) -> Batched {
+        self.clone()
+    }
+}
+
+/// Writes out buffered log lines when dropped (end of `main`).
+pub struct FlushGuard(Arc<Shared>);
+
+impl Drop for FlushGuard {
+    fn drop(&mut self) {
+        self.0.flush();
+    }
 }

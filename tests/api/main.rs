@@ -22,6 +22,7 @@ mod import_json;
 mod import_wordpress;
 mod licences;
 mod limits;
+mod logs;
 mod markdown_props;
 mod meta;
 mod metrics;
