@@ -209,31 +209,26 @@ measure() {
   wrk_run "$size" readid "$SERVER_PID" "$REPORT_LUA" "$READ_THREADS" "$READ_CONNS" "$thread"
   wrk_run "$size" read1 "$SERVER_PID" "$REPORT_LUA" 1 1 "$thread" "${GZ[@]}"
 
-  # The read ceiling, twice: with TCP_NODELAY (the real ceiling), then with actix-web's
-  # default socket options, like Natter's (informative: shows the Nagle/delayed-ACK stall).
-  local mode
-  for mode in nodelay default; do
-    "$BIN/read-ceiling" --bind "127.0.0.1:$CEIL_PORT" --body "$WORK/$size-thread.json" \
-      --gzip "$WORK/$size-thread.json.gz" --etag "$etag" \
-      $([ "$mode" = nodelay ] && echo --nodelay) > "$WORK/ceiling.log" 2>&1 &
-    CEIL_PID=$!
-    wait_ready "$CEIL/api/comments" "$CEIL_PID"
-    cmp -s <(curl -fsS "$CEIL/api/comments") "$WORK/$size-thread.json" \
-      || die "the read ceiling does not serve the same bytes"
-    warm "${GZ[@]}" "$CEIL/api/comments"
-    if [ "$mode" = nodelay ]; then
-      log "$size: read ceiling"
-      wrk_run "$size" ceil "$CEIL_PID" "$REPORT_LUA" "$READ_THREADS" "$READ_CONNS" "$CEIL/api/comments" "${GZ[@]}"
-      wrk_run "$size" ceil1 "$CEIL_PID" "$REPORT_LUA" 1 1 "$CEIL/api/comments" "${GZ[@]}"
-      wrk_run "$size" ceilid "$CEIL_PID" "$REPORT_LUA" "$READ_THREADS" "$READ_CONNS" "$CEIL/api/comments"
-      warm "${GZ[@]}" "$CEIL/pre/api/comments"
-      wrk_run "$size" pre "$CEIL_PID" "$REPORT_LUA" "$READ_THREADS" "$READ_CONNS" "$CEIL/pre/api/comments" "${GZ[@]}"
-    else
-      log "$size: read ceiling with default socket options"
-      wrk_run "$size" ceildef "$CEIL_PID" "$REPORT_LUA" "$READ_THREADS" "$READ_CONNS" "$CEIL/api/comments" "${GZ[@]}"
-    fi
-    kill -TERM "$CEIL_PID"; wait "$CEIL_PID" || true; CEIL_PID=""
-  done
+  # The read ceiling: a bare actix-web handler (TCP_NODELAY, the same Compress and header
+  # middleware) serving from memory the very bytes Natter served above: `/pre/…` the same
+  # gzip body (what Natter's thread cache serves), `/api/comments` the same JSON.
+  "$BIN/read-ceiling" --bind "127.0.0.1:$CEIL_PORT" --body "$WORK/$size-thread.json" \
+    --gzip "$WORK/$size-thread.json.gz" --etag "$etag" --nodelay > "$WORK/ceiling.log" 2>&1 &
+  CEIL_PID=$!
+  wait_ready "$CEIL/api/comments" "$CEIL_PID"
+  cmp -s <(curl -fsS "$CEIL/api/comments") "$WORK/$size-thread.json" \
+    || die "the read ceiling does not serve the same JSON"
+  cmp -s <(curl -fsS "${GZ[@]}" "$CEIL/pre/api/comments") "$WORK/$size-thread.json.gz" \
+    || die "the read ceiling does not serve the same gzip bytes"
+  log "$size: read ceiling"
+  warm "${GZ[@]}" "$CEIL/pre/api/comments"
+  wrk_run "$size" pre "$CEIL_PID" "$REPORT_LUA" "$READ_THREADS" "$READ_CONNS" "$CEIL/pre/api/comments" "${GZ[@]}"
+  wrk_run "$size" pre1 "$CEIL_PID" "$REPORT_LUA" 1 1 "$CEIL/pre/api/comments" "${GZ[@]}"
+  wrk_run "$size" ceilid "$CEIL_PID" "$REPORT_LUA" "$READ_THREADS" "$READ_CONNS" "$CEIL/api/comments"
+  # For reference: the same handler gzipping on every request (what Natter did before its
+  # thread cache).
+  wrk_run "$size" ceil "$CEIL_PID" "$REPORT_LUA" "$READ_THREADS" "$READ_CONNS" "$CEIL/api/comments" "${GZ[@]}"
+  kill -TERM "$CEIL_PID"; wait "$CEIL_PID" || true; CEIL_PID=""
 
   log "$size: counts for 20 pages"
   local counts="$BASE/api/counts?site=bench&${count_query}"
