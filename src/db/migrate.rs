@@ -13,6 +13,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_notifications",
         include_str!("../../migrations/0003_notifications.sql"),
     ),
+    (
+        "0004_page_time_index",
+        include_str!("../../migrations/0004_page_time_index.sql"),
+    ),
 ];
 
 /// Applies the migrations not yet recorded; returns how many ran.
