@@ -96,6 +96,7 @@ write_config() {
 bind = "127.0.0.1:$PORT"
 database = "$1"
 public_url = "$BASE"
+trusted_proxies = ["127.0.0.1"]   # bench/wrk/create.lua sends readers' X-Forwarded-For
 
 [sites.bench]
 origins = ["*"]
@@ -237,8 +238,13 @@ measure() {
   wrk_run "$size" counts "$SERVER_PID" "$REPORT_LUA" "$READ_THREADS" "$READ_CONNS" "$counts" "${GZ[@]}"
 
   log "$size: creates"
-  wrk_run "$size" create1 "$SERVER_PID" "$CREATE_LUA" 1 1 "$BASE/api/comments"
-  wrk_run "$size" create8 "$SERVER_PID" "$CREATE_LUA" 2 8 "$BASE/api/comments"
+  # On the archive's existing pages (as on a blog), then each comment on a new page.
+  # The seeded pages are /posts/000000/ … plus /posts/hot/.
+  local pages
+  pages=$(( $(grep "^${size}_pages=" "$RESULTS" | cut -d= -f2) - 1 ))
+  PAGES=$pages wrk_run "$size" create1 "$SERVER_PID" "$CREATE_LUA" 1 1 "$BASE/api/comments"
+  PAGES=$pages wrk_run "$size" create8 "$SERVER_PID" "$CREATE_LUA" 2 8 "$BASE/api/comments"
+  wrk_run "$size" create8new "$SERVER_PID" "$CREATE_LUA" 2 8 "$BASE/api/comments"
 
   put "${size}_rss_kb" "$(awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status")"
   put "${size}_threads" "$(awk '/^Threads:/ {print $2}' "/proc/$SERVER_PID/status")"

@@ -1,6 +1,11 @@
--- POST /api/comments with a distinct text on a distinct page every request, so the
--- duplicate rule (same text, same page, same IP within 10 minutes) never triggers.
--- $RUN_ID keeps pages distinct across runs on the same database.
+-- POST /api/comments with a distinct text every request, so the duplicate rule (same text,
+-- same page, same IP within 10 minutes) never triggers. With $PAGES=N the comments go to
+-- the archive's existing pages /posts/000000/ … (as on a blog: new comments on existing
+-- posts), spread over them; without it every comment opens a new page.
+-- $RUN_ID keeps texts (and new pages) distinct across runs on the same database.
+-- Readers differ: each request carries an X-Forwarded-For (the bench server trusts
+-- 127.0.0.1 as its proxy) from one of 250 networks per wrk thread, as a blog's comments
+-- come from many readers; the rate limits are off, so no reader is ever refused.
 local threads = {}
 
 setup = function(thread)
@@ -11,16 +16,26 @@ end
 local n = 0
 local run = os.getenv("RUN_ID") or tostring(os.time())
 local site = os.getenv("SITE") or "bench"
+local pages = tonumber(os.getenv("PAGES") or "")
 
 request = function()
   n = n + 1
-  local page = string.format("/bench/write/%s/%d/%d/", run, tid, n)
+  local page
+  if pages then
+    page = string.format("/posts/%06d/", (tid * 7919 + n * 104729) % pages)
+  else
+    page = string.format("/bench/write/%s/%d/%d/", run, tid, n)
+  end
   local body = string.format(
     '{"site":"%s","page":"%s","title":"Write benchmark","author":"Load %d",' ..
     '"text":"Write benchmark %s-%d-%d: a *new* comment with some **markdown** and ' ..
     'an [example link](https://example.com/%d). Thanks for the post!"}',
     site, page, tid, run, tid, n, n)
-  return wrk.format("POST", "/api/comments", { ["Content-Type"] = "application/json" }, body)
+  local headers = {
+    ["Content-Type"] = "application/json",
+    ["X-Forwarded-For"] = string.format("10.%d.%d.7", tid, n % 250),
+  }
+  return wrk.format("POST", "/api/comments", headers, body)
 end
 
 done = function(summary, latency, requests)

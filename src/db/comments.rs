@@ -290,8 +290,8 @@ pub fn remember_page_meta(
 }
 
 const DUPLICATE_SQL: &str = "SELECT EXISTS (SELECT 1 FROM comments
-     WHERE page_id = ?1 AND status IN ('approved', 'pending', 'rejected') AND created_at >= ?4
-       AND ip = ?2 AND text = ?3)";
+     WHERE page_id = ?1 AND status IN ('approved', 'pending', 'rejected') AND ip = ?2
+       AND created_at >= ?4 AND text = ?3)";
 
 /// Whether the same text came from the same network on this page in the last `window` seconds.
 pub fn is_duplicate(
@@ -302,7 +302,7 @@ pub fn is_duplicate(
     since: Timestamp,
 ) -> rusqlite::Result<bool> {
     // Deleted comments have no text left to match; naming the other statuses lets the
-    // (page_id, status, created_at) index read only the window.
+    // (page_id, status, ip, created_at) index read only this network's recent comments.
     conn.prepare_cached(DUPLICATE_SQL)?
         .query_row(params![page_id, ip, text, since], |r| r.get(0))
 }
@@ -432,11 +432,11 @@ mod tests {
     }
 
     #[test]
-    fn the_duplicate_check_reads_only_the_time_window_of_one_page() {
+    fn the_duplicate_check_reads_only_one_network_s_recent_comments_on_the_page() {
         let (_d, conn) = migrated();
         let p = plan(&conn, DUPLICATE_SQL);
         assert!(
-            p.contains("comments_by_page (page_id=? AND status=? AND created_at>?)"),
+            p.contains("comments_by_page (page_id=? AND status=? AND ip=? AND created_at>?)"),
             "{p}"
         );
     }

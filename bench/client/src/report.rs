@@ -120,7 +120,7 @@ pub fn run(o: &Opts) -> Result<(), String> {
         let x = ratio(&format!("{s}_create8_rps"), &format!("{s}_wc_rps"));
         writeln!(
             m,
-            "| creates (8 clients, durability full) / write ceiling, {s} | ≥ 1.5× | {} | {} |",
+            "| creates (8 clients, durability full, existing pages) / write ceiling, {s} | ≥ 1.5× | {} | {} |",
             opt(x, |v| format!("{v:.2}×")),
             verdict(x.map(|v| v >= 1.5))
         )
@@ -255,8 +255,13 @@ pub fn run(o: &Opts) -> Result<(), String> {
         if sizes.len() > 1 { " |" } else { "" }
     )
     .unwrap();
-    wrk_rows(&mut m, "create1", "1 client");
-    wrk_rows(&mut m, "create8", "8 clients");
+    wrk_rows(&mut m, "create1", "1 client, existing pages");
+    wrk_rows(&mut m, "create8", "8 clients, existing pages");
+    wrk_rows(
+        &mut m,
+        "create8new",
+        "8 clients, every comment on a new page",
+    );
     row(
         &mut m,
         "write ceiling (1 fsync per commit, measured right after): commits/s",
@@ -275,6 +280,16 @@ pub fn run(o: &Opts) -> Result<(), String> {
             |v| format!("**{v:.2}×**"),
         )
     });
+    row(
+        &mut m,
+        "creates (8 clients, every comment on a new page) / write ceiling",
+        &|s| {
+            opt(
+                ratio(&format!("{s}_create8new_rps"), &format!("{s}_wc_rps")),
+                |v| format!("{v:.2}×"),
+            )
+        },
+    );
     row(&mut m, "creates (1 client) / write ceiling", &|s| {
         opt(
             ratio(&format!("{s}_create1_rps"), &format!("{s}_wc_rps")),
@@ -349,7 +364,7 @@ pub fn run(o: &Opts) -> Result<(), String> {
             let mut bad = 0.0;
             for k in [
                 "read", "read1", "readid", "ceil", "ceilid", "pre", "pre1", "counts",
-                "create1", "create8",
+                "create1", "create8", "create8new",
             ] {
                 bad += r.f(&format!("{s}_{k}_errors_status")).unwrap_or(0.0)
                     + r.f(&format!("{s}_{k}_errors_other")).unwrap_or(0.0);
