@@ -32,24 +32,21 @@ use crate::domain::Timestamp;
 /// Bytes of bodies (plain and gzipped) the cache may hold.
 pub const DEFAULT_BUDGET: usize = 4 << 20;
 
-/// What identifies one answer of `GET /api/comments`.
+/// What identifies one answer of `GET /api/comments`: its raw query string. A lookup needs
+/// no parsing, and a query seen before was valid then and is valid now (sites and rules
+/// don't change while the server runs). Two spellings of one thread are two entries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ThreadKey {
-    /// Site id.
-    pub site: String,
-    /// Page key, validated.
-    pub page: String,
-    /// Order of the top-level comments.
-    pub sort: crate::domain::thread::Sort,
-    /// Top-level comments per answer.
-    pub limit: usize,
-    /// The cursor as sent (already checked), or empty.
-    pub after: String,
+pub struct ThreadKey(pub String);
+
+impl std::borrow::Borrow<str> for ThreadKey {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
 }
 
 impl ThreadKey {
     fn weight(&self) -> usize {
-        self.site.len() + self.page.len() + self.after.len() + 64
+        self.0.len() + 64
     }
 }
 
@@ -250,7 +247,7 @@ impl ThreadCache {
 
     /// Looks a thread up. Returns the cached body, if any, and the version to store a freshly
     /// loaded body under (`None`: the database could not say, so don't store).
-    pub fn get(&self, key: &ThreadKey, now: Timestamp) -> (Option<Arc<Body>>, Option<Version>) {
+    pub fn get(&self, key: &str, now: Timestamp) -> (Option<Arc<Body>>, Option<Version>) {
         let seen = self.watch.version();
         let mut inner = self.lock();
         if seen != inner.version || seen.is_none() {
@@ -290,7 +287,7 @@ impl ThreadCache {
         if inner.version != Some(version) {
             return;
         }
-        inner.remove(&key);
+        inner.remove(&key.0);
         while inner.bytes + weight > self.budget && !inner.map.is_empty() {
             inner.evict_oldest_quarter();
         }
@@ -326,9 +323,9 @@ impl Inner {
         self.bytes = 0;
     }
 
-    fn remove(&mut self, key: &ThreadKey) {
-        if let Some(e) = self.map.remove(key) {
-            self.bytes -= key.weight() + e.body.weight();
+    fn remove(&mut self, key: &str) {
+        if let Some((k, e)) = self.map.remove_entry(key) {
+            self.bytes -= k.weight() + e.body.weight();
         }
     }
 
@@ -345,7 +342,7 @@ impl Inner {
             .map(|(k, _)| k.clone())
             .collect();
         for k in old {
-            self.remove(&k);
+            self.remove(&k.0);
         }
     }
 }
@@ -355,13 +352,7 @@ mod tests {
     use super::*;
 
     fn key(page: &str) -> ThreadKey {
-        ThreadKey {
-            site: "s".into(),
-            page: page.into(),
-            sort: crate::domain::thread::Sort::Oldest,
-            limit: 50,
-            after: String::new(),
-        }
+        ThreadKey(format!("site=s&page={page}"))
     }
 
     fn db() -> (tempfile::TempDir, std::path::PathBuf) {
@@ -375,19 +366,19 @@ mod tests {
 
     /// A write by another connection, then a stale body offered under the old version.
     fn invalidation_works(path: &Path, cache: &ThreadCache) {
-        let (hit, v) = cache.get(&key("/a"), 0);
+        let (hit, v) = cache.get(&key("/a").0, 0);
         assert!(hit.is_none());
         cache.put(
             key("/a"),
             v.unwrap(),
             Arc::new(Body::new("[1]".into(), None)),
         );
-        let (hit, _) = cache.get(&key("/a"), 0);
+        let (hit, _) = cache.get(&key("/a").0, 0);
         assert_eq!(&hit.unwrap().json[..], b"[1]");
 
         let other = Connection::open(path).unwrap();
         other.execute("INSERT INTO t VALUES (1)", []).unwrap();
-        let (hit, v2) = cache.get(&key("/a"), 0);
+        let (hit, v2) = cache.get(&key("/a").0, 0);
         assert!(hit.is_none(), "a write elsewhere must invalidate");
         assert_eq!(cache.size().0, 0);
         assert_ne!(v, v2);
@@ -403,11 +394,11 @@ mod tests {
             v2.unwrap(),
             Arc::new(Body::new("[2]".into(), None)),
         );
-        assert_eq!(&cache.get(&key("/a"), 0).0.unwrap().json[..], b"[2]");
+        assert_eq!(&cache.get(&key("/a").0, 0).0.unwrap().json[..], b"[2]");
         // A write that changes nothing visible still counts as a commit.
         other.execute("DELETE FROM t WHERE x = 42", []).unwrap();
         other.execute("INSERT INTO t VALUES (2)", []).unwrap();
-        assert!(cache.get(&key("/a"), 0).0.is_none());
+        assert!(cache.get(&key("/a").0, 0).0.is_none());
     }
 
     #[test]
@@ -435,14 +426,14 @@ mod tests {
     fn entries_expire_at_their_time() {
         let (_d, path) = db();
         let cache = ThreadCache::open(&path, DEFAULT_BUDGET);
-        let (_, v) = cache.get(&key("/a"), 0);
+        let (_, v) = cache.get(&key("/a").0, 0);
         cache.put(
             key("/a"),
             v.unwrap(),
             Arc::new(Body::new("x".into(), Some(100))),
         );
-        assert!(cache.get(&key("/a"), 99).0.is_some());
-        assert!(cache.get(&key("/a"), 100).0.is_none());
+        assert!(cache.get(&key("/a").0, 99).0.is_some());
+        assert!(cache.get(&key("/a").0, 100).0.is_none());
         assert_eq!(cache.size(), (0, 0));
     }
 
@@ -453,7 +444,7 @@ mod tests {
         let one = key("/p0").weight() + Body::new(body.clone(), None).weight();
         let budget = one * 10;
         let cache = ThreadCache::open(&path, budget);
-        let (_, v) = cache.get(&key("/p0"), 0);
+        let (_, v) = cache.get(&key("/p0").0, 0);
         for i in 0..10 {
             cache.put(
                 key(&format!("/p{i}")),
@@ -462,7 +453,7 @@ mod tests {
             );
         }
         assert_eq!(cache.size(), (10, budget));
-        assert!(cache.get(&key("/p0"), 0).0.is_some()); // p0 is now the most recently used
+        assert!(cache.get(&key("/p0").0, 0).0.is_some()); // p0 is now the most recently used
         for i in 10..40 {
             cache.put(
                 key(&format!("/p{i}")),
@@ -471,22 +462,22 @@ mod tests {
             );
             assert!(cache.size().1 <= budget);
         }
-        assert!(cache.get(&key("/p39"), 0).0.is_some());
-        assert!(cache.get(&key("/p1"), 0).0.is_none());
+        assert!(cache.get(&key("/p39").0, 0).0.is_some());
+        assert!(cache.get(&key("/p1").0, 0).0.is_none());
         // Too big for the cache at all: not stored.
         cache.put(
             key("/big"),
             v.unwrap(),
             Arc::new(Body::new("z".repeat(budget), None)),
         );
-        assert!(cache.get(&key("/big"), 0).0.is_none());
+        assert!(cache.get(&key("/big").0, 0).0.is_none());
     }
 
     #[test]
     fn without_a_database_nothing_is_cached() {
         let dir = tempfile::tempdir().unwrap();
         let cache = ThreadCache::open(&dir.path().join("missing/x.db"), DEFAULT_BUDGET);
-        assert!(matches!(cache.get(&key("/a"), 0), (None, None)));
+        assert!(matches!(cache.get(&key("/a").0, 0), (None, None)));
     }
 
     #[test]

@@ -58,12 +58,7 @@ impl Limiters {
 
     /// Spends one unit of `class` for `client`, or 429 with the seconds to wait.
     pub fn check(&self, class: Class, client: &AnonIp) -> Result<(), ApiError> {
-        let limiter = match class {
-            Class::Create => &self.create,
-            Class::Vote => &self.vote,
-            Class::Read => &self.read,
-        };
-        let Some(limiter) = limiter else {
+        let Some(limiter) = self.limiter(class) else {
             return Ok(());
         };
         limiter
@@ -72,6 +67,19 @@ impl Limiters {
                 let wait = not_until.wait_time_from(self.clock.now());
                 ApiError::RateLimited(wait.as_secs_f64().ceil().max(1.0) as u64)
             })
+    }
+
+    fn limiter(&self, class: Class) -> Option<&DefaultKeyedRateLimiter<String>> {
+        match class {
+            Class::Create => self.create.as_ref(),
+            Class::Vote => self.vote.as_ref(),
+            Class::Read => self.read.as_ref(),
+        }
+    }
+
+    /// Whether a class is limited at all (`0` per minute turns it off).
+    pub fn applies(&self, class: Class) -> bool {
+        self.limiter(class).is_some()
     }
 
     /// Forgets clients that are back to a full quota.

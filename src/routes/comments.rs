@@ -19,13 +19,16 @@ use crate::spam;
 use crate::state::{OriginCheck, State};
 use crate::{crypto, markdown};
 
-/// `GET /api/comments`: the page's visible comments in thread order.
-pub async fn list_comments(
-    state: State,
-    req: HttpRequest,
-    query: Query,
-) -> ApiResult<HttpResponse> {
+/// `GET /api/comments`: the page's visible comments in thread order. Answered from the
+/// thread cache when it holds this very query (no parsing then), else loaded and cached.
+pub async fn list_comments(state: State, req: HttpRequest) -> ApiResult<HttpResponse> {
     state.limit(&req, Class::Read)?;
+    let raw = req.query_string();
+    let (hit, version) = state.threads.get(raw, now());
+    if let Some(body) = hit {
+        return Ok(body.respond(&req));
+    }
+    let query = Query::parse(raw)?;
     let site = query.require("site")?.to_string();
     state.site(&site)?;
     let page = validate::page(query.require("page")?)?;
@@ -42,41 +45,44 @@ pub async fn list_comments(
                 ApiError::invalid("after", "after is not a cursor from this list")
             })?),
         };
-    let key = ThreadKey {
+    let list = ThreadQuery {
         site,
         page,
         sort,
         limit,
-        after: query.get("after").unwrap_or("").to_string(),
+        after,
     };
-    let (hit, version) = state.threads.get(&key, now());
-    if let Some(body) = hit {
-        return Ok(body.respond(&req));
-    }
-    let (json, expires) = db_list(&state, key.clone(), after).await?;
+    let (json, expires) = db_list(&state, list).await?;
     let body = Arc::new(Body::new(json, expires));
     if let Some(v) = version {
-        state.threads.put(key, v, body.clone());
+        state
+            .threads
+            .put(ThreadKey(raw.to_string()), v, body.clone());
     }
     Ok(body.respond(&req))
 }
 
+/// A validated list query.
+struct ThreadQuery {
+    site: String,
+    page: String,
+    sort: Sort,
+    limit: usize,
+    after: Option<Cursor>,
+}
+
 /// Loads and serializes one answer; also says when it goes stale by itself (the moment an
 /// open thread locks by age), if ever.
-async fn db_list(
-    state: &State,
-    key: ThreadKey,
-    after: Option<Cursor>,
-) -> ApiResult<(String, Option<Timestamp>)> {
-    let lock_days = state.site(&key.site)?.lock_after_days;
+async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<Timestamp>)> {
+    let lock_days = state.site(&list.site)?.lock_after_days;
     crate::db::read(&state.pool, move |conn| {
-        let ThreadKey {
+        let ThreadQuery {
             site,
             page,
             sort,
             limit,
-            ..
-        } = key;
+            after,
+        } = list;
         let Some(p) = q::find_page(conn, &site, &page)? else {
             let json = json!({"site": site, "page": page, "total": 0, "locked": false,
                 "comments": [], "next": null});
