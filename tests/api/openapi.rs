@@ -91,6 +91,11 @@ impl Doc {
         Ok(())
     }
 
+    /// Sends a request, then [`Doc::check`]s its answer.
+    async fn send(&self, method: &str, path: &str, req: reqwest::RequestBuilder) -> Value {
+        self.check(method, path, req.send().await.unwrap()).await
+    }
+
     /// Asserts the answer's status is documented for the operation and, when JSON, that the
     /// body fits the documented schema.
     async fn check(&self, method: &str, path: &str, res: reqwest::Response) -> Value {
@@ -244,78 +249,59 @@ async fn real_answers_fit_the_documented_schemas() {
     let admin = |m: reqwest::Method, p: &str| app.admin(m, p, &token);
 
     let created = doc
-        .check(
+        .send(
             "post",
             "/api/comments",
-            c.post(app.url("/api/comments"))
-                .json(
-                    &json!({"site": "blog", "page": "/o", "text": "*hi*", "author": "A",
+            c.post(app.url("/api/comments")).json(
+                &json!({"site": "blog", "page": "/o", "text": "*hi*", "author": "A",
                               "email": "a@example.org", "website": "https://a.example"}),
-                )
-                .send()
-                .await
-                .unwrap(),
+            ),
         )
         .await;
     let id = created["comment"]["id"].as_i64().unwrap();
     let edit = created["edit_token"].as_str().unwrap().to_string();
     let queue = doc
-        .check(
+        .send(
             "get",
             "/api/admin/comments",
-            admin(reqwest::Method::GET, "/api/admin/comments?site=blog")
-                .send()
-                .await
-                .unwrap(),
+            admin(reqwest::Method::GET, "/api/admin/comments?site=blog"),
         )
         .await;
     assert_eq!(queue["total"], 1);
-    doc.check(
+    doc.send(
         "post",
         "/api/admin/comments/{id}/approve",
         admin(
             reqwest::Method::POST,
             &format!("/api/admin/comments/{id}/approve"),
-        )
-        .send()
-        .await
-        .unwrap(),
+        ),
     )
     .await;
     let reply = app
         .create_with(json!({"page": "/o", "text": "reply", "parent": id, "email": "a@example.org"}))
         .await;
-    doc.check(
+    doc.send(
         "post",
         "/api/admin/comments/{id}/reject",
         admin(
             reqwest::Method::POST,
             &format!("/api/admin/comments/{}/reject", id_of(&reply)),
-        )
-        .send()
-        .await
-        .unwrap(),
+        ),
     )
     .await;
-    doc.check(
+    doc.send(
         "patch",
         "/api/comments/{id}",
         c.patch(app.url(&format!("/api/comments/{id}")))
             .bearer_auth(&edit)
-            .json(&json!({"text": "edited"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"text": "edited"})),
     )
     .await;
-    doc.check(
+    doc.send(
         "patch",
         "/api/admin/comments/{id}",
         admin(reqwest::Method::PATCH, &format!("/api/admin/comments/{id}"))
-            .json(&json!({"author": "B"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"author": "B"})),
     )
     .await;
     doc.check(
@@ -339,14 +325,11 @@ async fn real_answers_fit_the_documented_schemas() {
         .create_with(json!({"page": "/o", "text": "r2", "parent": id_of(&second)}))
         .await;
     app.set_status(id_of(&r2), "approved");
-    doc.check(
+    doc.send(
         "delete",
         "/api/comments/{id}",
         c.delete(app.url(&format!("/api/comments/{}", id_of(&second))))
-            .bearer_auth(second["edit_token"].as_str().unwrap())
-            .send()
-            .await
-            .unwrap(),
+            .bearer_auth(second["edit_token"].as_str().unwrap()),
     )
     .await;
     let list = doc
@@ -407,44 +390,32 @@ async fn real_answers_fit_the_documented_schemas() {
         .await,
     )
     .await;
-    doc.check(
+    doc.send(
         "post",
         "/api/admin/threads/lock",
         admin(reqwest::Method::POST, "/api/admin/threads/lock")
-            .json(&json!({"site": "blog", "page": "/o", "locked": true}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"site": "blog", "page": "/o", "locked": true})),
     )
     .await;
     let sites = doc
-        .check(
+        .send(
             "get",
             "/api/admin/sites",
-            admin(reqwest::Method::GET, "/api/admin/sites")
-                .send()
-                .await
-                .unwrap(),
+            admin(reqwest::Method::GET, "/api/admin/sites"),
         )
         .await;
     assert_eq!(sites["sites"][0]["id"], "blog");
-    doc.check(
+    doc.send(
         "get",
         "/api/admin/outbox",
-        admin(reqwest::Method::GET, "/api/admin/outbox")
-            .send()
-            .await
-            .unwrap(),
+        admin(reqwest::Method::GET, "/api/admin/outbox"),
     )
     .await;
-    doc.check(
+    doc.send(
         "post",
         "/api/admin/erase",
         admin(reqwest::Method::POST, "/api/admin/erase")
-            .json(&json!({"site": "blog", "email": "a@example.org"}))
-            .send()
-            .await
-            .unwrap(),
+            .json(&json!({"site": "blog", "email": "a@example.org"})),
     )
     .await;
     doc.check("get", "/healthz", app.get("/healthz").await)

@@ -106,29 +106,13 @@ async fn the_second_read_is_a_hit_and_gzip_is_the_same_thread() {
     assert_eq!(lookups(&app.address).await, (h0 + 4, m0 + 1));
 
     // Each query shape is its own entry, and none answers for another.
-    let newest: Value = app
-        .client
-        .get(format!("{url}&sort=newest"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let newest = app.list("/g", "&sort=newest").await;
     let oldest: Value = serde_json::from_str(&plain_body).unwrap();
     assert_eq!(
         ids(&newest),
         ids(&oldest).into_iter().rev().collect::<Vec<_>>()
     );
-    let first: Value = app
-        .client
-        .get(format!("{url}&limit=1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first = app.list("/g", "&limit=1").await;
     assert_eq!(ids(&first), vec![ids(&oldest)[0]]);
     assert!(first["next"].is_string());
     assert_eq!(lookups(&app.address).await, (h0 + 4, m0 + 3));
