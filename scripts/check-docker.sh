@@ -3,7 +3,10 @@
 #  - docker-compose.yml parses and validates against the Compose schema (`docker-compose config`,
 #    Debian's docker-compose 1.29, which needs no engine; installed when missing);
 #  - the Dockerfile's build command is the README's "From source" command, and the files
-#    both of them reference exist.
+#    both of them reference exist;
+#  - with --build: the files the Dockerfile copies into its build stage, and nothing else,
+#    build the binary (a debug build, sharing this checkout's target directory; the image's
+#    release build is the same command with --release).
 # The image's command, environment and health check are run for real by the API test
 # `container::the_image_s_command_environment_and_health_check_work_with_the_compose_config`.
 set -euo pipefail
@@ -25,8 +28,19 @@ build=$(sed -n 's/^RUN \(cargo build .*\)$/\1/p' Dockerfile)
 grep -qxF "$build" README.md || fail "the README's build command is not the Dockerfile's: $build"
 grep -q '^FROM .* AS build$' Dockerfile || fail "the Dockerfile is not multi-stage"
 # Sources of every COPY from the build context (all words but the last; not --from=…).
-for path in $(awk '$1 == "COPY" && $2 !~ /^--/ { for (i = 2; i < NF; i++) print $i }' Dockerfile) \
-  deploy/natter.toml; do
+context=$(awk '$1 == "COPY" && $2 !~ /^--/ { for (i = 2; i < NF; i++) print $i }' Dockerfile)
+for path in $context deploy/natter.toml; do
   [ -e "$path" ] || fail "the Dockerfile or compose file needs $path, which is missing"
 done
 echo "check-docker: docker-compose.yml valid; the Dockerfile builds with the README's command: $build"
+
+if [ "${1:-}" = "--build" ]; then
+  root=$PWD
+  copy=$(mktemp -d)
+  trap 'rm -rf "$copy"' EXIT
+  for path in $context; do cp -r "$path" "$copy/"; done
+  (cd "$copy" && CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}" \
+    cargo build --locked --quiet --bin natter) \
+    || fail "the files the Dockerfile copies ($(echo $context)) do not build natter"
+  echo "check-docker: the Dockerfile's build context ($(echo $context)) builds natter"
+fi

@@ -25,6 +25,8 @@ scripts/check-docker.sh
 cargo clippy --locked --all-targets -- -D warnings
 # The browser tests drive the real binary.
 cargo build --locked
+# The Dockerfile's build context alone builds it too.
+scripts/check-docker.sh --build
 # Widget and admin page in real headless Chromium, plus the widget's pure logic
 # (node's built-in runner; no npm packages).
 NATTER_REQUIRE_BROWSER=1 node --test widget/test/
