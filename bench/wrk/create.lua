@@ -38,16 +38,5 @@ request = function()
   return wrk.format("POST", "/api/comments", headers, body)
 end
 
-done = function(summary, latency, requests)
-  local path = os.getenv("WRK_SUMMARY")
-  if not path then return end
-  local f = io.open(path, "w")
-  local secs = summary.duration / 1e6
-  local e = summary.errors
-  f:write(string.format("requests=%d\nseconds=%.3f\nrps=%.1f\np50_us=%d\np99_us=%d\nmax_us=%d\n",
-    summary.requests, secs, summary.requests / secs,
-    latency:percentile(50), latency:percentile(99), latency.max))
-  f:write(string.format("errors_status=%d\nerrors_other=%d\n",
-    e.status, e.connect + e.read + e.write + e.timeout))
-  f:close()
-end
+-- The summary for run.sh: the same `done` as report.lua, loaded from beside this file.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "report.lua")

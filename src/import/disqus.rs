@@ -5,8 +5,6 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use anyhow::bail;
-
 use super::xml::{Node, XmlStream};
 use super::{content_hash, Importer, Incoming, PageInfo, PageRules, Report, Unit};
 use crate::config::Settings;
@@ -57,12 +55,10 @@ fn scan_threads(
     let mut posts = 0u64;
     loop {
         imp.tick(xml.position());
-        match xml.next_node()? {
+        let node = xml.next_node()?;
+        xml.expect_root(&node, "disqus", "a Disqus export")?;
+        match node {
             Node::Eof => break,
-            Node::Open { name, .. } if xml.depth() == 1 && name != "disqus" => bail!(
-                "{} is not a Disqus export: its root element is <{name}>, not <disqus>",
-                file.display()
-            ),
             Node::Open { name, attrs } if xml.depth() == 2 && name == "thread" => {
                 let rec = xml.read_record(attrs)?;
                 let Some(id) = rec.attr("id") else {

@@ -5,8 +5,6 @@
 
 use std::path::Path;
 
-use anyhow::bail;
-
 use super::xml::{Node, Record, XmlStream};
 use super::{Importer, Incoming, PageInfo, PageRules, Report, Unit};
 use crate::config::Settings;
@@ -99,13 +97,10 @@ fn check(file: &Path, imp: &mut Importer) -> anyhow::Result<()> {
     imp.set_total(xml.size() * 2, Unit::Bytes);
     loop {
         imp.tick(xml.position());
-        match xml.next_node()? {
-            Node::Eof => break,
-            Node::Open { name, .. } if xml.depth() == 1 && name != "rss" => bail!(
-                "{} is not a WordPress export (WXR): its root element is <{name}>, not <rss>",
-                file.display()
-            ),
-            _ => {}
+        let node = xml.next_node()?;
+        xml.expect_root(&node, "rss", "a WordPress export (WXR)")?;
+        if node == Node::Eof {
+            break;
         }
     }
     for n in xml.notes.drain(..) {

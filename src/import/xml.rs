@@ -172,6 +172,18 @@ impl XmlStream {
         self.reader.get_ref().newlines + 1
     }
 
+    /// Refuses a document whose root element is not `root`: `node` is the one just read,
+    /// `what` names the expected kind of file ("a Disqus export").
+    pub fn expect_root(&self, node: &Node, root: &str, what: &str) -> anyhow::Result<()> {
+        match node {
+            Node::Open { name, .. } if self.depth() == 1 && name != root => bail!(
+                "{} is not {what}: its root element is <{name}>, not <{root}>",
+                self.path.display()
+            ),
+            _ => Ok(()),
+        }
+    }
+
     /// Elements open right now (the root is depth 1 once opened).
     pub fn depth(&self) -> usize {
         self.stack.len()
