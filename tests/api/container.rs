@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::cli::{run, start_cmd, stop};
+use crate::sinks::free_port;
 
 fn repo(file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(file)
@@ -38,15 +39,6 @@ fn instruction<'a>(all: &'a [String], name: &str) -> &'a str {
     all.iter()
         .find_map(|l| l.strip_prefix(name))
         .unwrap_or_else(|| panic!("no {name} in the runtime stage"))
-}
-
-/// A port nobody is listening on right now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 #[tokio::test]

@@ -12,11 +12,7 @@ use crate::cli::natter;
 #[tokio::test]
 async fn each_request_logs_one_json_line_with_its_id_and_nothing_private() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::sinks::free_port();
     let log_path = dir.path().join("natter.log");
     let mut child = natter(&dir)
         .env("NATTER_BIND", format!("127.0.0.1:{port}"))
