@@ -4,8 +4,10 @@
 -- posts), spread over them; without it every comment opens a new page.
 -- $RUN_ID keeps texts (and new pages) distinct across runs on the same database.
 -- Readers differ: each request carries an X-Forwarded-For (the bench server trusts
--- 127.0.0.1 as its proxy) from one of 250 networks per wrk thread, as a blog's comments
--- come from many readers; the rate limits are off, so no reader is ever refused.
+-- 127.0.0.1 as its proxy) from one of 62,500 networks (/24) per wrk thread, taken in turn, as
+-- a blog's comments come from many readers, each posting now and then. (The default rate
+-- limit lets one network post 5 comments a minute; the limits are off here, so no reader
+-- is ever refused.)
 local threads = {}
 
 setup = function(thread)
@@ -33,7 +35,7 @@ request = function()
     site, page, tid, run, tid, n, n)
   local headers = {
     ["Content-Type"] = "application/json",
-    ["X-Forwarded-For"] = string.format("10.%d.%d.7", tid, n % 250),
+    ["X-Forwarded-For"] = string.format("%d.%d.%d.7", 10 + tid, n % 250, math.floor(n / 250) % 250),
   }
   return wrk.format("POST", "/api/comments", headers, body)
 end

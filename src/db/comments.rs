@@ -114,13 +114,16 @@ pub fn find_page(conn: &Connection, site: &str, key: &str) -> rusqlite::Result<O
     .optional()
 }
 
-/// Finds or creates a page.
+/// Finds or creates a page: one lookup when it exists, as it does for nearly every comment.
 pub fn ensure_page(
     conn: &Connection,
     site: &str,
     key: &str,
     now: Timestamp,
 ) -> rusqlite::Result<Page> {
+    if let Some(p) = find_page(conn, site, key)? {
+        return Ok(p);
+    }
     conn.prepare_cached(
         "INSERT INTO pages (site, key, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (site, key) DO NOTHING",
     )?
@@ -210,8 +213,6 @@ pub fn newest_approved(
 /// What a create stores.
 #[derive(Debug, Clone)]
 pub struct NewComment {
-    /// Page row id.
-    pub page_id: i64,
     /// Parent comment.
     pub parent: Option<i64>,
     /// Name.
@@ -242,15 +243,24 @@ pub struct NewComment {
     pub notify: bool,
 }
 
-/// Stores a new comment and returns its id.
-pub fn insert_comment(conn: &Connection, c: &NewComment) -> rusqlite::Result<i64> {
+/// Stores a new comment on `page` (as [`ensure_page`] found it) and returns it as stored.
+/// The page's first comment also gives the page its time, title and URL.
+pub fn insert_comment(
+    conn: &Connection,
+    page: &Page,
+    site: &str,
+    key: &str,
+    c: NewComment,
+    title: Option<&str>,
+    url: Option<&str>,
+) -> rusqlite::Result<Comment> {
     conn.prepare_cached(
         "INSERT INTO comments (page_id, parent, author, email, website, text, format, html, status,
             created_at, ip, avatar, author_key_hash, edit_token_hash, edit_until, notify)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'markdown', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
-        c.page_id,
+        page.id,
         c.parent,
         c.author,
         c.email,
@@ -267,26 +277,37 @@ pub fn insert_comment(conn: &Connection, c: &NewComment) -> rusqlite::Result<i64
         c.notify
     ])?;
     let id = conn.last_insert_rowid();
-    conn.prepare_cached(
-        "UPDATE pages SET first_comment_at = ?2 WHERE id = ?1 AND first_comment_at IS NULL",
-    )?
-    .execute(params![c.page_id, c.created_at])?;
-    Ok(id)
-}
-
-/// Sets a page's title and URL unless a comment already set them.
-pub fn remember_page_meta(
-    conn: &Connection,
-    page_id: i64,
-    title: Option<&str>,
-    url: Option<&str>,
-) -> rusqlite::Result<()> {
-    conn.prepare_cached(
-        "UPDATE pages SET title = coalesce(title, ?2), url = coalesce(url, ?3)
-         WHERE id = ?1 AND first_comment_at IS NULL",
-    )?
-    .execute(params![page_id, title, url])?;
-    Ok(())
+    if page.first_comment_at.is_none() {
+        conn.prepare_cached(
+            "UPDATE pages SET first_comment_at = ?2, title = coalesce(title, ?3), url = coalesce(url, ?4)
+             WHERE id = ?1 AND first_comment_at IS NULL",
+        )?
+        .execute(params![page.id, c.created_at, title, url])?;
+    }
+    // The row as the INSERT wrote it: the columns it leaves out keep their defaults.
+    Ok(Comment {
+        id,
+        site: site.to_string(),
+        page: key.to_string(),
+        page_id: page.id,
+        parent: c.parent,
+        author: c.author,
+        email: c.email,
+        website: c.website,
+        text: c.text,
+        format: "markdown".to_string(),
+        html: c.html,
+        status: c.status,
+        created_at: c.created_at,
+        edited_at: None,
+        likes: 0,
+        dislikes: 0,
+        ip: Some(c.ip),
+        avatar: Some(c.avatar),
+        edit_token_hash: Some(c.edit_token_hash),
+        edit_until: c.edit_until,
+        notify: i64::from(c.notify),
+    })
 }
 
 const DUPLICATE_SQL: &str = "SELECT EXISTS (SELECT 1 FROM comments
@@ -454,5 +475,76 @@ mod tests {
         );
         let p = plan(&conn, "SELECT id FROM comments WHERE page_id = ?1");
         assert!(p.contains("comments_by_page (page_id=?)"), "{p}");
+    }
+
+    fn new_comment(text: &str, created_at: Timestamp) -> NewComment {
+        NewComment {
+            parent: None,
+            author: Some("Ada".into()),
+            email: Some("ada@example.com".into()),
+            website: None,
+            text: text.into(),
+            html: format!("<p>{text}</p>"),
+            status: Status::Pending,
+            created_at,
+            ip: "10.0.0.0".into(),
+            avatar: "ab12".into(),
+            author_key_hash: Some("k".into()),
+            edit_token_hash: "t".into(),
+            edit_until: created_at + 900,
+            notify: true,
+        }
+    }
+
+    #[test]
+    fn a_created_comment_is_answered_exactly_as_stored_and_the_first_one_names_the_page() {
+        let (_d, conn) = migrated();
+        sync_sites(&conn, &["blog".into()], 100).unwrap();
+        let p = ensure_page(&conn, "blog", "/a/", 100).unwrap();
+        assert_eq!(p.first_comment_at, None);
+        let first = insert_comment(
+            &conn,
+            &p,
+            "blog",
+            "/a/",
+            new_comment("one", 200),
+            Some("A"),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            Some(&first),
+            find_comment(&conn, first.id).unwrap().as_ref()
+        );
+
+        // A later comment keeps the first one's time, title and URL.
+        let p = ensure_page(&conn, "blog", "/a/", 300).unwrap();
+        assert_eq!(
+            (p.first_comment_at, p.title.as_deref()),
+            (Some(200), Some("A"))
+        );
+        let mut later = new_comment("two", 300);
+        later.parent = Some(first.id);
+        later.status = Status::Approved;
+        later.notify = false;
+        let second = insert_comment(
+            &conn,
+            &p,
+            "blog",
+            "/a/",
+            later,
+            Some("B"),
+            Some("https://b/"),
+        )
+        .unwrap();
+        assert_eq!(
+            Some(&second),
+            find_comment(&conn, second.id).unwrap().as_ref()
+        );
+        let p = find_page(&conn, "blog", "/a/").unwrap().unwrap();
+        assert_eq!(
+            (p.first_comment_at, p.title.as_deref(), p.url.as_deref()),
+            (Some(200), Some("A"), None)
+        );
     }
 }

@@ -41,7 +41,7 @@ impl Status {
 }
 
 /// A stored comment with everything a use case may need.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Comment {
     /// Id.
     pub id: i64,

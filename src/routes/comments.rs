@@ -190,7 +190,6 @@ pub async fn create_comment(
         ),
     };
     let new = q::NewComment {
-        page_id: 0,
         parent: b.parent,
         avatar: avatar_hash(&state, email.as_deref(), author.as_deref(), ip.as_str()),
         author,
@@ -243,17 +242,15 @@ pub async fn create_comment(
                 _ => false,
             };
             let status = screening.status(site_cfg.moderation, trusted);
-            q::remember_page_meta(conn, p.id, title.as_deref(), url.as_deref())?;
-            let id = q::insert_comment(
+            let c = q::insert_comment(
                 conn,
-                &q::NewComment {
-                    page_id: p.id,
-                    status,
-                    ..new
-                },
+                &p,
+                &site,
+                &page,
+                q::NewComment { status, ..new },
+                title.as_deref(),
+                url.as_deref(),
             )?;
-            let c = q::find_comment(conn, id)?
-                .ok_or_else(|| ApiError::Internal("comment vanished".into()))?;
             crate::notify::created(conn, &st, &c)?;
             Ok(c)
         })
