@@ -18,6 +18,7 @@ use std::sync::mpsc;
 use rusqlite::Connection;
 use tokio::sync::oneshot;
 
+use super::checkpoint::Checkpoints;
 use crate::error::{ApiError, ApiResult};
 
 /// Largest number of writes sharing one commit.
@@ -73,9 +74,19 @@ pub struct Writer {
 impl Writer {
     /// Starts the writer thread on its own connection. With `sync_wal` (the database's
     /// `-wal` file, for `durability = "full"`), commits are made durable by the syncer thread
-    /// (see the module documentation); without it, answers follow the commit.
-    pub fn start(conn: Connection, sync_wal: Option<PathBuf>) -> std::io::Result<Writer> {
+    /// (see the module documentation); without it, answers follow the commit. With
+    /// `checkpointer`, a second connection to the database, checkpoints mostly run on a thread
+    /// of their own (see [`Checkpoints`]); without it, SQLite runs them inside commits.
+    pub fn start(
+        conn: Connection,
+        sync_wal: Option<PathBuf>,
+        checkpointer: Option<Connection>,
+    ) -> std::io::Result<Writer> {
         let (jobs, rx) = mpsc::channel::<Box<dyn Job>>();
+        let checkpoints = match checkpointer {
+            Some(other) => Some(Checkpoints::start(&conn, other)?),
+            None => None,
+        };
         let syncer = match sync_wal {
             Some(wal) => {
                 conn.pragma_update(None, "synchronous", "NORMAL")
@@ -90,7 +101,7 @@ impl Writer {
         };
         std::thread::Builder::new()
             .name("natter-writer".into())
-            .spawn(move || writer_loop(conn, rx, syncer))?;
+            .spawn(move || writer_loop(conn, rx, syncer, checkpoints))?;
         Ok(Writer { jobs })
     }
 
@@ -119,6 +130,7 @@ fn writer_loop(
     conn: Connection,
     rx: mpsc::Receiver<Box<dyn Job>>,
     syncer: Option<mpsc::Sender<Vec<Box<dyn Job>>>>,
+    mut checkpoints: Option<Checkpoints>,
 ) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -140,7 +152,11 @@ fn writer_loop(
                 tracing::error!(error = %e, "a savepoint failed");
             }
         }
-        match conn.execute_batch("COMMIT") {
+        let committed = conn.execute_batch("COMMIT");
+        if let (Ok(()), Some(c)) = (&committed, &mut checkpoints) {
+            c.after_commit(&conn);
+        }
+        match committed {
             Ok(()) => match &syncer {
                 Some(s) => {
                     if let Err(mpsc::SendError(batch)) = s.send(batch) {
@@ -220,14 +236,14 @@ mod tests {
     async fn answers_wait_for_the_wal_fsync_and_carry_its_failure() {
         let dir = tempfile::tempdir().unwrap();
         let (conn, wal) = open(dir.path());
-        let synced = Writer::start(conn, Some(wal)).unwrap();
+        let synced = Writer::start(conn, Some(wal), None).unwrap();
         assert_eq!(synced.write(insert(1)).await.unwrap(), 1);
 
         // A WAL file that cannot be opened for the fsync: the commit happened, but nobody is
         // told it succeeded.
         let dir2 = tempfile::tempdir().unwrap();
         let (conn, _) = open(dir2.path());
-        let broken = Writer::start(conn, Some(dir2.path().join("missing/w.db-wal"))).unwrap();
+        let broken = Writer::start(conn, Some(dir2.path().join("missing/w.db-wal")), None).unwrap();
         match broken.write(insert(2)).await {
             Err(ApiError::Unavailable(m)) => assert!(m.contains("fsync"), "{m}"),
             other => panic!("expected the fsync failure, got {other:?}"),
@@ -239,7 +255,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (conn, wal) = open(dir.path());
         let path = dir.path().join("w.db");
-        let w = Writer::start(conn, Some(wal)).unwrap();
+        let w = Writer::start(conn, Some(wal), None).unwrap();
         let writes = (0..20).map(|i| {
             let w = w.clone();
             async move {
