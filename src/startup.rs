@@ -127,6 +127,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
         std::path::PathBuf::from(wal)
     });
     let checkpointer = db::open(&path, settings.durability).map_err(open_err)?;
+    let threads = crate::cache::ThreadCache::open(&path, crate::cache::DEFAULT_BUDGET);
     let pool = db::pool(&path, settings.durability, POOL_SIZE)
         .map_err(|e| StartError(format!("cannot open the database {}: {e}", path.display())))?;
     let trusted_proxies = settings
@@ -144,9 +145,9 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
         admin_env_hash,
         limits: crate::limits::Limiters::new(&settings.limits),
         metrics: crate::metrics::Metrics::default(),
-        writer: db::Writer::start(conn, sync_wal, Some(checkpointer))
+        writer: db::Writer::start(conn, sync_wal, Some(checkpointer), threads.commits())
             .map_err(|e| StartError(format!("cannot start the database writer: {e}")))?,
-        threads: crate::cache::ThreadCache::open(&path, crate::cache::DEFAULT_BUDGET),
+        threads,
         settings,
         sites,
         pool,

@@ -13,7 +13,8 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -77,10 +78,12 @@ impl Writer {
     /// (see the module documentation); without it, answers follow the commit. With
     /// `checkpointer`, a second connection to the database, checkpoints mostly run on a thread
     /// of their own (see [`Checkpoints`]); without it, SQLite runs them inside commits.
+    /// `commits` counts the commits; it is bumped before anyone is answered.
     pub fn start(
         conn: Connection,
         sync_wal: Option<PathBuf>,
         checkpointer: Option<Connection>,
+        commits: Arc<AtomicU64>,
     ) -> std::io::Result<Writer> {
         let (jobs, rx) = mpsc::channel::<Box<dyn Job>>();
         let checkpoints = match checkpointer {
@@ -101,7 +104,7 @@ impl Writer {
         };
         std::thread::Builder::new()
             .name("natter-writer".into())
-            .spawn(move || writer_loop(conn, rx, syncer, checkpoints))?;
+            .spawn(move || writer_loop(conn, rx, syncer, checkpoints, &commits))?;
         Ok(Writer { jobs })
     }
 
@@ -131,6 +134,7 @@ fn writer_loop(
     rx: mpsc::Receiver<Box<dyn Job>>,
     syncer: Option<mpsc::Sender<Vec<Box<dyn Job>>>>,
     mut checkpoints: Option<Checkpoints>,
+    commits: &AtomicU64,
 ) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -153,8 +157,11 @@ fn writer_loop(
             }
         }
         let committed = conn.execute_batch("COMMIT");
-        if let (Ok(()), Some(c)) = (&committed, &mut checkpoints) {
-            c.after_commit(&conn);
+        if committed.is_ok() {
+            commits.fetch_add(1, Ordering::Release);
+            if let Some(c) = &mut checkpoints {
+                c.after_commit(&conn);
+            }
         }
         match committed {
             Ok(()) => match &syncer {
@@ -236,14 +243,20 @@ mod tests {
     async fn answers_wait_for_the_wal_fsync_and_carry_its_failure() {
         let dir = tempfile::tempdir().unwrap();
         let (conn, wal) = open(dir.path());
-        let synced = Writer::start(conn, Some(wal), None).unwrap();
+        let synced = Writer::start(conn, Some(wal), None, Arc::default()).unwrap();
         assert_eq!(synced.write(insert(1)).await.unwrap(), 1);
 
         // A WAL file that cannot be opened for the fsync: the commit happened, but nobody is
         // told it succeeded.
         let dir2 = tempfile::tempdir().unwrap();
         let (conn, _) = open(dir2.path());
-        let broken = Writer::start(conn, Some(dir2.path().join("missing/w.db-wal")), None).unwrap();
+        let broken = Writer::start(
+            conn,
+            Some(dir2.path().join("missing/w.db-wal")),
+            None,
+            Arc::default(),
+        )
+        .unwrap();
         match broken.write(insert(2)).await {
             Err(ApiError::Unavailable(m)) => assert!(m.contains("fsync"), "{m}"),
             other => panic!("expected the fsync failure, got {other:?}"),
@@ -251,11 +264,28 @@ mod tests {
     }
 
     #[actix_web::test]
+    async fn each_commit_is_counted_before_its_writes_are_answered() {
+        let dir = tempfile::tempdir().unwrap();
+        let (conn, wal) = open(dir.path());
+        let commits = Arc::new(AtomicU64::new(0));
+        let w = Writer::start(conn, Some(wal), None, commits.clone()).unwrap();
+        for i in 1..=3 {
+            w.write(insert(i)).await.unwrap();
+            assert_eq!(commits.load(Ordering::Acquire), i as u64);
+        }
+        // A write that fails alone still commits an (empty) transaction: counted too, harmless.
+        let _ = w
+            .write(|_: &Connection| Err::<(), _>(ApiError::invalid("x", "no")))
+            .await;
+        assert_eq!(commits.load(Ordering::Acquire), 4);
+    }
+
+    #[actix_web::test]
     async fn one_failing_write_leaves_its_batch_neighbours_committed() {
         let dir = tempfile::tempdir().unwrap();
         let (conn, wal) = open(dir.path());
         let path = dir.path().join("w.db");
-        let w = Writer::start(conn, Some(wal), None).unwrap();
+        let w = Writer::start(conn, Some(wal), None, Arc::default()).unwrap();
         let writes = (0..20).map(|i| {
             let w = w.clone();
             async move {
