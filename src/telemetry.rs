@@ -62,6 +62,7 @@ pub fn init() -> FlushGuard {
     let guard = FlushGuard(writer.shared.clone());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_timer(LogTime)
         .with_writer(writer)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     let _ = if json {
@@ -70,6 +71,28 @@ pub fn init() -> FlushGuard {
         builder.try_init()
     };
     guard
+}
+
+/// The time of a log line, as tracing's default prints it (`2026-12-02T09:26:45.951780Z`),
+/// with the part up to the second formatted once a second per thread instead of per line.
+struct LogTime;
+
+impl tracing_subscriber::fmt::time::FormatTime for LogTime {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        use std::cell::RefCell;
+        thread_local! {
+            static SECOND: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) };
+        }
+        let now = chrono::Utc::now();
+        let second = now.timestamp();
+        SECOND.with_borrow_mut(|(at, text)| {
+            if *at != second {
+                *at = second;
+                *text = now.format("%Y-%m-%dT%H:%M:%S").to_string();
+            }
+            write!(w, "{text}.{:06}Z", now.timestamp_subsec_micros())
+        })
+    }
 }
 
 /// Standard error, written by a thread of its own: each log line is appended to a buffer;
@@ -206,5 +229,42 @@ pub struct FlushGuard(Arc<Shared>);
 impl Drop for FlushGuard {
     fn drop(&mut self) {
         self.0.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::fmt::time::FormatTime;
+
+    fn stamp() -> String {
+        let mut out = String::new();
+        LogTime
+            .format_time(&mut tracing_subscriber::fmt::format::Writer::new(&mut out))
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn log_times_are_rfc3339_utc_with_microseconds_and_follow_the_clock() {
+        for _ in 0..3 {
+            let before = chrono::Utc::now();
+            let text = stamp();
+            let after = chrono::Utc::now();
+            assert_eq!(text.len(), 27, "{text}");
+            assert!(text.ends_with('Z') && text.as_bytes()[19] == b'.', "{text}");
+            let t = chrono::DateTime::parse_from_rfc3339(&text).unwrap();
+            let micros = |d: chrono::DateTime<chrono::Utc>| d.timestamp_micros();
+            assert!(
+                micros(before) <= t.timestamp_micros(),
+                "{text} before {before}"
+            );
+            assert!(
+                t.timestamp_micros() <= micros(after),
+                "{text} after {after}"
+            );
+            // Across a second boundary the cached part must move on.
+            std::thread::sleep(std::time::Duration::from_millis(400));
+        }
     }
 }
