@@ -63,12 +63,13 @@ pub fn init() -> FlushGuard {
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_timer(LogTime)
-        .with_writer(writer)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+        .with_writer(writer);
     let _ = if json {
         builder.json().try_init()
+    } else if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        builder.with_ansi(true).try_init()
     } else {
-        builder.try_init()
+        builder.with_ansi(false).fmt_fields(LeanFields).try_init()
     };
     guard
 }
@@ -92,6 +93,115 @@ impl tracing_subscriber::fmt::time::FormatTime for LogTime {
             }
             write!(w, "{text}.{:06}Z", now.timestamp_subsec_micros())
         })
+    }
+}
+
+/// The fields of a plain (not a terminal's) log line, written exactly as tracing's default
+/// writes them without colours, by a shorter path: a string that needs no escaping is
+/// written as it is, between quotes, instead of through `Debug` and an escaping writer
+/// (together ~5 % of a cached read's CPU). A test compares the two on hostile values.
+struct LeanFields;
+
+impl<'w> tracing_subscriber::fmt::FormatFields<'w> for LeanFields {
+    fn format_fields<R: tracing_subscriber::field::RecordFields>(
+        &self,
+        writer: tracing_subscriber::fmt::format::Writer<'w>,
+        fields: R,
+    ) -> std::fmt::Result {
+        let mut v = LeanVisitor {
+            w: writer,
+            result: Ok(()),
+            first: true,
+        };
+        fields.record(&mut v);
+        v.result
+    }
+}
+
+struct LeanVisitor<'w> {
+    w: tracing_subscriber::fmt::format::Writer<'w>,
+    result: std::fmt::Result,
+    first: bool,
+}
+
+/// Whether `Debug` writes `s` as itself between quotes (and the message as itself).
+fn plain(s: &str) -> bool {
+    s.bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+}
+
+impl LeanVisitor<'_> {
+    /// Writes the separator and `name=`; `false` for fields that are not written.
+    fn start(&mut self, name: &str) -> bool {
+        if self.result.is_err() || name.starts_with("log.") {
+            return false;
+        }
+        let name = name.strip_prefix("r#").unwrap_or(name);
+        let sep = if self.first { "" } else { " " };
+        self.first = false;
+        self.result = if name == "message" {
+            self.w.write_str(sep)
+        } else {
+            write!(self.w, "{sep}{name}=")
+        };
+        self.result.is_ok()
+    }
+}
+
+impl tracing::field::Visit for LeanVisitor<'_> {
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        if !plain(value) {
+            return if field.name() == "message" {
+                self.record_debug(field, &format_args!("{value}"))
+            } else {
+                self.record_debug(field, &value)
+            };
+        }
+        if self.start(field.name()) {
+            self.result = if field.name() == "message" {
+                self.w.write_str(value)
+            } else {
+                write!(self.w, "\"{value}\"")
+            };
+        }
+    }
+
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if !self.start(field.name()) {
+            return;
+        }
+        self.result = if field.name() == "message" {
+            std::fmt::Write::write_fmt(&mut AnsiEscaping(&mut self.w), format_args!("{value:?}"))
+        } else {
+            write!(self.w, "{value:?}")
+        };
+    }
+}
+
+/// Escapes terminal control characters in a log message as tracing's default does.
+struct AnsiEscaping<'a, 'w>(&'a mut tracing_subscriber::fmt::format::Writer<'w>);
+
+impl std::fmt::Write for AnsiEscaping<'_, '_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        // 0xc2 starts every C1 control character (U+0080–U+009F) in UTF-8.
+        if !s
+            .bytes()
+            .any(|b| matches!(b, 0x1b | 0x07 | 0x08 | 0x0c | 0x7f | 0xc2))
+        {
+            return self.0.write_str(s);
+        }
+        for ch in s.chars() {
+            match ch {
+                '\x1b' => self.0.write_str("\\x1b")?,
+                '\x07' => self.0.write_str("\\x07")?,
+                '\x08' => self.0.write_str("\\x08")?,
+                '\x0c' => self.0.write_str("\\x0c")?,
+                '\x7f' => self.0.write_str("\\x7f")?,
+                c if ('\u{80}'..='\u{9f}').contains(&c) => write!(self.0, "\\u{{{:x}}}", c as u32)?,
+                c => self.0.write_char(c)?,
+            }
+        }
+        Ok(())
     }
 }
 
@@ -266,5 +376,77 @@ mod tests {
             // Across a second boundary the cached part must move on.
             std::thread::sleep(std::time::Duration::from_millis(400));
         }
+    }
+
+    /// A log buffer shared with a test subscriber.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Sink {
+        type Writer = Sink;
+        fn make_writer(&'a self) -> Sink {
+            self.clone()
+        }
+    }
+
+    /// The plain lines `emit` logs, with tracing's default fields or with [`LeanFields`].
+    fn lines(lean: bool, emit: &dyn Fn()) -> String {
+        let sink = Sink::default();
+        let builder = tracing_subscriber::fmt()
+            .with_writer(sink.clone())
+            .with_ansi(false)
+            .without_time();
+        if lean {
+            tracing::subscriber::with_default(builder.fmt_fields(LeanFields).finish(), emit);
+        } else {
+            tracing::subscriber::with_default(builder.finish(), emit);
+        }
+        let out = sink.0.lock().unwrap().clone();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn lean_fields_write_what_the_default_writes_for_hostile_values() {
+        let values = [
+            "plain",
+            "",
+            "with \"quotes\"",
+            "a \\ backslash",
+            "new\nline\ttab\r",
+            "\x1b[31mred\x1b[0m",
+            "bell\x07 bs\x08 ff\x0c del\x7f",
+            "c1 \u{85} \u{9b}31m and \u{a0} nbsp",
+            "unicode é ✓",
+            "\u{200b} zero-width \u{301} combining",
+            "'single'",
+        ];
+        let emit = || {
+            for v in values {
+                let id = format!("{:016x}", 0xabcdefu64);
+                tracing::info!(request_id = %id, method = %"GET", route = v, status = 200u16, ms = 0.25, "request");
+                tracing::warn!(error = %v, "failed: {v}");
+                tracing::info!(r#type = v, n = -3i64, ok = true, "{}", v);
+                tracing::info!(message = v, extra = ?v);
+            }
+        };
+        let (default, lean) = (lines(false, &emit), lines(true, &emit));
+        assert_eq!(
+            lean.matches("natter::telemetry::tests:").count(),
+            values.len() * 4
+        );
+        for (d, l) in default.lines().zip(lean.lines()) {
+            assert_eq!(l, d);
+        }
+        assert_eq!(lean, default);
     }
 }
