@@ -144,7 +144,7 @@ fn writer_loop(
                 Err(_) => break,
             }
         }
-        if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+        if let Err(e) = run_cached(&conn, "BEGIN IMMEDIATE") {
             let msg = e.to_string();
             for job in batch {
                 job.finish(Some(&msg));
@@ -156,7 +156,7 @@ fn writer_loop(
                 tracing::error!(error = %e, "a savepoint failed");
             }
         }
-        let committed = conn.execute_batch("COMMIT");
+        let committed = run_cached(&conn, "COMMIT");
         if committed.is_ok() {
             commits.fetch_add(1, Ordering::Release);
             if let Some(c) = &mut checkpoints {
@@ -183,16 +183,20 @@ fn writer_loop(
     }
 }
 
-/// Runs one job inside its own savepoint (prepared once: this runs for every write).
+/// Runs a statement without parameters, prepared once: these run for every batch or write.
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(|_| ())
+}
+
+/// Runs one job inside its own savepoint.
 fn run_in_savepoint(conn: &Connection, job: &mut dyn Job) -> rusqlite::Result<()> {
-    conn.prepare_cached("SAVEPOINT w")?.execute([])?;
+    run_cached(conn, "SAVEPOINT w")?;
     if job.run(conn) {
-        conn.prepare_cached("RELEASE w")?.execute([])?;
+        run_cached(conn, "RELEASE w")
     } else {
-        conn.prepare_cached("ROLLBACK TO w")?.execute([])?;
-        conn.prepare_cached("RELEASE w")?.execute([])?;
+        run_cached(conn, "ROLLBACK TO w")?;
+        run_cached(conn, "RELEASE w")
     }
-    Ok(())
 }
 
 /// Makes committed batches durable: one fsync of the WAL file for every batch committed by
