@@ -49,7 +49,9 @@ impl Application {
                 )
                 .configure(crate::routes::configure)
                 .wrap(from_fn(crate::routes::api_rules))
+                .wrap(from_fn(crate::routes::mark_small))
                 .wrap(Compress::default())
+                .wrap(from_fn(crate::routes::unmark_small))
                 .wrap(
                     DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))

@@ -268,6 +268,56 @@ async fn responses_are_compressed_for_clients_that_ask() {
 }
 
 #[tokio::test]
+async fn bodies_under_1024_bytes_go_out_uncompressed_and_claim_no_coding() {
+    let app = TestApp::spawn().await;
+    // `{"counts":{"/xxx…":0}}`: one byte longer per `x`.
+    let path = |pad: usize| format!("/api/counts?site=blog&page=/{}", "x".repeat(pad));
+    let plain_len = |pad: usize| {
+        let app = &app;
+        let path = path(pad);
+        async move { app.get(&path).await.bytes().await.unwrap().len() }
+    };
+    let base = plain_len(0).await;
+    assert!(base < 1000, "{base}");
+    let pad = 1023 - base;
+    assert_eq!(plain_len(pad).await, 1023);
+    let gzipped = |pad: usize| {
+        let app = &app;
+        let url = app.url(&path(pad));
+        async move {
+            let res = app
+                .client
+                .get(url)
+                .header("accept-encoding", "gzip")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            res.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap().to_string())
+        }
+    };
+    assert_eq!(gzipped(pad).await, None, "1,023 bytes go out as they are");
+    assert_eq!(
+        gzipped(pad + 1).await.as_deref(),
+        Some("gzip"),
+        "1,024 bytes are compressed"
+    );
+    // An error answer is small too.
+    let res = app
+        .client
+        .get(app.url("/api/counts?site=nope&page=/a"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(res.headers().get("content-encoding").is_none());
+    assert!(res.json::<serde_json::Value>().await.unwrap()["error"].is_object());
+}
+
+#[tokio::test]
 async fn no_request_gets_a_500_or_leaks_internals() {
     let app = TestApp::spawn().await;
     let nasty = [
