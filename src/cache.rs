@@ -437,14 +437,21 @@ mod tests {
         assert!(cache.get(&key("/a").0, 0).0.is_none());
     }
 
+    /// A cache over a database whose `-shm` file exists, as it does under the server: while
+    /// the returned connection stays open.
+    fn over_shm(path: &Path) -> (Connection, ThreadCache) {
+        let keep = Connection::open(path).unwrap();
+        keep.query_row("SELECT count(*) FROM t", [], |_| Ok(()))
+            .unwrap();
+        let cache = ThreadCache::open(path, DEFAULT_BUDGET);
+        assert!(matches!(cache.watch, Watch::Shm(_)));
+        (keep, cache)
+    }
+
     #[test]
     fn a_commit_by_this_process_s_writer_shows_on_the_very_next_lookup() {
         let (_d, path) = db();
-        let _keep = Connection::open(&path).unwrap();
-        _keep
-            .query_row("SELECT count(*) FROM t", [], |_| Ok(()))
-            .unwrap();
-        let cache = ThreadCache::open(&path, DEFAULT_BUDGET);
+        let (_keep, cache) = over_shm(&path);
         let (_, v) = cache.get(&key("/a").0, 0);
         cache.put(
             key("/a"),
@@ -472,13 +479,7 @@ mod tests {
     #[test]
     fn a_write_by_another_connection_empties_the_cache_through_the_shm_header() {
         let (_d, path) = db();
-        // While a connection is open the `-shm` file exists, as it does under the server.
-        let _keep = Connection::open(&path).unwrap();
-        _keep
-            .query_row("SELECT count(*) FROM t", [], |_| Ok(()))
-            .unwrap();
-        let cache = ThreadCache::open(&path, DEFAULT_BUDGET);
-        assert!(matches!(cache.watch, Watch::Shm(_)));
+        let (_keep, cache) = over_shm(&path);
         invalidation_works(&path, &cache);
     }
 

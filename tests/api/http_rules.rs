@@ -253,16 +253,20 @@ async fn a_wildcard_site_accepts_any_origin() {
     );
 }
 
-#[tokio::test]
-async fn responses_are_compressed_for_clients_that_ask() {
-    let app = TestApp::spawn().await;
-    let res = app
-        .client
-        .get(app.url("/embed.js"))
+/// A GET from a client that takes gzip.
+async fn get_gzip(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client
+        .get(app.url(path))
         .header("accept-encoding", "gzip")
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn responses_are_compressed_for_clients_that_ask() {
+    let app = TestApp::spawn().await;
+    let res = get_gzip(&app, "/embed.js").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-encoding"], "gzip");
 }
@@ -283,15 +287,9 @@ async fn bodies_under_1024_bytes_go_out_uncompressed_and_claim_no_coding() {
     assert_eq!(plain_len(pad).await, 1023);
     let gzipped = |pad: usize| {
         let app = &app;
-        let url = app.url(&path(pad));
+        let path = path(pad);
         async move {
-            let res = app
-                .client
-                .get(url)
-                .header("accept-encoding", "gzip")
-                .send()
-                .await
-                .unwrap();
+            let res = get_gzip(app, &path).await;
             assert_eq!(res.status(), 200);
             res.headers()
                 .get("content-encoding")
@@ -305,13 +303,7 @@ async fn bodies_under_1024_bytes_go_out_uncompressed_and_claim_no_coding() {
         "1,024 bytes are compressed"
     );
     // An error answer is small too.
-    let res = app
-        .client
-        .get(app.url("/api/counts?site=nope&page=/a"))
-        .header("accept-encoding", "gzip")
-        .send()
-        .await
-        .unwrap();
+    let res = get_gzip(&app, "/api/counts?site=nope&page=/a").await;
     assert_eq!(res.status(), 404);
     assert!(res.headers().get("content-encoding").is_none());
     assert!(res.json::<serde_json::Value>().await.unwrap()["error"].is_object());
