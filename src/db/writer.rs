@@ -157,11 +157,9 @@ fn writer_loop(
             }
         }
         let committed = run_cached(&conn, "COMMIT");
-        if committed.is_ok() {
+        let ok = committed.is_ok();
+        if ok {
             commits.fetch_add(1, Ordering::Release);
-            if let Some(c) = &mut checkpoints {
-                c.after_commit(&conn);
-            }
         }
         match committed {
             Ok(()) => match &syncer {
@@ -179,6 +177,10 @@ fn writer_loop(
                 let msg = e.to_string();
                 batch.into_iter().for_each(|j| j.finish(Some(&msg)));
             }
+        }
+        // After the batch is on its way to its answers: the tail of a checkpoint syncs files.
+        if let (true, Some(c)) = (ok, &mut checkpoints) {
+            c.after_commit(&conn);
         }
     }
 }
