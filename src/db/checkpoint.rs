@@ -45,8 +45,9 @@ pub struct Checkpoints {
 }
 
 impl Checkpoints {
-    /// Takes over the checkpoints of `writer` (the connection committing on this thread),
-    /// copying the bulk on `other`, a second connection to the same database.
+    /// Takes over the checkpoints of `writer`, copying the bulk on `other`, a second connection
+    /// to the same database. `writer` must commit on one thread, the one that calls
+    /// [`Checkpoints::after_commit`]: the WAL hook notes the WAL's size in that thread.
     pub fn start(writer: &Connection, other: Connection) -> std::io::Result<Checkpoints> {
         let bulk_done = Arc::new(AtomicBool::new(false));
         let (bulk, asks) = mpsc::channel::<()>();
@@ -63,7 +64,6 @@ impl Checkpoints {
             })?;
         // Replaces SQLite's auto-checkpoint on this connection.
         writer.wal_hook(Some(note_wal_pages));
-        WAL_PAGES.set(0);
         Ok(Checkpoints {
             asked: false,
             bulk_done,
