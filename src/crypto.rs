@@ -82,7 +82,13 @@ mod tests {
         let k = ServerKey::generate();
         assert_ne!(k.mac("a", b"x"), k.mac("b", b"x"));
         assert_ne!(k.mac("a", b"x"), ServerKey::generate().mac("a", b"x"));
-        assert_eq!(k.mac("a", b"x"), k.mac("a", b"x"));
+        // A known answer, computed outside Rust: HMAC-SHA256(key 00..1f, "a" NUL "x").
+        let fixed = ServerKey::from_bytes(&(0u8..32).collect::<Vec<_>>()).unwrap();
+        assert_eq!(
+            fixed.mac_hex("a", b"x"),
+            "a8f523075560cbd65468cdf2833c02767f18a8fc9771761f9ede434b5c59b807"
+        );
+        assert!(ServerKey::from_bytes(&[0u8; 31]).is_none());
     }
 
     #[test]
@@ -90,7 +96,15 @@ mod tests {
         let t = random_token();
         assert_eq!(t.len(), 43);
         assert_ne!(t, random_token());
-        assert!(ct_eq(&token_hash(&t), &token_hash(&t)));
+        assert!(!t.contains(['+', '/', '=']), "URL-safe, unpadded: {t}");
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        // Equal contents in two distinct allocations, then each way of differing.
+        assert!(ct_eq(&"ab".repeat(2), &String::from("abab")));
         assert!(!ct_eq("abc", "abd"));
+        assert!(!ct_eq("abc", "ab"));
+        assert!(!ct_eq("", "a"));
     }
 }

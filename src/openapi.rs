@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 
 use serde_json::{json, Map, Value};
 
+use crate::domain::validate::max;
 use crate::error::ApiError;
 
 /// The document, serialized once.
@@ -46,7 +47,7 @@ fn page_q(required: bool) -> Value {
     query(
         "page",
         required,
-        json!({"type": "string", "minLength": 1, "maxLength": 1000}),
+        json!({"type": "string", "minLength": 1, "maxLength": max::PAGE}),
         "the page key (a path such as /posts/hello/)",
     )
 }
@@ -253,14 +254,14 @@ fn schemas() -> Value {
         })),
         "NewComment": obj(&["site", "page", "text"], json!({
             "site": {"type": "string"},
-            "page": {"type": "string", "maxLength": 1000},
-            "title": {"type": ["string", "null"], "maxLength": 300},
-            "url": {"type": ["string", "null"], "format": "uri"},
+            "page": {"type": "string", "minLength": 1, "maxLength": max::PAGE},
+            "title": {"type": ["string", "null"], "maxLength": max::TITLE},
+            "url": {"type": ["string", "null"], "maxLength": max::URL, "format": "uri"},
             "parent": nullable("integer"),
-            "author": {"type": ["string", "null"], "maxLength": 100},
-            "email": {"type": ["string", "null"], "maxLength": 254, "format": "email"},
-            "website": {"type": ["string", "null"], "maxLength": 500, "format": "uri"},
-            "text": {"type": "string", "minLength": 1, "maxLength": 10000},
+            "author": {"type": ["string", "null"], "maxLength": max::AUTHOR},
+            "email": {"type": ["string", "null"], "maxLength": max::EMAIL, "format": "email"},
+            "website": {"type": ["string", "null"], "maxLength": max::WEBSITE, "format": "uri"},
+            "text": {"type": "string", "minLength": 1, "maxLength": max::TEXT},
             "notify": nullable("boolean"),
             "author_key": nullable("string"),
             "hp": {"type": ["string", "null"], "description": "honeypot: leave empty"},
@@ -272,9 +273,9 @@ fn schemas() -> Value {
             "edit_until": {"type": "string", "format": "date-time"},
         })),
         "Edit": obj(&[], json!({
-            "text": {"type": ["string", "null"], "minLength": 1, "maxLength": 10000},
-            "author": {"type": ["string", "null"], "maxLength": 100},
-            "website": {"type": ["string", "null"], "maxLength": 500},
+            "text": {"type": ["string", "null"], "minLength": 1, "maxLength": max::TEXT},
+            "author": {"type": ["string", "null"], "maxLength": max::AUTHOR},
+            "website": {"type": ["string", "null"], "maxLength": max::WEBSITE, "format": "uri"},
         })),
         "Vote": obj(&["value"], json!({"value": {"enum": [-1, 0, 1]}})),
         "Votes": counts(&["likes", "dislikes"]),

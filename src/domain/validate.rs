@@ -25,6 +25,25 @@ impl Invalid {
 /// Result of a field check.
 pub type Checked<T> = Result<T, Invalid>;
 
+/// The length limits of the contract, in characters; the OpenAPI document states these same
+/// numbers, so it cannot drift from what the server enforces.
+pub mod max {
+    /// A page key.
+    pub const PAGE: usize = 2048;
+    /// A comment's markdown text (after trimming).
+    pub const TEXT: usize = 10_000;
+    /// A display name.
+    pub const AUTHOR: usize = 100;
+    /// An email address.
+    pub const EMAIL: usize = 254;
+    /// A commenter's website.
+    pub const WEBSITE: usize = 500;
+    /// A page title.
+    pub const TITLE: usize = 300;
+    /// A page URL.
+    pub const URL: usize = 2048;
+}
+
 /// A site id: `[a-z0-9-]{1,64}`.
 pub fn is_site_id(s: &str) -> bool {
     (1..=64).contains(&s.len())
@@ -68,8 +87,11 @@ pub fn origin_of(url: &str) -> Option<String> {
 /// A page key: 1..2048 characters, no control characters.
 pub fn page(s: &str) -> Checked<String> {
     let n = s.chars().count();
-    if n == 0 || n > 2048 {
-        return Err(Invalid::new("page", "page must be 1 to 2048 characters"));
+    if n == 0 || n > max::PAGE {
+        return Err(Invalid::new(
+            "page",
+            format!("page must be 1 to {} characters", max::PAGE),
+        ));
     }
     if s.chars().any(char::is_control) {
         return Err(Invalid::new(
@@ -108,10 +130,10 @@ pub fn text(v: &str) -> Checked<String> {
     if n == 0 {
         return Err(Invalid::new("text", "text must not be empty"));
     }
-    if n > 10_000 {
+    if n > max::TEXT {
         return Err(Invalid::new(
             "text",
-            "text must be at most 10000 characters",
+            format!("text must be at most {} characters", max::TEXT),
         ));
     }
     Ok(t.to_string())
@@ -133,7 +155,7 @@ pub fn http_url(field: &'static str, v: Option<&str>, max: usize) -> Checked<Opt
 
 /// An email address: at most 254 characters, `local@domain.tld`, no spaces.
 pub fn email(v: Option<&str>) -> Checked<Option<String>> {
-    let Some(v) = optional_line("email", v, 254)? else {
+    let Some(v) = optional_line("email", v, max::EMAIL)? else {
         return Ok(None);
     };
     let bad = || Invalid::new("email", "email is not a valid address");

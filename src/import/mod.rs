@@ -438,8 +438,8 @@ impl Importer {
     }
 }
 
-/// Keyed hash behind the identicon, derived exactly as for comments posted through the API
-/// (`routes::comments`): the email if given, else name and network.
+/// Keyed hash behind the identicon, for imported comments and for those posted through the
+/// API alike: the email if given, else name and network.
 pub fn avatar_hash(key: &ServerKey, email: Option<&str>, author: Option<&str>, ip: &str) -> String {
     let seed = match email {
         Some(e) => format!("e:{}", e.to_lowercase()),

@@ -10,7 +10,7 @@ use crate::cache::{Body, ThreadKey};
 use crate::db::comments as q;
 use crate::domain::comment::{Comment, Status};
 use crate::domain::thread::{self, Cursor, Sort};
-use crate::domain::validate;
+use crate::domain::validate::{self, max};
 use crate::domain::{now, rfc3339, Timestamp};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
@@ -145,11 +145,11 @@ pub async fn create_comment(
     state.check_origin(&req, &site_cfg)?;
     let page = validate::page(&b.page)?;
     let text = validate::text(&b.text)?;
-    let author = validate::optional_line("author", b.author.as_deref(), 100)?;
+    let author = validate::optional_line("author", b.author.as_deref(), max::AUTHOR)?;
     let email = validate::email(b.email.as_deref())?;
-    let website = validate::http_url("website", b.website.as_deref(), 500)?;
-    let title = validate::optional_line("title", b.title.as_deref(), 300)?;
-    let url = validate::http_url("url", b.url.as_deref(), 2048)?;
+    let website = validate::http_url("website", b.website.as_deref(), max::WEBSITE)?;
+    let title = validate::optional_line("title", b.title.as_deref(), max::TITLE)?;
+    let url = validate::http_url("url", b.url.as_deref(), max::URL)?;
     if let Some(u) = &url {
         let on_site = validate::origin_of(u)
             .is_some_and(|o| site_cfg.allows_origin(&o) || state.is_own_origin(&req, &o));
@@ -191,7 +191,12 @@ pub async fn create_comment(
     };
     let new = q::NewComment {
         parent: b.parent,
-        avatar: avatar_hash(&state, email.as_deref(), author.as_deref(), ip.as_str()),
+        avatar: crate::import::avatar_hash(
+            &state.key,
+            email.as_deref(),
+            author.as_deref(),
+            ip.as_str(),
+        ),
         author,
         email,
         website,
@@ -262,15 +267,6 @@ pub async fn create_comment(
     })))
 }
 
-/// Keyed hash behind the identicon: the email if given, else name and network.
-fn avatar_hash(state: &State, email: Option<&str>, author: Option<&str>, ip: &str) -> String {
-    let seed = match email {
-        Some(e) => format!("e:{}", e.to_lowercase()),
-        None => format!("n:{}\0{ip}", author.unwrap_or("")),
-    };
-    hex::encode(&state.key.mac("avatar", seed.as_bytes())[..16])
-}
-
 /// `GET /api/comments/{id}`: one visible comment.
 pub async fn get_comment(
     state: State,
@@ -324,7 +320,9 @@ fn authorize_author(
         ));
     }
     origin.allow(state.site(&c.site)?)?;
-    if at > c.edit_until {
+    // The window is [created_at, edit_until): with `edit_window = 0` it is empty, so even an
+    // edit within the creation second is refused.
+    if at >= c.edit_until {
         return Err(ApiError::EditWindowClosed);
     }
     Ok(c)
@@ -356,12 +354,12 @@ impl EditComment {
             author: self
                 .author
                 .as_deref()
-                .map(|a| validate::optional_line("author", Some(a), 100))
+                .map(|a| validate::optional_line("author", Some(a), max::AUTHOR))
                 .transpose()?,
             website: self
                 .website
                 .as_deref()
-                .map(|w| validate::http_url("website", Some(w), 500))
+                .map(|w| validate::http_url("website", Some(w), max::WEBSITE))
                 .transpose()?,
         })
     }

@@ -124,13 +124,22 @@ async fn edit_window_zero_means_no_editing() {
     let body = app.create("/p", "x").await;
     assert_eq!(body["edit_until"], body["comment"]["created_at"]);
     let (id, token) = id_token(&body);
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // Straight away, within the creation second: no edit and no delete, ever.
     assert_error(
         patch(&app, id, &token, json!({"text": "no"})).await,
         403,
         "edit_window_closed",
     )
     .await;
+    assert_error(
+        delete(&app, id, Some(&token)).await,
+        403,
+        "edit_window_closed",
+    )
+    .await;
+    let list = app.list("/p", "").await;
+    assert_eq!(list["comments"][0]["status"], "approved");
+    assert!(list["comments"][0]["html"].as_str().unwrap().contains('x'));
 }
 
 #[tokio::test]

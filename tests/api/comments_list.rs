@@ -59,13 +59,26 @@ async fn top_sorts_by_score_with_ties_oldest_first() {
     let a = top(&app, "/s", "a").await;
     let b = top(&app, "/s", "b").await;
     let c = top(&app, "/s", "c").await;
-    app.db()
-        .execute("UPDATE comments SET likes = 3 WHERE id = ?1", [c])
-        .unwrap();
-    app.db()
-        .execute("UPDATE comments SET dislikes = 1 WHERE id = ?1", [a])
-        .unwrap();
-    assert_eq!(app.list_ids("/s", "&sort=top").await, vec![c, b, a]);
+    let d = top(&app, "/s", "d").await;
+    let e = top(&app, "/s", "e").await;
+    let set = |sql: &str, id: i64| app.db().execute(sql, [id]).unwrap();
+    set("UPDATE comments SET likes = 3 WHERE id = ?1", c);
+    set("UPDATE comments SET dislikes = 1 WHERE id = ?1", a);
+    // Three ties at score 1, reached three ways; by time, d is the oldest and b the newest,
+    // the reverse of their ids, so a sort by id (or by insertion) fails.
+    set(
+        "UPDATE comments SET likes = 1, created_at = created_at - 100 WHERE id = ?1",
+        b,
+    );
+    set(
+        "UPDATE comments SET likes = 2, dislikes = 1, created_at = created_at - 300 WHERE id = ?1",
+        d,
+    );
+    set(
+        "UPDATE comments SET likes = 4, dislikes = 3, created_at = created_at - 200 WHERE id = ?1",
+        e,
+    );
+    assert_eq!(app.list_ids("/s", "&sort=top").await, vec![c, d, e, b, a]);
 }
 
 #[tokio::test]

@@ -124,8 +124,27 @@ async fn avatars_are_immutable_svgs_from_keyed_hashes() {
     let path = a["comment"]["avatar"].as_str().unwrap();
     assert_eq!(path, b["comment"]["avatar"].as_str().unwrap());
     assert_ne!(path, c["comment"]["avatar"].as_str().unwrap());
-    // Never a plain MD5 of the email (Gravatar-style hashes are reversible by lookup).
-    assert!(!path.contains("6e5e7ff3e5d6a4c39d7e2ea4b2a4f4f6"));
+    // Never a plain hash of the email (Gravatar-style hashes are reversible by lookup):
+    // not its MD5, not its SHA-256, and another server (another key) derives another one.
+    let hash = path
+        .strip_prefix("/api/avatar/")
+        .and_then(|p| p.strip_suffix(".svg"))
+        .unwrap();
+    assert_eq!(hash.len(), 32, "{path}");
+    for plain in [
+        "6d1db9ff40d653b409cda4c3ec45e5d7", // md5("x@example.com")
+        "106ab2de3ae32f0e429961a20307e3a5e05d7b4dd6f25e8c2e5282de58208f00", // sha256
+    ] {
+        assert!(
+            !plain.contains(hash) && !hash.contains(&plain[..32]),
+            "{path}"
+        );
+    }
+    let elsewhere = TestApp::spawn()
+        .await
+        .create_with(json!({"page": "/p", "text": "a", "email": "x@example.com"}))
+        .await;
+    assert_ne!(path, elsewhere["comment"]["avatar"].as_str().unwrap());
     let res = app.get(path).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/svg+xml");

@@ -63,6 +63,33 @@ impl Doc {
         if !types.is_empty() && !types.iter().any(|t| fits(t)) {
             return Err(format!("{at}: {v} is not {types:?}"));
         }
+        let bound = |k: &str| schema[k].as_u64();
+        if let Some(text) = v.as_str() {
+            let n = text.chars().count() as u64;
+            if bound("minLength").is_some_and(|m| n < m)
+                || bound("maxLength").is_some_and(|m| n > m)
+            {
+                return Err(format!("{at}: {n} characters is outside its length limits"));
+            }
+            if schema["format"] == "date-time"
+                && chrono::DateTime::parse_from_rfc3339(text).is_err()
+            {
+                return Err(format!("{at}: {text} is not an RFC 3339 date-time"));
+            }
+        }
+        if let Some(n) = v.as_f64() {
+            let num = |k: &str| schema[k].as_f64();
+            if num("minimum").is_some_and(|m| n < m) || num("maximum").is_some_and(|m| n > m) {
+                return Err(format!("{at}: {n} is outside its minimum/maximum"));
+            }
+        }
+        if let Some(items) = v.as_array() {
+            let n = items.len() as u64;
+            if bound("minItems").is_some_and(|m| n < m) || bound("maxItems").is_some_and(|m| n > m)
+            {
+                return Err(format!("{at}: {n} items is outside its limits"));
+            }
+        }
         if let Some(obj) = v.as_object() {
             for req in schema["required"].as_array().into_iter().flatten() {
                 let req = req.as_str().unwrap();
@@ -92,13 +119,26 @@ impl Doc {
     }
 
     /// Sends a request, then [`Doc::check`]s its answer.
-    async fn send(&self, method: &str, path: &str, req: reqwest::RequestBuilder) -> Value {
-        self.check(method, path, req.send().await.unwrap()).await
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        want: u16,
+        req: reqwest::RequestBuilder,
+    ) -> Value {
+        self.check(method, path, want, req.send().await.unwrap())
+            .await
+    }
+
+    /// Asserts the answer has the status the test wants, then [`Doc::documented`].
+    async fn check(&self, method: &str, path: &str, want: u16, res: reqwest::Response) -> Value {
+        assert_eq!(res.status().as_u16(), want, "{method} {path}");
+        self.documented(method, path, res).await
     }
 
     /// Asserts the answer's status is documented for the operation and, when JSON, that the
     /// body fits the documented schema.
-    async fn check(&self, method: &str, path: &str, res: reqwest::Response) -> Value {
+    async fn documented(&self, method: &str, path: &str, res: reqwest::Response) -> Value {
         let status = res.status().as_u16().to_string();
         let op = self.op(method, path);
         let doc = &op["responses"][&status];
@@ -229,7 +269,7 @@ async fn every_route_in_the_readme_is_documented_and_every_documented_one_answer
                 .unwrap();
             let status = res.status().as_u16();
             assert_ne!(status, 405, "{method} {path}");
-            let body = doc.check(method, path, res).await;
+            let body = doc.documented(method, path, res).await;
             if status == 404 {
                 assert_ne!(body["error"]["message"], "no such route", "{method} {path}");
             }
@@ -252,6 +292,7 @@ async fn real_answers_fit_the_documented_schemas() {
         .send(
             "post",
             "/api/comments",
+            201,
             c.post(app.url("/api/comments")).json(
                 &json!({"site": "blog", "page": "/o", "text": "*hi*", "author": "A",
                               "email": "a@example.org", "website": "https://a.example"}),
@@ -264,6 +305,7 @@ async fn real_answers_fit_the_documented_schemas() {
         .send(
             "get",
             "/api/admin/comments",
+            200,
             admin(reqwest::Method::GET, "/api/admin/comments?site=blog"),
         )
         .await;
@@ -271,6 +313,7 @@ async fn real_answers_fit_the_documented_schemas() {
     doc.send(
         "post",
         "/api/admin/comments/{id}/approve",
+        200,
         admin(
             reqwest::Method::POST,
             &format!("/api/admin/comments/{id}/approve"),
@@ -283,6 +326,7 @@ async fn real_answers_fit_the_documented_schemas() {
     doc.send(
         "post",
         "/api/admin/comments/{id}/reject",
+        200,
         admin(
             reqwest::Method::POST,
             &format!("/api/admin/comments/{}/reject", id_of(&reply)),
@@ -292,6 +336,7 @@ async fn real_answers_fit_the_documented_schemas() {
     doc.send(
         "patch",
         "/api/comments/{id}",
+        200,
         c.patch(app.url(&format!("/api/comments/{id}")))
             .bearer_auth(&edit)
             .json(&json!({"text": "edited"})),
@@ -300,6 +345,7 @@ async fn real_answers_fit_the_documented_schemas() {
     doc.send(
         "patch",
         "/api/admin/comments/{id}",
+        200,
         admin(reqwest::Method::PATCH, &format!("/api/admin/comments/{id}"))
             .json(&json!({"author": "B"})),
     )
@@ -307,6 +353,7 @@ async fn real_answers_fit_the_documented_schemas() {
     doc.check(
         "post",
         "/api/comments/{id}/vote",
+        200,
         app.post_json(&format!("/api/comments/{id}/vote"), &json!({"value": 1}))
             .await,
     )
@@ -328,6 +375,7 @@ async fn real_answers_fit_the_documented_schemas() {
     doc.send(
         "delete",
         "/api/comments/{id}",
+        204,
         c.delete(app.url(&format!("/api/comments/{}", id_of(&second))))
             .bearer_auth(second["edit_token"].as_str().unwrap()),
     )
@@ -336,6 +384,7 @@ async fn real_answers_fit_the_documented_schemas() {
         .check(
             "get",
             "/api/comments",
+            200,
             app.get("/api/comments?site=blog&page=/o&limit=1").await,
         )
         .await;
@@ -344,6 +393,7 @@ async fn real_answers_fit_the_documented_schemas() {
         .check(
             "get",
             "/api/comments",
+            200,
             app.get("/api/comments?site=blog&page=/o").await,
         )
         .await;
@@ -355,18 +405,21 @@ async fn real_answers_fit_the_documented_schemas() {
     doc.check(
         "get",
         "/api/comments/{id}",
+        200,
         app.get(&format!("/api/comments/{id}")).await,
     )
     .await;
     doc.check(
         "get",
         "/api/counts",
+        200,
         app.get("/api/counts?site=blog&page=/o&page=/none").await,
     )
     .await;
     doc.check(
         "post",
         "/api/counts",
+        200,
         app.post_json("/api/counts", &json!({"site": "blog", "pages": ["/o"]}))
             .await,
     )
@@ -374,15 +427,22 @@ async fn real_answers_fit_the_documented_schemas() {
     doc.check(
         "post",
         "/api/preview",
+        200,
         app.post_json("/api/preview", &json!({"text": "**b**", "site": "blog"}))
             .await,
     )
     .await;
-    doc.check("get", "/api/config", app.get("/api/config?site=blog").await)
-        .await;
+    doc.check(
+        "get",
+        "/api/config",
+        200,
+        app.get("/api/config?site=blog").await,
+    )
+    .await;
     doc.check(
         "post",
         "/api/privacy/erase",
+        202,
         app.post_json(
             "/api/privacy/erase",
             &json!({"site": "blog", "email": "a@example.org"}),
@@ -393,6 +453,7 @@ async fn real_answers_fit_the_documented_schemas() {
     doc.send(
         "post",
         "/api/admin/threads/lock",
+        200,
         admin(reqwest::Method::POST, "/api/admin/threads/lock")
             .json(&json!({"site": "blog", "page": "/o", "locked": true})),
     )
@@ -401,6 +462,7 @@ async fn real_answers_fit_the_documented_schemas() {
         .send(
             "get",
             "/api/admin/sites",
+            200,
             admin(reqwest::Method::GET, "/api/admin/sites"),
         )
         .await;
@@ -408,25 +470,28 @@ async fn real_answers_fit_the_documented_schemas() {
     doc.send(
         "get",
         "/api/admin/outbox",
+        200,
         admin(reqwest::Method::GET, "/api/admin/outbox"),
     )
     .await;
     doc.send(
         "post",
         "/api/admin/erase",
+        200,
         admin(reqwest::Method::POST, "/api/admin/erase")
             .json(&json!({"site": "blog", "email": "a@example.org"})),
     )
     .await;
-    doc.check("get", "/healthz", app.get("/healthz").await)
+    doc.check("get", "/healthz", 200, app.get("/healthz").await)
         .await;
 
     // Errors in the documented shape, with their documented statuses.
-    for (res, path, method) in [
+    for (res, path, method, want) in [
         (
             app.get("/api/comments?site=nope&page=/o").await,
             "/api/comments",
             "get",
+            404,
         ),
         (
             app.post_json(
@@ -436,19 +501,116 @@ async fn real_answers_fit_the_documented_schemas() {
             .await,
             "/api/comments",
             "post",
+            422,
         ),
         (
             app.get("/api/comments?site=blog&page=/o&limit=0").await,
             "/api/comments",
             "get",
+            422,
         ),
         (
             app.get("/api/comments/12345").await,
             "/api/comments/{id}",
             "get",
+            404,
         ),
     ] {
-        let body = doc.check(method, path, res).await;
+        let body = doc.check(method, path, want, res).await;
         assert!(body["error"]["code"].is_string(), "{body}");
     }
+}
+
+/// A string of exactly `n` characters that passes the field's other rules: a URL on the
+/// blog's origin, a well-formed address, else two-byte characters (limits count characters).
+fn of_length(schema: &Value, n: usize) -> String {
+    match schema["format"].as_str() {
+        Some("uri") => {
+            let head = format!("{BLOG}/");
+            format!("{head}{}", "u".repeat(n - head.len()))
+        }
+        Some("email") => format!("{}@{}.com", "a".repeat(64), "b".repeat(n - 69)),
+        _ => "é".repeat(n),
+    }
+}
+
+/// Every documented `minLength`/`maxLength` of a request body's fields, tried on both sides.
+async fn try_limits(
+    doc: &Doc,
+    schema: &str,
+    send: impl AsyncFn(&str, String) -> reqwest::Response,
+) -> usize {
+    let schema = doc
+        .resolve(&json!({"$ref": format!("#/components/schemas/{schema}")}))
+        .clone();
+    let mut tried = 0;
+    for (field, prop) in schema["properties"].as_object().unwrap() {
+        let Some(max) = prop["maxLength"].as_u64() else {
+            continue;
+        };
+        let max = max as usize;
+        let res = send(field, of_length(prop, max)).await;
+        let status = res.status().as_u16();
+        assert!(
+            status == 200 || status == 201,
+            "{schema}.{field} at its documented maximum {max}: {status} {}",
+            res.text().await.unwrap()
+        );
+        assert_invalid(send(field, of_length(prop, max + 1)).await, field).await;
+        if let Some(min) = prop["minLength"].as_u64().filter(|m| *m > 0) {
+            assert_invalid(send(field, of_length(prop, min as usize - 1)).await, field).await;
+        }
+        tried += 1;
+    }
+    tried
+}
+
+#[tokio::test]
+async fn the_documented_length_limits_are_the_ones_the_server_enforces() {
+    let app = TestApp::spawn().await;
+    let doc = Doc::fetch(&app).await;
+    let n = std::cell::Cell::new(0);
+    let create = async |field: &str, v: String| {
+        n.set(n.get() + 1);
+        // A page and a text of its own for each request, so no duplicate check interferes.
+        let mut body = json!({"site": "blog", "page": format!("/limits/{}", n.get()),
+                              "text": format!("limits {}", n.get())});
+        body[field] = json!(v);
+        app.post_json("/api/comments", &body).await
+    };
+    // page, title, url, author, email, website, text.
+    assert_eq!(try_limits(&doc, "NewComment", create).await, 7);
+
+    let created = app.create("/limits/edit", "to edit").await;
+    let (id, token) = (
+        id_of(&created),
+        created["edit_token"].as_str().unwrap().to_string(),
+    );
+    let edit = async |field: &str, v: String| {
+        app.client
+            .patch(app.url(&format!("/api/comments/{id}")))
+            .bearer_auth(&token)
+            .json(&json!({ field: v }))
+            .send()
+            .await
+            .unwrap()
+    };
+    assert_eq!(try_limits(&doc, "Edit", edit).await, 3);
+
+    // The page key of a thread read, in the query string.
+    let param = doc.op("get", "/api/comments")["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "page")
+        .unwrap()["schema"]
+        .clone();
+    let max = param["maxLength"].as_u64().unwrap() as usize;
+    let read = async |page: String| {
+        app.get(&format!("/api/comments?site=blog&page={}", enc(&page)))
+            .await
+    };
+    assert_eq!(read(of_length(&param, max)).await.status(), 200);
+    assert_invalid(read(of_length(&param, max + 1)).await, "page").await;
+    assert_invalid(read(String::new()).await, "page").await;
 }
