@@ -323,3 +323,30 @@ async fn natter_admin_token_from_the_environment_works_and_no_token_is_generated
     assert_eq!(bad.status(), 401);
     stop(s);
 }
+
+#[tokio::test]
+async fn healthcheck_exits_0_on_a_healthy_server_and_1_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(&dir, None);
+    let check = |port: u16| {
+        let mut cmd = natter(&dir);
+        cmd.arg("healthcheck")
+            .env("NATTER_BIND", format!("127.0.0.1:{port}"));
+        run(&mut cmd)
+    };
+    let (code, out, err) = check(server.port);
+    assert_eq!((code, out.trim()), (0, "ok"), "{err}");
+    // The database goes bad under the server: /healthz answers 503, the check fails.
+    rusqlite::Connection::open(dir.path().join("natter.db"))
+        .unwrap()
+        .execute_batch("ALTER TABLE sites RENAME TO sites_gone")
+        .unwrap();
+    let (code, _, err) = check(server.port);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("503"), "{err}");
+    stop(server);
+    // Nothing listening at all.
+    let (code, _, err) = check(crate::sinks::free_port());
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("cannot reach"), "{err}");
+}

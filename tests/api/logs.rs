@@ -123,4 +123,14 @@ async fn each_request_logs_one_json_line_with_its_id_and_nothing_private() {
     ] {
         assert!(!log.contains(secret), "the log leaks {secret}:\n{log}");
     }
+    // Nor the real peer's address (every request came from 127.0.0.1), which only actix's
+    // own start-up line names, as the address it listens on.
+    let with_peer: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("127.0.0.1") && !l.contains("listening on: 127.0.0.1"))
+        .collect();
+    assert!(
+        with_peer.is_empty(),
+        "the log names the client: {with_peer:?}"
+    );
 }

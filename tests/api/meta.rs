@@ -107,6 +107,21 @@ async fn healthz_checks_the_database() {
     let res = app.get("/healthz").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap(), json!({"status": "ok"}));
+    // Another process breaks the schema under the running server: a real read fails.
+    app.db()
+        .execute_batch("ALTER TABLE sites RENAME TO sites_gone")
+        .unwrap();
+    let res = app.get("/healthz").await;
+    let body = crate::helpers::assert_error(res, 503, "unavailable").await;
+    let text = body.to_string();
+    assert!(
+        !text.contains("sites") && !text.to_lowercase().contains("sql"),
+        "{text}"
+    );
+    app.db()
+        .execute_batch("ALTER TABLE sites_gone RENAME TO sites")
+        .unwrap();
+    assert_eq!(app.get("/healthz").await.status(), 200, "and it recovers");
 }
 
 #[tokio::test]

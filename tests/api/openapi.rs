@@ -614,3 +614,71 @@ async fn the_documented_length_limits_are_the_ones_the_server_enforces() {
     assert_invalid(read(of_length(&param, max + 1)).await, "page").await;
     assert_invalid(read(String::new()).await, "page").await;
 }
+
+/// `(method, path)` of every route in the server's route table (`src/routes/mod.rs`), with
+/// each `{parameter}` segment (and what follows it in the segment) as `*`.
+fn route_table() -> std::collections::BTreeSet<(String, String)> {
+    let src =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/routes/mod.rs")).unwrap();
+    let table = &src[src.find("pub fn configure").unwrap()..];
+    let table = &table[..table.find("\n}\n").unwrap()];
+    let mut prefix = "";
+    let mut out = std::collections::BTreeSet::new();
+    for chunk in table.split("resource(\"").skip(1) {
+        let path = &chunk[..chunk.find('"').unwrap()];
+        for method in ["get", "post", "patch", "put", "delete"] {
+            if chunk.contains(&format!("web::{method}()")) {
+                out.insert((method.to_string(), wildcard(&format!("{prefix}{path}"))));
+            }
+        }
+        if let Some(i) = chunk.find("web::scope(\"") {
+            let rest = &chunk[i + 12..];
+            prefix = &rest[..rest.find('"').unwrap()];
+        }
+    }
+    out
+}
+
+fn wildcard(path: &str) -> String {
+    path.split('/')
+        .map(|seg| if seg.starts_with('{') { "*" } else { seg })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+#[tokio::test]
+async fn the_route_table_and_the_document_list_the_same_operations() {
+    let app = TestApp::spawn().await;
+    let doc = Doc::fetch(&app).await;
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, item) in doc.0["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.clone(), wildcard(path)));
+        }
+    }
+    let routes = route_table();
+    assert!(routes.len() >= 30, "{routes:?}");
+    assert!(routes.contains(&("get".into(), "/api/admin/outbox".into())));
+    assert_eq!(
+        routes, documented,
+        "route table (left) against the OpenAPI document (right)"
+    );
+}
+
+/// Every admin operation the OpenAPI document lists, as `(method, path with ids filled)`.
+pub async fn admin_operations(app: &TestApp) -> Vec<(reqwest::Method, String)> {
+    let doc = Doc::fetch(app).await;
+    let mut out = vec![];
+    for (path, item) in doc.0["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/admin/") {
+            continue;
+        }
+        for method in item.as_object().unwrap().keys() {
+            out.push((
+                method.to_uppercase().parse().unwrap(),
+                path.replace("{id}", "1"),
+            ));
+        }
+    }
+    out
+}
