@@ -1,5 +1,7 @@
 //! Loading settings: the file, the environment, and errors naming the file and the key.
-#![allow(clippy::result_large_err)] // figment::Jail's closure type, not ours
+//!
+//! Environment variables here carry a prefix of each test's own, never `NATTER_`: the
+//! process environment is shared with the servers other tests spawn at the same time.
 
 use figment::providers::Env;
 use natter::config::{Durability, Moderation, Settings};
@@ -123,38 +125,50 @@ fn a_missing_file_is_an_error() {
     assert!(e.contains("/nonexistent/natter.toml"));
 }
 
+/// Sets `prefix` + each name in this process's environment (names no other test uses).
+fn set_env(prefix: &str, vars: &[(&str, &str)]) {
+    for (k, v) in vars {
+        std::env::set_var(format!("{prefix}{k}"), v);
+    }
+}
+
 #[test]
 fn the_environment_overrides_top_level_limits_and_smtp_keys() {
-    figment::Jail::expect_with(|jail| {
-        jail.create_file(
-            "natter.toml",
-            "bind = \"127.0.0.1:1\"\n[limits]\nvotes_per_minute = 7\n[sites.a]\norigins = [\"*\"]",
-        )?;
-        jail.set_env("NATTER_BIND", "127.0.0.1:9999");
-        jail.set_env("NATTER_LIMITS__COMMENTS_PER_MINUTE", "0");
-        jail.set_env("NATTER_TRUSTED_PROXIES", "[\"10.0.0.1\", \"10.0.0.2\"]");
-        jail.set_env("NATTER_SMTP__HOST", "smtp.example");
-        jail.set_env("NATTER_CONFIG", "ignored.toml");
-        jail.set_env("NATTER_ADMIN_TOKEN", "not-a-key");
-        jail.set_env("NATTER_LOG_FORMAT", "json");
-        jail.set_env("NATTER_SOMETHING_ELSE", "not ours");
-        let s =
-            Settings::load(Some(std::path::Path::new("natter.toml"))).map_err(|e| e.to_string())?;
-        assert_eq!(s.bind, "127.0.0.1:9999");
-        assert_eq!(s.limits.comments_per_minute, 0);
-        assert_eq!(s.limits.votes_per_minute, 7);
-        assert_eq!(s.trusted_proxies, vec!["10.0.0.1", "10.0.0.2"]);
-        assert_eq!(s.smtp.unwrap().host, "smtp.example");
-        Ok(())
-    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "bind = \"127.0.0.1:1\"\n[limits]\nvotes_per_minute = 7\n[sites.a]\norigins = [\"*\"]",
+    );
+    let prefix = "NTEST_OVERRIDES_";
+    set_env(
+        prefix,
+        &[
+            ("BIND", "127.0.0.1:9999"),
+            ("LIMITS__COMMENTS_PER_MINUTE", "0"),
+            ("TRUSTED_PROXIES", "[\"10.0.0.1\", \"10.0.0.2\"]"),
+            ("SMTP__HOST", "smtp.example"),
+            // Read elsewhere (the CLI, start-up), never keys of the settings:
+            ("CONFIG", "ignored.toml"),
+            ("ADMIN_TOKEN", "not-a-key"),
+            ("LOG_FORMAT", "json"),
+            // Somebody else's variable with the same prefix.
+            ("SOMETHING_ELSE", "not ours"),
+        ],
+    );
+    let s = Settings::load_from(Some(&file), env(prefix)).unwrap();
+    assert_eq!(s.bind, "127.0.0.1:9999");
+    assert_eq!(s.limits.comments_per_minute, 0);
+    assert_eq!(s.limits.votes_per_minute, 7);
+    assert_eq!(s.trusted_proxies, vec!["10.0.0.1", "10.0.0.2"]);
+    assert_eq!(s.smtp.unwrap().host, "smtp.example");
 }
 
 #[test]
 fn a_bad_environment_value_names_the_key() {
-    figment::Jail::expect_with(|jail| {
-        jail.set_env("NATTER_LIMITS__VOTES_PER_MINUTE", "lots");
-        let e = Settings::load(None).unwrap_err().to_string();
-        assert!(e.contains("votes_per_minute"), "{e}");
-        Ok(())
-    });
+    let prefix = "NTEST_BAD_VALUE_";
+    set_env(prefix, &[("LIMITS__VOTES_PER_MINUTE", "lots")]);
+    let e = Settings::load_from(None, env(prefix))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("votes_per_minute"), "{e}");
 }
