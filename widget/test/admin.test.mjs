@@ -67,7 +67,7 @@ const publicIds = async (page) =>
 const adminList = async (query) => (await call('GET', '/api/admin/comments?' + new URLSearchParams(query), undefined, true)).body;
 
 /* ---------- the browser ---------- */
-let browser, tab, problems, urls;
+let browser, tab, problems, urls, navigations, opened;
 // In-page helpers (namespaced so they can't touch the page's own code).
 const HELPERS = `
   window.T = {
@@ -82,6 +82,7 @@ const HELPERS = `
 const run = (body) => tab.eval(body);
 async function open() {
   await tab.goto(base + '/admin');
+  opened = navigations.length; // the checks after each test expect this document
   await run(HELPERS);
 }
 async function login() {
@@ -104,15 +105,17 @@ before(async () => {
   browser = await launch();
   tab = await browser.newPage();
   await tab.send('Log.enable');
-  // Belt and braces: CSP violations are also logged to the console, but record them in the page too.
+  // Belt and braces: CSP violations are also logged to the console, but record them in the page too;
+  // and a counter that injected code would bump.
   await tab.send('Page.addScriptToEvaluateOnNewDocument', {
-    source: `document.addEventListener('securitypolicyviolation', (e) => (window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI));`,
+    source: `window.__pwned = 0;
+      document.addEventListener('securitypolicyviolation', (e) => (window.__csp = window.__csp || []).push(e.violatedDirective + ' ' + e.blockedURI));`,
   });
   tab.on('Runtime.consoleAPICalled', (p) => ['error', 'warning', 'assert'].includes(p.type) &&
     problems.push(`console.${p.type}: ${p.args.map((a) => a.value ?? a.description).join(' ')}`));
   tab.on('Runtime.exceptionThrown', (p) => problems.push('exception: ' + (p.exceptionDetails.exception?.description || p.exceptionDetails.text)));
   tab.on('Log.entryAdded', ({ entry }) => ['error', 'warning'].includes(entry.level) && problems.push(`log ${entry.source}: ${entry.text} ${entry.url || ''}`));
-  tab.on('Page.frameNavigated', ({ frame }) => urls.push(frame.url));
+  tab.on('Page.frameNavigated', ({ frame }) => (urls.push(frame.url), frame.parentId || navigations.push(frame.url)));
 });
 after(async () => {
   await browser?.close();
@@ -122,13 +125,19 @@ after(async () => {
 // Chromium logs every failed fetch; a test names the error answers it provokes on purpose.
 let allowed;
 const expectHttp = (status, path) => allowed.push(new RegExp(`^log network: Failed to load resource: the server responded with a status of ${status} .* ${base}${path}$`));
-beforeEach(() => ((problems = []), (urls = []), (allowed = [])));
+beforeEach(() => ((problems = []), (urls = []), (allowed = []), (navigations = []), (opened = 0)));
 afterEach(async () => {
   if (skip || !tab) return;
-  const csp = await run('return window.__csp || []').catch(() => []);
-  assert.deepEqual(csp, [], 'no CSP violations');
+  // A fresh document would pass every check below, so the page must still be the one the test opened;
+  // and a page that can't be evaluated fails the test here rather than passing it. (Evaluated first, so a
+  // navigation that commits meanwhile is on the list by the time it answers.)
+  const page = await run('return { helpers: typeof T, csp: window.__csp || [], pwned: window.__pwned, href: location.href }');
+  assert.deepEqual(navigations.slice(opened), [], 'the page did not navigate away from the one the test opened');
+  assert.equal(page.helpers, 'object', 'the checks run in a page with the test helpers');
+  assert.deepEqual(page.csp, [], 'no CSP violations');
   assert.deepEqual(problems.filter((p) => !allowed.some((a) => a.test(p))), [], 'no console errors');
-  for (const u of [...urls, await run('return location.href')]) assert.ok(!u.includes(TOKEN), 'the token never appears in a URL');
+  assert.equal(page.pwned, 0, 'no injected code ran');
+  for (const u of [...urls, page.href]) assert.ok(!u.includes(TOKEN), 'the token never appears in a URL');
 });
 const atest = (name, fn) => test(name, { skip, timeout: 30000 }, fn);
 
@@ -284,7 +293,7 @@ atest('hostile author and text render as inert text', async () => {
   const r = await run(`const li = T.item('onerror'); await new Promise((r) => setTimeout(r, 50));
     T.btn('Edit', li).click();
     return { author: T.$('.author', li).textContent, imgs: T.$$('img', li).filter((i) => !i.classList.contains('av')).length,
-      scripts: T.$$('script', T.$('#list')).length, body: T.$('.body', li).textContent, pwned: typeof window.__pwned,
+      scripts: T.$$('script', T.$('#list')).length, body: T.$('.body', li).textContent, pwned: window.__pwned,
       handlers: T.$$('*', li).flatMap((e) => e.getAttributeNames()).filter((a) => /^on/i.test(a)),
       text: T.$('textarea', li).value, label: T.$('.sel', li).labels[0].textContent }`);
   assert.equal(r.author, '<img src=x onerror="window.__pwned=1">');
@@ -292,7 +301,7 @@ atest('hostile author and text render as inert text', async () => {
   assert.equal(r.scripts, 0);
   assert.deepEqual(r.handlers, []);
   assert.match(r.body, /there/);
-  assert.equal(r.pwned, 'undefined');
+  assert.equal(r.pwned, 0);
   assert.match(r.text, /^hi <script>window.__pwned=1<\/script>/);
   assert.equal(r.label, `Select comment ${c.id} by <img src=x onerror="window.__pwned=1">`);
 });

@@ -130,6 +130,8 @@ function startBlog() {
 
 /* ---------- the browser ---------- */
 let browser, tab, problems, allowed, requests, dialogs;
+// Main-frame navigations since the start; `opened` of them came from open()/goto() (the rest are unexpected).
+let navigations = [], opened = 0;
 // In-page helpers, on every document (namespaced so they can't touch the page's own code).
 const HELPERS = `
   window.__pwned = 0;
@@ -150,11 +152,16 @@ const HELPERS = `
     ready: () => W.until(() => W.$('form') || W.$('.lk:not([hidden])')),
   };`;
 const run = (body) => tab.eval(body);
+/** Loads a document on purpose: the one afterEach's safety checks then expect to find. */
+async function goto(url) {
+  await tab.goto(url);
+  opened = navigations.length;
+}
 /** Opens a blog page (path = the thread key) with a fresh localStorage unless keep. */
 async function open(path, query = {}, { keep = false } = {}) {
   if (!keep) await tab.send('Storage.clearDataForOrigin', { origin: blog, storageTypes: 'local_storage' });
   const qs = new URLSearchParams(query).toString();
-  await tab.goto(blog + path + (qs ? '?' + qs : ''));
+  await goto(blog + path + (qs ? '?' + qs : ''));
 }
 // (CORS preflights left out)
 const apiRequests = (server = api) => requests.filter((r) => r.url.startsWith(server.base + '/') && r.method != 'OPTIONS');
@@ -181,6 +188,7 @@ before(async () => {
     problems.push(`console.${p.type}: ${p.args.map((a) => a.value ?? a.description).join(' ')}`));
   tab.on('Runtime.exceptionThrown', (p) => problems.push('exception: ' + (p.exceptionDetails.exception?.description || p.exceptionDetails.text)));
   tab.on('Log.entryAdded', ({ entry }) => ['error', 'warning'].includes(entry.level) && problems.push(`log ${entry.source}: ${entry.text} ${entry.url || ''}`));
+  tab.on('Page.frameNavigated', ({ frame }) => !frame.parentId && navigations.push(frame.url));
   tab.on('Network.requestWillBeSent', ({ request, timestamp }) => requests.push({ method: request.method, url: request.url, body: request.postData, timestamp }));
   // Every dialog is recorded; confirm() is answered yes.
   tab.on('Page.javascriptDialogOpening', (p) => {
@@ -200,10 +208,15 @@ const expectHttp = (status, path, server = api) => allowed.push(new RegExp(
 beforeEach(() => ((problems = []), (allowed = []), (requests = []), (dialogs = [])));
 afterEach(async () => {
   if (skip || !tab) return;
-  const csp = await run('return window.__csp || []').catch(() => []);
-  assert.deepEqual(csp, [], 'no CSP violations');
+  // A fresh document would pass every check below, so the page must still be the one the test opened;
+  // and a page that can't be evaluated fails the test here rather than passing it. (Evaluated first, so a
+  // navigation that commits meanwhile is on the list by the time it answers.)
+  const page = await run('return { helpers: typeof W, csp: window.__csp || [], pwned: window.__pwned }');
+  assert.deepEqual(navigations.slice(opened), [], 'the page did not navigate away from the one the test opened');
+  assert.equal(page.helpers, 'object', 'the checks run in a page with the test helpers');
+  assert.deepEqual(page.csp, [], 'no CSP violations');
   assert.deepEqual(problems.filter((p) => !allowed.some((a) => a.test(p))), [], 'no console errors');
-  assert.equal(await run('return window.__pwned').catch(() => 0), 0, 'no injected code ran');
+  assert.equal(page.pwned, 0, 'no injected code ran');
 });
 const btest = (name, fn) => test(name, { skip, timeout: 30000 }, fn);
 
@@ -762,7 +775,7 @@ btest('the demo page at / embeds the widget (screenshot)', async () => {
   await post('blog', '/', { author: 'Maintainer', text: 'Welcome to the **demo**. Try a comment below.' });
   await post('blog', '/', { author: 'Visitor', text: 'Works nicely.' });
   await withViewport(1280, false, async () => {
-    await tab.goto(api.base + '/');
+    await goto(api.base + '/');
     const r = await run(`await W.ready(); await W.until(() => W.$$('article').length == 2 && document.querySelector('[data-natter-count="/"]').textContent != '…');
       await W.until(() => W.$$('img.av').every((i) => i.complete));
       return { count: document.querySelector('[data-natter-count="/"]').textContent, site: document.querySelector('script[data-site]').dataset.site,
