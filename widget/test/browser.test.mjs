@@ -99,7 +99,9 @@ async function blogPage(url) {
   const q = url.searchParams;
   const apiBase = q.get('api') ? `http://127.0.0.1:${q.get('api')}` : api.base;
   const site = q.get('site') || 'blog';
-  const attrs = ['page', 'lang', 'theme', 'sort', 'target'].filter((k) => q.get(k)).map((k) => ` data-${k}="${esc(q.get(k))}"`).join('');
+  // (`title` is the document's own <title>; `data-title` the script's attribute)
+  const attrs = ['page', 'lang', 'theme', 'sort', 'target'].filter((k) => q.get(k)).map((k) => ` data-${k}="${esc(q.get(k))}"`).join('') +
+    (q.get('data-title') ? ` data-title="${esc(q.get('data-title'))}"` : '');
   // a static-site build inlines the server's no-JS fragment inside the target
   const stat = q.get('static')
     ? await (await fetch(`${apiBase}/api/comments.html?site=${q.get('static')}&page=${encodeURIComponent(q.get('page') || url.pathname)}`)).text() : '';
@@ -112,7 +114,7 @@ async function blogPage(url) {
   const csp = q.get('csp') ? `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' ${apiBase}; connect-src ${apiBase}; img-src ${apiBase}; style-src 'self'">` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">${style}${csp}<title>${esc(q.get('title') || 'A post about things')}</title></head>
-<body><h1>A post about things</h1><p>Some text of the post, which readers comment on below.</p>
+<body>${q.get('box') ? `<aside class="${esc(q.get('box'))}"></aside>` : ''}<h1>A post about things</h1><p>Some text of the post, which readers comment on below.</p>
 ${counts ? `<ul>${counts}</ul>` : ''}${target}
 <script>window.__staticAtStart = document.querySelectorAll('.natter-static [data-natter-id]').length;</script>
 <script src="${apiBase}/embed.js" data-site="${esc(site)}"${attrs} async></script></body></html>`;
@@ -832,6 +834,54 @@ btest('a target that cannot host a shadow root (<ul>) still gets the widget', as
   await post('blog', '/posts/ul/', { text: 'in a list' });
   await open('/posts/ul/', { tag: 'ul' });
   assert.equal(await run(`await W.until(() => W.art('in a list')); return document.querySelector('ul#natter > .natter-host') != null`), true);
+});
+
+/* ---------- script attributes ---------- */
+
+btest('data-page names the thread instead of the URL path: it is read and posted there', async () => {
+  const key = '/2019/old-slug/'; // the post moved, its comments kept their old key
+  const path = '/posts/new-slug/';
+  const texts = async (page) => (await list('blog', page)).comments.map((c) => c.html.replace(/<[^>]+>/g, '').trim());
+  await post('blog', key, { text: 'under the old key' });
+  await post('blog', path, { text: 'under the URL path' });
+  await open(path, { page: key });
+  const r = await run(`await W.ready(); await W.until(() => W.art('under the old key'));
+    W.type(W.$('textarea'), 'posted from the new URL'); W.btn('Post comment').click(); await W.until(() => W.art('posted from the new URL'));
+    return { shown: W.$$('article .tx').map((e) => e.textContent.trim()), heading: W.$('h2').textContent }`);
+  assert.deepEqual(r, { shown: ['under the old key', 'posted from the new URL'], heading: '2 comments' });
+  assert.deepEqual(await texts(key), ['under the old key', 'posted from the new URL'], 'the comment landed on the data-page key');
+  assert.deepEqual(await texts(path), ['under the URL path'], 'nothing landed on the URL path');
+  const reads = apiRequests().filter((q) => q.url.includes('/api/comments?')).map((q) => new URL(q.url).searchParams.get('page'));
+  assert.deepEqual(reads, [key]);
+  const sent = JSON.parse(apiRequests().find((q) => q.method == 'POST' && q.url == api.base + '/api/comments').body);
+  assert.equal(sent.page, key);
+  assert.match(sent.url, new RegExp(`^${blog}${path}\\?`), 'the url is still the page the reader is on');
+});
+
+btest('data-title is sent as the page title with the first comment, and the Atom feed names the page by it', async () => {
+  const page = '/posts/titled/';
+  await open(page, { title: 'Document title | A blog', 'data-title': 'The attribute title' });
+  await run(`await W.ready(); W.type(W.$('textarea'), 'a titled comment'); W.type(W.$('input[name=author]'), 'Tia');
+    W.btn('Post comment').click(); await W.until(() => W.art('a titled comment'))`);
+  const sent = JSON.parse(apiRequests().find((q) => q.method == 'POST' && q.url == api.base + '/api/comments').body);
+  assert.equal(sent.title, 'The attribute title');
+  // the feed is where the server shows a page's remembered title ("AUTHOR on TITLE", else the page key)
+  const res = await fetch(`${api.base}/feed/blog.atom?page=${encodeURIComponent(page)}`);
+  assert.equal(res.status, 200);
+  const entries = (await res.text()).split('<entry>').slice(1).map((e) => e.match(/<title[^>]*>([^<]*)<\/title>/)[1]);
+  assert.deepEqual(entries, ['Tia on The attribute title']);
+});
+
+btest('data-target mounts the thread in the element it names, not in #natter nor after the script', async () => {
+  await post('blog', '/posts/target/', { text: 'in the named box' });
+  for (const query of [{}, { notarget: 1 }]) {
+    await open('/posts/target/', { ...query, box: 'reader-comments', target: 'aside.reader-comments' });
+    const r = await run(`await W.until(() => W.art('in the named box'));
+      const natter = document.querySelector('#natter');
+      return { hosts: document.querySelectorAll('[data-natter-theme]').length, named: W.R()?.host === document.querySelector('aside.reader-comments'),
+        natter: natter && [!!natter.shadowRoot, natter.childElementCount], afterScript: document.querySelector('script[data-site]').nextElementSibling?.outerHTML ?? null }`);
+    assert.deepEqual(r, { hosts: 1, named: true, natter: query.notarget ? null : [false, 0], afterScript: null }, JSON.stringify(query));
+  }
 });
 
 btest('works under a strict host CSP without unsafe-inline styles', async () => {
