@@ -1,17 +1,19 @@
 // The /admin page in real headless Chromium against the real natter binary on a temporary database.
-// Needs the binary ($NATTER_BIN, default target/debug/natter) and Chromium ($CHROMIUM or /usr/bin/chromium):
-// without them the tests are skipped, or fail when NATTER_REQUIRE_BROWSER=1.
+// Needs the binary ($NATTER_BIN, default $CARGO_TARGET_DIR/debug/natter, else target/debug/natter)
+// and Chromium ($CHROMIUM or /usr/bin/chromium): without them the tests are skipped, or fail when NATTER_REQUIRE_BROWSER=1.
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChrome, launch } from '../support/cdp.mjs';
 
-const BIN = process.env.NATTER_BIN || fileURLToPath(new URL('../../target/debug/natter', import.meta.url));
+// the binary cargo builds: a relative CARGO_TARGET_DIR is taken from the repository root
+const BIN = process.env.NATTER_BIN ||
+  join(resolve(fileURLToPath(new URL('../..', import.meta.url)), process.env.CARGO_TARGET_DIR || 'target'), 'debug', 'natter');
 const CHROME = findChrome();
 const missing = !existsSync(BIN)
   ? `the natter binary is missing at ${BIN} (run \`cargo build\`, or set NATTER_BIN)`

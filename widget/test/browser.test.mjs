@@ -1,8 +1,8 @@
 // The widget in real headless Chromium against the real natter binary on a temporary database.
 // The blog pages come from a small node server on another origin and embed
 // <script src="http://127.0.0.1:<api-port>/embed.js" data-site="blog" async>, as a real blog would.
-// Needs the binary ($NATTER_BIN, default target/debug/natter) and Chromium ($CHROMIUM or /usr/bin/chromium):
-// without them the tests are skipped, or fail when NATTER_REQUIRE_BROWSER=1.
+// Needs the binary ($NATTER_BIN, default $CARGO_TARGET_DIR/debug/natter, else target/debug/natter)
+// and Chromium ($CHROMIUM or /usr/bin/chromium): without them the tests are skipped, or fail when NATTER_REQUIRE_BROWSER=1.
 // Screenshots go to widget/screenshots/ (or $NATTER_SHOTS).
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,11 +12,13 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChrome, launch } from '../support/cdp.mjs';
 
-const BIN = process.env.NATTER_BIN || fileURLToPath(new URL('../../target/debug/natter', import.meta.url));
+// the binary cargo builds: a relative CARGO_TARGET_DIR is taken from the repository root
+const BIN = process.env.NATTER_BIN ||
+  join(resolve(fileURLToPath(new URL('../..', import.meta.url)), process.env.CARGO_TARGET_DIR || 'target'), 'debug', 'natter');
 const CHROME = findChrome();
 const SHOTS = process.env.NATTER_SHOTS || fileURLToPath(new URL('../screenshots/', import.meta.url));
 const missing = !existsSync(BIN)
