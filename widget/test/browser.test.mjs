@@ -3,7 +3,8 @@
 // <script src="http://127.0.0.1:<api-port>/embed.js" data-site="blog" async>, as a real blog would.
 // Needs the binary ($NATTER_BIN, default $CARGO_TARGET_DIR/debug/natter, else target/debug/natter)
 // and Chromium ($CHROMIUM or /usr/bin/chromium): without them the tests are skipped, or fail when NATTER_REQUIRE_BROWSER=1.
-// Screenshots go to widget/screenshots/ (or $NATTER_SHOTS).
+// Screenshots go to a new temporary folder (its path is printed), so a run leaves the tree as it was;
+// NATTER_SHOTS=widget/screenshots puts them there instead (to refresh the committed ones).
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -20,7 +21,7 @@ import { findChrome, launch } from '../support/cdp.mjs';
 const BIN = process.env.NATTER_BIN ||
   join(resolve(fileURLToPath(new URL('../..', import.meta.url)), process.env.CARGO_TARGET_DIR || 'target'), 'debug', 'natter');
 const CHROME = findChrome();
-const SHOTS = process.env.NATTER_SHOTS || fileURLToPath(new URL('../screenshots/', import.meta.url));
+let SHOTS = process.env.NATTER_SHOTS; // else a temporary folder, made when the browser starts
 const missing = !existsSync(BIN)
   ? `the natter binary is missing at ${BIN} (run \`cargo build\`, or set NATTER_BIN)`
   : !CHROME ? 'no Chromium installed (set CHROMIUM=/path/to/chromium)' : null;
@@ -183,6 +184,8 @@ before(async () => {
   });
   assert.notEqual(new URL(api.base).origin, blog, 'the blog is on another origin than the API');
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+  else SHOTS = mkdtempSync(join(tmpdir(), 'natter-shots-'));
+  console.log(`screenshots go to ${SHOTS}`);
   browser = await launch();
   tab = await browser.newPage();
   await tab.send('Log.enable');
