@@ -29,6 +29,8 @@ cargo build --locked
 scripts/check-docker.sh --build
 # Widget and admin page in real headless Chromium, plus the widget's pure logic
 # (node's built-in runner; no npm packages).
-NATTER_REQUIRE_BROWSER=1 node --test widget/test/
+NATTER_BIN="$(cargo metadata --format-version 1 --no-deps |
+  node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')/debug/natter"
+NATTER_REQUIRE_BROWSER=1 NATTER_BIN="$NATTER_BIN" node --test widget/test/
 # Server: unit tests and the one black-box test binary (real server, real SQLite files).
 cargo test --locked

@@ -1,9 +1,10 @@
 // The widget in real headless Chromium against the real natter binary on a temporary database.
 // The blog pages come from a small node server on another origin and embed
 // <script src="http://127.0.0.1:<api-port>/embed.js" data-site="blog" async>, as a real blog would.
-// Needs the binary ($NATTER_BIN, default target/debug/natter) and Chromium ($CHROMIUM or /usr/bin/chromium):
-// without them the tests are skipped, or fail when NATTER_REQUIRE_BROWSER=1.
-// Screenshots go to widget/screenshots/ (or $NATTER_SHOTS).
+// Needs the binary ($NATTER_BIN, default $CARGO_TARGET_DIR/debug/natter, else target/debug/natter)
+// and Chromium ($CHROMIUM or /usr/bin/chromium): without them the tests are skipped, or fail when NATTER_REQUIRE_BROWSER=1.
+// Screenshots go to a new temporary folder (its path is printed), so a run leaves the tree as it was;
+// NATTER_SHOTS=widget/screenshots puts them there instead (to refresh the committed ones).
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -12,13 +13,15 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { createServer } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChrome, launch } from '../support/cdp.mjs';
 
-const BIN = process.env.NATTER_BIN || fileURLToPath(new URL('../../target/debug/natter', import.meta.url));
+// the binary cargo builds: a relative CARGO_TARGET_DIR is taken from the repository root
+const BIN = process.env.NATTER_BIN ||
+  join(resolve(fileURLToPath(new URL('../..', import.meta.url)), process.env.CARGO_TARGET_DIR || 'target'), 'debug', 'natter');
 const CHROME = findChrome();
-const SHOTS = process.env.NATTER_SHOTS || fileURLToPath(new URL('../screenshots/', import.meta.url));
+let SHOTS = process.env.NATTER_SHOTS; // else a temporary folder, made when the browser starts
 const missing = !existsSync(BIN)
   ? `the natter binary is missing at ${BIN} (run \`cargo build\`, or set NATTER_BIN)`
   : !CHROME ? 'no Chromium installed (set CHROMIUM=/path/to/chromium)' : null;
@@ -99,7 +102,9 @@ async function blogPage(url) {
   const q = url.searchParams;
   const apiBase = q.get('api') ? `http://127.0.0.1:${q.get('api')}` : api.base;
   const site = q.get('site') || 'blog';
-  const attrs = ['page', 'lang', 'theme', 'sort', 'target'].filter((k) => q.get(k)).map((k) => ` data-${k}="${esc(q.get(k))}"`).join('');
+  // (`title` is the document's own <title>; `data-title` the script's attribute)
+  const attrs = ['page', 'lang', 'theme', 'sort', 'target'].filter((k) => q.get(k)).map((k) => ` data-${k}="${esc(q.get(k))}"`).join('') +
+    (q.get('data-title') ? ` data-title="${esc(q.get('data-title'))}"` : '');
   // a static-site build inlines the server's no-JS fragment inside the target
   const stat = q.get('static')
     ? await (await fetch(`${apiBase}/api/comments.html?site=${q.get('static')}&page=${encodeURIComponent(q.get('page') || url.pathname)}`)).text() : '';
@@ -112,7 +117,7 @@ async function blogPage(url) {
   const csp = q.get('csp') ? `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' ${apiBase}; connect-src ${apiBase}; img-src ${apiBase}; style-src 'self'">` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">${style}${csp}<title>${esc(q.get('title') || 'A post about things')}</title></head>
-<body><h1>A post about things</h1><p>Some text of the post, which readers comment on below.</p>
+<body>${q.get('box') ? `<aside class="${esc(q.get('box'))}"></aside>` : ''}<h1>A post about things</h1><p>Some text of the post, which readers comment on below.</p>
 ${counts ? `<ul>${counts}</ul>` : ''}${target}
 <script>window.__staticAtStart = document.querySelectorAll('.natter-static [data-natter-id]').length;</script>
 <script src="${apiBase}/embed.js" data-site="${esc(site)}"${attrs} async></script></body></html>`;
@@ -130,6 +135,8 @@ function startBlog() {
 
 /* ---------- the browser ---------- */
 let browser, tab, problems, allowed, requests, dialogs;
+// Main-frame navigations since the start; `opened` of them came from open()/goto() (the rest are unexpected).
+let navigations = [], opened = 0;
 // In-page helpers, on every document (namespaced so they can't touch the page's own code).
 const HELPERS = `
   window.__pwned = 0;
@@ -150,11 +157,16 @@ const HELPERS = `
     ready: () => W.until(() => W.$('form') || W.$('.lk:not([hidden])')),
   };`;
 const run = (body) => tab.eval(body);
+/** Loads a document on purpose: the one afterEach's safety checks then expect to find. */
+async function goto(url) {
+  await tab.goto(url);
+  opened = navigations.length;
+}
 /** Opens a blog page (path = the thread key) with a fresh localStorage unless keep. */
 async function open(path, query = {}, { keep = false } = {}) {
   if (!keep) await tab.send('Storage.clearDataForOrigin', { origin: blog, storageTypes: 'local_storage' });
   const qs = new URLSearchParams(query).toString();
-  await tab.goto(blog + path + (qs ? '?' + qs : ''));
+  await goto(blog + path + (qs ? '?' + qs : ''));
 }
 // (CORS preflights left out)
 const apiRequests = (server = api) => requests.filter((r) => r.url.startsWith(server.base + '/') && r.method != 'OPTIONS');
@@ -172,6 +184,8 @@ before(async () => {
   });
   assert.notEqual(new URL(api.base).origin, blog, 'the blog is on another origin than the API');
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+  else SHOTS = mkdtempSync(join(tmpdir(), 'natter-shots-'));
+  console.log(`screenshots go to ${SHOTS}`);
   browser = await launch();
   tab = await browser.newPage();
   await tab.send('Log.enable');
@@ -181,6 +195,7 @@ before(async () => {
     problems.push(`console.${p.type}: ${p.args.map((a) => a.value ?? a.description).join(' ')}`));
   tab.on('Runtime.exceptionThrown', (p) => problems.push('exception: ' + (p.exceptionDetails.exception?.description || p.exceptionDetails.text)));
   tab.on('Log.entryAdded', ({ entry }) => ['error', 'warning'].includes(entry.level) && problems.push(`log ${entry.source}: ${entry.text} ${entry.url || ''}`));
+  tab.on('Page.frameNavigated', ({ frame }) => !frame.parentId && navigations.push(frame.url));
   tab.on('Network.requestWillBeSent', ({ request, timestamp }) => requests.push({ method: request.method, url: request.url, body: request.postData, timestamp }));
   // Every dialog is recorded; confirm() is answered yes.
   tab.on('Page.javascriptDialogOpening', (p) => {
@@ -200,10 +215,15 @@ const expectHttp = (status, path, server = api) => allowed.push(new RegExp(
 beforeEach(() => ((problems = []), (allowed = []), (requests = []), (dialogs = [])));
 afterEach(async () => {
   if (skip || !tab) return;
-  const csp = await run('return window.__csp || []').catch(() => []);
-  assert.deepEqual(csp, [], 'no CSP violations');
+  // A fresh document would pass every check below, so the page must still be the one the test opened;
+  // and a page that can't be evaluated fails the test here rather than passing it. (Evaluated first, so a
+  // navigation that commits meanwhile is on the list by the time it answers.)
+  const page = await run('return { helpers: typeof W, csp: window.__csp || [], pwned: window.__pwned }');
+  assert.deepEqual(navigations.slice(opened), [], 'the page did not navigate away from the one the test opened');
+  assert.equal(page.helpers, 'object', 'the checks run in a page with the test helpers');
+  assert.deepEqual(page.csp, [], 'no CSP violations');
   assert.deepEqual(problems.filter((p) => !allowed.some((a) => a.test(p))), [], 'no console errors');
-  assert.equal(await run('return window.__pwned').catch(() => 0), 0, 'no injected code ran');
+  assert.equal(page.pwned, 0, 'no injected code ran');
 });
 const btest = (name, fn) => test(name, { skip, timeout: 30000 }, fn);
 
@@ -762,7 +782,7 @@ btest('the demo page at / embeds the widget (screenshot)', async () => {
   await post('blog', '/', { author: 'Maintainer', text: 'Welcome to the **demo**. Try a comment below.' });
   await post('blog', '/', { author: 'Visitor', text: 'Works nicely.' });
   await withViewport(1280, false, async () => {
-    await tab.goto(api.base + '/');
+    await goto(api.base + '/');
     const r = await run(`await W.ready(); await W.until(() => W.$$('article').length == 2 && document.querySelector('[data-natter-count="/"]').textContent != '…');
       await W.until(() => W.$$('img.av').every((i) => i.complete));
       return { count: document.querySelector('[data-natter-count="/"]').textContent, site: document.querySelector('script[data-site]').dataset.site,
@@ -819,6 +839,54 @@ btest('a target that cannot host a shadow root (<ul>) still gets the widget', as
   await post('blog', '/posts/ul/', { text: 'in a list' });
   await open('/posts/ul/', { tag: 'ul' });
   assert.equal(await run(`await W.until(() => W.art('in a list')); return document.querySelector('ul#natter > .natter-host') != null`), true);
+});
+
+/* ---------- script attributes ---------- */
+
+btest('data-page names the thread instead of the URL path: it is read and posted there', async () => {
+  const key = '/2019/old-slug/'; // the post moved, its comments kept their old key
+  const path = '/posts/new-slug/';
+  const texts = async (page) => (await list('blog', page)).comments.map((c) => c.html.replace(/<[^>]+>/g, '').trim());
+  await post('blog', key, { text: 'under the old key' });
+  await post('blog', path, { text: 'under the URL path' });
+  await open(path, { page: key });
+  const r = await run(`await W.ready(); await W.until(() => W.art('under the old key'));
+    W.type(W.$('textarea'), 'posted from the new URL'); W.btn('Post comment').click(); await W.until(() => W.art('posted from the new URL'));
+    return { shown: W.$$('article .tx').map((e) => e.textContent.trim()), heading: W.$('h2').textContent }`);
+  assert.deepEqual(r, { shown: ['under the old key', 'posted from the new URL'], heading: '2 comments' });
+  assert.deepEqual(await texts(key), ['under the old key', 'posted from the new URL'], 'the comment landed on the data-page key');
+  assert.deepEqual(await texts(path), ['under the URL path'], 'nothing landed on the URL path');
+  const reads = apiRequests().filter((q) => q.url.includes('/api/comments?')).map((q) => new URL(q.url).searchParams.get('page'));
+  assert.deepEqual(reads, [key]);
+  const sent = JSON.parse(apiRequests().find((q) => q.method == 'POST' && q.url == api.base + '/api/comments').body);
+  assert.equal(sent.page, key);
+  assert.match(sent.url, new RegExp(`^${blog}${path}\\?`), 'the url is still the page the reader is on');
+});
+
+btest('data-title is sent as the page title with the first comment, and the Atom feed names the page by it', async () => {
+  const page = '/posts/titled/';
+  await open(page, { title: 'Document title | A blog', 'data-title': 'The attribute title' });
+  await run(`await W.ready(); W.type(W.$('textarea'), 'a titled comment'); W.type(W.$('input[name=author]'), 'Tia');
+    W.btn('Post comment').click(); await W.until(() => W.art('a titled comment'))`);
+  const sent = JSON.parse(apiRequests().find((q) => q.method == 'POST' && q.url == api.base + '/api/comments').body);
+  assert.equal(sent.title, 'The attribute title');
+  // the feed is where the server shows a page's remembered title ("AUTHOR on TITLE", else the page key)
+  const res = await fetch(`${api.base}/feed/blog.atom?page=${encodeURIComponent(page)}`);
+  assert.equal(res.status, 200);
+  const entries = (await res.text()).split('<entry>').slice(1).map((e) => e.match(/<title[^>]*>([^<]*)<\/title>/)[1]);
+  assert.deepEqual(entries, ['Tia on The attribute title']);
+});
+
+btest('data-target mounts the thread in the element it names, not in #natter nor after the script', async () => {
+  await post('blog', '/posts/target/', { text: 'in the named box' });
+  for (const query of [{}, { notarget: 1 }]) {
+    await open('/posts/target/', { ...query, box: 'reader-comments', target: 'aside.reader-comments' });
+    const r = await run(`await W.until(() => W.art('in the named box'));
+      const natter = document.querySelector('#natter');
+      return { hosts: document.querySelectorAll('[data-natter-theme]').length, named: W.R()?.host === document.querySelector('aside.reader-comments'),
+        natter: natter && [!!natter.shadowRoot, natter.childElementCount], afterScript: document.querySelector('script[data-site]').nextElementSibling?.outerHTML ?? null }`);
+    assert.deepEqual(r, { hosts: 1, named: true, natter: query.notarget ? null : [false, 0], afterScript: null }, JSON.stringify(query));
+  }
 });
 
 btest('works under a strict host CSP without unsafe-inline styles', async () => {
