@@ -1,6 +1,6 @@
 //! Rules for every route: content type, body limit, malformed input, unknown routes, CORS, CSRF.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, TestApp, BLOG};
 
@@ -335,4 +335,158 @@ async fn no_request_gets_a_500_or_leaks_internals() {
             "{path}: {text}"
         );
     }
+}
+
+/// A comment to aim writes at: `(id, edit token)`.
+async fn target(app: &TestApp) -> (i64, String) {
+    let body = app.create("/p", "kept").await;
+    (
+        body["comment"]["id"].as_i64().unwrap(),
+        body["edit_token"].as_str().unwrap().to_string(),
+    )
+}
+
+/// The comment as the public API shows it.
+async fn shown(app: &TestApp, id: i64) -> Value {
+    let res = app.get(&format!("/api/comments/{id}")).await;
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn every_api_route_that_takes_a_body_takes_only_json() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token();
+    let (id, edit) = target(&app).await;
+    let before = shown(&app, id).await;
+    // Every operation of the OpenAPI document under /api/ that can carry a body.
+    let ops = crate::openapi::operations(&app, "/api/").await;
+    let mut tried = 0;
+    for (method, path) in ops.iter().filter(|(m, _)| m != reqwest::Method::GET) {
+        let url = app.url(&path.replace("{id}", &id.to_string()));
+        let token = if path.starts_with("/api/admin/") {
+            &admin
+        } else {
+            &edit
+        };
+        for ct in ["text/plain", "application/x-www-form-urlencoded"] {
+            let res = app
+                .client
+                .request(method.clone(), &url)
+                .bearer_auth(token)
+                .header("content-type", ct)
+                .body(r#"{"site":"blog","page":"/p","text":"csrf","value":1,"email":"a@b.co","locked":true,"author":"x"}"#)
+                .send()
+                .await
+                .unwrap();
+            assert_error(res, 415, "unsupported_media_type").await;
+        }
+        tried += 1;
+    }
+    // POST/PATCH/DELETE comments, vote, preview, counts, privacy erase; five admin writes.
+    assert!(tried >= 12, "{tried}: {ops:?}");
+    assert_eq!(shown(&app, id).await, before, "nothing changed");
+    assert_eq!(app.list_ids("/p", "").await, vec![id]);
+}
+
+#[tokio::test]
+async fn every_public_write_checks_the_origin() {
+    let app = TestApp::spawn().await;
+    let (id, edit) = target(&app).await;
+    let before = shown(&app, id).await;
+    // One valid request per public write, in an order that leaves the target to the end;
+    // `None`: a read that POSTs its query (no origin rule, CORS decides who reads it).
+    let writes: Vec<(&str, &str, Option<Value>)> = vec![
+        (
+            "POST",
+            "/api/comments",
+            Some(json!({"site": "blog", "page": "/p", "text": "new"})),
+        ),
+        (
+            "PATCH",
+            "/api/comments/{id}",
+            Some(json!({"text": "changed"})),
+        ),
+        ("POST", "/api/comments/{id}/vote", Some(json!({"value": 1}))),
+        (
+            "POST",
+            "/api/preview",
+            Some(json!({"site": "blog", "text": "*hi*"})),
+        ),
+        (
+            "POST",
+            "/api/privacy/erase",
+            Some(json!({"site": "blog", "email": "a@example.org"})),
+        ),
+        ("DELETE", "/api/comments/{id}", None),
+    ];
+    let reads_by_post = [("POST", "/api/counts")];
+    // The table covers every public non-GET operation of the OpenAPI document.
+    let mut documented: Vec<(String, String)> = crate::openapi::operations(&app, "/api/")
+        .await
+        .into_iter()
+        .filter(|(m, p)| m != reqwest::Method::GET && !p.starts_with("/api/admin/"))
+        .map(|(m, p)| (m.to_string(), p))
+        .collect();
+    documented.sort();
+    let mut listed: Vec<(String, String)> = writes
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .chain(
+            reads_by_post
+                .iter()
+                .map(|(m, p)| (m.to_string(), p.to_string())),
+        )
+        .collect();
+    listed.sort();
+    assert_eq!(listed, documented, "a public write this test does not know");
+
+    let send = |method: &str, path: &str, body: &Option<Value>, origin: &str| {
+        let mut req = app
+            .client
+            .request(
+                method.parse().unwrap(),
+                app.url(&path.replace("{id}", &id.to_string())),
+            )
+            .bearer_auth(&edit)
+            .header("origin", origin);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send()
+    };
+    for (method, path, body) in &writes {
+        let res = send(method, path, body, "https://evil.example")
+            .await
+            .unwrap();
+        assert!(
+            !res.headers().contains_key("access-control-allow-origin"),
+            "{method} {path}"
+        );
+        let err = assert_error(res, 403, "origin_not_allowed").await;
+        assert!(err.to_string().contains("origin"), "{method} {path}: {err}");
+    }
+    assert_eq!(shown(&app, id).await, before, "nothing changed");
+    assert_eq!(app.list_ids("/p", "").await, vec![id]);
+    let outbox: i64 = app
+        .db()
+        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(outbox, 0, "no erase mail was queued");
+    // The same requests from the blog's own origin go through.
+    for (method, path, body) in &writes {
+        let res = send(method, path, body, BLOG).await.unwrap();
+        assert!(
+            res.status().is_success(),
+            "{method} {path}: {}",
+            res.status()
+        );
+        assert_eq!(res.headers()["access-control-allow-origin"], BLOG);
+    }
+    assert_error(
+        app.get(&format!("/api/comments/{id}")).await,
+        404,
+        "not_found",
+    )
+    .await;
 }

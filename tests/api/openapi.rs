@@ -665,20 +665,27 @@ async fn the_route_table_and_the_document_list_the_same_operations() {
     );
 }
 
-/// Every admin operation the OpenAPI document lists, as `(method, path with ids filled)`.
-pub async fn admin_operations(app: &TestApp) -> Vec<(reqwest::Method, String)> {
+/// Every operation the OpenAPI document lists under a path prefix, as
+/// `(method, path template)`.
+pub async fn operations(app: &TestApp, prefix: &str) -> Vec<(reqwest::Method, String)> {
     let doc = Doc::fetch(app).await;
     let mut out = vec![];
     for (path, item) in doc.0["paths"].as_object().unwrap() {
-        if !path.starts_with("/api/admin/") {
+        if !path.starts_with(prefix) {
             continue;
         }
         for method in item.as_object().unwrap().keys() {
-            out.push((
-                method.to_uppercase().parse().unwrap(),
-                path.replace("{id}", "1"),
-            ));
+            out.push((method.to_uppercase().parse().unwrap(), path.clone()));
         }
     }
     out
+}
+
+/// Every admin operation the OpenAPI document lists, as `(method, path with ids filled)`.
+pub async fn admin_operations(app: &TestApp) -> Vec<(reqwest::Method, String)> {
+    operations(app, "/api/admin/")
+        .await
+        .into_iter()
+        .map(|(m, p)| (m, p.replace("{id}", "1")))
+        .collect()
 }
