@@ -2,33 +2,99 @@
 //! right when (and only when) the peer is a trusted proxy.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::HttpRequest;
+use ipnet::IpNet;
+
+/// `trusted_proxies`: addresses and CIDR ranges. IPv4-mapped IPv6 addresses (how an IPv4
+/// peer shows on a dual-stack `[::]` bind) are matched as the IPv4 address they carry.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Parses the config's entries; the error names the first entry that is neither an
+    /// address nor a range.
+    pub fn parse(entries: &[String]) -> Result<TrustedProxies, String> {
+        entries
+            .iter()
+            .map(|e| {
+                let e = e.trim();
+                let net = match e.parse::<IpAddr>() {
+                    Ok(ip) => IpNet::from(canonical(ip)),
+                    Err(_) => e.parse::<IpNet>().map_err(|_| {
+                        format!("{e:?} is not an IP address or a CIDR range (such as 10.0.0.0/8)")
+                    })?,
+                };
+                Ok(unmap(net))
+            })
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
+
+    /// Whether `ip` is (or is inside) one of the entries.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0.iter().any(|n| n.contains(&ip))
+    }
+}
+
+/// An IPv4-mapped IPv6 address as the IPv4 address it carries; any other unchanged.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// A range inside `::ffff:0:0/96` as the IPv4 range it maps.
+fn unmap(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => IpNet::new(IpAddr::V4(v4), v6.prefix_len() - 96)
+                .map(|n| n.trunc())
+                .unwrap_or(net),
+            None => net,
+        },
+        other => other,
+    }
+}
+
+/// Set once the log has said that `X-Forwarded-For` came from an untrusted peer.
+static WARNED_UNTRUSTED: AtomicBool = AtomicBool::new(false);
 
 /// The client address for limits, votes and anonymized storage.
-pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> IpAddr {
+pub fn client_ip(req: &HttpRequest, trusted: &TrustedProxies) -> IpAddr {
     let peer = req
         .peer_addr()
-        .map(|a| a.ip())
+        .map(|a| canonical(a.ip()))
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    if !trusted.contains(&peer) {
+    let mut forwarded = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .peekable();
+    if !trusted.contains(peer) {
+        if forwarded.peek().is_some() && !WARNED_UNTRUSTED.swap(true, Ordering::Relaxed) {
+            tracing::warn!(
+                "X-Forwarded-For arrived from a peer that is not in trusted_proxies, and is \
+                 ignored; behind a proxy, list its address or range there (logged once)"
+            );
+        }
         return peer;
     }
     let mut client = peer;
     // Each proxy appends the address it saw; the rightmost untrusted hop is the first
     // one a trusted proxy vouches for, anything left of it is client-controlled.
-    let hops = req
-        .headers()
-        .get_all("x-forwarded-for")
-        .filter_map(|v| v.to_str().ok())
+    let hops = forwarded
         .flat_map(|v| v.split(','))
         .map(str::trim)
         .collect::<Vec<_>>();
     for hop in hops.iter().rev() {
         match hop.parse::<IpAddr>() {
             Ok(ip) => {
-                client = ip;
-                if !trusted.contains(&ip) {
+                client = canonical(ip);
+                if !trusted.contains(client) {
                     break;
                 }
             }
@@ -36,4 +102,56 @@ pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> IpAddr {
         }
     }
     client
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn addresses_ranges_and_mapped_peers() {
+        let t = TrustedProxies::parse(&[
+            "10.0.0.1".into(),
+            "192.168.0.0/16".into(),
+            "2001:db8::/32".into(),
+            "::ffff:172.16.0.0/108".into(),
+        ])
+        .unwrap();
+        for yes in [
+            "10.0.0.1",
+            "::ffff:10.0.0.1",
+            "192.168.0.0",
+            "192.168.255.255",
+            "::ffff:192.168.3.4",
+            "2001:db8:ffff::1",
+            "172.16.0.1",
+            "172.31.255.255",
+        ] {
+            assert!(t.contains(ip(yes)), "{yes}");
+        }
+        for no in [
+            "10.0.0.2",
+            "::ffff:10.0.0.2",
+            "192.169.0.0",
+            "192.167.255.255",
+            "2001:db9::1",
+            "172.32.0.0",
+            "::1",
+            "127.0.0.1",
+        ] {
+            assert!(!t.contains(ip(no)), "{no}");
+        }
+    }
+
+    #[test]
+    fn bad_entries_are_named() {
+        for bad in ["10.0.0.0/33", "nonsense", "10.0.0.0/", "2001:db8::/129"] {
+            let e = TrustedProxies::parse(&["10.0.0.1".into(), bad.into()]).unwrap_err();
+            assert!(e.contains(bad), "{e}");
+        }
+    }
 }

@@ -332,13 +332,8 @@ impl Settings {
                 "must start with http:// or https://".into(),
             ));
         }
-        for p in &self.trusted_proxies {
-            if p.parse::<std::net::IpAddr>().is_err() {
-                return Err((
-                    "trusted_proxies".into(),
-                    format!("{p:?} is not an IP address"),
-                ));
-            }
+        if let Err(e) = crate::client_ip::TrustedProxies::parse(&self.trusted_proxies) {
+            return Err(("trusted_proxies".into(), e));
         }
         if self.outbox_max_age < 0 {
             return Err(("outbox_max_age".into(), "must not be negative".into()));

@@ -132,11 +132,9 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
     let threads = crate::cache::ThreadCache::open(&path, crate::cache::DEFAULT_BUDGET);
     let pool = db::pool(&path, settings.durability, POOL_SIZE)
         .map_err(|e| StartError(format!("cannot open the database {}: {e}", path.display())))?;
-    let trusted_proxies = settings
-        .trusted_proxies
-        .iter()
-        .filter_map(|p| p.parse().ok())
-        .collect();
+    // Checked when the settings were loaded; an entry that fails here was never valid.
+    let trusted_proxies = crate::client_ip::TrustedProxies::parse(&settings.trusted_proxies)
+        .map_err(|e| StartError(format!("trusted_proxies: {e}")))?;
     let public_origin =
         crate::domain::validate::origin_of(&settings.public_url).unwrap_or_default();
     let admin_env_hash = std::env::var("NATTER_ADMIN_TOKEN")

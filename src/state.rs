@@ -1,7 +1,6 @@
 //! What every handler shares: settings, sites, the pool, the writer and the server key.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use actix_web::HttpRequest;
@@ -27,7 +26,7 @@ pub struct AppState {
     /// Origin of `public_url`.
     pub public_origin: String,
     /// Parsed `trusted_proxies`.
-    pub trusted_proxies: Vec<IpAddr>,
+    pub trusted_proxies: crate::client_ip::TrustedProxies,
     /// Prometheus counters.
     pub metrics: crate::metrics::Metrics,
     /// Per-client rate limiters.
