@@ -1,15 +1,13 @@
 //! CLI commands that work on the database directly (no server needed).
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 
 use crate::cli::{ImportCommand, PageArgs, TokenCommand};
 use crate::config::Settings;
 
 /// `natter admin token create|list|revoke`.
 pub fn token(settings: &Settings, action: TokenCommand) -> anyhow::Result<()> {
-    let mut conn = crate::db::open(&settings.database, settings.durability)
-        .with_context(|| format!("cannot open the database {}", settings.database.display()))?;
-    crate::db::migrate::run(&mut conn).context("cannot migrate the database")?;
+    let conn = crate::import::open_db(settings)?;
     match action {
         TokenCommand::Create { name } => {
             let name = name.trim();

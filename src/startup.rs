@@ -108,8 +108,8 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
     let open_err = |e: rusqlite::Error| {
         StartError(format!("cannot open the database {}: {e}", path.display()))
     };
-    let mut conn = db::open(&path, settings.durability).map_err(open_err)?;
-    let applied = db::migrate::run(&mut conn).map_err(open_err)?;
+    let (conn, applied) =
+        db::open_migrated(&path, settings.durability).map_err(|e| StartError(e.to_string()))?;
     if applied > 0 {
         tracing::info!(applied, "database migrations applied");
     }

@@ -19,14 +19,48 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ),
 ];
 
-/// Applies the migrations not yet recorded; returns how many ran.
-pub fn run(conn: &mut Connection) -> rusqlite::Result<usize> {
+/// Why the migrations could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    /// The database has a migration this binary does not know: a newer Natter wrote it.
+    #[error(
+        "the database's schema ({found}) is newer than this natter {binary} knows (schema \
+         {known}); run the newer natter, or restore a backup taken before the upgrade"
+    )]
+    Newer {
+        /// The newest migration recorded in the database.
+        found: String,
+        /// The newest migration this binary has.
+        known: String,
+        /// This binary's version.
+        binary: &'static str,
+    },
+    /// SQLite refused.
+    #[error(transparent)]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// Applies the migrations not yet recorded; returns how many ran. A database with a
+/// migration this binary does not know is refused before anything is written.
+pub fn run(conn: &mut Connection) -> Result<usize, MigrateError> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
             version TEXT PRIMARY KEY,
             applied_at INTEGER NOT NULL
         )",
     )?;
+    let newest: Option<String> =
+        conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })?;
+    let known = MIGRATIONS.last().map_or("", |m| m.0);
+    if let Some(found) = newest.filter(|v| !MIGRATIONS.iter().any(|m| m.0 == v)) {
+        return Err(MigrateError::Newer {
+            found,
+            known: known.to_string(),
+            binary: env!("CARGO_PKG_VERSION"),
+        });
+    }
     let mut applied = 0;
     for (version, sql) in MIGRATIONS {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

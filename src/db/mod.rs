@@ -41,6 +41,43 @@ pub fn open(path: &Path, durability: Durability) -> rusqlite::Result<Connection>
     Ok(conn)
 }
 
+/// Why the database could not be opened for use.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// A zero-byte file, which SQLite would silently take as a new, empty database.
+    #[error(
+        "the database file {} is empty (0 bytes); natter starts a new database only where \
+         no file exists: remove the empty file to start afresh, or put a backup in its place",
+        .0.display()
+    )]
+    Empty(std::path::PathBuf),
+    /// SQLite refused to open or migrate it.
+    #[error("cannot open the database {}: {}", .0.display(), .1)]
+    Sql(std::path::PathBuf, rusqlite::Error),
+    /// Its schema is newer than this binary's.
+    #[error("cannot use the database {}: {}", .0.display(), .1)]
+    Newer(std::path::PathBuf, migrate::MigrateError),
+}
+
+/// Opens the database for use, creating it where no file exists, and applies the pending
+/// migrations: `(connection, migrations applied)`. Refuses a zero-byte file and a schema
+/// newer than this binary.
+pub fn open_migrated(
+    path: &Path,
+    durability: Durability,
+) -> Result<(Connection, usize), OpenError> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+        return Err(OpenError::Empty(path.to_path_buf()));
+    }
+    let sql = |e| OpenError::Sql(path.to_path_buf(), e);
+    let mut conn = open(path, durability).map_err(sql)?;
+    match migrate::run(&mut conn) {
+        Ok(applied) => Ok((conn, applied)),
+        Err(migrate::MigrateError::Sql(e)) => Err(sql(e)),
+        Err(newer) => Err(OpenError::Newer(path.to_path_buf(), newer)),
+    }
+}
+
 /// Builds the read pool; a short checkout timeout so an exhausted pool answers 503, not a hang.
 pub fn pool(path: &Path, durability: Durability, size: u32) -> Result<Pool, r2d2::Error> {
     let manager = SqliteConnectionManager::file(path)

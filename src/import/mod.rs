@@ -116,11 +116,7 @@ pub struct Importer {
 
 /// Opens the configured database (migrating it) and checks that `site` is configured.
 pub fn open_db(settings: &Settings) -> anyhow::Result<Connection> {
-    let path = &settings.database;
-    let mut conn = crate::db::open(path, settings.durability)
-        .with_context(|| format!("cannot open the database {}", path.display()))?;
-    crate::db::migrate::run(&mut conn).context("cannot migrate the database")?;
-    Ok(conn)
+    Ok(crate::db::open_migrated(&settings.database, settings.durability)?.0)
 }
 
 /// The site's config, or a clear error listing the configured ones.

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::cli::{natter, run, start_cmd, stop};
+use crate::cli::{natter, run, run_to_exit, start_cmd, stop};
 
 #[tokio::test]
 async fn sigkill_during_concurrent_writes_loses_no_acknowledged_comment() {
@@ -276,4 +276,59 @@ async fn with_normal_durability_a_201_needs_no_fsync() {
     assert_eq!(answer.unwrap(), 201);
     assert!(!dir.path().join("gate.waiting").exists());
     stop(server);
+}
+
+#[test]
+fn a_zero_byte_database_file_is_refused_not_started_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("natter.db");
+    std::fs::write(&path, b"").unwrap();
+    let (code, _, err) = run_to_exit(&mut natter(&dir));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("empty (0 bytes)") && err.contains("natter.db"),
+        "{err}"
+    );
+    // The CLI commands refuse it the same way, and nobody wrote to it.
+    let (code, _, err) = run(natter(&dir).args(["admin", "token", "list"]));
+    assert_ne!(code, 0);
+    assert!(err.contains("empty (0 bytes)"), "{err}");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+}
+
+#[test]
+fn a_schema_newer_than_the_binary_is_refused_naming_both_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    // A database this binary made, then "migrated" by a future one.
+    assert_eq!(run(natter(&dir).args(["admin", "token", "list"])).0, 0);
+    let path = dir.path().join("natter.db");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES ('9001_from_the_future', 0)",
+            [],
+        )
+        .unwrap();
+    let known = natter::db::migrate::MIGRATIONS.last().unwrap().0;
+    for args in [
+        &[][..],
+        &["admin", "token", "list"][..],
+        &["export", "--site", "default"][..],
+    ] {
+        let (code, out, err) = run_to_exit(natter(&dir).args(args));
+        assert!(code > 0, "{args:?}: {code} {out}");
+        assert!(
+            err.contains("9001_from_the_future") && err.contains(known) && err.contains("newer"),
+            "{args:?}: {err}"
+        );
+    }
+    // A schema this binary knows all of still starts.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "DELETE FROM schema_migrations WHERE version = '9001_from_the_future'",
+            [],
+        )
+        .unwrap();
+    assert_eq!(run(natter(&dir).args(["admin", "token", "list"])).0, 0);
 }
