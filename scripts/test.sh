@@ -23,6 +23,13 @@ cargo fmt --all -- --check
 # The container set-up: compose file schema, the Dockerfile's build command = the README's.
 scripts/check-docker.sh
 cargo clippy --locked --all-targets -- -D warnings
+# bench/'s two crates are packages of their own (own workspace, own Cargo.lock): formatted
+# and linted too, built in the main target directory so that CI caches one directory.
+for bench in bench/ceiling bench/client; do
+  cargo fmt --manifest-path "$bench/Cargo.toml" --check
+  CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}" \
+    cargo clippy --manifest-path "$bench/Cargo.toml" --locked --all-targets -- -D warnings
+done
 # The browser tests drive the real binary.
 cargo build --locked
 # The Dockerfile's build context alone builds it too.

@@ -171,3 +171,104 @@ async fn zero_means_unlimited() {
         .unwrap();
     assert_eq!(v["counts"]["/p"], 12);
 }
+
+/// Posts a comment from each `(address, expected status)` in turn, the address sent as
+/// `X-Forwarded-For` (the app trusts 127.0.0.1), and asserts each status; returns the
+/// stored `ip` of every stored comment, in order.
+async fn post_from_each(app: &TestApp, steps: &[(&str, u16)]) -> Vec<String> {
+    for (i, (addr, want)) in steps.iter().enumerate() {
+        let res = app
+            .client
+            .post(app.url("/api/comments"))
+            .header("x-forwarded-for", *addr)
+            .json(&json!({"site": "blog", "page": "/p", "text": format!("from {addr} ({i})")}))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(status, *want, "a comment from {addr}: {body}");
+        if status == 429 {
+            assert_eq!(body["error"]["code"], "rate_limited", "{body}");
+        }
+    }
+    app.db()
+        .prepare("SELECT ip FROM comments ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[tokio::test]
+async fn hosts_of_one_ipv4_slash_24_share_a_limit_and_neighbouring_networks_dont() {
+    let app = TestApp::spawn_with(|s| {
+        s.limits.comments_per_minute = 1;
+        s.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let ips = post_from_each(
+        &app,
+        &[
+            ("203.0.113.5", 201),
+            // The same /24, the other end of it.
+            ("203.0.113.250", 429),
+            // The /24s just above and just below.
+            ("203.0.114.5", 201),
+            ("203.0.112.255", 201),
+        ],
+    )
+    .await;
+    assert_eq!(ips, vec!["203.0.113.0", "203.0.114.0", "203.0.112.0"]);
+}
+
+#[tokio::test]
+async fn hosts_of_one_ipv6_slash_48_share_a_limit_and_neighbouring_networks_dont() {
+    let app = TestApp::spawn_with(|s| {
+        s.limits.comments_per_minute = 1;
+        s.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let ips = post_from_each(
+        &app,
+        &[
+            ("2001:db8:1:ffff::1", 201),
+            // The same /48, another /64 of it.
+            ("2001:db8:1::2", 429),
+            // The /48s just above and just below.
+            ("2001:db8:2::1", 201),
+            ("2001:db8:0:ffff::1", 201),
+        ],
+    )
+    .await;
+    // Compared as addresses: the stored text may spell the network either way.
+    let ips: Vec<std::net::Ipv6Addr> = ips.iter().map(|ip| ip.parse().unwrap()).collect();
+    let want: Vec<std::net::Ipv6Addr> = ["2001:db8:1::", "2001:db8:2::", "2001:db8::"]
+        .iter()
+        .map(|ip| ip.parse().unwrap())
+        .collect();
+    assert_eq!(ips, want);
+}
+
+#[tokio::test]
+async fn votes_are_limited_per_slash_24_too() {
+    let app = TestApp::spawn_with(|s| {
+        s.limits.votes_per_minute = 1;
+        s.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let id = app.create("/p", "x").await["comment"]["id"]
+        .as_i64()
+        .unwrap();
+    let vote = |addr: &'static str| {
+        app.client
+            .post(app.url(&format!("/api/comments/{id}/vote")))
+            .header("x-forwarded-for", addr)
+            .json(&json!({"value": 1}))
+            .send()
+    };
+    assert_eq!(vote("203.0.113.5").await.unwrap().status(), 200);
+    assert_error(vote("203.0.113.250").await.unwrap(), 429, "rate_limited").await;
+    assert_eq!(vote("203.0.114.5").await.unwrap().status(), 200);
+}

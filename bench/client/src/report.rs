@@ -216,17 +216,29 @@ pub fn run(o: &Opts) -> Result<(), String> {
     )
     .unwrap();
     wrk_rows(&mut m, "read", "Natter, gzip, 32 connections");
-    wrk_rows(&mut m, "pre", "read ceiling, the same gzip bytes, 32 connections");
+    wrk_rows(
+        &mut m,
+        "pre",
+        "read ceiling, the same gzip bytes, 32 connections",
+    );
     row(&mut m, "**Natter / read ceiling**", &|s| {
         format!("**{}**", pct(s, "read_rps", "pre_rps"))
     });
     wrk_rows(&mut m, "read1", "Natter, gzip, 1 connection");
-    wrk_rows(&mut m, "pre1", "read ceiling, the same gzip bytes, 1 connection");
+    wrk_rows(
+        &mut m,
+        "pre1",
+        "read ceiling, the same gzip bytes, 1 connection",
+    );
     row(&mut m, "Natter / read ceiling, 1 connection", &|s| {
         pct(s, "read1_rps", "pre1_rps")
     });
     wrk_rows(&mut m, "readid", "Natter, no gzip, 32 connections");
-    wrk_rows(&mut m, "ceilid", "read ceiling, the same JSON, 32 connections");
+    wrk_rows(
+        &mut m,
+        "ceilid",
+        "read ceiling, the same JSON, 32 connections",
+    );
     row(&mut m, "Natter / read ceiling, both without gzip", &|s| {
         pct(s, "readid_rps", "ceilid_rps")
     });
@@ -363,8 +375,17 @@ pub fn run(o: &Opts) -> Result<(), String> {
         &|s| {
             let mut bad = 0.0;
             for k in [
-                "read", "read1", "readid", "ceil", "ceilid", "pre", "pre1", "counts",
-                "create1", "create8", "create8new",
+                "read",
+                "read1",
+                "readid",
+                "ceil",
+                "ceilid",
+                "pre",
+                "pre1",
+                "counts",
+                "create1",
+                "create8",
+                "create8new",
             ] {
                 bad += r.f(&format!("{s}_{k}_errors_status")).unwrap_or(0.0)
                     + r.f(&format!("{s}_{k}_errors_other")).unwrap_or(0.0);
