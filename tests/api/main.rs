@@ -29,6 +29,7 @@ mod metrics;
 mod moderate_links;
 mod notify;
 mod openapi;
+mod outbox;
 mod sinks;
 mod thread_cache;
 mod votes;
