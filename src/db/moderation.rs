@@ -86,8 +86,8 @@ pub fn set_locked(
 }
 
 /// Erases every comment of one email on a site: replies first, so a parent whose only
-/// replies were the same person's disappears too. Returns how many comments were erased.
-pub fn erase_email(conn: &Connection, site: &str, email: &str) -> rusqlite::Result<usize> {
+/// replies were the same person's disappears too. Returns the erased comments' ids.
+pub fn erase_email(conn: &Connection, site: &str, email: &str) -> rusqlite::Result<Vec<i64>> {
     let ids: Vec<i64> = conn
         .prepare(
             "SELECT c.id FROM comments c JOIN pages p ON p.id = c.page_id
@@ -98,7 +98,7 @@ pub fn erase_email(conn: &Connection, site: &str, email: &str) -> rusqlite::Resu
     for id in &ids {
         delete_comment(conn, *id)?;
     }
-    Ok(ids.len())
+    Ok(ids)
 }
 
 /// Comments per status of every active site.

@@ -30,6 +30,8 @@ mod moderate_links;
 mod notify;
 mod openapi;
 mod outbox;
+mod privacy;
 mod sinks;
+mod stored;
 mod thread_cache;
 mod votes;

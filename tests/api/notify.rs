@@ -9,10 +9,11 @@ use serde_json::{json, Value};
 use crate::helpers::{id_of, TestApp, BLOG};
 use crate::outbox::{all_tried, drained, mail_to};
 use crate::sinks::{free_port, HookSink, SmtpSink};
+use crate::stored::{assert_forgotten, rows_holding};
 
-const MOD: &str = "mod@natter.example";
+pub(crate) const MOD: &str = "mod@natter.example";
 
-fn smtp(port: u16) -> Smtp {
+pub(crate) fn smtp(port: u16) -> Smtp {
     Smtp {
         host: "127.0.0.1".into(),
         port,
@@ -22,7 +23,7 @@ fn smtp(port: u16) -> Smtp {
     }
 }
 
-async fn app_with_mail(sink: &SmtpSink, moderation: Moderation) -> TestApp {
+pub(crate) async fn app_with_mail(sink: &SmtpSink, moderation: Moderation) -> TestApp {
     let port = sink.port;
     TestApp::spawn_with(move |s| {
         s.smtp = Some(smtp(port));
@@ -339,15 +340,47 @@ async fn webhooks_only_get_the_events_they_asked_for() {
         .all(|h| h.event == "comment.deleted"));
 }
 
+/// Follows the confirmation link of the latest opt-in mail to `to`.
+pub(crate) async fn confirm_opt_in(app: &TestApp, sink: &SmtpSink, to: &str) {
+    let mail = sink
+        .wait_for(to, 1, 10)
+        .await
+        .into_iter()
+        .rfind(|m| m.header("Subject").unwrap().starts_with("Confirm"))
+        .unwrap();
+    let link = mail.links("http://localhost:8080/notify/confirm/").remove(0);
+    let path = link.trim_start_matches("http://localhost:8080");
+    let res = app.client.post(app.url(path)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}
+
 #[tokio::test]
 async fn self_service_erase_always_answers_202_and_mails_a_working_link() {
     let sink = SmtpSink::start().await;
     let app = app_with_mail(&sink, Moderation::None).await;
-    let eve = "eve@reader.example";
+    let (eve, ann) = ("eve@reader.example", "ann@reader.example");
+    // Everything that can carry Eve's data: her comments, her opt-in, the moderator mail and
+    // confirmation about them, the reply mail she sent Ann and the one Bob's reply sent her.
+    let eve_data = [eve, "eve%40reader.example", "Eve Quux", "erase me", "eve answers ann"];
     let id = id_of(
-        &app.create_with(json!({"page": "/p", "text": "erase me", "email": eve}))
+        &app.create_with(json!({"page": "/p", "text": "erase me", "email": eve, "author": "Eve Quux", "notify": true}))
             .await,
     );
+    let anns = id_of(
+        &app.create_with(json!({"page": "/q", "text": "ann writes", "email": ann, "notify": true}))
+            .await,
+    );
+    confirm_opt_in(&app, &sink, eve).await;
+    confirm_opt_in(&app, &sink, ann).await;
+    let eves_reply = id_of(&app.create_with(json!({"page": "/q", "text": "eve answers ann", "parent": anns, "email": eve, "author": "Eve Quux", "notify": true})).await);
+    let bobs = id_of(
+        &app.create_with(
+            json!({"page": "/q", "text": "bob answers eve", "parent": eves_reply, "author": "Bob"}),
+        )
+        .await,
+    );
+    assert_eq!(mail_to(&app.db_path, ann), ["confirm", "reply"]);
+    assert_eq!(mail_to(&app.db_path, eve), ["confirm", "reply"]);
     for email in [eve, "nobody@reader.example"] {
         let res = app
             .post_json(
@@ -361,12 +394,26 @@ async fn self_service_erase_always_answers_202_and_mails_a_working_link() {
         mail_to(&app.db_path, "nobody@reader.example").is_empty(),
         "no mail for an address with no comments"
     );
-    let mail = sink.wait_for(eve, 1, 10).await.remove(0);
     let again = app
         .post_json("/api/privacy/erase", &json!({"site": "blog", "email": eve}))
         .await;
     assert_eq!(again.status(), 202);
-    assert_eq!(mail_to(&app.db_path, eve), ["erase"], "one erase mail an hour");
+    assert_eq!(
+        mail_to(&app.db_path, eve),
+        ["confirm", "reply", "erase"],
+        "one erase mail an hour"
+    );
+    drained(&app.db_path).await;
+    assert!(sink.to("nobody@reader.example").is_empty());
+    let mail = sink.to(eve).pop().unwrap();
+    assert!(mail.header("Subject").unwrap().starts_with("Erase"));
+    let held: Vec<String> = rows_holding(&app.db_path, &eve_data)
+        .into_iter()
+        .map(|(table, _)| table)
+        .collect();
+    for table in ["comments", "outbox", "confirmed_emails"] {
+        assert!(held.iter().any(|t| t == table), "{table}: {held:?}");
+    }
     let link = mail.links("http://localhost:8080/privacy/erase?").remove(0);
     let path = link
         .trim_start_matches("http://localhost:8080")
@@ -401,9 +448,34 @@ async fn self_service_erase_always_answers_202_and_mails_a_working_link() {
         200
     );
     assert!(app.list_ids("/p", "").await.is_empty());
-    drained(&app.db_path).await;
-    assert!(sink.to("nobody@reader.example").is_empty());
-    assert_eq!(sink.to(eve).len(), 1, "one erase mail an hour");
+    let q = app.list("/q", "").await;
+    assert_eq!(crate::helpers::ids(&q), vec![anns, eves_reply, bobs]);
+    assert_eq!(q["comments"][1]["status"], "deleted");
+    // Nothing about Eve is left anywhere: not her comments, not her opt-in, not a row of
+    // the outbox, sent or not — the erase mail included. Ann's and Bob's data stays.
+    assert_forgotten(&app.db_path, &eve_data);
+    assert!(mail_to(&app.db_path, eve).is_empty());
+    assert_eq!(mail_to(&app.db_path, ann), ["confirm"]);
+    let confirmed: Vec<String> = app
+        .db()
+        .prepare("SELECT email FROM confirmed_emails")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(confirmed, [ann]);
+    assert_eq!(
+        rows_holding(&app.db_path, &["bob answers eve"]).len(),
+        2,
+        "Bob's reply and the moderator mail about it"
+    );
+    // With nothing left, asking again mails nothing.
+    let after = app
+        .post_json("/api/privacy/erase", &json!({"site": "blog", "email": eve}))
+        .await;
+    assert_eq!(after.status(), 202);
+    assert!(mail_to(&app.db_path, eve).is_empty());
     let bad = app
         .post_json("/api/privacy/erase", &json!({"site": "nope", "email": eve}))
         .await;
