@@ -188,9 +188,14 @@ pub struct HookSink {
 
 impl HookSink {
     pub async fn start() -> HookSink {
+        Self::start_on(0).await
+    }
+
+    /// Listens on a given port (to bring a "down" receiver up later).
+    pub async fn start_on(port: u16) -> HookSink {
         let hooks: Arc<Mutex<Vec<Hook>>> = Arc::default();
         let store = web::Data::new(hooks.clone());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
         let port = listener.local_addr().unwrap().port();
         let server = HttpServer::new(move || {
             App::new().app_data(store.clone()).default_service(web::to(
