@@ -35,3 +35,4 @@ mod sinks;
 mod stored;
 mod thread_cache;
 mod votes;
+mod webhooks;

@@ -174,6 +174,9 @@ pub fn free_port() -> u16 {
 /// One webhook delivery as received.
 #[derive(Debug, Clone)]
 pub struct Hook {
+    /// Path and query the delivery was posted to.
+    pub path: String,
+    pub content_type: String,
     pub signature: String,
     pub event: String,
     pub delivery: String,
@@ -210,6 +213,8 @@ impl HookSink {
                                 .to_string()
                         };
                         store.lock().unwrap().push(Hook {
+                            path: req.uri().to_string(),
+                            content_type: h("content-type"),
                             signature: h("x-natter-signature"),
                             event: h("x-natter-event"),
                             delivery: h("x-natter-delivery"),
