@@ -32,6 +32,7 @@ mod openapi;
 mod outbox;
 mod privacy;
 mod sinks;
+mod smtp;
 mod stored;
 mod thread_cache;
 mod votes;
