@@ -31,6 +31,7 @@ mod notify;
 mod openapi;
 mod outbox;
 mod privacy;
+mod public_url;
 mod sinks;
 mod smtp;
 mod stored;
