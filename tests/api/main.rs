@@ -28,6 +28,7 @@ mod meta;
 mod metrics;
 mod moderate_links;
 mod notify;
+mod notify_config;
 mod openapi;
 mod outbox;
 mod privacy;
