@@ -204,20 +204,28 @@ pub fn confirm(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     Ok(true)
 }
 
-/// After an erase of `email` on `site` (whose comments were `ids`): forgets its opt-in and
-/// every notification addressed to it or quoting those comments, sent or not.
-pub fn forget(
+/// After an erase of `email` on `site` whose comments were `erased`: forgets its opt-in
+/// and every notification addressed to it or quoting those comments, sent or not; then
+/// tells webhook receivers each comment was deleted, with nothing of it but its id, place
+/// and time (they may hold copies of it). Returns how many comments were erased.
+pub fn erased(
     conn: &Connection,
+    st: &AppState,
     site: &str,
     email: &str,
-    ids: &[i64],
-) -> rusqlite::Result<()> {
+    erased: Vec<Comment>,
+) -> rusqlite::Result<usize> {
     conn.execute(
         "DELETE FROM confirmed_emails WHERE site = ?1 AND email = lower(?2)",
         params![site, email],
     )?;
-    outbox::forget(conn, site, email, ids)?;
-    Ok(())
+    let ids: Vec<i64> = erased.iter().map(|c| c.id).collect();
+    outbox::forget(conn, site, email, &ids)?;
+    for mut c in erased {
+        c.status = Status::Deleted;
+        deleted(conn, st, &c)?;
+    }
+    Ok(ids.len())
 }
 
 /// Stops reply mail for one comment.

@@ -246,12 +246,12 @@ pub struct EraseBody {
 /// mail and webhooks that carry its data); the shared step of the admin route and the
 /// self-service link. Returns how many comments were erased.
 pub async fn erase(state: &State, site: String, email: String) -> ApiResult<usize> {
+    let st = state.clone();
     state
         .writer
         .write(move |conn| {
-            let ids = m::erase_email(conn, &site, &email)?;
-            crate::notify::forget(conn, &site, &email, &ids)?;
-            Ok(ids.len())
+            let erased = m::erase_email(conn, &site, &email)?;
+            Ok(crate::notify::erased(conn, &st, &site, &email, erased)?)
         })
         .await
 }

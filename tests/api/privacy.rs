@@ -1,15 +1,16 @@
-//! Erase reaches the outbox also for rows queued before the outbox recorded which site and
-//! comment a delivery is about (migration 0005): old webhook rows are linked by the
-//! upgrade, old mail is matched by its links.
+//! Erase and the outbox: rows queued before the outbox recorded which site and comment a
+//! delivery is about (migration 0005) are found too (old webhook rows are linked by the
+//! upgrade, old mail is matched by its links), and webhook receivers, which may keep
+//! copies, hear that each erased comment is gone.
 
-use natter::config::Moderation;
+use natter::config::{Moderation, Webhook};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::{id_of, settings, TestApp, BLOG};
 use crate::notify::{app_with_mail, confirm_opt_in, MOD};
 use crate::outbox::{drained, mail_to, rows};
-use crate::sinks::SmtpSink;
+use crate::sinks::{HookSink, SmtpSink};
 use crate::stored::{assert_forgotten, rows_holding};
 
 #[tokio::test]
@@ -109,4 +110,71 @@ async fn the_upgrade_links_old_webhook_rows_to_their_site_and_comment() {
         ]
     );
     assert_eq!(rows(&app.db_path).len(), 2);
+}
+
+#[tokio::test]
+async fn an_erase_tells_webhook_receivers_each_comment_is_gone_without_repeating_it() {
+    let hooks = HookSink::start().await;
+    let url = hooks.url.clone();
+    let app = TestApp::spawn_with(move |s| {
+        s.webhooks = vec![Webhook {
+            url,
+            events: vec![],
+            secret: "k".into(),
+        }];
+    })
+    .await;
+    let eve = "eve@reader.example";
+    let first = id_of(
+        &app.create_with(json!({"page": "/p", "text": "eve first", "email": eve, "author": "Eve Quux", "website": "https://eve.example"}))
+            .await,
+    );
+    let bobs = id_of(
+        &app.create_with(json!({"page": "/p", "text": "bob replies", "parent": first}))
+            .await,
+    );
+    let second = id_of(
+        &app.create_with(json!({"page": "/q", "text": "eve second", "email": eve, "author": "Eve Quux"}))
+            .await,
+    );
+    let token = app.admin_token();
+    let res = app
+        .admin(Method::POST, "/api/admin/erase", &token)
+        .json(&json!({"site": "blog", "email": eve}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    drained(&app.db_path).await;
+    let deleted: Vec<Value> = hooks
+        .hooks
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|h| h.event == "comment.deleted")
+        .map(|h| serde_json::from_slice(&h.body).unwrap())
+        .collect();
+    let mut ids: Vec<i64> = deleted
+        .iter()
+        .map(|b| b["comment"]["id"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [first, second], "not Bob's ({bobs})");
+    for body in &deleted {
+        let c = &body["comment"];
+        assert_eq!(c["status"], "deleted");
+        assert_eq!(c["html"], "");
+        for key in ["author", "website", "avatar", "edited_at"] {
+            assert!(c[key].is_null(), "{key}: {body}");
+        }
+        let raw = body.to_string();
+        for needle in ["Eve Quux", "eve first", "eve second", "eve.example", eve] {
+            assert!(!raw.contains(needle), "{needle}: {raw}");
+        }
+    }
+    // The rows of these events hold nothing of hers either.
+    assert_forgotten(
+        &app.db_path,
+        &[eve, "Eve Quux", "eve first", "eve second", "eve.example"],
+    );
 }
