@@ -391,7 +391,11 @@ impl Settings {
                     "must be an http(s) URL".into(),
                 ));
             }
-            if let Some(e) = w.events.iter().find(|e| !WEBHOOK_EVENTS.contains(&e.as_str())) {
+            if let Some(e) = w
+                .events
+                .iter()
+                .find(|e| !WEBHOOK_EVENTS.contains(&e.as_str()))
+            {
                 return Err((
                     format!("webhooks[{i}].events"),
                     format!("{e:?} is not one of {}", WEBHOOK_EVENTS.join(", ")),

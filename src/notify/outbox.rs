@@ -89,7 +89,14 @@ fn push(
         "INSERT INTO outbox (kind, target, payload, created_at, next_attempt_at, site, comment_id)
          VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
     )?
-    .execute(params![kind, target, payload, now, about.site, about.comment])?;
+    .execute(params![
+        kind,
+        target,
+        payload,
+        now,
+        about.site,
+        about.comment
+    ])?;
     Ok(())
 }
 
@@ -97,12 +104,7 @@ fn push(
 /// mail addressed to `email`, and mail and webhooks about the comments `ids`. Rows from
 /// before the outbox recorded what it is about are matched by address (on any site) and,
 /// for mail about a comment, by the links in it. Returns how many rows went.
-pub fn forget(
-    conn: &Connection,
-    site: &str,
-    email: &str,
-    ids: &[i64],
-) -> rusqlite::Result<usize> {
+pub fn forget(conn: &Connection, site: &str, email: &str, ids: &[i64]) -> rusqlite::Result<usize> {
     let mut n = conn.execute(
         "DELETE FROM outbox WHERE kind = 'email' AND lower(target) = lower(?2)
            AND (site = ?1 OR site IS NULL)",

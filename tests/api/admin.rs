@@ -495,7 +495,11 @@ async fn erase_removes_everything_about_one_email_case_insensitively() {
         .into_iter()
         .map(|(table, _)| table)
         .collect();
-    assert_eq!(bob, ["comments", "outbox", "outbox"], "moderator mail and webhook");
+    assert_eq!(
+        bob,
+        ["comments", "outbox", "outbox"],
+        "moderator mail and webhook"
+    );
     let list = app.list("/p", "").await;
     assert_eq!(crate::helpers::ids(&list), vec![mine, reply]);
     assert_eq!(list["comments"][0]["status"], "deleted");

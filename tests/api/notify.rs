@@ -1,6 +1,5 @@
 //! Notifications through the outbox, against a real SMTP server and a real HTTP receiver.
 
-
 use hmac::{Hmac, Mac};
 use natter::config::{Moderation, Smtp, Webhook};
 use reqwest::Method;
@@ -82,7 +81,11 @@ async fn reply_mail_needs_a_confirmed_opt_in_and_stops_on_unsubscribe() {
     // A reply before confirming: nothing for Ann.
     app.create_with(json!({"page": "/p", "text": "early reply", "parent": parent, "email": "bob@reader.example", "author": "Bob"})).await;
     // The reply's mail would have been queued with it, before its 201.
-    assert_eq!(mail_to(&app.db_path, ann), ["confirm"], "only the confirmation");
+    assert_eq!(
+        mail_to(&app.db_path, ann),
+        ["confirm"],
+        "only the confirmation"
+    );
     drained(&app.db_path).await;
     assert_eq!(sink.to(ann).len(), 1, "only the confirmation");
     let link = confirm
@@ -180,7 +183,10 @@ async fn held_replies_are_mailed_only_once_approved_and_rejected_ones_never() {
         &app.create_with(json!({"page": "/p", "text": "good reply", "parent": parent}))
             .await,
     );
-    assert!(mail_to(&app.db_path, ann).is_empty(), "nothing queued before approval");
+    assert!(
+        mail_to(&app.db_path, ann).is_empty(),
+        "nothing queued before approval"
+    );
     drained(&app.db_path).await;
     assert!(
         sink.to(ann).is_empty(),
@@ -201,7 +207,11 @@ async fn held_replies_are_mailed_only_once_approved_and_rejected_ones_never() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(approve(good).await.unwrap().status(), 200);
-    assert_eq!(mail_to(&app.db_path, ann), ["reply"], "exactly one reply mail");
+    assert_eq!(
+        mail_to(&app.db_path, ann),
+        ["reply"],
+        "exactly one reply mail"
+    );
     drained(&app.db_path).await;
     let all = sink.to(ann);
     assert_eq!(all.len(), 1, "exactly one reply mail");
@@ -319,7 +329,9 @@ pub(crate) async fn confirm_opt_in(app: &TestApp, sink: &SmtpSink, to: &str) {
         .into_iter()
         .rfind(|m| m.header("Subject").unwrap().starts_with("Confirm"))
         .unwrap();
-    let link = mail.links("http://localhost:8080/notify/confirm/").remove(0);
+    let link = mail
+        .links("http://localhost:8080/notify/confirm/")
+        .remove(0);
     let path = link.trim_start_matches("http://localhost:8080");
     let res = app.client.post(app.url(path)).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -332,7 +344,13 @@ async fn self_service_erase_always_answers_202_and_mails_a_working_link() {
     let (eve, ann) = ("eve@reader.example", "ann@reader.example");
     // Everything that can carry Eve's data: her comments, her opt-in, the moderator mail and
     // confirmation about them, the reply mail she sent Ann and the one Bob's reply sent her.
-    let eve_data = [eve, "eve%40reader.example", "Eve Quux", "erase me", "eve answers ann"];
+    let eve_data = [
+        eve,
+        "eve%40reader.example",
+        "Eve Quux",
+        "erase me",
+        "eve answers ann",
+    ];
     let id = id_of(
         &app.create_with(json!({"page": "/p", "text": "erase me", "email": eve, "author": "Eve Quux", "notify": true}))
             .await,

@@ -94,8 +94,7 @@ secret = "file-secret"
         assert_eq!(r.status, "failed", "{r:?}");
         // public_url: the queued moderator mail links to it.
         assert!(
-            r.payload
-                .contains("https://comments.example.org/moderate/"),
+            r.payload.contains("https://comments.example.org/moderate/"),
             "{}",
             r.payload
         );

@@ -81,10 +81,17 @@ pub async fn all_tried(db: impl AsRef<Path>) -> Vec<Row> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let all = rows(&db);
-        if !all.is_empty() && all.iter().all(|r| r.attempts >= 1 && r.last_error.is_some()) {
+        if !all.is_empty()
+            && all
+                .iter()
+                .all(|r| r.attempts >= 1 && r.last_error.is_some())
+        {
             return all;
         }
-        assert!(Instant::now() < deadline, "not every row was tried: {all:?}");
+        assert!(
+            Instant::now() < deadline,
+            "not every row was tried: {all:?}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -138,7 +145,10 @@ async fn a_delivery_is_retried_until_outbox_max_age_then_failed_and_never_tried_
     for (row, (created, done, _)) in failed.iter().zip(&times) {
         // The first attempt comes well within the 2 s, so a row that is given up was retried.
         assert!(row.attempts >= 2, "retried before giving up: {row:?}");
-        assert!(done - created >= 2, "not given up before outbox_max_age: {row:?}");
+        assert!(
+            done - created >= 2,
+            "not given up before outbox_max_age: {row:?}"
+        );
         assert!(row.last_error.as_deref().is_some_and(|e| !e.is_empty()));
     }
     let token = app.admin_token();

@@ -20,8 +20,10 @@ async fn an_erase_finds_mail_queued_before_the_outbox_named_its_comment() {
     let (eve, ann) = ("eve@reader.example", "ann@reader.example");
     let url = format!("{BLOG}/q");
     let anns = id_of(
-        &app.create_with(json!({"page": "/q", "url": url, "text": "ann writes", "email": ann, "notify": true}))
-            .await,
+        &app.create_with(
+            json!({"page": "/q", "url": url, "text": "ann writes", "email": ann, "notify": true}),
+        )
+        .await,
     );
     confirm_opt_in(&app, &sink, ann).await;
     app.create_with(json!({"page": "/q", "text": "eve answers ann", "parent": anns, "email": eve, "author": "Eve Quux"})).await;
@@ -134,8 +136,10 @@ async fn an_erase_tells_webhook_receivers_each_comment_is_gone_without_repeating
             .await,
     );
     let second = id_of(
-        &app.create_with(json!({"page": "/q", "text": "eve second", "email": eve, "author": "Eve Quux"}))
-            .await,
+        &app.create_with(
+            json!({"page": "/q", "text": "eve second", "email": eve, "author": "Eve Quux"}),
+        )
+        .await,
     );
     let token = app.admin_token();
     let res = app

@@ -147,7 +147,9 @@ async fn every_link_in_mail_feeds_and_fragments_starts_with_public_url() {
         .await
         .unwrap();
     assert!(
-        page_feed.contains(&format!("href=\"{PUBLIC}/feed/blog.atom?page=%2Fno%2Durl\"")),
+        page_feed.contains(&format!(
+            "href=\"{PUBLIC}/feed/blog.atom?page=%2Fno%2Durl\""
+        )),
         "{page_feed}"
     );
     for xml in [&feed, &page_feed] {

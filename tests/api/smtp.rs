@@ -50,7 +50,11 @@ async fn refused(app: &TestApp, sink: &SmtpSink) -> String {
             assert!(sink.to(MOD).is_empty(), "delivered: {:?}", sink.log());
             return row.last_error.unwrap();
         }
-        assert!(Instant::now() < deadline, "not tried twice: {:?}", row.last_error);
+        assert!(
+            Instant::now() < deadline,
+            "not tried twice: {:?}",
+            row.last_error
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -68,7 +72,11 @@ async fn credentials_go_through_auth_plain_or_login_whichever_the_server_offers(
         sink.wait_for(MOD, 1, 10).await;
         let log = sink.log();
         let auth = at(&log, "AUTH").unwrap_or_else(|| panic!("no AUTH: {log:?}"));
-        assert_eq!(log[auth], format!("AUTH {used} {USER} {PASSWORD}"), "{log:?}");
+        assert_eq!(
+            log[auth],
+            format!("AUTH {used} {USER} {PASSWORD}"),
+            "{log:?}"
+        );
         assert!(auth < at(&log, "MAIL FROM").unwrap(), "{log:?}");
     }
 }

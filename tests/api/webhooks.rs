@@ -123,7 +123,10 @@ async fn the_payload_has_every_documented_field_with_its_type() {
             .is_some_and(|a| a.starts_with("/api/avatar/") && a.ends_with(".svg")));
         rfc3339_utc(&c["created_at"]);
         assert!(c["edited_at"].is_null());
-        assert_eq!((c["likes"].as_i64(), c["dislikes"].as_i64()), (Some(0), Some(0)));
+        assert_eq!(
+            (c["likes"].as_i64(), c["dislikes"].as_i64()),
+            (Some(0), Some(0))
+        );
     }
     let by_id = |want: i64| {
         all.iter()
