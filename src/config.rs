@@ -247,13 +247,21 @@ impl Default for Smtp {
     }
 }
 
+/// The events a webhook can ask for.
+pub const WEBHOOK_EVENTS: [&str; 4] = [
+    "comment.created",
+    "comment.approved",
+    "comment.rejected",
+    "comment.deleted",
+];
+
 /// One webhook receiver.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Webhook {
     /// Where the JSON is posted.
     pub url: String,
-    /// Which events it receives.
+    /// Which events it receives (of [`WEBHOOK_EVENTS`]); empty = all.
     #[serde(default)]
     pub events: Vec<String>,
     /// HMAC-SHA256 key for the signature header.
@@ -376,6 +384,16 @@ impl Settings {
                 return Err((
                     format!("webhooks[{i}].url"),
                     "must be an http(s) URL".into(),
+                ));
+            }
+            if let Some(e) = w
+                .events
+                .iter()
+                .find(|e| !WEBHOOK_EVENTS.contains(&e.as_str()))
+            {
+                return Err((
+                    format!("webhooks[{i}].events"),
+                    format!("{e:?} is not one of {}", WEBHOOK_EVENTS.join(", ")),
                 ));
             }
         }

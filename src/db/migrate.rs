@@ -17,6 +17,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_page_time_index",
         include_str!("../../migrations/0004_page_time_index.sql"),
     ),
+    (
+        "0005_outbox_about",
+        include_str!("../../migrations/0005_outbox_about.sql"),
+    ),
 ];
 
 /// Why the migrations could not run.

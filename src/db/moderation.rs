@@ -86,19 +86,19 @@ pub fn set_locked(
 }
 
 /// Erases every comment of one email on a site: replies first, so a parent whose only
-/// replies were the same person's disappears too. Returns how many comments were erased.
-pub fn erase_email(conn: &Connection, site: &str, email: &str) -> rusqlite::Result<usize> {
-    let ids: Vec<i64> = conn
-        .prepare(
-            "SELECT c.id FROM comments c JOIN pages p ON p.id = c.page_id
-             WHERE p.site = ?1 AND lower(c.email) = lower(?2) ORDER BY c.id DESC",
-        )?
-        .query_map(params![site, email], |r| r.get(0))?
+/// replies were the same person's disappears too. Returns the comments as they were.
+pub fn erase_email(conn: &Connection, site: &str, email: &str) -> rusqlite::Result<Vec<Comment>> {
+    let erased: Vec<Comment> = conn
+        .prepare(&format!(
+            "SELECT {COMMENT_COLUMNS} FROM comments c JOIN pages p ON p.id = c.page_id
+             WHERE p.site = ?1 AND lower(c.email) = lower(?2) ORDER BY c.id DESC"
+        ))?
+        .query_map(params![site, email], comment_from_row)?
         .collect::<rusqlite::Result<_>>()?;
-    for id in &ids {
-        delete_comment(conn, *id)?;
+    for c in &erased {
+        delete_comment(conn, c.id)?;
     }
-    Ok(ids.len())
+    Ok(erased)
 }
 
 /// Comments per status of every active site.

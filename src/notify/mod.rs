@@ -38,6 +38,14 @@ fn page_meta(
     .map(Option::unwrap_or_default)
 }
 
+/// What a delivery about this comment is about.
+fn about(c: &Comment) -> outbox::About<'_> {
+    outbox::About {
+        site: &c.site,
+        comment: Some(c.id),
+    }
+}
+
 fn webhooks(conn: &Connection, st: &AppState, event: &str, c: &Comment) -> rusqlite::Result<()> {
     let hooks: Vec<_> = st
         .settings
@@ -61,7 +69,7 @@ fn webhooks(conn: &Connection, st: &AppState, event: &str, c: &Comment) -> rusql
     })
     .to_string();
     for hook in hooks {
-        outbox::push_webhook(conn, &hook.url, &body, now())?;
+        outbox::push_webhook(conn, &hook.url, &body, about(c), now())?;
     }
     Ok(())
 }
@@ -83,7 +91,7 @@ pub fn created(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Resul
         let (title, url) = page_meta(conn, c.page_id)?;
         let mail = mail::moderation(st, c, title.as_deref(), url.as_deref());
         for m in &smtp.moderators {
-            outbox::push_email(conn, m, &mail, now())?;
+            outbox::push_email(conn, m, &mail, about(c), now())?;
         }
     }
     if c.status == Status::Approved {
@@ -141,7 +149,7 @@ fn became_visible(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Re
         if let (true, false, Some(to)) = (subscribed, own_reply, parent.email.as_deref()) {
             let unsubscribe = signed_url(st, "unsubscribe", parent.id, UNSUBSCRIBE_TTL);
             let m = mail::reply(c, &parent, title.as_deref(), url.as_deref(), &unsubscribe);
-            outbox::push_email(conn, to, &m, now())?;
+            outbox::push_email(conn, to, &m, about(c), now())?;
         }
     }
     if let (1, Some(email)) = (c.notify, c.email.as_deref()) {
@@ -158,6 +166,7 @@ fn became_visible(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Re
                 conn,
                 email,
                 &mail::confirm(c, title.as_deref(), &link),
+                about(c),
                 now(),
             )?;
         }
@@ -193,6 +202,30 @@ pub fn confirm(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
         params![email, c.site],
     )?;
     Ok(true)
+}
+
+/// After an erase of `email` on `site` whose comments were `erased`: forgets its opt-in
+/// and every notification addressed to it or quoting those comments, sent or not; then
+/// tells webhook receivers each comment was deleted, with nothing of it but its id, place
+/// and time (they may hold copies of it). Returns how many comments were erased.
+pub fn erased(
+    conn: &Connection,
+    st: &AppState,
+    site: &str,
+    email: &str,
+    erased: Vec<Comment>,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "DELETE FROM confirmed_emails WHERE site = ?1 AND email = lower(?2)",
+        params![site, email],
+    )?;
+    let ids: Vec<i64> = erased.iter().map(|c| c.id).collect();
+    outbox::forget(conn, site, email, &ids)?;
+    for mut c in erased {
+        c.status = Status::Deleted;
+        deleted(conn, st, &c)?;
+    }
+    Ok(ids.len())
 }
 
 /// Stops reply mail for one comment.

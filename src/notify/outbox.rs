@@ -44,15 +44,26 @@ pub struct Item {
     pub next_attempt_at: Timestamp,
 }
 
+/// What a delivery is about: the site, and the comment whose name and text it carries
+/// (so an erase can find it).
+#[derive(Debug, Clone, Copy)]
+pub struct About<'a> {
+    /// The site of the event.
+    pub site: &'a str,
+    /// The comment it quotes, if any.
+    pub comment: Option<i64>,
+}
+
 /// Enqueues an email.
 pub fn push_email(
     conn: &Connection,
     to: &str,
     mail: &Email,
+    about: About<'_>,
     now: Timestamp,
 ) -> rusqlite::Result<()> {
     let payload = serde_json::to_string(mail).unwrap_or_default();
-    push(conn, "email", to, &payload, now)
+    push(conn, "email", to, &payload, about, now)
 }
 
 /// Enqueues a webhook delivery of exactly these body bytes.
@@ -60,9 +71,10 @@ pub fn push_webhook(
     conn: &Connection,
     url: &str,
     body: &str,
+    about: About<'_>,
     now: Timestamp,
 ) -> rusqlite::Result<()> {
-    push(conn, "webhook", url, body, now)
+    push(conn, "webhook", url, body, about, now)
 }
 
 fn push(
@@ -70,13 +82,47 @@ fn push(
     kind: &str,
     target: &str,
     payload: &str,
+    about: About<'_>,
     now: Timestamp,
 ) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "INSERT INTO outbox (kind, target, payload, created_at, next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?4)",
+        "INSERT INTO outbox (kind, target, payload, created_at, next_attempt_at, site, comment_id)
+         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
     )?
-    .execute(params![kind, target, payload, now])?;
+    .execute(params![
+        kind,
+        target,
+        payload,
+        now,
+        about.site,
+        about.comment
+    ])?;
     Ok(())
+}
+
+/// Deletes, whatever their state, the deliveries that carry one person's data on a site:
+/// mail addressed to `email`, and mail and webhooks about the comments `ids`. Rows from
+/// before the outbox recorded what it is about are matched by address (on any site) and,
+/// for mail about a comment, by the links in it. Returns how many rows went.
+pub fn forget(conn: &Connection, site: &str, email: &str, ids: &[i64]) -> rusqlite::Result<usize> {
+    let mut n = conn.execute(
+        "DELETE FROM outbox WHERE kind = 'email' AND lower(target) = lower(?2)
+           AND (site = ?1 OR site IS NULL)",
+        params![site, email],
+    )?;
+    let mut by_comment = conn.prepare_cached("DELETE FROM outbox WHERE comment_id = ?1")?;
+    // Older moderator mail links `/moderate/{id}/delete?sig=`, older reply mail
+    // `…#natter-{id}` followed by a line break (`\n` inside the JSON payload).
+    let mut legacy = conn.prepare_cached(
+        "DELETE FROM outbox WHERE comment_id IS NULL AND kind = 'email'
+           AND (payload LIKE '%/moderate/' || ?1 || '/delete?sig=%'
+                OR payload LIKE '%#natter-' || ?1 || '\\n%')",
+    )?;
+    for id in ids {
+        n += by_comment.execute([id])?;
+        n += legacy.execute([id])?;
+    }
+    Ok(n)
 }
 
 /// Whether an email of this purpose went to this address since `since`.

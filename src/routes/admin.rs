@@ -242,12 +242,17 @@ pub struct EraseBody {
     email: String,
 }
 
-/// Erases everything stored about one email on a site; the shared step of the admin route
-/// and the self-service link.
+/// Erases everything stored about one email on a site (its comments, its opt-in, the
+/// mail and webhooks that carry its data); the shared step of the admin route and the
+/// self-service link. Returns how many comments were erased.
 pub async fn erase(state: &State, site: String, email: String) -> ApiResult<usize> {
+    let st = state.clone();
     state
         .writer
-        .write(move |conn| Ok(m::erase_email(conn, &site, &email)?))
+        .write(move |conn| {
+            let erased = m::erase_email(conn, &site, &email)?;
+            Ok(crate::notify::erased(conn, &st, &site, &email, erased)?)
+        })
         .await
 }
 

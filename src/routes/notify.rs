@@ -170,7 +170,12 @@ pub async fn request_erase(
                     )?
                 {
                     let link = erase_link(&st, &site, &email);
-                    outbox::push_email(conn, &email, &notify::mail::erase(&site, &link), now())?;
+                    let about = outbox::About {
+                        site: &site,
+                        comment: None,
+                    };
+                    let mail = notify::mail::erase(&site, &link);
+                    outbox::push_email(conn, &email, &mail, about, now())?;
                 }
                 Ok(())
             })

@@ -4,6 +4,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, assert_invalid, id_of, TestApp};
+use crate::sinks::{HookSink, SmtpSink};
+use crate::stored::{assert_forgotten, rows_holding};
 
 async fn ok_json(res: reqwest::Response) -> Value {
     let status = res.status().as_u16();
@@ -430,19 +432,49 @@ async fn threads_lock_and_unlock_even_before_their_first_comment() {
 
 #[tokio::test]
 async fn erase_removes_everything_about_one_email_case_insensitively() {
-    let app = TestApp::spawn().await;
+    // Mail and webhooks on: the outbox and the opt-in table hold her data too.
+    let (sink, hooks) = (SmtpSink::start().await, HookSink::start().await);
+    let (port, url) = (sink.port, hooks.url.clone());
+    let app = TestApp::spawn_with(move |s| {
+        s.smtp = Some(natter::config::Smtp {
+            host: "127.0.0.1".into(),
+            port,
+            moderators: vec!["mod@example.com".into()],
+            ..Default::default()
+        });
+        s.webhooks = vec![natter::config::Webhook {
+            url,
+            events: vec![],
+            secret: "k".into(),
+        }];
+    })
+    .await;
     let token = app.admin_token();
+    let eve = ["eve@example.com", "eve%40example.com", "Eve Quux", "mine"];
     let mine = id_of(
         &app.create_with(
-            json!({"page": "/p", "text": "mine", "email": "Eve@Example.com", "author": "Eve"}),
+            json!({"page": "/p", "text": "mine", "email": "Eve@Example.com", "author": "Eve Quux", "notify": true}),
         )
         .await,
     );
+    app.db()
+        .execute(
+            "INSERT INTO confirmed_emails (site, email, confirmed_at) VALUES ('blog', 'eve@example.com', 0)",
+            [],
+        )
+        .unwrap();
     let reply = id_of(&app.create_with(json!({"page": "/p", "text": "reply to eve", "parent": mine, "email": "bob@example.com"})).await);
     let other = id_of(
         &app.create_with(json!({"page": "/q", "text": "also mine", "email": "eve@example.com"}))
             .await,
     );
+    let held: Vec<String> = rows_holding(&app.db_path, &eve)
+        .into_iter()
+        .map(|(table, _)| table)
+        .collect();
+    for table in ["comments", "outbox", "confirmed_emails"] {
+        assert!(held.iter().any(|t| t == table), "{table}: {held:?}");
+    }
     let res = app
         .admin(Method::POST, "/api/admin/erase", &token)
         .json(&json!({"site": "blog", "email": "EVE@example.COM"}))
@@ -450,13 +482,18 @@ async fn erase_removes_everything_about_one_email_case_insensitively() {
         .await
         .unwrap();
     assert_eq!(ok_json(res).await, json!({"erased": 2}));
-    let dump: String = app
-        .db()
-        .query_row("SELECT group_concat(coalesce(email,'') || coalesce(text,'') || coalesce(author,''), '|') FROM comments", [], |r| r.get(0))
-        .unwrap();
-    assert!(
-        !dump.to_lowercase().contains("eve@example.com") && !dump.contains("mine"),
-        "{dump}"
+    // No table keeps her address, name or text: not the comments, not her opt-in, not the
+    // moderator mail, confirmation mail and webhooks (sent or not) that quoted them.
+    assert_forgotten(&app.db_path, &eve);
+    // Bob's reply and what was queued about it are his, and stay.
+    let bob: Vec<String> = rows_holding(&app.db_path, &["reply to eve"])
+        .into_iter()
+        .map(|(table, _)| table)
+        .collect();
+    assert_eq!(
+        bob,
+        ["comments", "outbox", "outbox"],
+        "moderator mail and webhook"
     );
     let list = app.list("/p", "").await;
     assert_eq!(crate::helpers::ids(&list), vec![mine, reply]);

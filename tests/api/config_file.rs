@@ -99,6 +99,12 @@ fn bad_files_name_the_file_and_the_key() {
     assert!(error_of("[sites.b]\norigins = [\"*\"]\ncolour = 1").contains("colour"));
     assert!(error_of("[sites.b]\nmoderation = \"all\"").contains("origins"));
     assert!(error_of("this is not toml").contains("natter.toml"));
+    // A misspelt event would silently never be delivered.
+    let e = error_of("[[webhooks]]\nurl = \"https://h.example/\"\nevents = [\"approved\"]");
+    assert!(
+        e.contains("webhooks[0].events") && e.contains("comment.approved"),
+        "{e}"
+    );
 }
 
 #[test]

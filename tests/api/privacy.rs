@@ -1,0 +1,184 @@
+//! Erase and the outbox: rows queued before the outbox recorded which site and comment a
+//! delivery is about (migration 0005) are found too (old webhook rows are linked by the
+//! upgrade, old mail is matched by its links), and webhook receivers, which may keep
+//! copies, hear that each erased comment is gone.
+
+use natter::config::{Moderation, Webhook};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{id_of, settings, TestApp, BLOG};
+use crate::notify::{app_with_mail, confirm_opt_in, MOD};
+use crate::outbox::{drained, mail_to, rows};
+use crate::sinks::{HookSink, SmtpSink};
+use crate::stored::{assert_forgotten, rows_holding};
+
+#[tokio::test]
+async fn an_erase_finds_mail_queued_before_the_outbox_named_its_comment() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_mail(&sink, Moderation::None).await;
+    let (eve, ann) = ("eve@reader.example", "ann@reader.example");
+    let url = format!("{BLOG}/q");
+    let anns = id_of(
+        &app.create_with(
+            json!({"page": "/q", "url": url, "text": "ann writes", "email": ann, "notify": true}),
+        )
+        .await,
+    );
+    confirm_opt_in(&app, &sink, ann).await;
+    app.create_with(json!({"page": "/q", "text": "eve answers ann", "parent": anns, "email": eve, "author": "Eve Quux"})).await;
+    app.create_with(
+        json!({"page": "/p", "text": "eve alone", "email": eve, "author": "Eve Quux", "notify": true}),
+    )
+    .await;
+    assert_eq!(mail_to(&app.db_path, ann), ["confirm", "reply"]);
+    assert_eq!(mail_to(&app.db_path, eve), ["confirm"]);
+    drained(&app.db_path).await;
+    // As an older version wrote them.
+    app.db()
+        .execute("UPDATE outbox SET site = NULL, comment_id = NULL", [])
+        .unwrap();
+    let token = app.admin_token();
+    let res = app
+        .admin(Method::POST, "/api/admin/erase", &token)
+        .json(&json!({"site": "blog", "email": eve}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_forgotten(
+        &app.db_path,
+        &[eve, "Eve Quux", "eve answers ann", "eve alone"],
+    );
+    assert_eq!(mail_to(&app.db_path, ann), ["confirm"]);
+    let about_ann: Vec<String> = rows_holding(&app.db_path, &["ann writes"])
+        .into_iter()
+        .map(|(table, _)| table)
+        .collect();
+    assert_eq!(
+        about_ann,
+        ["comments", "outbox"],
+        "Ann's comment and the moderator mail about it"
+    );
+    assert_eq!(mail_to(&app.db_path, MOD), ["moderation"]);
+}
+
+#[tokio::test]
+async fn the_upgrade_links_old_webhook_rows_to_their_site_and_comment() {
+    let (s, dir) = settings();
+    {
+        let conn = rusqlite::Connection::open(&s.database).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        )
+        .unwrap();
+        for (version, sql) in &natter::db::migrate::MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, 0)",
+                [version],
+            )
+            .unwrap();
+        }
+        assert_eq!(
+            natter::db::migrate::MIGRATIONS[4].0,
+            "0005_outbox_about",
+            "the fifth migration is the one under test"
+        );
+        let hook = json!({"id": "evt_1", "event": "comment.created", "site": "blog",
+            "page": {"key": "/p", "title": null, "url": null}, "comment": {"id": 7}});
+        conn.execute(
+            "INSERT INTO outbox (kind, target, payload, created_at, next_attempt_at, status)
+             VALUES ('webhook', 'http://127.0.0.1:9/hook', ?1, 0, 0, 'sent'),
+                    ('email', 'a@reader.example', '{\"purpose\":\"confirm\"}', 0, 0, 'sent')",
+            [hook.to_string()],
+        )
+        .unwrap();
+    }
+    let app = TestApp::start(s, dir).await;
+    let linked: Vec<(String, Option<String>, Option<i64>)> = app
+        .db()
+        .prepare("SELECT kind, site, comment_id FROM outbox ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    assert_eq!(
+        linked,
+        [
+            ("webhook".to_string(), Some("blog".to_string()), Some(7)),
+            ("email".to_string(), None, None)
+        ]
+    );
+    assert_eq!(rows(&app.db_path).len(), 2);
+}
+
+#[tokio::test]
+async fn an_erase_tells_webhook_receivers_each_comment_is_gone_without_repeating_it() {
+    let hooks = HookSink::start().await;
+    let url = hooks.url.clone();
+    let app = TestApp::spawn_with(move |s| {
+        s.webhooks = vec![Webhook {
+            url,
+            events: vec![],
+            secret: "k".into(),
+        }];
+    })
+    .await;
+    let eve = "eve@reader.example";
+    let first = id_of(
+        &app.create_with(json!({"page": "/p", "text": "eve first", "email": eve, "author": "Eve Quux", "website": "https://eve.example"}))
+            .await,
+    );
+    let bobs = id_of(
+        &app.create_with(json!({"page": "/p", "text": "bob replies", "parent": first}))
+            .await,
+    );
+    let second = id_of(
+        &app.create_with(
+            json!({"page": "/q", "text": "eve second", "email": eve, "author": "Eve Quux"}),
+        )
+        .await,
+    );
+    let token = app.admin_token();
+    let res = app
+        .admin(Method::POST, "/api/admin/erase", &token)
+        .json(&json!({"site": "blog", "email": eve}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    drained(&app.db_path).await;
+    let deleted: Vec<Value> = hooks
+        .hooks
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|h| h.event == "comment.deleted")
+        .map(|h| serde_json::from_slice(&h.body).unwrap())
+        .collect();
+    let mut ids: Vec<i64> = deleted
+        .iter()
+        .map(|b| b["comment"]["id"].as_i64().unwrap())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, [first, second], "not Bob's ({bobs})");
+    for body in &deleted {
+        let c = &body["comment"];
+        assert_eq!(c["status"], "deleted");
+        assert_eq!(c["html"], "");
+        for key in ["author", "website", "avatar", "edited_at"] {
+            assert!(c[key].is_null(), "{key}: {body}");
+        }
+        let raw = body.to_string();
+        for needle in ["Eve Quux", "eve first", "eve second", "eve.example", eve] {
+            assert!(!raw.contains(needle), "{needle}: {raw}");
+        }
+    }
+    // The rows of these events hold nothing of hers either.
+    assert_forgotten(
+        &app.db_path,
+        &[eve, "Eve Quux", "eve first", "eve second", "eve.example"],
+    );
+}
