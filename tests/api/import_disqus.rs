@@ -502,12 +502,19 @@ fn a_killed_import_can_simply_be_run_again() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let conn = db(&dir);
+    // Opened only once the import has made the file: natter refuses a zero-byte database,
+    // which is what opening a connection first would leave.
+    let db_file = dir.path().join("natter.db");
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
-        let count: i64 = conn
-            .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
-            .unwrap_or(0);
+        let made = std::fs::metadata(&db_file).is_ok_and(|m| m.len() > 0);
+        let count: i64 = if made {
+            db(&dir)
+                .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
+                .unwrap_or(0)
+        } else {
+            0
+        };
         if count > 0 || Instant::now() > deadline || child.try_wait().unwrap().is_some() {
             break;
         }
@@ -515,6 +522,7 @@ fn a_killed_import_can_simply_be_run_again() {
     }
     let _ = child.kill();
     let _ = child.wait();
+    let conn = db(&dir);
     let partial: i64 = conn
         .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
         .unwrap();
