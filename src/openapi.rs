@@ -321,7 +321,8 @@ fn schemas() -> Value {
         "Outbox": obj(&["counts", "undelivered"], json!({
             "counts": counts(&["pending", "sent", "failed"]),
             "undelivered": {"type": "array", "items": obj(&["id", "kind", "target", "status",
-                "attempts", "last_error", "created_at", "next_attempt_at"], json!({
+                "attempts", "last_error", "created_at", "next_attempt_at", "attempt_started_at"],
+                json!({
                 "id": {"type": "integer"},
                 "kind": {"type": "string"},
                 "target": {"type": "string"},
@@ -330,6 +331,8 @@ fn schemas() -> Value {
                 "last_error": nullable("string"),
                 "created_at": {"type": "string", "format": "date-time"},
                 "next_attempt_at": {"type": "string", "format": "date-time"},
+                "attempt_started_at": {"type": ["string", "null"], "format": "date-time",
+                    "description": "when the attempt under way started; null when none is"},
             }))},
         })),
     })

@@ -21,6 +21,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_outbox_about",
         include_str!("../../migrations/0005_outbox_about.sql"),
     ),
+    (
+        "0006_outbox_claims",
+        include_str!("../../migrations/0006_outbox_claims.sql"),
+    ),
 ];
 
 /// Why the migrations could not run.

@@ -42,6 +42,8 @@ pub struct Item {
     pub last_error: Option<String>,
     /// When the next attempt is due.
     pub next_attempt_at: Timestamp,
+    /// When the attempt under way started (a live claim), if one is.
+    pub attempt_started_at: Option<Timestamp>,
 }
 
 /// What a delivery is about: the site, and the comment whose name and text it carries
@@ -141,8 +143,8 @@ pub fn recently_mailed(
     )
 }
 
-const ITEM_COLUMNS: &str =
-    "id, kind, target, payload, created_at, attempts, status, last_error, next_attempt_at";
+const ITEM_COLUMNS: &str = "id, kind, target, payload, created_at, attempts, status, last_error,
+    next_attempt_at, claimed_at, claimed_until";
 
 fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
     Ok(Item {
@@ -155,59 +157,98 @@ fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
         status: r.get(6)?,
         last_error: r.get(7)?,
         next_attempt_at: r.get(8)?,
+        attempt_started_at: {
+            let (at, until): (Option<Timestamp>, Option<Timestamp>) = (r.get(9)?, r.get(10)?);
+            at.filter(|_| until.is_some_and(|u| u > crate::domain::now()))
+        },
     })
 }
 
-/// Deliveries due now, oldest first.
-pub fn due(conn: &Connection, now: Timestamp, limit: i64) -> rusqlite::Result<Vec<Item>> {
+/// How long a claim lasts, in seconds: longer than any one attempt may take (the worker
+/// gives an attempt at most [`super::worker::DEADLINE`]). A claim whose holder died runs
+/// out, and the delivery is due again.
+pub const LEASE: i64 = 120;
+
+/// Claims, for `owner`, the oldest due delivery that nobody is attempting and whose target
+/// nobody is attempting either (one slow receiver takes one attempt at a time, never every
+/// one); an email only while fewer than `email_slots` are under way (they share one mail
+/// server). Across processes too: the claim is one `UPDATE` of the shared database.
+pub fn claim(
+    conn: &Connection,
+    owner: &str,
+    now: Timestamp,
+    email_slots: i64,
+) -> rusqlite::Result<Option<Item>> {
+    // A read first: most polls find nothing, and those should not take the write lock.
+    let due: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending'
+               AND next_attempt_at <= ?1 AND (claimed_until IS NULL OR claimed_until <= ?1))",
+        )?
+        .query_row([now], |r| r.get(0))?;
+    if !due {
+        return Ok(None);
+    }
     let sql = format!(
-        "SELECT {ITEM_COLUMNS} FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
-         ORDER BY next_attempt_at, id LIMIT ?2"
+        "UPDATE outbox SET claimed_by = ?2, claimed_at = ?1, claimed_until = ?1 + {LEASE}
+         WHERE id = (
+           SELECT o.id FROM outbox o
+            WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
+              AND (o.claimed_until IS NULL OR o.claimed_until <= ?1)
+              AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.claimed_until > ?1
+                                AND b.status = 'pending' AND b.target = o.target)
+              AND (o.kind != 'email'
+                   OR (SELECT count(*) FROM outbox e WHERE e.claimed_until > ?1
+                         AND e.status = 'pending' AND e.kind = 'email') < ?3)
+            ORDER BY o.next_attempt_at, o.id LIMIT 1)
+         RETURNING {ITEM_COLUMNS}"
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![now, limit], item)?;
-    rows.collect()
+    conn.prepare_cached(&sql)?
+        .query_row(params![now, owner, email_slots], item)
+        .optional()
 }
 
-/// The earliest time something pending is due.
-pub fn next_due(conn: &Connection) -> rusqlite::Result<Option<Timestamp>> {
-    conn.query_row(
-        "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'",
-        [],
-        |r| r.get(0),
-    )
-    .optional()
-    .map(Option::flatten)
+/// Marks a delivery done and releases its claim; `false` when `owner` no longer held it
+/// (its lease ran out and another claim took it).
+pub fn mark_sent(
+    conn: &Connection,
+    id: i64,
+    owner: &str,
+    now: Timestamp,
+) -> rusqlite::Result<bool> {
+    Ok(conn.execute(
+        "UPDATE outbox SET status = 'sent', attempts = attempts + 1, done_at = ?3, last_error = NULL,
+                claimed_by = NULL, claimed_at = NULL, claimed_until = NULL
+          WHERE id = ?1 AND claimed_by = ?2",
+        params![id, owner, now],
+    )? == 1)
 }
 
-/// Marks a delivery done.
-pub fn mark_sent(conn: &Connection, id: i64, now: Timestamp) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE outbox SET status = 'sent', attempts = attempts + 1, done_at = ?2, last_error = NULL WHERE id = ?1",
-        params![id, now],
-    )?;
-    Ok(())
-}
-
-/// Records a failed attempt: retried at `retry_at`, or given up when `None`.
+/// Records a failed attempt and releases its claim: retried at `retry_at`, or given up
+/// when `None`. `false` when `owner` no longer held the claim.
 pub fn mark_failed(
     conn: &Connection,
     id: i64,
+    owner: &str,
     error: &str,
     retry_at: Option<Timestamp>,
     now: Timestamp,
-) -> rusqlite::Result<()> {
-    match retry_at {
+) -> rusqlite::Result<bool> {
+    let n = match retry_at {
         Some(at) => conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
-            params![id, error, at],
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, next_attempt_at = ?4,
+                    claimed_by = NULL, claimed_at = NULL, claimed_until = NULL
+              WHERE id = ?1 AND claimed_by = ?2",
+            params![id, owner, error, at],
         )?,
         None => conn.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, status = 'failed', done_at = ?3 WHERE id = ?1",
-            params![id, error, now],
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?3, status = 'failed', done_at = ?4,
+                    claimed_by = NULL, claimed_at = NULL, claimed_until = NULL
+              WHERE id = ?1 AND claimed_by = ?2",
+            params![id, owner, error, now],
         )?,
     };
-    Ok(())
+    Ok(n == 1)
 }
 
 /// Rows per status.

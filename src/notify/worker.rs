@@ -1,14 +1,20 @@
-//! Delivers the outbox: a background thread with its own connection, so a slow mail
-//! server never slows a reader's request. Failures are retried with capped exponential
-//! backoff; after `outbox_max_age` a delivery is given up and logged.
+//! Delivers the outbox: background threads with database connections of their own, so a
+//! slow mail server never slows a reader's request. Each delivery is claimed with a lease
+//! before it is attempted ([`outbox::claim`]), so several processes on one database never
+//! send the same item twice. Deliveries run side by side, at most one per target at a
+//! time, so one receiver that hangs holds up nobody else. Every attempt has a deadline;
+//! failures are retried with capped exponential backoff; after `outbox_max_age` a delivery
+//! is given up and logged.
 
-use std::sync::Weak;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Weak};
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::PoolConfig;
 use lettre::{Message, SmtpTransport, Transport};
 use sha2::Sha256;
 
@@ -17,69 +23,184 @@ use crate::config::{Smtp, SmtpTls};
 use crate::domain::now;
 use crate::state::AppState;
 
-/// How often the outbox is looked at.
+/// How often an idle delivery thread looks at the outbox.
 const POLL: Duration = Duration::from_millis(300);
+/// Deliveries one process attempts at once.
+const THREADS: usize = 4;
+/// Emails under way at once, across every process on the database: they share one mail
+/// server, and its connections are reused (a pool of this size).
+const EMAIL_SLOTS: u32 = 2;
+/// The most one attempt may take, from connecting to the last byte. A receiver that is
+/// slower fails this attempt (it is retried later) and frees the delivery thread.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+/// The most each network step may take: connecting, the greeting, each command and answer.
+const STEP: Duration = Duration::from_secs(10);
+/// Attempts past their deadline whose threads still wait on the network (each ends at its
+/// next step timeout). While this many linger, no new attempt starts: memory stays bounded.
+const MAX_LINGERING: usize = 16;
 
-/// Starts the delivery thread; it ends when the app is dropped.
+static LINGERING: AtomicUsize = AtomicUsize::new(0);
+
+/// What the delivery threads share: the clients, built once so connections are reused.
+struct Clients {
+    http: Option<reqwest::blocking::Client>,
+    smtp: Option<Result<SmtpTransport, String>>,
+}
+
+/// Starts the delivery threads; they end when the app is dropped.
 pub fn spawn(state: Weak<AppState>) {
+    // The clients are built off the caller's thread: a blocking HTTP client must not be
+    // made (or dropped) inside an async runtime.
     let _ = std::thread::Builder::new()
         .name("natter-outbox".into())
         .spawn(move || {
-            let Some(conn) = state.upgrade().and_then(|st| {
-                crate::db::open(&st.settings.database, st.settings.durability)
-                    .map_err(|e| tracing::error!(error = %e, "the outbox worker cannot open the database"))
-                    .ok()
-            }) else {
-                return;
-            };
-            let http = reqwest::blocking::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .user_agent(concat!("natter/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .ok();
-            loop {
-                std::thread::sleep(POLL);
-                let Some(st) = state.upgrade() else { break };
-                if let Err(e) = run_once(&st, &conn, http.as_ref()) {
-                    tracing::warn!(error = %e, "outbox pass failed");
-                }
+            let Some(st) = state.upgrade() else { return };
+            let clients = Arc::new(Clients {
+                http: reqwest::blocking::Client::builder()
+                    .connect_timeout(STEP)
+                    .timeout(STEP)
+                    // A redirect would re-post the signed body wherever the receiver points.
+                    .redirect(reqwest::redirect::Policy::none())
+                    .user_agent(concat!("natter/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .ok(),
+                smtp: st.settings.smtp.as_ref().map(transport),
+            });
+            drop(st);
+            // Who holds a claim: this process, unique even across restarts with a reused pid.
+            let owner: Arc<str> =
+                format!("{}-{:016x}", std::process::id(), rand::random::<u64>()).into();
+            let threads: Vec<_> = (1..THREADS)
+                .filter_map(|n| {
+                    let (state, clients, owner) = (state.clone(), clients.clone(), owner.clone());
+                    std::thread::Builder::new()
+                        .name(format!("natter-outbox-{n}"))
+                        .spawn(move || deliver_loop(&state, &clients, &owner))
+                        .ok()
+                })
+                .collect();
+            deliver_loop(&state, &clients, &owner);
+            for t in threads {
+                let _ = t.join();
             }
         });
 }
 
-/// One pass over what is due.
-pub fn run_once(
-    st: &AppState,
-    conn: &rusqlite::Connection,
-    http: Option<&reqwest::blocking::Client>,
-) -> rusqlite::Result<()> {
-    for item in outbox::due(conn, now(), 20)? {
-        let result = match item.kind.as_str() {
-            "email" => send_email(st, &item),
-            "webhook" => match http {
-                Some(c) => post_webhook(st, c, &item),
-                None => Err("no HTTP client".into()),
-            },
-            other => Err(format!("unknown kind {other}")),
-        };
-        let at = now();
-        match result {
-            Ok(()) => outbox::mark_sent(conn, item.id, at)?,
-            Err(error) => {
-                let give_up = at - item.created_at >= st.settings.outbox_max_age;
-                let retry = (!give_up).then(|| at + outbox::backoff(item.attempts));
-                if give_up {
-                    tracing::error!(id = item.id, kind = %item.kind, attempts = item.attempts + 1, error = %error, "giving up a delivery");
-                } else {
-                    tracing::warn!(id = item.id, kind = %item.kind, attempts = item.attempts + 1, error = %error, "delivery failed; will retry");
-                }
-                outbox::mark_failed(conn, item.id, &error, retry, at)?;
+fn deliver_loop(state: &Weak<AppState>, clients: &Arc<Clients>, owner: &str) {
+    let Some(conn) = state.upgrade().and_then(|st| {
+        crate::db::open(&st.settings.database, st.settings.durability)
+            .map_err(|e| tracing::error!(error = %e, "the outbox worker cannot open the database"))
+            .ok()
+    }) else {
+        return;
+    };
+    loop {
+        let Some(st) = state.upgrade() else { break };
+        let busy = match run_once(&st, &conn, clients, owner) {
+            Ok(busy) => busy,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox pass failed");
+                false
             }
+        };
+        drop(st);
+        if !busy {
+            std::thread::sleep(POLL);
         }
     }
-    Ok(())
 }
 
+/// Claims one due delivery and attempts it; `true` when there was one.
+fn run_once(
+    st: &AppState,
+    conn: &rusqlite::Connection,
+    clients: &Arc<Clients>,
+    owner: &str,
+) -> rusqlite::Result<bool> {
+    if LINGERING.load(Ordering::Relaxed) >= MAX_LINGERING {
+        return Ok(false);
+    }
+    let Some(item) = outbox::claim(conn, owner, now(), i64::from(EMAIL_SLOTS))? else {
+        return Ok(false);
+    };
+    let result = attempt(st, clients, &item);
+    let at = now();
+    let held = match result {
+        Ok(()) => outbox::mark_sent(conn, item.id, owner, at)?,
+        Err(error) => {
+            let give_up = at - item.created_at >= st.settings.outbox_max_age;
+            let retry = (!give_up).then(|| at + outbox::backoff(item.attempts));
+            if give_up {
+                tracing::error!(id = item.id, kind = %item.kind, attempts = item.attempts + 1, error = %error, "giving up a delivery");
+            } else {
+                tracing::warn!(id = item.id, kind = %item.kind, attempts = item.attempts + 1, error = %error, "delivery failed; will retry");
+            }
+            outbox::mark_failed(conn, item.id, owner, &error, retry, at)?
+        }
+    };
+    if !held {
+        tracing::warn!(
+            id = item.id,
+            "a delivery's claim ran out before its attempt ended"
+        );
+    }
+    Ok(true)
+}
+
+/// One attempt within [`DEADLINE`], on a thread of its own: past the deadline the attempt
+/// counts as failed, and its thread is left to end at its next network step timeout.
+fn attempt(st: &AppState, clients: &Arc<Clients>, item: &Item) -> Result<(), String> {
+    let job: Box<dyn FnOnce() -> Result<(), String> + Send> = match item.kind.as_str() {
+        "email" => {
+            let smtp = st
+                .settings
+                .smtp
+                .clone()
+                .ok_or("email is not configured ([smtp])")?;
+            let transport = match &clients.smtp {
+                Some(Ok(t)) => t.clone(),
+                Some(Err(e)) => return Err(e.clone()),
+                None => return Err("email is not configured ([smtp])".into()),
+            };
+            let item = item.clone();
+            Box::new(move || send_email(&smtp, &transport, &item))
+        }
+        "webhook" => {
+            let hook = st
+                .settings
+                .webhooks
+                .iter()
+                .find(|w| w.url == item.target)
+                .cloned()
+                .ok_or("this webhook is no longer configured")?;
+            let http = clients.http.clone().ok_or("no HTTP client")?;
+            let item = item.clone();
+            Box::new(move || post_webhook(&hook, &http, &item))
+        }
+        other => return Err(format!("unknown kind {other}")),
+    };
+    let (tx, rx) = mpsc::channel();
+    LINGERING.fetch_add(1, Ordering::Relaxed);
+    let spawned = std::thread::Builder::new()
+        .name("natter-attempt".into())
+        .spawn(move || {
+            let _ = tx.send(job());
+            LINGERING.fetch_sub(1, Ordering::Relaxed);
+        });
+    if let Err(e) = spawned {
+        LINGERING.fetch_sub(1, Ordering::Relaxed);
+        return Err(format!("cannot start the attempt: {e}"));
+    }
+    match rx.recv_timeout(DEADLINE) {
+        Ok(result) => result,
+        Err(_) => Err(format!(
+            "no answer within {} s (the receiver is too slow)",
+            DEADLINE.as_secs()
+        )),
+    }
+}
+
+/// The mail server's transport: built once, its connections pooled and reused.
 fn transport(smtp: &Smtp) -> Result<SmtpTransport, String> {
     let builder = match smtp.tls {
         SmtpTls::None => SmtpTransport::builder_dangerous(&smtp.host),
@@ -90,7 +211,8 @@ fn transport(smtp: &Smtp) -> Result<SmtpTransport, String> {
     };
     let mut builder = builder
         .port(smtp.port)
-        .timeout(Some(Duration::from_secs(15)));
+        .timeout(Some(STEP))
+        .pool_config(PoolConfig::new().max_size(EMAIL_SLOTS));
     if !smtp.username.is_empty() {
         builder = builder.credentials(Credentials::new(
             smtp.username.clone(),
@@ -133,18 +255,19 @@ pub fn message(smtp: &Smtp, to: &str, mail: &Email) -> Result<Message, String> {
     .map_err(|e| e.to_string())
 }
 
-fn send_email(st: &AppState, item: &Item) -> Result<(), String> {
-    let smtp = st
-        .settings
-        .smtp
-        .as_ref()
-        .ok_or("email is not configured ([smtp])")?;
+fn send_email(smtp: &Smtp, transport: &SmtpTransport, item: &Item) -> Result<(), String> {
     let mail: Email = serde_json::from_str(&item.payload).map_err(|e| e.to_string())?;
     let msg = message(smtp, &item.target, &mail)?;
-    transport(smtp)?
-        .send(&msg)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    transport.send(&msg).map(|_| ()).map_err(|e| {
+        // A step timeout shows as the socket's EAGAIN: say what it means.
+        let io = std::error::Error::source(&e).and_then(|s| s.downcast_ref::<std::io::Error>());
+        match io.map(std::io::Error::kind) {
+            Some(std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                format!("the mail server did not answer within {} s", STEP.as_secs())
+            }
+            _ => e.to_string(),
+        }
+    })
 }
 
 /// `sha256=<hex HMAC of the raw body>` under a webhook's secret.
@@ -156,16 +279,10 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
 }
 
 fn post_webhook(
-    st: &AppState,
+    hook: &crate::config::Webhook,
     http: &reqwest::blocking::Client,
     item: &Item,
 ) -> Result<(), String> {
-    let hook = st
-        .settings
-        .webhooks
-        .iter()
-        .find(|w| w.url == item.target)
-        .ok_or("this webhook is no longer configured")?;
     let event: serde_json::Value =
         serde_json::from_str(&item.payload).map_err(|e| e.to_string())?;
     let res = http

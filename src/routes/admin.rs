@@ -304,7 +304,8 @@ pub async fn outbox(state: State) -> ApiResult<HttpResponse> {
             json!({"id": i.id, "kind": i.kind, "target": i.target, "status": i.status,
                 "attempts": i.attempts, "last_error": i.last_error,
                 "created_at": crate::domain::rfc3339(i.created_at),
-                "next_attempt_at": crate::domain::rfc3339(i.next_attempt_at)})
+                "next_attempt_at": crate::domain::rfc3339(i.next_attempt_at),
+                "attempt_started_at": i.attempt_started_at.map(crate::domain::rfc3339)})
         })
         .collect();
     Ok(HttpResponse::Ok()

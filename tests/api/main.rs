@@ -11,6 +11,7 @@ mod comments_list;
 mod config_file;
 mod container;
 mod counts;
+mod deliveries;
 mod durability;
 mod fragment;
 mod http_rules;
