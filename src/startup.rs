@@ -113,6 +113,17 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
     if applied > 0 {
         tracing::info!(applied, "database migrations applied");
     }
+    let health = Arc::new(db::check::Health::default());
+    if db::check::size(&path) <= db::check::BEFORE_START {
+        if let Some(problem) = db::check::quick_check(&conn).map_err(open_err)? {
+            return Err(StartError(format!(
+                "the database {} is damaged ({problem}); restore a backup",
+                path.display()
+            )));
+        }
+    } else {
+        db::check::spawn_background(path.clone(), health.clone());
+    }
     let sites = settings.effective_sites();
     if settings.sites.is_empty() {
         tracing::warn!(
@@ -154,6 +165,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
         key,
         public_origin,
         trusted_proxies,
+        health,
     })
 }
 

@@ -35,6 +35,8 @@ pub struct AppState {
     pub threads: crate::cache::ThreadCache,
     /// Hash of `NATTER_ADMIN_TOKEN`, when set.
     pub admin_env_hash: Option<String>,
+    /// Damage the start-up check of a large database found after the server started.
+    pub health: Arc<crate::db::check::Health>,
 }
 
 /// The state as handlers receive it.

@@ -1,6 +1,7 @@
 //! SQLite access: the pool with per-connection PRAGMAs, migrations, the single writer,
 //! and the query functions of each use case.
 
+pub mod check;
 pub mod checkpoint;
 pub mod comments;
 pub mod migrate;

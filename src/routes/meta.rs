@@ -80,6 +80,11 @@ pub async fn preview(
 /// `GET /healthz`: 200 when the database answers a read of a real table, else 503 (a bare
 /// `SELECT 1` would answer on a pooled connection whatever became of the file's tables).
 pub async fn healthz(state: State) -> ApiResult<HttpResponse> {
+    if state.health.damaged().is_some() {
+        return Err(ApiError::Unavailable(
+            "the database is damaged; see the log".into(),
+        ));
+    }
     crate::db::read(&state.pool, |conn| {
         conn.query_row("SELECT count(*) FROM sites", [], |r| r.get::<_, i64>(0))?;
         Ok(())

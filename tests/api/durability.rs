@@ -332,3 +332,42 @@ fn a_schema_newer_than_the_binary_is_refused_naming_both_versions() {
         .unwrap();
     assert_eq!(run(natter(&dir).args(["admin", "token", "list"])).0, 0);
 }
+
+#[tokio::test]
+async fn a_damaged_page_is_found_before_start_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_cmd(natter(&dir));
+    let res = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/api/comments", server.port))
+        .json(&json!({"site": "default", "page": "/p", "text": "before the damage"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    stop(server);
+    let path = dir.path().join("natter.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let (root, page_size): (i64, i64) = conn
+        .query_row(
+            "SELECT rootpage, (SELECT page_size FROM pragma_page_size) FROM sqlite_schema WHERE name = 'comments'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    drop(conn);
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.seek(SeekFrom::Start(((root - 1) * page_size + 8) as u64))
+            .unwrap();
+        f.write_all(&[0xA5; 64]).unwrap();
+    }
+    let (code, _, err) = run_to_exit(&mut natter(&dir));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("is damaged") && err.contains("natter.db") && err.contains("restore"),
+        "{err}"
+    );
+}
