@@ -32,7 +32,10 @@ pub fn spawn(state: Weak<AppState>) {
             }) else {
                 return;
             };
+            // No redirects: a 3xx would re-post the signed body wherever the receiver
+            // points, loopback and private addresses included. It is a failed attempt.
             let http = reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
                 .timeout(Duration::from_secs(10))
                 .user_agent(concat!("natter/", env!("CARGO_PKG_VERSION")))
                 .build()
@@ -182,6 +185,11 @@ fn post_webhook(
         .map_err(|e| e.to_string())?;
     if res.status().is_success() {
         Ok(())
+    } else if res.status().is_redirection() {
+        Err(format!(
+            "the receiver answered {} (webhooks follow no redirects: configure the final URL)",
+            res.status()
+        ))
     } else {
         Err(format!("the receiver answered {}", res.status()))
     }
