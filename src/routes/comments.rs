@@ -378,6 +378,7 @@ pub async fn edit_comment(
     id: web::Path<String>,
     body: Json<EditComment>,
 ) -> ApiResult<HttpResponse> {
+    state.limit(&req, Class::Edit)?;
     let id = parse_id(&id)?;
     let token_hash = crypto::token_hash(&bearer(&req)?);
     let ValidEdit {
@@ -422,6 +423,7 @@ pub async fn delete_comment(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    state.limit(&req, Class::Edit)?;
     let id = parse_id(&id)?;
     let token_hash = crypto::token_hash(&bearer(&req)?);
     let st = state.clone();
