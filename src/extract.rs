@@ -9,7 +9,9 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::StreamExt as _;
-use serde::de::{self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
+};
 
 use crate::domain::validate::Invalid;
 use crate::error::ApiError;
@@ -356,8 +358,14 @@ mod tests {
     #[test]
     fn repeated_keys_are_found_with_their_path() {
         let found = |s: &str| duplicate_key(s.as_bytes());
-        assert_eq!(found(r#"{"text": "one", "text": "two"}"#).as_deref(), Some("text"));
-        assert_eq!(found(r#"{"text": "one", "t\u0065xt": "two"}"#).as_deref(), Some("text"));
+        assert_eq!(
+            found(r#"{"text": "one", "text": "two"}"#).as_deref(),
+            Some("text")
+        );
+        assert_eq!(
+            found(r#"{"text": "one", "t\u0065xt": "two"}"#).as_deref(),
+            Some("text")
+        );
         assert_eq!(
             found(r#"{"a": {"b": 1, "c": [{"d": 1}, {"e": 1, "e": 2}]}}"#).as_deref(),
             Some("a.c[1].e")

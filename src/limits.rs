@@ -91,7 +91,10 @@ impl Limiters {
 
     /// Forgets clients that are back to a full quota.
     pub fn prune(&self) {
-        for l in [&self.create, &self.vote, &self.read, &self.edit].into_iter().flatten() {
+        for l in [&self.create, &self.vote, &self.read, &self.edit]
+            .into_iter()
+            .flatten()
+        {
             l.retain_recent();
             l.shrink_to_fit();
         }

@@ -292,7 +292,28 @@ const FOREIGN: &[&str] = &["svg", "math"];
 /// neither void nor closed, it holds the rest of the comment: an inline icon would take
 /// every word after it along. Their tags are removed here and their text kept, as ammonia
 /// does with any other tag it does not allow.
-const FOREIGN_CHILDREN: &[&str] = &["abs", "and", "animate", "annotation", "annotation-xml", "apply", "approx", "arccos", "arccosh", "arccot", "arccoth", "arccsc", "arccsch", "arcsec", "arcsech", "arcsin", "arcsinh", "arctan", "arctanh", "arg", "bind", "bvar", "card", "cartesianproduct", "cbytes", "ceiling", "cerror", "ci", "circle", "cn", "codomain", "complexes", "compose", "condition", "conjugate", "cos", "cosh", "cot", "coth", "cs", "csc", "csch", "csymbol", "curl", "declare", "defs", "degree", "desc", "determinant", "diff", "discard", "divergence", "divide", "domain", "domainofapplication", "ellipse", "emptyset", "eq", "equivalent", "eulergamma", "exists", "exp", "exponentiale", "factorial", "factorof", "false", "filter", "floor", "fn", "forall", "g", "gcd", "geq", "grad", "gt", "ident", "imaginary", "imaginaryi", "implies", "in", "infinity", "int", "integers", "intersect", "interval", "inverse", "lambda", "laplacian", "lcm", "leq", "limit", "line", "list", "ln", "log", "logbase", "lowlimit", "lt", "maction", "maligngroup", "malignmark", "marker", "mask", "matrix", "matrixrow", "max", "mean", "median", "menclose", "merror", "metadata", "mfenced", "mfrac", "mglyph", "mi", "min", "minus", "mlabeledtr", "mlongdiv", "mmultiscripts", "mn", "mo", "mode", "moment", "momentabout", "mover", "mpadded", "mpath", "mphantom", "mprescripts", "mroot", "mrow", "ms", "mscarries", "mscarry", "msgroup", "msline", "mspace", "msqrt", "msrow", "mstack", "mstyle", "msub", "msubsup", "msup", "mtable", "mtd", "mtext", "mtr", "munder", "munderover", "naturalnumbers", "neq", "none", "not", "notanumber", "notin", "notprsubset", "notsubset", "or", "otherwise", "outerproduct", "partialdiff", "path", "pattern", "pi", "piece", "piecewise", "plus", "polygon", "polyline", "power", "primes", "product", "prsubset", "quotient", "rationals", "real", "reals", "rect", "reln", "rem", "root", "scalarproduct", "sdev", "sec", "sech", "selector", "semantics", "sep", "set", "setdiff", "share", "sin", "sinh", "stop", "subset", "sum", "switch", "symbol", "tan", "tanh", "tendsto", "text", "times", "transpose", "true", "tspan", "union", "uplimit", "use", "variance", "vector", "vectorproduct", "view", "xor"];
+const FOREIGN_CHILD_NAMES: &str = "\
+    abs and animate annotation annotation-xml apply approx arccos arccosh arccot arccoth \
+    arccsc arccsch arcsec arcsech arcsin arcsinh arctan arctanh arg bind bvar card \
+    cartesianproduct cbytes ceiling cerror ci circle cn codomain complexes compose condition \
+    conjugate cos cosh cot coth cs csc csch csymbol curl declare defs degree desc \
+    determinant diff discard divergence divide domain domainofapplication ellipse emptyset \
+    eq equivalent eulergamma exists exp exponentiale factorial factorof false filter floor \
+    fn forall g gcd geq grad gt ident imaginary imaginaryi implies in infinity int integers \
+    intersect interval inverse lambda laplacian lcm leq limit line list ln log logbase \
+    lowlimit lt maction maligngroup malignmark marker mask matrix matrixrow max mean median \
+    menclose merror metadata mfenced mfrac mglyph mi min minus mlabeledtr mlongdiv \
+    mmultiscripts mn mo mode moment momentabout mover mpadded mpath mphantom mprescripts \
+    mroot mrow ms mscarries mscarry msgroup msline mspace msqrt msrow mstack mstyle msub \
+    msubsup msup mtable mtd mtext mtr munder munderover naturalnumbers neq none not \
+    notanumber notin notprsubset notsubset or otherwise outerproduct partialdiff path \
+    pattern pi piece piecewise plus polygon polyline power primes product prsubset quotient \
+    rationals real reals rect reln rem root scalarproduct sdev sec sech selector semantics \
+    sep set setdiff share sin sinh stop subset sum switch symbol tan tanh tendsto text times \
+    transpose true tspan union uplimit use variance vector vectorproduct view xor";
+
+static FOREIGN_CHILDREN: LazyLock<Vec<&str>> =
+    LazyLock::new(|| FOREIGN_CHILD_NAMES.split_ascii_whitespace().collect());
 
 /// Elements html5ever never leaves on its stack of open elements.
 const VOID: &[&str] = &[
@@ -523,7 +544,7 @@ fn prepare(src: &str, demote_headings: bool) -> String {
             }
             continue;
         }
-        if is_any(tag_name, FOREIGN_CHILDREN) {
+        if is_any(tag_name, &FOREIGN_CHILDREN) {
             continue;
         }
         if let Some(raw) = DROP_WITH_CONTENT

@@ -182,7 +182,10 @@ fn edits_per_minute_is_read_from_the_file_and_the_environment_and_checked() {
     let prefix = "NTEST_EDITS_ENV_";
     set_env(prefix, &[("LIMITS__EDITS_PER_MINUTE", "0")]);
     let s = Settings::load_from(Some(&file), env(prefix)).unwrap();
-    assert_eq!(s.limits.edits_per_minute, 0, "0 = unlimited, from the environment");
+    assert_eq!(
+        s.limits.edits_per_minute, 0,
+        "0 = unlimited, from the environment"
+    );
     for bad in ["-1", "\"lots\"", "4294967296"] {
         let e = error_of(&format!("[limits]\nedits_per_minute = {bad}\n"));
         assert!(e.contains("edits_per_minute"), "{bad}: {e}");

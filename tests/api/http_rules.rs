@@ -510,14 +510,22 @@ async fn a_key_given_twice_is_422_naming_it_on_every_route_that_takes_json() {
     .await
     .unwrap();
     let err = assert_error(res, 422, "validation_failed").await;
-    assert_eq!(err["error"]["field"], "text", "an escaped key is the same key: {err}");
+    assert_eq!(
+        err["error"]["field"], "text",
+        "an escaped key is the same key: {err}"
+    );
     assert_eq!(shown(&app, id).await, before, "nothing changed");
-    assert_eq!(app.list_ids("/p", "").await, vec![id], "nothing was created");
+    assert_eq!(
+        app.list_ids("/p", "").await,
+        vec![id],
+        "nothing was created"
+    );
     // The same key in different objects is no repetition.
     let res = send(
         "POST",
         "/api/comments",
-        r#"{"site": "blog", "page": "/p", "text": "nested", "extra": {"text": "x", "site": "y"}}"#.into(),
+        r#"{"site": "blog", "page": "/p", "text": "nested", "extra": {"text": "x", "site": "y"}}"#
+            .into(),
     )
     .await
     .unwrap();

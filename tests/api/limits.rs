@@ -372,10 +372,26 @@ async fn edits_and_deletes_share_a_per_client_limit_of_their_own() {
     let c = "192.0.2.7";
     let (id, token) = &mine[0];
     for _ in 0..3 {
-        let res = authored(&app, Method::PATCH, *id, "guess", c, Some(json!({"text": "x"}))).await;
+        let res = authored(
+            &app,
+            Method::PATCH,
+            *id,
+            "guess",
+            c,
+            Some(json!({"text": "x"})),
+        )
+        .await;
         assert_eq!(res.status(), 401);
     }
-    let res = authored(&app, Method::PATCH, *id, token, c, Some(json!({"text": "x"}))).await;
+    let res = authored(
+        &app,
+        Method::PATCH,
+        *id,
+        token,
+        c,
+        Some(json!({"text": "x"})),
+    )
+    .await;
     assert_limited(res, "an edit after three guesses").await;
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(

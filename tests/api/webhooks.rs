@@ -326,7 +326,10 @@ async fn a_redirect_is_a_failed_attempt_retried_and_never_followed() {
     assert_eq!(row.status, "pending", "retried like any failure: {row:?}");
     let error = row.last_error.clone().unwrap_or_default();
     assert!(error.contains("307"), "{error}");
-    assert!(hits.load(Ordering::SeqCst) >= 2, "every attempt reached the receiver");
+    assert!(
+        hits.load(Ordering::SeqCst) >= 2,
+        "every attempt reached the receiver"
+    );
     assert!(
         elsewhere.hooks.lock().unwrap().is_empty(),
         "the redirect was followed: {:?}",
@@ -345,7 +348,9 @@ async fn a_redirect_is_a_failed_attempt_retried_and_never_followed() {
     let shown = &state["undelivered"][0];
     assert_eq!(shown["target"], url.as_str(), "{state}");
     assert!(
-        shown["last_error"].as_str().is_some_and(|e| e.contains("307")),
+        shown["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("307")),
         "{state}"
     );
 }
