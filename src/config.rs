@@ -85,6 +85,8 @@ pub struct Limits {
     pub votes_per_minute: u32,
     /// Reads per minute.
     pub reads_per_minute: u32,
+    /// Edits and deletes of one's own comment (with its edit token) per minute.
+    pub edits_per_minute: u32,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
 }
@@ -95,6 +97,7 @@ impl Default for Limits {
             comments_per_minute: 5,
             votes_per_minute: 30,
             reads_per_minute: 600,
+            edits_per_minute: 30,
             max_body_bytes: 262_144,
         }
     }

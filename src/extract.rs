@@ -1,13 +1,17 @@
 //! Request parsing with the contract's errors: JSON bodies (400 not JSON, 413 too large,
 //! 415 wrong type, 422 wrong shape naming the field) and query strings (400 unparseable).
 
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::StreamExt as _;
-use serde::de::DeserializeOwned;
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
+};
 
 use crate::domain::validate::Invalid;
 use crate::error::ApiError;
@@ -81,10 +85,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// Parses JSON text into `T`: syntax errors are 400, shape errors 422 with the field.
+/// Parses JSON text into `T`: syntax errors are 400, shape errors 422 with the field, and so
+/// is an object that names a key twice (`{"text": "one", "text": "two"}`): JSON leaves its
+/// meaning open, and a proxy or log reading the first while Natter kept the last is asking
+/// for trouble.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
+    if let Some(field) = duplicate_key(body) {
+        return Err(ApiError::Validation(Invalid {
+            message: format!("{field}: the key appears more than once in its object"),
+            field: Some(field.into()),
+        }));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
@@ -107,6 +120,121 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             message,
         })
     })
+}
+
+/// The path (`text`, `pages[2].title`, as shape errors name fields) of the first key that
+/// appears twice in one object of `body`, which is valid JSON. Keys are compared decoded, so
+/// `"t\u0065xt"` is `"text"`.
+fn duplicate_key(body: &[u8]) -> Option<String> {
+    let walk = DuplicateKeys {
+        path: RefCell::new(Vec::new()),
+        found: RefCell::new(None),
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    // The body already parsed, so the only error this pass raises is a repeated key.
+    let _ = Walk(&walk).deserialize(&mut de);
+    walk.found.into_inner()
+}
+
+/// State of the repeated-key pass: where it is, and what it found.
+struct DuplicateKeys {
+    path: RefCell<Vec<Step>>,
+    found: RefCell<Option<String>>,
+}
+
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+impl DuplicateKeys {
+    fn path_to(&self, key: &str) -> String {
+        let mut out = String::new();
+        for step in self.path.borrow().iter() {
+            match step {
+                Step::Key(k) => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(k);
+                }
+                Step::Index(i) => out.push_str(&format!("[{i}]")),
+            }
+        }
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(key);
+        out
+    }
+}
+
+/// Visits every value of a document, keeping nothing but the set of keys of each object.
+#[derive(Clone, Copy)]
+struct Walk<'a>(&'a DuplicateKeys);
+
+impl<'de> DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        loop {
+            self.0.path.borrow_mut().push(Step::Index(index));
+            let next = seq.next_element_seed(self);
+            self.0.path.borrow_mut().pop();
+            if next?.is_none() {
+                return Ok(());
+            }
+            index += 1;
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if seen.contains(&key) {
+                *self.0.found.borrow_mut() = Some(self.0.path_to(&key));
+                return Err(de::Error::custom("a repeated key"));
+            }
+            self.0.path.borrow_mut().push(Step::Key(key.clone()));
+            let value = map.next_value_seed(self);
+            self.0.path.borrow_mut().pop();
+            value?;
+            seen.insert(key);
+        }
+        Ok(())
+    }
 }
 
 /// A decoded query string, in order, repeated keys kept.
@@ -225,6 +353,26 @@ mod tests {
         assert!(Query::parse("page=%ZZ").is_err());
         assert!(Query::parse("page=%C3%28").is_err());
         assert!(Query::parse("page=%4").is_err());
+    }
+
+    #[test]
+    fn repeated_keys_are_found_with_their_path() {
+        let found = |s: &str| duplicate_key(s.as_bytes());
+        assert_eq!(
+            found(r#"{"text": "one", "text": "two"}"#).as_deref(),
+            Some("text")
+        );
+        assert_eq!(
+            found(r#"{"text": "one", "t\u0065xt": "two"}"#).as_deref(),
+            Some("text")
+        );
+        assert_eq!(
+            found(r#"{"a": {"b": 1, "c": [{"d": 1}, {"e": 1, "e": 2}]}}"#).as_deref(),
+            Some("a.c[1].e")
+        );
+        assert_eq!(found(r#"[{"x": 1}, {"x": 2}]"#), None);
+        assert_eq!(found(r#"{"a": {"x": 1}, "b": {"x": 2}, "x": 3}"#), None);
+        assert_eq!(found(r#"{"Text": 1, "text": 2}"#), None);
     }
 
     #[test]

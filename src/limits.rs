@@ -1,5 +1,6 @@
 //! Abuse limits per anonymized client address (governor keyed limiters): creates, votes,
-//! reads. 0 in the config means unlimited. Idle keys are pruned so memory stays flat.
+//! reads, and an author's edits and deletes. 0 in the config means unlimited. Idle keys are
+//! pruned so memory stays flat.
 
 use std::num::NonZeroU32;
 use std::time::Duration;
@@ -18,8 +19,10 @@ pub enum Class {
     Create,
     /// Voting.
     Vote,
-    /// Reading threads, counts, feeds, config.
+    /// Reading threads, counts, feeds, config; rendering a preview.
     Read,
+    /// An author editing or deleting their own comment (edit token).
+    Edit,
 }
 
 impl Class {
@@ -29,15 +32,17 @@ impl Class {
             Class::Create => "create",
             Class::Vote => "vote",
             Class::Read => "read",
+            Class::Edit => "edit",
         }
     }
 }
 
-/// The three keyed limiters.
+/// The keyed limiters, one per class.
 pub struct Limiters {
     create: Option<DefaultKeyedRateLimiter<String>>,
     vote: Option<DefaultKeyedRateLimiter<String>>,
     read: Option<DefaultKeyedRateLimiter<String>>,
+    edit: Option<DefaultKeyedRateLimiter<String>>,
     clock: DefaultClock,
 }
 
@@ -52,6 +57,7 @@ impl Limiters {
             create: keyed(limits.comments_per_minute),
             vote: keyed(limits.votes_per_minute),
             read: keyed(limits.reads_per_minute),
+            edit: keyed(limits.edits_per_minute),
             clock: DefaultClock::default(),
         }
     }
@@ -74,6 +80,7 @@ impl Limiters {
             Class::Create => self.create.as_ref(),
             Class::Vote => self.vote.as_ref(),
             Class::Read => self.read.as_ref(),
+            Class::Edit => self.edit.as_ref(),
         }
     }
 
@@ -84,7 +91,10 @@ impl Limiters {
 
     /// Forgets clients that are back to a full quota.
     pub fn prune(&self) {
-        for l in [&self.create, &self.vote, &self.read].into_iter().flatten() {
+        for l in [&self.create, &self.vote, &self.read, &self.edit]
+            .into_iter()
+            .flatten()
+        {
             l.retain_recent();
             l.shrink_to_fit();
         }
@@ -92,7 +102,7 @@ impl Limiters {
 
     /// Keys currently held (for tests and metrics).
     pub fn len(&self) -> usize {
-        [&self.create, &self.vote, &self.read]
+        [&self.create, &self.vote, &self.read, &self.edit]
             .into_iter()
             .flatten()
             .map(|l| l.len())

@@ -79,7 +79,10 @@ pub fn count_links(html: &str) -> usize {
     let mut lexer = Lexer::new(html);
     let mut links = 0;
     while let Some((token, _, _)) = lexer.next_token() {
-        if let Token::Tag { end: false, name } = token {
+        if let Token::Tag {
+            end: false, name, ..
+        } = token
+        {
             if html[name.0..name.1].eq_ignore_ascii_case("a") {
                 links += 1;
             }
@@ -282,6 +285,36 @@ const DROP_WITH_CONTENT: &[&str] = &[
 /// tags) and nothing in them is allowed anyway, so only their tags are removed.
 const FOREIGN: &[&str] = &["svg", "math"];
 
+/// SVG and MathML element names that ammonia removes *with everything inside* when it meets
+/// them as HTML elements (its `is_svg_tag` and `is_mathml_tag`, in the lower case html5ever
+/// gives HTML tags, less the names it also counts as HTML and `image`, which html5ever reads
+/// as `img`). Once an `<svg>` root is gone its `<path/>` is such an element, and, being
+/// neither void nor closed, it holds the rest of the comment: an inline icon would take
+/// every word after it along. Their tags are removed here and their text kept, as ammonia
+/// does with any other tag it does not allow.
+const FOREIGN_CHILD_NAMES: &str = "\
+    abs and animate annotation annotation-xml apply approx arccos arccosh arccot arccoth \
+    arccsc arccsch arcsec arcsech arcsin arcsinh arctan arctanh arg bind bvar card \
+    cartesianproduct cbytes ceiling cerror ci circle cn codomain complexes compose condition \
+    conjugate cos cosh cot coth cs csc csch csymbol curl declare defs degree desc \
+    determinant diff discard divergence divide domain domainofapplication ellipse emptyset \
+    eq equivalent eulergamma exists exp exponentiale factorial factorof false filter floor \
+    fn forall g gcd geq grad gt ident imaginary imaginaryi implies in infinity int integers \
+    intersect interval inverse lambda laplacian lcm leq limit line list ln log logbase \
+    lowlimit lt maction maligngroup malignmark marker mask matrix matrixrow max mean median \
+    menclose merror metadata mfenced mfrac mglyph mi min minus mlabeledtr mlongdiv \
+    mmultiscripts mn mo mode moment momentabout mover mpadded mpath mphantom mprescripts \
+    mroot mrow ms mscarries mscarry msgroup msline mspace msqrt msrow mstack mstyle msub \
+    msubsup msup mtable mtd mtext mtr munder munderover naturalnumbers neq none not \
+    notanumber notin notprsubset notsubset or otherwise outerproduct partialdiff path \
+    pattern pi piece piecewise plus polygon polyline power primes product prsubset quotient \
+    rationals real reals rect reln rem root scalarproduct sdev sec sech selector semantics \
+    sep set setdiff share sin sinh stop subset sum switch symbol tan tanh tendsto text times \
+    transpose true tspan union uplimit use variance vector vectorproduct view xor";
+
+static FOREIGN_CHILDREN: LazyLock<Vec<&str>> =
+    LazyLock::new(|| FOREIGN_CHILD_NAMES.split_ascii_whitespace().collect());
+
 /// Elements html5ever never leaves on its stack of open elements.
 const VOID: &[&str] = &[
     "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "image", "img",
@@ -481,9 +514,11 @@ fn closed_implicitly(open: &str, closing: &str) -> bool {
 fn prepare(src: &str, demote_headings: bool) -> String {
     let mut out = String::with_capacity(src.len() + 16);
     let mut open = OpenElements { stack: Vec::new() };
+    // `<svg>`/`<math>` elements open, roughly (html5ever also leaves them on some HTML tags).
+    let mut foreign = 0usize;
     let mut lexer = Lexer::new(src);
     while let Some((token, start, end)) = lexer.next_token() {
-        let (closing, name) = match token {
+        let (closing, name, self_closing) = match token {
             Token::Text => {
                 out.push_str(&src[start..end]);
                 continue;
@@ -494,14 +529,32 @@ fn prepare(src: &str, demote_headings: bool) -> String {
             }
             // Comments, doctypes and tags cut off by the end of input produce nothing visible.
             Token::Markup | Token::Incomplete => continue,
-            Token::Tag { end, name } => (end, name),
+            Token::Tag {
+                end,
+                name,
+                self_closing,
+            } => (end, name, self_closing),
         };
         let tag_name = &src[name.0..name.1];
+        if is_any(tag_name, FOREIGN) {
+            if closing {
+                foreign = foreign.saturating_sub(1);
+            } else if !self_closing {
+                foreign += 1;
+            }
+            continue;
+        }
+        if is_any(tag_name, &FOREIGN_CHILDREN) {
+            continue;
+        }
         if let Some(raw) = DROP_WITH_CONTENT
             .iter()
             .find(|raw| tag_name.eq_ignore_ascii_case(raw))
         {
-            if !closing {
+            // Inside SVG and MathML `<title/>` or `<style/>` is a whole element: looking for
+            // its end tag would swallow the rest of the comment.
+            let whole = foreign > 0 && self_closing;
+            if !closing && !whole {
                 lexer.pos = if *raw == "plaintext" {
                     src.len()
                 } else {
@@ -510,9 +563,6 @@ fn prepare(src: &str, demote_headings: bool) -> String {
                 // Consume the closing tag itself, if there is one.
                 lexer.next_token();
             }
-            continue;
-        }
-        if is_any(tag_name, FOREIGN) {
             continue;
         }
         let keep = if closing {
@@ -560,8 +610,12 @@ enum Token {
     Text,
     /// A `<` that does not start any markup.
     LoneLt,
-    /// A start or end tag with the byte range of its name.
-    Tag { end: bool, name: (usize, usize) },
+    /// A start or end tag with the byte range of its name, and whether it ends in `/>`.
+    Tag {
+        end: bool,
+        name: (usize, usize),
+        self_closing: bool,
+    },
     /// Comment, doctype, bogus comment or `</>`.
     Markup,
     /// A tag cut off by the end of input, which html5ever discards.
@@ -669,9 +723,11 @@ impl<'a> Lexer<'a> {
         while i < b.len() && !is_space(b[i]) && b[i] != b'/' && b[i] != b'>' {
             i += 1;
         }
-        let token = Token::Tag {
+        let name = (name_start, i);
+        let token = |self_closing| Token::Tag {
             end,
-            name: (name_start, i),
+            name,
+            self_closing,
         };
         let mut state = TagState::Name;
         while let Some(&c) = b.get(i) {
@@ -705,7 +761,7 @@ impl<'a> Lexer<'a> {
                 | TagState::SelfClosing
                     if c == b'>' =>
                 {
-                    return (token, i + 1);
+                    return (token(matches!(state, TagState::SelfClosing)), i + 1);
                 }
                 TagState::Name | TagState::BeforeAttrName => TagState::AttrName,
                 TagState::AttrName if is_space(c) => TagState::AfterAttrName,
@@ -943,6 +999,38 @@ mod tests {
     }
 
     #[test]
+    fn an_inline_svg_or_formula_goes_and_the_text_after_it_stays() {
+        let cases = [
+            r#"<p>before</p><svg width="10"><circle cx="5" r="4"/></svg><p>after</p>"#,
+            r#"<p>before <svg viewBox="0 0 1 1"><title>Icon</title><path d="M0 0"/></svg> after</p>"#,
+            "<p>before <svg><style>.a{fill:red}</style><g><rect/></g></svg> after</p>",
+            "<p>before <svg><title/><style/><script/><path/></svg> after</p>",
+            "<p>before <svg/> after</p>",
+            "<p>before <math><mi>x</mi><mo>=</mo><mn>2</mn></math> after</p>",
+            // Written straight into a comment, without any `<svg>` around it.
+            "before <text> after",
+            "before <path/> after",
+        ];
+        for input in cases {
+            for out in render_all(input) {
+                assert!(
+                    out.contains("before") && out.contains("after"),
+                    "{input:?} -> {out}"
+                );
+                for gone in ["<svg", "<path", "<circle", "<math", "Icon", "fill:red"] {
+                    assert!(!out.contains(gone), "{input:?} -> {out}");
+                }
+            }
+        }
+        let formula = render(
+            "a <math><mi>x</mi><mo>=</mo><mn>2</mn></math> b",
+            Format::Html,
+            false,
+        );
+        assert_eq!(formula, "a x=2 b", "a formula keeps its text");
+    }
+
+    #[test]
     fn urls_are_emitted_in_canonical_form() {
         let out = render(
             "<a href=\" HTTPS://Ok.Example/a b\">x</a> <a href=\"https:evil.example\">y</a>",
@@ -1163,7 +1251,7 @@ mod tests {
         let (mut depth, mut max) = (0usize, 0usize);
         let mut lexer = Lexer::new(html);
         while let Some((token, _, _)) = lexer.next_token() {
-            if let Token::Tag { end, name } = token {
+            if let Token::Tag { end, name, .. } = token {
                 let name = &html[name.0..name.1];
                 if is_any(name, VOID) {
                     continue;

@@ -299,6 +299,11 @@ fn post_webhook(
         .map_err(|e| e.to_string())?;
     if res.status().is_success() {
         Ok(())
+    } else if res.status().is_redirection() {
+        Err(format!(
+            "the receiver answered {} (webhooks follow no redirects: configure the final URL)",
+            res.status()
+        ))
     } else {
         Err(format!("the receiver answered {}", res.status()))
     }

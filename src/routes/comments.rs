@@ -297,7 +297,12 @@ fn bearer(req: &HttpRequest) -> ApiResult<String> {
     })
 }
 
-/// Loads a comment for its author: 404 unknown, 401 wrong token, 403 origin or window.
+/// Loads a comment for its author: 404 unknown or deleted, 401 wrong token, 403 origin or
+/// window.
+///
+/// A deleted comment is gone for its author as for everyone, whether it was removed or left
+/// as a tombstone for its replies (which keeps no token): a retried `DELETE` answers 404 in
+/// both cases, and so does a `PATCH`, whatever the token.
 fn authorize_author(
     state: &State,
     origin: &OriginCheck,
@@ -306,13 +311,14 @@ fn authorize_author(
     token_hash: &str,
     at: i64,
 ) -> ApiResult<Comment> {
-    let Some(c) = q::find_comment(conn, id)? else {
+    let Some(c) = q::find_comment(conn, id)?.filter(|c| c.status != Status::Deleted) else {
         // Spend the same comparison as for a real comment, so timing doesn't add anything.
         let _ = crypto::ct_eq(&crypto::token_hash(""), token_hash);
         return Err(ApiError::no_comment());
     };
     let stored = c.edit_token_hash.as_deref().unwrap_or("");
-    // Compared even when nothing is stored, so a tombstone costs the same time as a live one.
+    // Compared even when nothing is stored (an imported comment has no token), so it costs
+    // the same time as one that has.
     let matches = crypto::ct_eq(stored, token_hash);
     if !matches || stored.is_empty() {
         return Err(ApiError::Unauthorized(
@@ -372,6 +378,7 @@ pub async fn edit_comment(
     id: web::Path<String>,
     body: Json<EditComment>,
 ) -> ApiResult<HttpResponse> {
+    state.limit(&req, Class::Edit)?;
     let id = parse_id(&id)?;
     let token_hash = crypto::token_hash(&bearer(&req)?);
     let ValidEdit {
@@ -416,6 +423,7 @@ pub async fn delete_comment(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
+    state.limit(&req, Class::Edit)?;
     let id = parse_id(&id)?;
     let token_hash = crypto::token_hash(&bearer(&req)?);
     let st = state.clone();

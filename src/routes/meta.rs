@@ -55,6 +55,8 @@ pub async fn preview(
     req: HttpRequest,
     body: Json<PreviewBody>,
 ) -> ApiResult<HttpResponse> {
+    // Rendering costs about what a read does, and writes nothing: it spends a read.
+    state.limit(&req, Class::Read)?;
     let b = body.0;
     let images = match &b.site {
         Some(id) => {

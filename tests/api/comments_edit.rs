@@ -221,10 +221,57 @@ async fn deleting_with_replies_leaves_a_scrubbed_tombstone() {
     // The token is gone with the data: the tombstone can't be edited again.
     assert_error(
         patch(&app, id, &token, json!({"text": "back"})).await,
-        401,
-        "unauthorized",
+        404,
+        "not_found",
     )
     .await;
+}
+
+#[tokio::test]
+async fn a_retried_delete_is_404_whether_a_tombstone_stayed_or_not() {
+    let app = TestApp::spawn().await;
+    // One comment with a reply (it leaves a tombstone), one without (its row goes).
+    let (kept, kept_token) = id_token(&app.create("/p", "has a reply").await);
+    let reply = app
+        .create_with(json!({"page": "/p", "text": "reply", "parent": kept}))
+        .await;
+    let (gone, gone_token) = id_token(&app.create("/p", "alone").await);
+    for (id, token) in [(kept, &kept_token), (gone, &gone_token)] {
+        assert_eq!(delete(&app, id, Some(token)).await.status(), 204);
+        // The same token again, as a client retrying after a lost answer would send it.
+        for _ in 0..2 {
+            assert_error(delete(&app, id, Some(token)).await, 404, "not_found").await;
+        }
+        assert_error(
+            patch(&app, id, token, json!({"text": "back"})).await,
+            404,
+            "not_found",
+        )
+        .await;
+        // Any other token learns nothing more than that it is gone.
+        assert_error(delete(&app, id, Some("garbage")).await, 404, "not_found").await;
+        assert_error(
+            app.get(&format!("/api/comments/{id}")).await,
+            404,
+            "not_found",
+        )
+        .await;
+    }
+    // The tombstone still holds its reply, untouched by the retries.
+    let list = app.list("/p", "").await;
+    let shown: Vec<(i64, &str)> = list["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_i64().unwrap(), c["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (kept, "deleted"),
+            (reply["comment"]["id"].as_i64().unwrap(), "approved")
+        ]
+    );
 }
 
 #[tokio::test]

@@ -27,6 +27,7 @@ fn no_file_means_the_documented_defaults() {
     assert_eq!(s.limits.comments_per_minute, 5);
     assert_eq!(s.limits.votes_per_minute, 30);
     assert_eq!(s.limits.reads_per_minute, 600);
+    assert_eq!(s.limits.edits_per_minute, 30);
     assert_eq!(s.limits.max_body_bytes, 262_144);
     let sites = s.effective_sites();
     assert_eq!(sites.keys().collect::<Vec<_>>(), vec!["default"]);
@@ -167,6 +168,28 @@ fn the_environment_overrides_top_level_limits_and_smtp_keys() {
     assert_eq!(s.limits.votes_per_minute, 7);
     assert_eq!(s.trusted_proxies, vec!["10.0.0.1", "10.0.0.2"]);
     assert_eq!(s.smtp.unwrap().host, "smtp.example");
+}
+
+#[test]
+fn edits_per_minute_is_read_from_the_file_and_the_environment_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        &dir,
+        "[limits]\nedits_per_minute = 4\n[sites.a]\norigins = [\"*\"]",
+    );
+    let s = Settings::load_from(Some(&file), env("NTEST_EDITS_FILE_")).unwrap();
+    assert_eq!(s.limits.edits_per_minute, 4);
+    let prefix = "NTEST_EDITS_ENV_";
+    set_env(prefix, &[("LIMITS__EDITS_PER_MINUTE", "0")]);
+    let s = Settings::load_from(Some(&file), env(prefix)).unwrap();
+    assert_eq!(
+        s.limits.edits_per_minute, 0,
+        "0 = unlimited, from the environment"
+    );
+    for bad in ["-1", "\"lots\"", "4294967296"] {
+        let e = error_of(&format!("[limits]\nedits_per_minute = {bad}\n"));
+        assert!(e.contains("edits_per_minute"), "{bad}: {e}");
+    }
 }
 
 #[test]

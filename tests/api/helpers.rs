@@ -38,6 +38,7 @@ pub fn settings() -> (Settings, tempfile::TempDir) {
     s.limits.comments_per_minute = 0;
     s.limits.votes_per_minute = 0;
     s.limits.reads_per_minute = 0;
+    s.limits.edits_per_minute = 0;
     s.sites.insert("blog".into(), blog_site());
     (s, dir)
 }

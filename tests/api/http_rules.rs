@@ -390,6 +390,149 @@ async fn every_api_route_that_takes_a_body_takes_only_json() {
 }
 
 #[tokio::test]
+async fn a_key_given_twice_is_422_naming_it_on_every_route_that_takes_json() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token();
+    let (id, edit) = target(&app).await;
+    let before = shown(&app, id).await;
+    // One body per operation, each valid but for a key given twice; `field` is what the
+    // 422 names. Raw text: a JSON library would never write a key twice.
+    let cases: Vec<(&str, &str, &str, &str)> = vec![
+        (
+            "POST",
+            "/api/comments",
+            r#"{"site": "blog", "page": "/p", "text": "one", "text": "two"}"#,
+            "text",
+        ),
+        (
+            "PATCH",
+            "/api/comments/{id}",
+            r#"{"text": "one", "author": "a", "text": "two"}"#,
+            "text",
+        ),
+        (
+            "POST",
+            "/api/comments/{id}/vote",
+            r#"{"value": 1, "value": -1}"#,
+            "value",
+        ),
+        (
+            "POST",
+            "/api/preview",
+            r#"{"text": "*a*", "site": "blog", "text": "*b*"}"#,
+            "text",
+        ),
+        (
+            "POST",
+            "/api/counts",
+            r#"{"site": "blog", "pages": ["/p"], "site": "blog"}"#,
+            "site",
+        ),
+        (
+            "POST",
+            "/api/privacy/erase",
+            r#"{"site": "blog", "email": "a@example.org", "email": "b@example.org"}"#,
+            "email",
+        ),
+        (
+            "PATCH",
+            "/api/admin/comments/{id}",
+            r#"{"text": "one", "text": "two"}"#,
+            "text",
+        ),
+        (
+            "POST",
+            "/api/admin/threads/lock",
+            r#"{"site": "blog", "page": "/p", "locked": true, "locked": false}"#,
+            "locked",
+        ),
+        (
+            "POST",
+            "/api/admin/erase",
+            r#"{"site": "blog", "email": "a@example.org", "email": "b@example.org"}"#,
+            "email",
+        ),
+    ];
+    // The table covers every operation whose OpenAPI entry takes a request body.
+    let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    let mut documented: Vec<(String, String)> = vec![];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op.get("requestBody").is_some() {
+                documented.push((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    documented.sort();
+    let mut listed: Vec<(String, String)> = cases
+        .iter()
+        .map(|(m, p, _, _)| (m.to_string(), p.to_string()))
+        .collect();
+    listed.sort();
+    assert_eq!(listed, documented, "a JSON route this test does not know");
+
+    let send = |method: &str, path: &str, body: String| {
+        let token = if path.starts_with("/api/admin/") {
+            &admin
+        } else {
+            &edit
+        };
+        app.client
+            .request(
+                method.parse().unwrap(),
+                app.url(&path.replace("{id}", &id.to_string())),
+            )
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    for (method, path, body, field) in &cases {
+        let res = send(method, path, body.to_string()).await.unwrap();
+        let err = assert_error(res, 422, "validation_failed").await;
+        assert_eq!(err["error"]["field"], *field, "{method} {path}: {err}");
+    }
+    // A key given twice deeper down, in an object the route does not even read.
+    let res = send(
+        "POST",
+        "/api/comments",
+        r#"{"site": "blog", "page": "/p", "text": "new", "extra": {"list": [{"a": 1}, {"a": 1, "a": 2}]}}"#.into(),
+    )
+    .await
+    .unwrap();
+    let err = assert_error(res, 422, "validation_failed").await;
+    assert_eq!(err["error"]["field"], "extra.list[1].a", "{err}");
+    let res = send(
+        "POST",
+        "/api/comments",
+        r#"{"site": "blog", "page": "/p", "t\u0065xt": "one", "text": "two"}"#.into(),
+    )
+    .await
+    .unwrap();
+    let err = assert_error(res, 422, "validation_failed").await;
+    assert_eq!(
+        err["error"]["field"], "text",
+        "an escaped key is the same key: {err}"
+    );
+    assert_eq!(shown(&app, id).await, before, "nothing changed");
+    assert_eq!(
+        app.list_ids("/p", "").await,
+        vec![id],
+        "nothing was created"
+    );
+    // The same key in different objects is no repetition.
+    let res = send(
+        "POST",
+        "/api/comments",
+        r#"{"site": "blog", "page": "/p", "text": "nested", "extra": {"text": "x", "site": "y"}}"#
+            .into(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+}
+
+#[tokio::test]
 async fn every_public_write_checks_the_origin() {
     let app = TestApp::spawn().await;
     let (id, edit) = target(&app).await;

@@ -172,6 +172,42 @@ fn a_deleted_disqus_post_is_kept_as_a_scrubbed_tombstone() {
 }
 
 #[test]
+fn an_inline_svg_goes_and_the_rest_of_the_message_stays() {
+    let (dir, cfg) = dir_with_sites(&["default"]);
+    let out = import_ok(
+        &dir,
+        &cfg,
+        &["disqus", fixture("disqus-inline-svg.xml").to_str().unwrap()],
+    );
+    assert!(out.contains("5 comments imported (5 approved"), "{out}");
+    let rows = rows(&db(&dir), "default");
+    let html = |name: &str| by_author(&rows, name).html.clone();
+    assert_eq!(
+        html("Inline Icon"),
+        "<p>Here is the icon  that I mentioned, and it works.</p><p>Thanks for the post!</p>"
+    );
+    assert_eq!(
+        html("Titled Logo"),
+        "<p>A logo with a title:</p><p>The words after the logo survive.</p>",
+        "the SVG's title and style go with it"
+    );
+    assert_eq!(
+        html("Self Closing"),
+        "<p>Self-closing parts  are whole elements inside SVG, so this sentence stays.</p>"
+    );
+    assert_eq!(
+        html("Escaped Markup"),
+        "<p>Escaped rather than CDATA:  and the rest is here.</p>"
+    );
+    assert_eq!(
+        html("Math Markup"),
+        "<p>A formula x=2 keeps its text, and so does the rest.</p>"
+    );
+    // The source is kept as it came, so a later sanitizer can render it again.
+    assert!(by_author(&rows, "Inline Icon").text.contains("<svg"));
+}
+
+#[test]
 fn http_and_https_links_and_tracking_parameters_land_on_one_page() {
     let (dir, cfg) = dir_with_sites(&["default"]);
     let xml = disqus_xml(

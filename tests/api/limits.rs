@@ -272,3 +272,148 @@ async fn votes_are_limited_per_slash_24_too() {
     assert_error(vote("203.0.113.250").await.unwrap(), 429, "rate_limited").await;
     assert_eq!(vote("203.0.114.5").await.unwrap().status(), 200);
 }
+
+/// Asserts a 429 with `Retry-After` (whole seconds, 1..=60) and the same `retry_after` in
+/// the error object.
+async fn assert_limited(res: reqwest::Response, what: &str) {
+    assert_eq!(res.status(), 429, "{what}");
+    let retry: u64 = res
+        .headers()
+        .get("retry-after")
+        .unwrap_or_else(|| panic!("{what}: no Retry-After"))
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "{what}: {retry}");
+    let body = assert_error(res, 429, "rate_limited").await;
+    assert_eq!(body["error"]["retry_after"], retry, "{what}: {body}");
+}
+
+/// An author's request on comment `id` with its edit token, from `addr` (sent as
+/// `X-Forwarded-For`; the app trusts 127.0.0.1).
+async fn authored(
+    app: &TestApp,
+    method: reqwest::Method,
+    id: i64,
+    token: &str,
+    addr: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut req = app
+        .client
+        .request(method, app.url(&format!("/api/comments/{id}")))
+        .bearer_auth(token)
+        .header("x-forwarded-for", addr);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn edits_and_deletes_share_a_per_client_limit_of_their_own() {
+    use reqwest::Method;
+    let app = TestApp::spawn_with(|s| {
+        s.limits.edits_per_minute = 3;
+        s.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let mut mine = vec![];
+    for i in 0..4 {
+        let c = app.create("/p", &format!("comment {i}")).await;
+        mine.push((
+            c["comment"]["id"].as_i64().unwrap(),
+            c["edit_token"].as_str().unwrap().to_string(),
+        ));
+    }
+    let edit = |i: usize, text: &str, addr: &'static str| {
+        let (id, token) = &mine[i];
+        authored(
+            &app,
+            Method::PATCH,
+            *id,
+            token,
+            addr,
+            Some(json!({ "text": text })),
+        )
+    };
+    let delete = |i: usize, addr: &'static str| {
+        let (id, token) = &mine[i];
+        authored(&app, Method::DELETE, *id, token, addr, None)
+    };
+    let (a, b) = ("203.0.113.7", "198.51.100.7");
+    // Up to the limit: two edits and a delete.
+    assert_eq!(edit(0, "edited once", a).await.status(), 200);
+    assert_eq!(edit(0, "edited twice", a).await.status(), 200);
+    assert_eq!(delete(1, a).await.status(), 204);
+    // Over it, an edit and a delete are refused, and change nothing.
+    assert_limited(edit(0, "edited thrice", a).await, "an edit").await;
+    assert_limited(delete(2, a).await, "a delete").await;
+    // Another client has its own quota.
+    assert_eq!(edit(2, "still here", b).await.status(), 200);
+    assert_eq!(delete(3, b).await.status(), 204);
+    let texts: Vec<(i64, String)> = app
+        .db()
+        .prepare("SELECT id, text FROM comments ORDER BY id")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            (mine[0].0, "edited twice".to_string()),
+            (mine[2].0, "still here".to_string())
+        ]
+    );
+    // Guessing tokens spends the quota as well: one edit token can't be hammered.
+    let c = "192.0.2.7";
+    let (id, token) = &mine[0];
+    for _ in 0..3 {
+        let res = authored(
+            &app,
+            Method::PATCH,
+            *id,
+            "guess",
+            c,
+            Some(json!({"text": "x"})),
+        )
+        .await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = authored(
+        &app,
+        Method::PATCH,
+        *id,
+        token,
+        c,
+        Some(json!({"text": "x"})),
+    )
+    .await;
+    assert_limited(res, "an edit after three guesses").await;
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("natter_rate_limited_total") && l.contains("class=\"edit\"")),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn previews_spend_the_read_quota() {
+    let app = TestApp::spawn_with(|s| s.limits.reads_per_minute = 3).await;
+    let body = json!({"text": "*hi*", "site": "blog"});
+    let preview = || app.post_json("/api/preview", &body);
+    assert_eq!(preview().await.status(), 200);
+    assert_eq!(preview().await.status(), 200);
+    assert_eq!(app.get("/api/config?site=blog").await.status(), 200);
+    assert_limited(preview().await, "a preview").await;
+    assert_limited(
+        app.get("/api/comments?site=blog&page=/p").await,
+        "a read after previews",
+    )
+    .await;
+}

@@ -1,7 +1,13 @@
 //! Webhooks as the README documents them: every field of the payload with its type, the
-//! headers, and each event going only to the receivers that asked for it.
+//! headers, each event going only to the receivers that asked for it, and no redirect
+//! followed.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{web, App, HttpResponse, HttpServer};
 
 use hmac::{Hmac, Mac};
 use natter::config::{Moderation, Webhook};
@@ -255,4 +261,96 @@ async fn each_event_goes_only_to_the_receivers_that_asked_for_it() {
             assert_eq!(body["comment"]["id"], id);
         }
     }
+}
+
+/// A receiver that answers every POST with `307 Temporary Redirect` to `location` (which
+/// asks the client to re-post the same body there), counting what it got.
+async fn redirecting_receiver(location: String) -> (String, Arc<AtomicUsize>) {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let seen = web::Data::new(hits.clone());
+    let location = web::Data::new(location);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(seen.clone())
+            .app_data(location.clone())
+            .default_service(web::to(
+                |seen: web::Data<Arc<AtomicUsize>>, location: web::Data<String>| async move {
+                    seen.fetch_add(1, Ordering::SeqCst);
+                    HttpResponse::TemporaryRedirect()
+                        .insert_header(("location", location.as_str()))
+                        .finish()
+                },
+            ))
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    tokio::spawn(server);
+    (format!("http://127.0.0.1:{port}/hook"), hits)
+}
+
+#[tokio::test]
+async fn a_redirect_is_a_failed_attempt_retried_and_never_followed() {
+    // The redirect points at another receiver on loopback, which must get nothing.
+    let elsewhere = HookSink::start().await;
+    let (url, hits) = redirecting_receiver(format!("{}/stolen", elsewhere.url)).await;
+    let hook_url = url.clone();
+    let app = TestApp::spawn_with(move |s| {
+        s.webhooks = vec![Webhook {
+            url: hook_url,
+            events: vec![],
+            secret: "s3cret".into(),
+        }];
+    })
+    .await;
+    app.create("/p", "signed, and for one receiver only").await;
+    // Attempts come 1 s, then 2 s apart: a second one shows the failure is retried.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let row = loop {
+        let rows = crate::outbox::rows(&app.db_path);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert!(
+            elsewhere.hooks.lock().unwrap().is_empty(),
+            "the redirect was followed: {rows:?}"
+        );
+        if rows[0].attempts >= 2 {
+            break rows[0].clone();
+        }
+        assert!(Instant::now() < deadline, "not retried: {rows:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(row.target, url);
+    assert_eq!(row.status, "pending", "retried like any failure: {row:?}");
+    let error = row.last_error.clone().unwrap_or_default();
+    assert!(error.contains("307"), "{error}");
+    assert!(
+        hits.load(Ordering::SeqCst) >= 2,
+        "every attempt reached the receiver"
+    );
+    assert!(
+        elsewhere.hooks.lock().unwrap().is_empty(),
+        "the redirect was followed: {:?}",
+        elsewhere.hooks.lock().unwrap()
+    );
+    // The admin page shows why it is stuck.
+    let token = app.admin_token();
+    let state: Value = app
+        .admin(Method::GET, "/api/admin/outbox", &token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let shown = &state["undelivered"][0];
+    assert_eq!(shown["target"], url.as_str(), "{state}");
+    assert!(
+        shown["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("307")),
+        "{state}"
+    );
 }

@@ -55,7 +55,8 @@ async function startNatter({ sites, env = {}, port, dir }) {
       ...process.env, NATTER_DATABASE: join(dir, 'natter.db'), NATTER_BIND: `127.0.0.1:${port}`, NATTER_CONFIG: config,
       // the static fragment links avatars through public_url
       NATTER_PUBLIC_URL: base, NATTER_ADMIN_TOKEN: TOKEN, NATTER_LIMITS__COMMENTS_PER_MINUTE: '0',
-      NATTER_LIMITS__READS_PER_MINUTE: '0', NATTER_LIMITS__VOTES_PER_MINUTE: '0', ...env,
+      NATTER_LIMITS__READS_PER_MINUTE: '0', NATTER_LIMITS__VOTES_PER_MINUTE: '0', NATTER_LIMITS__EDITS_PER_MINUTE: '0',
+      ...env,
     },
   });
   running.add(proc);
