@@ -169,10 +169,11 @@ fn item(r: &rusqlite::Row<'_>) -> rusqlite::Result<Item> {
 /// out, and the delivery is due again.
 pub const LEASE: i64 = 120;
 
-/// Claims, for `owner`, the oldest due delivery that nobody is attempting and whose target
-/// nobody is attempting either (one slow receiver takes one attempt at a time, never every
-/// one); an email only while fewer than `email_slots` are under way (they share one mail
-/// server). Across processes too: the claim is one `UPDATE` of the shared database.
+/// Claims, for `owner`, the oldest due delivery that nobody is attempting: a webhook only
+/// when nobody is attempting its URL either (one slow receiver takes one attempt at a
+/// time, never every one), an email only while fewer than `email_slots` are under way
+/// (every email goes through the one mail server). Across processes too: the claim is one
+/// `UPDATE` of the shared database.
 pub fn claim(
     conn: &Connection,
     owner: &str,
@@ -195,11 +196,12 @@ pub fn claim(
            SELECT o.id FROM outbox o
             WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
               AND (o.claimed_until IS NULL OR o.claimed_until <= ?1)
-              AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.claimed_until > ?1
-                                AND b.status = 'pending' AND b.target = o.target)
-              AND (o.kind != 'email'
-                   OR (SELECT count(*) FROM outbox e WHERE e.claimed_until > ?1
-                         AND e.status = 'pending' AND e.kind = 'email') < ?3)
+              AND CASE o.kind
+                    WHEN 'email' THEN (SELECT count(*) FROM outbox e WHERE e.claimed_until > ?1
+                                         AND e.status = 'pending' AND e.kind = 'email') < ?3
+                    ELSE NOT EXISTS (SELECT 1 FROM outbox b WHERE b.claimed_until > ?1
+                                       AND b.status = 'pending' AND b.target = o.target)
+                  END
             ORDER BY o.next_attempt_at, o.id LIMIT 1)
          RETURNING {ITEM_COLUMNS}"
     );
