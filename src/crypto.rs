@@ -58,6 +58,11 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
+/// A token in the form of [`random_token`] made from 32 secret bytes (a keyed hash).
+pub fn token_from(bytes: &[u8; 32]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
 /// SHA-256 hex of a high-entropy token (no key needed: the token itself is unguessable).
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))

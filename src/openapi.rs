@@ -390,6 +390,12 @@ fn routes() -> Vec<(&'static str, Vec<Op>)> {
                 .answer("304", not_modified.clone())
                 .answer("404", error("unknown site (`unknown_site`)")),
                 Op::new("post", "comments", "Create a comment (approved or held)")
+                    .params(vec![json!({
+                        "name": "Idempotency-Key", "in": "header", "required": false,
+                        "schema": {"type": "string", "minLength": 16, "maxLength": 128},
+                        "description": "a random key per comment the author submits: a retry \
+                            with the same key (after a 503 or a lost answer) answers 201 with \
+                            the comment the first try made and the same edit token"})])
                     .body(r("NewComment"))
                     .answer("201", ok_json("stored; keep the edit token", r("Created")))
                     .answer(

@@ -127,10 +127,11 @@
   }
 
   // rejects with {code, message, field, retry}
-  async function api(method, path, body, token) {
+  async function api(method, path, body, token, idem) {
     const headers = {};
     if (body) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = 'Bearer ' + token;
+    if (idem) headers['Idempotency-Key'] = idem;
     let r, j;
     try { r = await fetch(ORIGIN + path, { method, headers, body: body && JSON.stringify(body) }); } catch (e) {
       // reachable but unreadable: this origin is not in the site's origins
@@ -145,9 +146,10 @@
     throw e;
   }
 
+  const rnd = () => Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => (b + 256).toString(16).slice(1)).join('');
   function key() {
     let k = get('key');
-    if (!k) put('key', (k = Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => (b + 256).toString(16).slice(1)).join('')));
+    if (!k) put('key', (k = rnd()));
     return k;
   }
 
@@ -258,7 +260,9 @@ table{display:block;overflow:auto;border-collapse:collapse}td,th{border:1px soli
     const votes = get(vk, {});
     let pend = get(pk, []).filter((c) => now - Date.parse(c.created_at) < 2592e6); // own held comments (30 days)
     let T = EN, lang = 'en', conf = {}, confAt = 0, items = [], next = null, total = 0, locked = false;
-    let sort = cfg.sort, replyTo = null, els = new Map(), ready = false;
+    // sub: this submission's Idempotency-Key, kept while its text stays, so sending again
+    // after a failure gets the comment a lost answer made, not a second one.
+    let sort = cfg.sort, replyTo = null, els = new Map(), ready = false, sub;
     let heading, lockNote, formHome, ul, more, form, ta, send, cancelBtn;
 
     const say = (msg, err) => {
@@ -428,8 +432,11 @@ table{display:block;overflow:auto;border-collapse:collapse}td,th{border:1px soli
             hp: hp.value,
             form_token: conf.form_token,
           };
+          if (!sub || sub.t != text) sub = { t: text, k: rnd() };
+          const post = () => api('POST', '/api/comments', b, 0, sub.k);
           // url is a hint: the server's own pages are not on the site's origins
-          const r = await api('POST', '/api/comments', b).catch((e) => (e.field == 'url' ? api('POST', '/api/comments', Object.assign(b, { url: null })) : Promise.reject(e)));
+          const r = await post().catch((e) => (e.field == 'url' ? (Object.assign(b, { url: null }), post()) : Promise.reject(e)));
+          sub = null;
           const c = r.comment;
           own[c.id] = { token: r.edit_token, until: r.edit_until, text };
           put('own', own);

@@ -151,6 +151,17 @@ pub fn find_comment(conn: &Connection, id: i64) -> rusqlite::Result<Option<Comme
         .optional()
 }
 
+/// The comment a request with this `Idempotency-Key` hash made, unless it was deleted.
+pub fn find_by_request_key(conn: &Connection, hash: &str) -> rusqlite::Result<Option<Comment>> {
+    let sql = format!(
+        "SELECT {COMMENT_COLUMNS} FROM comments c JOIN pages p ON p.id = c.page_id
+         WHERE c.request_key_hash = ?1 AND c.status != 'deleted'"
+    );
+    conn.prepare_cached(&sql)?
+        .query_row([hash], comment_from_row)
+        .optional()
+}
+
 /// Approved comments per page key.
 pub fn approved_counts(
     conn: &Connection,
@@ -241,6 +252,8 @@ pub struct NewComment {
     pub edit_until: Timestamp,
     /// Wants reply emails.
     pub notify: bool,
+    /// Keyed hash of the request's `Idempotency-Key`, when it had one.
+    pub request_key_hash: Option<String>,
 }
 
 /// Stores a new comment on `page` (as [`ensure_page`] found it) and returns it as stored.
@@ -256,8 +269,9 @@ pub fn insert_comment(
 ) -> rusqlite::Result<Comment> {
     conn.prepare_cached(
         "INSERT INTO comments (page_id, parent, author, email, website, text, format, html, status,
-            created_at, ip, avatar, author_key_hash, edit_token_hash, edit_until, notify)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'markdown', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            created_at, ip, avatar, author_key_hash, edit_token_hash, edit_until, notify,
+            request_key_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'markdown', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         page.id,
@@ -274,7 +288,8 @@ pub fn insert_comment(
         c.author_key_hash,
         c.edit_token_hash,
         c.edit_until,
-        c.notify
+        c.notify,
+        c.request_key_hash
     ])?;
     let id = conn.last_insert_rowid();
     if page.first_comment_at.is_none() {
@@ -381,7 +396,7 @@ pub fn delete_comment(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
         conn.execute(
             "UPDATE comments SET status = 'deleted', text = '', html = '', author = NULL, email = NULL,
                 website = NULL, ip = NULL, avatar = NULL, author_key_hash = NULL, edit_token_hash = NULL,
-                notify = 0, likes = 0, dislikes = 0
+                notify = 0, likes = 0, dislikes = 0, request_key_hash = NULL
              WHERE id = ?1",
             [id],
         )?;
@@ -493,6 +508,7 @@ mod tests {
             edit_token_hash: "t".into(),
             edit_until: created_at + 900,
             notify: true,
+            request_key_hash: None,
         }
     }
 

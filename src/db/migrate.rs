@@ -25,6 +25,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_outbox_claims",
         include_str!("../../migrations/0006_outbox_claims.sql"),
     ),
+    (
+        "0007_request_keys",
+        include_str!("../../migrations/0007_request_keys.sql"),
+    ),
 ];
 
 /// Why the migrations could not run.

@@ -174,10 +174,21 @@ pub async fn create_comment(
         ));
     }
 
+    let request_key = idempotency_key(&req)?;
     let created_at = now();
     let html = markdown::render(&text, markdown::Format::Markdown, site_cfg.images);
     let ip = state.client(&req);
-    let token = crypto::random_token();
+    // With an `Idempotency-Key`, the edit token derives from it: a retry of the request
+    // gets the same token for the comment the first try made.
+    let token = match request_key {
+        Some(k) => crypto::token_from(&state.key.mac("edit-token", k.as_bytes())),
+        None => crypto::random_token(),
+    };
+    let request_key_hash = request_key.map(|k| {
+        state
+            .key
+            .mac_hex("idempotency", format!("{}\0{k}", b.site).as_bytes())
+    });
     let screening = spam::Screening {
         honeypot: b.hp.as_deref().is_some_and(|h| !h.trim().is_empty()),
         too_many_links: markdown::count_links(&html) > spam::MAX_LINKS,
@@ -209,12 +220,19 @@ pub async fn create_comment(
         edit_token_hash: crypto::token_hash(&token),
         edit_until: created_at + i64::from(site_cfg.edit_window),
         notify: b.notify.unwrap_or(false),
+        request_key_hash,
     };
     let site = b.site.clone();
     let st = state.clone();
     let comment = state
         .writer
         .write(move |conn| {
+            // A retry of a request that already made its comment gets that comment.
+            if let Some(hash) = &new.request_key_hash {
+                if let Some(c) = q::find_by_request_key(conn, hash)? {
+                    return Ok(c);
+                }
+            }
             let p = q::ensure_page(conn, &site, &page, created_at)?;
             if p.is_locked(site_cfg.lock_after_days, created_at) {
                 return Err(ApiError::ThreadLocked);
@@ -332,6 +350,23 @@ fn authorize_author(
         return Err(ApiError::EditWindowClosed);
     }
     Ok(c)
+}
+
+/// The `Idempotency-Key` header of a create: 16 to 128 visible ASCII characters, when sent.
+fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<&str>> {
+    let Some(v) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    v.to_str()
+        .ok()
+        .filter(|k| (16..=128).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "Idempotency-Key",
+                "Idempotency-Key must be 16 to 128 visible ASCII characters",
+            )
+        })
 }
 
 /// Body of `PATCH /api/comments/{id}` (and of a moderator's edit).

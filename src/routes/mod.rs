@@ -237,7 +237,9 @@ pub async fn api_rules(
                 );
                 h.insert(
                     header::ACCESS_CONTROL_ALLOW_HEADERS,
-                    header::HeaderValue::from_static("Content-Type, Authorization, If-None-Match"),
+                    header::HeaderValue::from_static(
+                        "Content-Type, Authorization, If-None-Match, Idempotency-Key",
+                    ),
                 );
                 h.insert(
                     header::ACCESS_CONTROL_MAX_AGE,

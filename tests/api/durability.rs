@@ -213,7 +213,8 @@ fn fsync_gate(dir: &Path) -> PathBuf {
     so
 }
 
-/// A server whose WAL fsyncs wait for `gate`; started with the gate open, then closed.
+/// A server whose WAL fsyncs wait for `gate` (started with the gate open, then closed),
+/// and the next of which fails while a file `fail` exists in `dir`.
 fn gated_server(dir: &tempfile::TempDir, durability: &str) -> (crate::cli::Server, PathBuf) {
     let so = fsync_gate(dir.path());
     let gate = dir.path().join("gate");
@@ -221,6 +222,7 @@ fn gated_server(dir: &tempfile::TempDir, durability: &str) -> (crate::cli::Serve
     let mut cmd = natter(dir);
     cmd.env("LD_PRELOAD", &so)
         .env("NATTER_FSYNC_GATE", &gate)
+        .env("NATTER_FSYNC_FAIL", dir.path().join("fail"))
         .env("NATTER_DURABILITY", durability);
     let server = start_cmd(cmd);
     std::fs::remove_file(&gate).unwrap();
@@ -370,4 +372,74 @@ async fn a_damaged_page_is_found_before_start_up() {
         err.contains("is damaged") && err.contains("natter.db") && err.contains("restore"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn after_a_failed_fsync_a_retry_with_its_idempotency_key_gets_the_comment() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, gate) = gated_server(&dir, "full");
+    std::fs::write(&gate, "").unwrap(); // fsyncs go through, but for the one made to fail
+    let fail = dir.path().join("fail");
+    let base = format!("http://127.0.0.1:{}", server.port);
+    let client = reqwest::Client::new();
+    let post = |key: &'static str| {
+        let req = client
+            .post(format!("{base}/api/comments"))
+            .json(&json!({"site": "default", "page": "/p", "text": "kept through a failed fsync"}));
+        if key.is_empty() {
+            req.send()
+        } else {
+            req.header("idempotency-key", key).send()
+        }
+    };
+    const KEY: &str = "k-0123456789abcdef-retry";
+    std::fs::write(&fail, "").unwrap();
+    let res = post(KEY).await.unwrap();
+    assert!(!fail.exists(), "the shim failed an fsync of the WAL");
+    crate::helpers::assert_error(res, 503, "unavailable").await;
+    // The author retries the same submission: 201, with the comment the first try made.
+    let first: serde_json::Value = {
+        let res = post(KEY).await.unwrap();
+        assert_eq!(res.status(), 201);
+        res.json().await.unwrap()
+    };
+    let again: serde_json::Value = {
+        let res = post(KEY).await.unwrap();
+        assert_eq!(res.status(), 201);
+        res.json().await.unwrap()
+    };
+    assert_eq!(first, again, "the same comment and the same edit token");
+    let id = first["comment"]["id"].as_i64().unwrap();
+    let list: serde_json::Value = client
+        .get(format!("{base}/api/comments?site=default&page=/p"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["comments"][0]["id"], id);
+    // Without the key the same text is a duplicate, as before;
+    crate::helpers::assert_error(post("").await.unwrap(), 409, "duplicate").await;
+    // The token works: the retry got the author's rights.
+    let res = client
+        .patch(format!("{base}/api/comments/{id}"))
+        .bearer_auth(first["edit_token"].as_str().unwrap())
+        .json(&json!({"text": "edited after the retry"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // A malformed key is refused.
+    let res = client
+        .post(format!("{base}/api/comments"))
+        .header("idempotency-key", "short")
+        .json(&json!({"site": "default", "page": "/q", "text": "x"}))
+        .send()
+        .await
+        .unwrap();
+    let body = crate::helpers::assert_error(res, 422, "validation_failed").await;
+    assert_eq!(body["error"]["field"], "Idempotency-Key");
+    stop(server);
 }

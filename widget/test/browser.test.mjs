@@ -197,7 +197,7 @@ before(async () => {
   tab.on('Runtime.exceptionThrown', (p) => problems.push('exception: ' + (p.exceptionDetails.exception?.description || p.exceptionDetails.text)));
   tab.on('Log.entryAdded', ({ entry }) => ['error', 'warning'].includes(entry.level) && problems.push(`log ${entry.source}: ${entry.text} ${entry.url || ''}`));
   tab.on('Page.frameNavigated', ({ frame }) => !frame.parentId && navigations.push(frame.url));
-  tab.on('Network.requestWillBeSent', ({ request, timestamp }) => requests.push({ method: request.method, url: request.url, body: request.postData, timestamp }));
+  tab.on('Network.requestWillBeSent', ({ request, timestamp }) => requests.push({ method: request.method, url: request.url, body: request.postData, headers: request.headers, timestamp }));
   // Every dialog is recorded; confirm() is answered yes.
   tab.on('Page.javascriptDialogOpening', (p) => {
     dialogs.push(`${p.type}: ${p.message}`);
@@ -638,6 +638,49 @@ btest('a thread locked by a moderator refuses the post with a notice (403 thread
   const again = await run(`await W.ready(); await W.until(() => W.$('article'));
     return { form: !!W.$('form'), note: W.$('.lk').hidden ? null : W.$('.lk').textContent, reply: !!W.btn('Reply'), votes: W.$$('.v').length }`);
   assert.deepEqual(again, { form: false, note: 'This thread is closed for new comments.', reply: false, votes: 2 });
+});
+
+btest('sending again after a lost answer gets the comment the first send made, not a second one', async () => {
+  const page = '/posts/lost-answer/';
+  expectHttp(503, '/api/comments');
+  await open(page);
+  // The first POST reaches the server, which stores the comment; the browser is then told 503.
+  await tab.send('Fetch.enable', { patterns: [{ urlPattern: `${api.base}/api/comments*`, requestStage: 'Response' }] });
+  let lost = 0;
+  const onPaused = ({ requestId, request }) => {
+    if (request.method == 'POST' && lost == 0) {
+      lost++;
+      const body = Buffer.from(JSON.stringify({ error: { code: 'unavailable', message: 'the answer was lost', field: null } })).toString('base64');
+      tab.send('Fetch.fulfillRequest', { requestId, responseCode: 503, body, responseHeaders: [
+        { name: 'Content-Type', value: 'application/json' }, { name: 'Access-Control-Allow-Origin', value: blog }] });
+    } else tab.send('Fetch.continueRequest', { requestId });
+  };
+  const unlisten = tab.on('Fetch.requestPaused', onPaused);
+  try {
+    const r = await run(`await W.ready();
+      W.type(W.$('textarea'), 'said once'); W.btn('Post comment').click();
+      await W.until(() => W.st() && !W.btn('Post comment').disabled);
+      const first = W.st();
+      W.btn('Post comment').click(); await W.until(() => W.art('said once'));
+      return { first, then: W.st(), shown: W.R().querySelectorAll('article').length, edit: !!W.btn('Edit', W.art('said once')) }`);
+    assert.equal(lost, 1, 'one answer was replaced');
+    assert.notEqual(r.first, 'Your comment was posted.');
+    assert.deepEqual([r.then, r.shown, r.edit], ['Your comment was posted.', 1, true]);
+  } finally {
+    unlisten();
+    await tab.send('Fetch.disable');
+  }
+  const posts = apiRequests().filter((q) => q.method == 'POST' && q.url == api.base + '/api/comments');
+  assert.equal(posts.length, 2);
+  const keys = posts.map((q) => q.headers['Idempotency-Key']);
+  assert.match(keys[0], /^[0-9a-f]{48}$/);
+  assert.equal(keys[1], keys[0], 'the second send carries the first one\'s key');
+  const stored = (await list('blog', page)).comments;
+  assert.deepEqual(stored.map((c) => c.html), ['<p>said once</p>\n'], 'one comment, not two');
+  // A new text is a new submission, with a key of its own.
+  await run(`W.type(W.$('textarea'), 'said twice'); W.btn('Post comment').click(); await W.until(() => W.art('said twice'))`);
+  const third = apiRequests().filter((q) => q.method == 'POST' && q.url == api.base + '/api/comments')[2];
+  assert.notEqual(third.headers['Idempotency-Key'], keys[0]);
 });
 
 btest('a rate-limited post says when to try again (429)', async () => {
