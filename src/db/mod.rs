@@ -3,6 +3,7 @@
 
 pub mod checkpoint;
 pub mod comments;
+pub mod lock;
 pub mod migrate;
 pub mod moderation;
 pub mod writer;
