@@ -45,7 +45,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("natter: {e}");
+            // `{:#}`: the whole chain of causes ("cannot create X: No such file or directory").
+            eprintln!("natter: {e:#}");
             ExitCode::FAILURE
         }
     }
