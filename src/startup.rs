@@ -22,7 +22,13 @@ pub struct StartError(pub String);
 
 /// How long the shutdown waits for the last users of the state (the outbox worker finishing a
 /// delivery) before the final checkpoint goes ahead anyway.
-const RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+const RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How long closing the database may take after the HTTP server has stopped: with the 5 s
+/// for requests in flight, within the 10 s `docker stop` waits. A disk that doesn't answer
+/// can't keep the process from exiting; SQLite recovers from an unfinished close as from a
+/// crash.
+const CLOSE_BUDGET: std::time::Duration = std::time::Duration::from_secs(4);
 
 /// A built, bound server ready to run.
 pub struct Application {
@@ -103,9 +109,24 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Application { server, state, .. } = self;
         let served = server.await;
-        actix_web::rt::task::spawn_blocking(move || close(state))
-            .await
-            .map_err(std::io::Error::other)?;
+        let (closed, done) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("natter-close".into())
+            .spawn(move || {
+                close(state);
+                let _ = closed.send(());
+            })?;
+        let in_time =
+            actix_web::rt::task::spawn_blocking(move || done.recv_timeout(CLOSE_BUDGET).is_ok())
+                .await
+                .unwrap_or(false);
+        if !in_time {
+            tracing::error!(
+                "the database did not close within {} s (is the disk answering?); exiting \
+                 anyway: SQLite recovers at the next start",
+                CLOSE_BUDGET.as_secs()
+            );
+        }
         served
     }
 }
