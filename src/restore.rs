@@ -279,12 +279,8 @@ fn set_aside(database: &Path) -> anyhow::Result<Option<PathBuf>> {
         let f = with_suffix(&kept, suffix);
         remove_if_present(&f).with_context(|| format!("cannot remove {}", f.display()))?;
     }
-    fs::hard_link(database, &kept).with_context(|| {
-        format!(
-            "cannot keep the current database as {}",
-            kept.display()
-        )
-    })?;
+    fs::hard_link(database, &kept)
+        .with_context(|| format!("cannot keep the current database as {}", kept.display()))?;
     // Whatever the fold left (a damaged database's WAL or hot journal) goes with the old
     // file, where SQLite would look for it if that file is opened again.
     for (from, suffix) in [(&wal, "-wal"), (&journal, "-journal")] {

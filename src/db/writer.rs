@@ -256,7 +256,8 @@ fn close(
         c.stop();
     }
     let truncated = super::checkpoint::truncate(&conn);
-    conn.close().map_err(|(_, e)| format!("closing the connection: {e}"))?;
+    conn.close()
+        .map_err(|(_, e)| format!("closing the connection: {e}"))?;
     match truncated {
         Ok(true) => Ok(()),
         Ok(false) => Err("the final checkpoint could not complete (a reader was busy)".into()),
@@ -382,7 +383,9 @@ mod tests {
         // Another connection stays open (as the outbox worker's may): closing the writer's
         // is then not what removes the WAL; the checkpoint has to empty it.
         let other = Connection::open(&path).unwrap();
-        other.query_row("SELECT count(*) FROM t", [], |_| Ok(())).unwrap();
+        other
+            .query_row("SELECT count(*) FROM t", [], |_| Ok(()))
+            .unwrap();
         let closer = w.clone();
         let closed = actix_web::rt::task::spawn_blocking(move || closer.close())
             .await
@@ -394,7 +397,10 @@ mod tests {
                 answered += 1;
             }
         }
-        assert_eq!(answered, 50, "the writes sent before the close are all answered");
+        assert_eq!(
+            answered, 50,
+            "the writes sent before the close are all answered"
+        );
         assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0);
         match w.write(insert(99)).await {
             Err(ApiError::Unavailable(m)) => assert!(m.contains("stopped"), "{m}"),

@@ -140,11 +140,17 @@ async fn sigterm_during_writes_answers_them_checkpoints_and_leaves_no_wal() {
     );
     assert_eq!(integrity(&db_path(&dir)), "ok");
     let acked = acked.lock().unwrap().clone();
-    assert!(acked.len() > 10, "the load wrote something: {}", acked.len());
+    assert!(
+        acked.len() > 10,
+        "the load wrote something: {}",
+        acked.len()
+    );
     let conn = rusqlite::Connection::open(db_path(&dir)).unwrap();
     for (id, text) in &acked {
         let stored: String = conn
-            .query_row("SELECT text FROM comments WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT text FROM comments WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .unwrap_or_else(|e| panic!("acknowledged comment {id} is missing: {e}"));
         assert_eq!(&stored, text);
     }
@@ -304,9 +310,7 @@ async fn restore_refuses_a_bad_backup_and_leaves_the_database_untouched() {
     // opens and reads the file; only `PRAGMA integrity_check` notices.
     let subtle = dir.path().join("subtle.db");
     let mut bytes = good_bytes.clone();
-    let leaves: Vec<usize> = (1..pages)
-        .filter(|p| bytes[p * page] == 0x0D)
-        .collect();
+    let leaves: Vec<usize> = (1..pages).filter(|p| bytes[p * page] == 0x0D).collect();
     let at = leaves[leaves.len() / 2] * page;
     bytes[at + 1..at + 3].copy_from_slice(&[0x0F, 0xF0]);
     std::fs::write(&subtle, &bytes).unwrap();
@@ -336,7 +340,15 @@ async fn restore_refuses_a_bad_backup_and_leaves_the_database_untouched() {
     let known = natter::db::migrate::MIGRATIONS.last().unwrap().0;
     let cases: [(&Path, &[&str]); 7] = [
         (&corrupt, &["corrupt.db", "damaged"]),
-        (&subtle, &["subtle.db", "damaged", "integrity_check", "free space corruption"]),
+        (
+            &subtle,
+            &[
+                "subtle.db",
+                "damaged",
+                "integrity_check",
+                "free space corruption",
+            ],
+        ),
         (&text, &["text.db", "not a SQLite database"]),
         (&empty, &["empty.db", "empty (0 bytes)"]),
         (&newer, &["newer.db", "9999_from_the_future", known]),
@@ -417,7 +429,11 @@ async fn restore_after_a_sigkilled_server_works_and_keeps_its_last_writes_aside(
 fn nothing_starts_on_the_database_while_a_restore_holds_it() {
     let dir = tempfile::tempdir().unwrap();
     let lock = natter::db::lock::exclusive(&db_path(&dir)).unwrap();
-    for args in [&["serve"][..], &["backup", "b.db"], &["admin", "token", "list"]] {
+    for args in [
+        &["serve"][..],
+        &["backup", "b.db"],
+        &["admin", "token", "list"],
+    ] {
         let (code, _, err) = run_to_exit(&mut natter_cmd(&dir, args));
         assert_eq!(code, 1, "{args:?}: {err}");
         assert!(err.contains("`natter restore` is replacing"), "{err}");
