@@ -48,50 +48,105 @@ pub fn backup(settings: &Settings, dest: &Path) -> anyhow::Result<BackupSummary>
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "natter-backup.db".into());
     let tmp = dest.with_file_name(format!(".{file_name}.partial"));
-    let _ = std::fs::remove_file(&tmp);
+    remove_with_sidecars(&tmp);
+    // Everything that writes runs in here; on any failure the temporary file (and SQLite's
+    // journal beside it) is removed, so a failed backup leaves nothing behind.
     let result = (|| -> anyhow::Result<i64> {
+        // Created here first, so a missing directory or a read-only disk is reported with the
+        // OS's own words (SQLite would only say "unable to open database file").
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .with_context(|| format!("cannot create {}", tmp.display()))?;
         let mut dst =
-            Connection::open(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        {
+            Connection::open(&tmp).with_context(|| format!("cannot open {}", tmp.display()))?;
+        let stepped = {
             let backup = Backup::new(&src, &mut dst)?;
             let mut tries = 0;
             loop {
                 // -1: every page in one step, from one snapshot.
-                match backup.step(-1).context("the backup failed")? {
-                    StepResult::Done => break,
-                    _ if tries < 200 => {
+                match backup.step(-1) {
+                    Ok(StepResult::Done) => break Ok(true),
+                    Ok(_) if tries < 200 => {
                         tries += 1;
                         std::thread::sleep(Duration::from_millis(50));
                     }
-                    _ => bail!("the database stayed locked; the backup gave up after 10 s"),
+                    Ok(_) => break Ok(false),
+                    Err(e) => break Err(e),
                 }
+            }
+        };
+        match stepped {
+            Ok(true) => {}
+            Ok(false) => bail!("the database stayed locked; the backup gave up after 10 s"),
+            Err(e) => {
+                return Err(sqlite_error(errno(&dst), e))
+                    .with_context(|| format!("cannot write the copy {}", tmp.display()))
             }
         }
         // A single file, no -wal beside it: the copy is complete on its own.
-        dst.pragma_update(None, "journal_mode", "DELETE")?;
+        dst.pragma_update(None, "journal_mode", "DELETE")
+            .map_err(|e| sqlite_error(errno(&dst), e))
+            .with_context(|| format!("cannot write the copy {}", tmp.display()))?;
         let check: String = dst.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if check != "ok" {
             bail!("the copy failed its integrity check: {check}");
         }
         let comments = dst.query_row("SELECT count(*) FROM comments", [], |r| r.get(0))?;
-        dst.close().map_err(|(_, e)| e)?;
+        dst.close()
+            .map_err(|(c, e)| sqlite_error(errno(&c), e))
+            .with_context(|| format!("cannot finish the copy {}", tmp.display()))?;
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .with_context(|| format!("cannot sync {}", tmp.display()))?;
+        std::fs::rename(&tmp, dest)
+            .with_context(|| format!("cannot move {} to {}", tmp.display(), dest.display()))?;
+        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::File::open(dir)
+                .and_then(|d| d.sync_all())
+                .with_context(|| format!("cannot sync the directory {}", dir.display()))?;
+        }
         Ok(comments)
     })();
     let comments = match result {
         Ok(n) => n,
         Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(e);
+            remove_with_sidecars(&tmp);
+            return Err(e.context(format!("the backup to {} failed", dest.display())));
         }
     };
-    std::fs::File::open(&tmp)?.sync_all()?;
-    std::fs::rename(&tmp, dest).with_context(|| format!("cannot write {}", dest.display()))?;
     let bytes = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
     Ok(BackupSummary {
         path: dest.to_path_buf(),
         bytes,
         comments,
     })
+}
+
+/// Removes a database file and the journal files SQLite may have left beside it.
+fn remove_with_sidecars(path: &Path) {
+    for suffix in ["", "-journal", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+/// The OS error behind the last failure on a connection, if SQLite kept one
+/// (`sqlite3_system_errno`): "disk I/O error" alone doesn't say the disk is full.
+fn errno(conn: &Connection) -> Option<std::io::Error> {
+    // SAFETY: the handle is valid while `conn` is borrowed, and this call only reads it.
+    let n = unsafe { rusqlite::ffi::sqlite3_system_errno(conn.handle()) };
+    (n != 0).then(|| std::io::Error::from_raw_os_error(n))
+}
+
+/// A SQLite error followed by its OS error, when there is one.
+fn sqlite_error(os: Option<std::io::Error>, e: rusqlite::Error) -> anyhow::Error {
+    match os {
+        Some(os) => anyhow::Error::new(os).context(e.to_string()),
+        None => anyhow::Error::new(e),
+    }
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

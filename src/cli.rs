@@ -47,6 +47,13 @@ pub enum Command {
         /// Where the copy goes (replaced if it exists).
         file: PathBuf,
     },
+    /// Replace the database with a backup, after checking it (SQLite). Refused while a server
+    /// or another program has the database open: stop it first. The previous database is kept
+    /// as DATABASE.before-restore.
+    Restore {
+        /// The backup (a file made by `natter backup`).
+        file: PathBuf,
+    },
     /// Ask the server on the configured `bind` address for `/healthz`: exit 0 when it answers
     /// 200 (for container health checks, where there is no curl).
     Healthcheck,

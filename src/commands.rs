@@ -107,6 +107,26 @@ pub fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()>
     Ok(())
 }
 
+/// `natter restore FILE`.
+pub fn restore(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let r = crate::restore::restore(settings, file)?;
+    println!(
+        "restored {} into {} ({} bytes, {} comments, schema {}, integrity ok)",
+        file.display(),
+        r.database.display(),
+        r.bytes,
+        r.comments,
+        r.schema
+    );
+    if let Some(kept) = &r.kept {
+        println!(
+            "the previous database is kept as {}; remove it once the restore is confirmed",
+            kept.display()
+        );
+    }
+    Ok(())
+}
+
 /// `natter healthcheck`: `GET /healthz` on the `bind` address (a wildcard address is asked
 /// on loopback), 200 within two seconds or an error.
 pub fn healthcheck(settings: &Settings) -> anyhow::Result<()> {

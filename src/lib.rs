@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod moderate;
 pub mod notify;
 pub mod openapi;
+pub mod restore;
 pub mod routes;
 pub mod spam;
 pub mod startup;

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use natter::cli::{AdminCommand, Cli, Command};
 use natter::config::Settings;
+use natter::db::lock;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -16,7 +17,21 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let result = match cli.command.unwrap_or(Command::Serve) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Every command that opens the database holds its lock file shared while it runs, so
+    // `natter restore` (which takes it exclusively) never replaces the file under one, and
+    // none starts while a restore runs. See `natter::db::lock`.
+    let _lock = match &command {
+        Command::Restore { .. } | Command::Healthcheck => None,
+        _ => match lock::shared(&settings.database) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!("natter: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let result = match command {
         Command::Serve => serve(settings),
         Command::Admin {
             what: AdminCommand::Token { action },
@@ -24,12 +39,14 @@ fn main() -> ExitCode {
         Command::Import { from } => natter::commands::import(&settings, from),
         Command::Export { site, out } => natter::commands::export(&settings, &site, out.as_deref()),
         Command::Backup { file } => natter::commands::backup(&settings, &file),
+        Command::Restore { file } => natter::commands::restore(&settings, &file),
         Command::Healthcheck => natter::commands::healthcheck(&settings),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("natter: {e}");
+            // `{:#}`: the whole chain of causes ("cannot create X: No such file or directory").
+            eprintln!("natter: {e:#}");
             ExitCode::FAILURE
         }
     }

@@ -20,10 +20,21 @@ const POOL_SIZE: u32 = 8;
 #[error("{0}")]
 pub struct StartError(pub String);
 
+/// How long the shutdown waits for the last users of the state (the outbox worker finishing a
+/// delivery) before the final checkpoint goes ahead anyway.
+const RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How long closing the database may take after the HTTP server has stopped: with the 5 s
+/// for requests in flight, within the 10 s `docker stop` waits. A disk that doesn't answer
+/// can't keep the process from exiting; SQLite recovers from an unfinished close as from a
+/// crash.
+const CLOSE_BUDGET: std::time::Duration = std::time::Duration::from_secs(4);
+
 /// A built, bound server ready to run.
 pub struct Application {
     port: u16,
     server: Server,
+    state: Arc<AppState>,
 }
 
 impl Application {
@@ -39,7 +50,7 @@ impl Application {
             .local_addr()
             .map_err(|e| StartError(format!("cannot read the bound address: {e}")))?
             .port();
-        let data = web::Data::new(state);
+        let data = web::Data::new(state.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
@@ -75,11 +86,17 @@ impl Application {
         .keep_alive(std::time::Duration::from_secs(30))
         .max_connections(10_000)
         .max_connection_rate(512)
-        .shutdown_timeout(10)
+        // In-flight requests get 5 s to finish on SIGTERM, so the database is closed well
+        // within the 10 s `docker stop` allows before its SIGKILL.
+        .shutdown_timeout(5)
         .listen(listener)
         .map_err(|e| StartError(format!("cannot start the HTTP server: {e}")))?
         .run();
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
     }
 
     /// The port actually bound.
@@ -87,9 +104,76 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM, finishing in-flight requests.
+    /// Serves until SIGINT/SIGTERM, finishing in-flight requests, then closes the database
+    /// (see [`close`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Application { server, state, .. } = self;
+        let served = server.await;
+        let (closed, done) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("natter-close".into())
+            .spawn(move || {
+                close(state);
+                let _ = closed.send(());
+            })?;
+        let in_time =
+            actix_web::rt::task::spawn_blocking(move || done.recv_timeout(CLOSE_BUDGET).is_ok())
+                .await
+                .unwrap_or(false);
+        if !in_time {
+            tracing::error!(
+                "the database did not close within {} s (is the disk answering?); exiting \
+                 anyway: SQLite recovers at the next start",
+                CLOSE_BUDGET.as_secs()
+            );
+        }
+        served
+    }
+}
+
+/// Closes the database once the HTTP server has stopped: the writer commits and answers
+/// what is queued, then checkpoints and closes (with its syncer and checkpoint threads);
+/// the state is let go, which closes the read pool and ends the outbox worker (it works only
+/// while the state lives); and a last `wal_checkpoint(TRUNCATE)` folds whatever the outbox
+/// worker wrote meanwhile. The `-wal` file is then gone, or empty if a connection is still
+/// open (the outbox worker's, until its next poll), so a backup put in place of the database
+/// file later never meets a stale WAL.
+pub fn close(state: Arc<AppState>) {
+    let path = state.settings.database.clone();
+    if let Err(e) = state.writer.close() {
+        tracing::warn!(error = %e, "closing the database writer");
+    }
+    let users = Arc::downgrade(&state);
+    drop(state);
+    let deadline = std::time::Instant::now() + RELEASE_WAIT;
+    while users.strong_count() > 0 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    if users.strong_count() > 0 {
+        tracing::warn!("the database is still in use (an outbox delivery?); checkpointing anyway");
+    }
+    match final_checkpoint(&path) {
+        Ok(()) => tracing::info!("database closed"),
+        Err(e) => tracing::warn!(error = %e, "the final checkpoint did not complete"),
+    }
+}
+
+/// One more `wal_checkpoint(TRUNCATE)` on a connection of its own; when it is the last
+/// connection, closing it also removes the `-wal` and `-shm` files.
+fn final_checkpoint(path: &std::path::Path) -> Result<(), String> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| e.to_string())?;
+    conn.busy_timeout(std::time::Duration::from_secs(2))
+        .map_err(|e| e.to_string())?;
+    let complete = db::checkpoint::truncate(&conn).map_err(|e| e.to_string())?;
+    conn.close().map_err(|(_, e)| e.to_string())?;
+    if complete {
+        Ok(())
+    } else {
+        Err("another connection kept the WAL busy".into())
     }
 }
 

@@ -9,11 +9,16 @@
 //! its next transaction starts the WAL file over from the beginning: it stays ~4 MB. (A
 //! checkpoint from another connection alone never catches up with a writer that doesn't
 //! pause, and the WAL would grow without end.)
+//!
+//! At shutdown [`Checkpoints::stop`] ends the thread (closing its connection) and the writer
+//! runs [`truncate`] on its own connection: the whole WAL goes into the database and the
+//! `-wal` file is cut to zero bytes, so nothing stale is left beside the database file.
 
 use std::cell::Cell;
 use std::ffi::c_int;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
 
 use rusqlite::Connection;
 
@@ -35,6 +40,14 @@ fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
 }
 
+/// Copies the whole WAL into the database and truncates the `-wal` file to zero bytes,
+/// waiting (the connection's busy timeout) for readers and writers of other connections.
+/// `Ok(false)`: it could not complete (another connection kept the WAL busy).
+pub fn truncate(conn: &Connection) -> rusqlite::Result<bool> {
+    let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    Ok(busy == 0)
+}
+
 /// The writer's side of the checkpoints; lives on the writer's thread.
 pub struct Checkpoints {
     /// The bulk copy was asked for and its tail is still to do.
@@ -42,6 +55,7 @@ pub struct Checkpoints {
     /// Set by the checkpoint thread when the bulk copy is done.
     bulk_done: Arc<AtomicBool>,
     bulk: mpsc::Sender<()>,
+    thread: JoinHandle<()>,
 }
 
 impl Checkpoints {
@@ -52,7 +66,7 @@ impl Checkpoints {
         let bulk_done = Arc::new(AtomicBool::new(false));
         let (bulk, asks) = mpsc::channel::<()>();
         let done = bulk_done.clone();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("natter-checkpoint".into())
             .spawn(move || {
                 while asks.recv().is_ok() {
@@ -68,7 +82,15 @@ impl Checkpoints {
             asked: false,
             bulk_done,
             bulk,
+            thread,
         })
+    }
+
+    /// Ends the checkpoint thread once its current copy (if any) is done; its connection is
+    /// closed when this returns.
+    pub fn stop(self) {
+        drop(self.bulk);
+        let _ = self.thread.join();
     }
 
     /// Called after each commit of the writer's connection, on its thread.

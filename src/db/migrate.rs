@@ -52,6 +52,32 @@ pub enum MigrateError {
     Sql(#[from] rusqlite::Error),
 }
 
+/// The newest migration recorded in a database (`None`: no `schema_migrations` table, or an
+/// empty one: not a Natter database yet), refused when this binary does not know it. Reads only.
+pub fn check(conn: &Connection) -> Result<Option<String>, MigrateError> {
+    let has_table: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master \
+         WHERE type = 'table' AND name = 'schema_migrations')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_table {
+        return Ok(None);
+    }
+    let newest: Option<String> =
+        conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })?;
+    match newest {
+        Some(found) if !MIGRATIONS.iter().any(|m| m.0 == found) => Err(MigrateError::Newer {
+            found,
+            known: MIGRATIONS.last().map_or("", |m| m.0).to_string(),
+            binary: env!("CARGO_PKG_VERSION"),
+        }),
+        newest => Ok(newest),
+    }
+}
+
 /// Applies the migrations not yet recorded; returns how many ran. A database with a
 /// migration this binary does not know is refused before anything is written.
 pub fn run(conn: &mut Connection) -> Result<usize, MigrateError> {
@@ -61,18 +87,7 @@ pub fn run(conn: &mut Connection) -> Result<usize, MigrateError> {
             applied_at INTEGER NOT NULL
         )",
     )?;
-    let newest: Option<String> =
-        conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| {
-            r.get(0)
-        })?;
-    let known = MIGRATIONS.last().map_or("", |m| m.0);
-    if let Some(found) = newest.filter(|v| !MIGRATIONS.iter().any(|m| m.0 == v)) {
-        return Err(MigrateError::Newer {
-            found,
-            known: known.to_string(),
-            binary: env!("CARGO_PKG_VERSION"),
-        });
-    }
+    check(conn)?;
     let mut applied = 0;
     for (version, sql) in MIGRATIONS {
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

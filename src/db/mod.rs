@@ -4,6 +4,7 @@
 pub mod check;
 pub mod checkpoint;
 pub mod comments;
+pub mod lock;
 pub mod migrate;
 pub mod moderation;
 pub mod writer;

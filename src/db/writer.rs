@@ -10,11 +10,17 @@
 //! next transaction's work overlap instead of taking turns. A crash before the fsync loses
 //! only unanswered writes: WAL recovery keeps a consistent prefix of the commits, and every
 //! answered one is in it. (SQLite still syncs the WAL itself before each checkpoint.)
+//!
+//! [`Writer::close`] (at shutdown) lets the writes already queued commit and be answered,
+//! stops the syncer and checkpoint threads, folds the whole WAL into the database
+//! (`wal_checkpoint(TRUNCATE)`) and closes the writer's connection. The same happens when
+//! every handle is dropped.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
 
 use rusqlite::Connection;
 use tokio::sync::oneshot;
@@ -66,10 +72,18 @@ where
     }
 }
 
+/// What the writer thread is sent.
+enum Msg {
+    /// A write.
+    Job(Box<dyn Job>),
+    /// Finish what is queued before this, then close; answered with the outcome.
+    Close(mpsc::SyncSender<Result<(), String>>),
+}
+
 /// A handle to the writer thread; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
-    jobs: mpsc::Sender<Box<dyn Job>>,
+    jobs: mpsc::Sender<Msg>,
 }
 
 impl Writer {
@@ -85,7 +99,7 @@ impl Writer {
         checkpointer: Option<Connection>,
         commits: Arc<AtomicU64>,
     ) -> std::io::Result<Writer> {
-        let (jobs, rx) = mpsc::channel::<Box<dyn Job>>();
+        let (jobs, rx) = mpsc::channel::<Msg>();
         let checkpoints = match checkpointer {
             Some(other) => Some(Checkpoints::start(&conn, other)?),
             None => None,
@@ -95,10 +109,10 @@ impl Writer {
                 conn.pragma_update(None, "synchronous", "NORMAL")
                     .map_err(std::io::Error::other)?;
                 let (tx, batches) = mpsc::channel::<Vec<Box<dyn Job>>>();
-                std::thread::Builder::new()
+                let thread = std::thread::Builder::new()
                     .name("natter-sync".into())
                     .spawn(move || sync_loop(&wal, batches))?;
-                Some(tx)
+                Some((tx, thread))
             }
             None => None,
         };
@@ -121,26 +135,54 @@ impl Writer {
             reply,
         };
         self.jobs
-            .send(Box::new(task))
+            .send(Msg::Job(Box::new(task)))
             .map_err(|_| ApiError::Unavailable("the writer has stopped".into()))?;
         answer
             .await
             .map_err(|_| ApiError::Unavailable("the writer has stopped".into()))?
     }
+
+    /// Lets the writes sent before this call commit and be answered (durably), then stops
+    /// the syncer and checkpoint threads, checkpoints the whole WAL into the database
+    /// (`TRUNCATE`: the `-wal` file is left empty) and closes the connection. Writes sent
+    /// afterwards answer 503. Blocks until done; `Err` says what did not complete.
+    pub fn close(&self) -> Result<(), String> {
+        let (reply, done) = mpsc::sync_channel(1);
+        if self.jobs.send(Msg::Close(reply)).is_err() {
+            return Ok(()); // closed already
+        }
+        done.recv()
+            .unwrap_or_else(|_| Err("the writer thread ended without closing".into()))
+    }
 }
+
+/// The syncer thread and the way to hand it batches.
+type Syncer = (mpsc::Sender<Vec<Box<dyn Job>>>, JoinHandle<()>);
 
 fn writer_loop(
     conn: Connection,
-    rx: mpsc::Receiver<Box<dyn Job>>,
-    syncer: Option<mpsc::Sender<Vec<Box<dyn Job>>>>,
+    rx: mpsc::Receiver<Msg>,
+    syncer: Option<Syncer>,
     mut checkpoints: Option<Checkpoints>,
     commits: &AtomicU64,
 ) {
-    while let Ok(first) = rx.recv() {
+    let mut closing = None;
+    while let Ok(msg) = rx.recv() {
+        let first = match msg {
+            Msg::Job(job) => job,
+            Msg::Close(reply) => {
+                closing = Some(reply);
+                break;
+            }
+        };
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(Msg::Job(job)) => batch.push(job),
+                Ok(Msg::Close(reply)) => {
+                    closing = Some(reply);
+                    break;
+                }
                 Err(_) => break,
             }
         }
@@ -163,7 +205,7 @@ fn writer_loop(
         }
         match committed {
             Ok(()) => match &syncer {
-                Some(s) => {
+                Some((s, _)) => {
                     if let Err(mpsc::SendError(batch)) = s.send(batch) {
                         batch
                             .into_iter()
@@ -182,6 +224,44 @@ fn writer_loop(
         if let (true, Some(c)) = (ok, &mut checkpoints) {
             c.after_commit(&conn);
         }
+        if closing.is_some() {
+            break;
+        }
+    }
+    // Asked to close, or every handle is gone. Writes sent after the close are dropped with
+    // `rx`: their callers hear that the writer has stopped.
+    drop(rx);
+    let closed = close(conn, syncer, checkpoints);
+    if let Err(e) = &closed {
+        tracing::warn!(error = %e, "the database writer did not close cleanly");
+    }
+    if let Some(reply) = closing {
+        let _ = reply.send(closed);
+    }
+}
+
+/// The end of the writer: every committed batch synced and answered, the checkpoint thread
+/// and its connection gone, the WAL folded into the database and emptied, the connection
+/// closed.
+fn close(
+    conn: Connection,
+    syncer: Option<Syncer>,
+    checkpoints: Option<Checkpoints>,
+) -> Result<(), String> {
+    if let Some((batches, thread)) = syncer {
+        drop(batches);
+        let _ = thread.join();
+    }
+    if let Some(c) = checkpoints {
+        c.stop();
+    }
+    let truncated = super::checkpoint::truncate(&conn);
+    conn.close()
+        .map_err(|(_, e)| format!("closing the connection: {e}"))?;
+    match truncated {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("the final checkpoint could not complete (a reader was busy)".into()),
+        Err(e) => Err(format!("the final checkpoint failed: {e}")),
     }
 }
 
@@ -284,6 +364,53 @@ mod tests {
             .write(|_: &Connection| Err::<(), _>(ApiError::invalid("x", "no")))
             .await;
         assert_eq!(commits.load(Ordering::Acquire), 4);
+    }
+
+    #[actix_web::test]
+    async fn close_answers_what_was_queued_then_empties_the_wal_and_refuses_more() {
+        let dir = tempfile::tempdir().unwrap();
+        let (conn, wal) = open(dir.path());
+        let path = dir.path().join("w.db");
+        let checkpointer = crate::db::open(&path, crate::config::Durability::Full).unwrap();
+        let w = Writer::start(conn, Some(wal.clone()), Some(checkpointer), Arc::default()).unwrap();
+        let queued: Vec<_> = (0..50)
+            .map(|i| {
+                let w = w.clone();
+                actix_web::rt::spawn(async move { w.write(insert(i)).await })
+            })
+            .collect();
+        actix_web::rt::task::yield_now().await;
+        // Another connection stays open (as the outbox worker's may): closing the writer's
+        // is then not what removes the WAL; the checkpoint has to empty it.
+        let other = Connection::open(&path).unwrap();
+        other
+            .query_row("SELECT count(*) FROM t", [], |_| Ok(()))
+            .unwrap();
+        let closer = w.clone();
+        let closed = actix_web::rt::task::spawn_blocking(move || closer.close())
+            .await
+            .unwrap();
+        assert_eq!(closed, Ok(()));
+        let mut answered = 0;
+        for q in queued {
+            if q.await.unwrap().is_ok() {
+                answered += 1;
+            }
+        }
+        assert_eq!(
+            answered, 50,
+            "the writes sent before the close are all answered"
+        );
+        assert_eq!(std::fs::metadata(&wal).map_or(0, |m| m.len()), 0);
+        match w.write(insert(99)).await {
+            Err(ApiError::Unavailable(m)) => assert!(m.contains("stopped"), "{m}"),
+            other => panic!("a write after the close: {other:?}"),
+        }
+        assert_eq!(w.close(), Ok(()), "closing twice is harmless");
+        let n: i64 = other
+            .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 50);
     }
 
     #[actix_web::test]

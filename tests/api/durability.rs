@@ -280,6 +280,28 @@ async fn with_normal_durability_a_201_needs_no_fsync() {
     stop(server);
 }
 
+/// A clean stop syncs files (the final checkpoint); a disk that never finishes an fsync must
+/// not keep SIGTERM from stopping the server. The next start recovers as after a crash.
+#[tokio::test]
+async fn sigterm_stops_the_server_even_when_the_disk_never_syncs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _gate) = gated_server(&dir, "normal");
+    assert_eq!(post_one(server.port, "kept").await.unwrap(), 201);
+    let started = Instant::now();
+    stop(server); // fails if the server is still running 10 s after SIGTERM
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "{:?}",
+        started.elapsed()
+    );
+    stop(start_cmd(natter(&dir)));
+    let n: i64 = rusqlite::Connection::open(dir.path().join("natter.db"))
+        .unwrap()
+        .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 1);
+}
+
 #[test]
 fn a_zero_byte_database_file_is_refused_not_started_afresh() {
     let dir = tempfile::tempdir().unwrap();

@@ -123,3 +123,106 @@ fn a_backup_refuses_to_overwrite_the_database_and_needs_one() {
     assert_eq!(code, 0);
     assert!(out.contains("5 comments"), "{out}");
 }
+
+/// The names in a directory, sorted.
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut n: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    n.sort();
+    n
+}
+
+#[test]
+fn a_backup_into_a_missing_directory_names_the_path_and_the_os_error() {
+    let (dir, cfg) = dir_with_sites(&["default"]);
+    import_ok(
+        &dir,
+        &cfg,
+        &["disqus", fixture("isso-tests-disqus.xml").to_str().unwrap()],
+    );
+    let before = names(dir.path());
+    let (code, out, err) = run(natter_cfg(&dir, &cfg).args(["backup", "nowhere/natter.db"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        err.contains("nowhere/natter.db") && err.contains("No such file or directory (os error 2)"),
+        "the cause, not only that it failed: {err}"
+    );
+    assert!(!dir.path().join("nowhere").exists());
+    assert_eq!(names(dir.path()), before, "nothing is left behind");
+}
+
+/// A file that can't grow (a full disk, a quota; here RLIMIT_FSIZE) fails the backup with
+/// the OS's reason and leaves no partial file, and an older backup of that name intact.
+#[test]
+fn a_backup_that_cannot_be_written_leaves_no_partial_file() {
+    use std::os::unix::process::CommandExt;
+    let (dir, cfg) = dir_with_sites(&["default"]);
+    import_ok(
+        &dir,
+        &cfg,
+        &["disqus", fixture("isso-tests-disqus.xml").to_str().unwrap()],
+    );
+    let conn = db(&dir);
+    conn.execute_batch(
+        "CREATE TABLE ballast (b BLOB);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 64)
+         INSERT INTO ballast SELECT randomblob(4000) FROM n;",
+    )
+    .unwrap();
+    drop(conn);
+    let out_dir = dir.path().join("backups");
+    std::fs::create_dir(&out_dir).unwrap();
+    std::fs::write(out_dir.join("natter.db"), "yesterday's backup").unwrap();
+    let mut cmd = natter_cfg(&dir, &cfg);
+    cmd.args(["backup", out_dir.join("natter.db").to_str().unwrap()]);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 64 * 1024,
+                rlim_max: 64 * 1024,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            // Past the limit, write() then fails with EFBIG instead of the process dying.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        err.contains("backups/natter.db") && err.contains("File too large (os error 27)"),
+        "{err}"
+    );
+    assert_eq!(names(&out_dir), ["natter.db"], "no partial file");
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("natter.db")).unwrap(),
+        "yesterday's backup"
+    );
+}
+
+/// Every command prints the whole chain of causes, not only its last words.
+#[test]
+fn cli_errors_name_the_path_and_the_os_error() {
+    let (dir, cfg) = dir_with_sites(&["default"]);
+    let (code, _, err) = run(natter_cfg(&dir, &cfg).args(["import", "disqus", "absent.xml"]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("absent.xml") && err.contains("No such file or directory (os error 2)"),
+        "{err}"
+    );
+    let (code, _, err) = run(natter_cfg(&dir, &cfg).args([
+        "export",
+        "--site",
+        "default",
+        "--out",
+        "nowhere/site.jsonl",
+    ]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("nowhere/") && err.contains("No such file or directory (os error 2)"),
+        "{err}"
+    );
+}

@@ -35,6 +35,7 @@ mod outbox;
 mod privacy;
 mod proxies;
 mod public_url;
+mod restore;
 mod sinks;
 mod smtp;
 mod stored;
