@@ -260,8 +260,6 @@ table{display:block;overflow:auto;border-collapse:collapse}td,th{border:1px soli
     const votes = get(vk, {});
     let pend = get(pk, []).filter((c) => now - Date.parse(c.created_at) < 2592e6); // own held comments (30 days)
     let T = EN, lang = 'en', conf = {}, confAt = 0, items = [], next = null, total = 0, locked = false;
-    // sub: this submission's Idempotency-Key, kept while its text stays, so sending again
-    // after a failure gets the comment a lost answer made, not a second one.
     let sort = cfg.sort, replyTo = null, els = new Map(), ready = false, sub;
     let heading, lockNote, formHome, ul, more, form, ta, send, cancelBtn;
 
@@ -433,9 +431,8 @@ table{display:block;overflow:auto;border-collapse:collapse}td,th{border:1px soli
             form_token: conf.form_token,
           };
           if (!sub || sub.t != text) sub = { t: text, k: rnd() };
-          const post = () => api('POST', '/api/comments', b, 0, sub.k);
           // url is a hint: the server's own pages are not on the site's origins
-          const r = await post().catch((e) => (e.field == 'url' ? (Object.assign(b, { url: null }), post()) : Promise.reject(e)));
+          const r = await api('POST', '/api/comments', b, 0, sub.k).catch((e) => (e.field == 'url' ? api('POST', '/api/comments', Object.assign(b, { url: null }), 0, sub.k) : Promise.reject(e)));
           sub = null;
           const c = r.comment;
           own[c.id] = { token: r.edit_token, until: r.edit_until, text };
