@@ -87,6 +87,9 @@ pub struct Limits {
     pub reads_per_minute: u32,
     /// Edits and deletes of one's own comment (with its edit token) per minute.
     pub edits_per_minute: u32,
+    /// Requests per minute to every other route: the widget, the admin page, translations,
+    /// avatars, the OpenAPI document, `/healthz`, `/metrics`, signed-link pages.
+    pub assets_per_minute: u32,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
 }
@@ -98,6 +101,7 @@ impl Default for Limits {
             votes_per_minute: 30,
             reads_per_minute: 600,
             edits_per_minute: 30,
+            assets_per_minute: 1200,
             max_body_bytes: 262_144,
         }
     }

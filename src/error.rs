@@ -30,6 +30,9 @@ pub enum ApiError {
     /// 404: unknown comment, route or page.
     #[error("{0}")]
     NotFound(String),
+    /// 408: the request body did not arrive within this many seconds.
+    #[error("the request body did not arrive within {0} seconds")]
+    BodyTimeout(u64),
     /// 405: the route exists with other methods.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -79,7 +82,7 @@ impl ApiError {
     /// The contract's error code.
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::Malformed(_) => "malformed_request",
+            ApiError::Malformed(_) | ApiError::BodyTimeout(_) => "malformed_request",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::OriginNotAllowed => "origin_not_allowed",
             ApiError::EditWindowClosed => "edit_window_closed",
@@ -141,6 +144,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::OriginNotAllowed | ApiError::EditWindowClosed | ApiError::ThreadLocked => {
                 StatusCode::FORBIDDEN

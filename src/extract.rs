@@ -38,6 +38,11 @@ pub fn bearer_token(req: &HttpRequest) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// The most a whole request body may take to arrive, from when its handler starts reading
+/// it: 256 KiB then needs ~26 KB/s. A client that trickles its body is cut off with 408,
+/// so stalled bodies can't hold memory and connections for long.
+pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A JSON body parsed into `T`.
 pub struct Json<T>(pub T);
 
@@ -66,7 +71,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 return Err(ApiError::PayloadTooLarge(limit));
             }
             let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
+            let deadline = tokio::time::Instant::now() + BODY_DEADLINE;
+            loop {
+                let next = tokio::time::timeout_at(deadline, payload.next())
+                    .await
+                    .map_err(|_| ApiError::BodyTimeout(BODY_DEADLINE.as_secs()))?;
+                let Some(chunk) = next else { break };
                 let chunk = chunk
                     .map_err(|e| ApiError::Malformed(format!("could not read the body: {e}")))?;
                 if body.len() + chunk.len() > limit {

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod client_ip;
 pub mod commands;
 pub mod config;
+pub mod conn;
 pub mod crypto;
 pub mod db;
 pub mod domain;

@@ -1,5 +1,5 @@
 //! Abuse limits per anonymized client address (governor keyed limiters): creates, votes,
-//! reads, and an author's edits and deletes. 0 in the config means unlimited. Idle keys are
+//! reads, an author's edits and deletes, and every other route (assets). 0 in the config means unlimited. Idle keys are
 //! pruned so memory stays flat.
 
 use std::num::NonZeroU32;
@@ -23,6 +23,9 @@ pub enum Class {
     Read,
     /// An author editing or deleting their own comment (edit token).
     Edit,
+    /// Everything else: the widget, the admin page, translations, avatars, the OpenAPI
+    /// document, `/healthz`, `/metrics`, the pages behind signed links.
+    Asset,
 }
 
 impl Class {
@@ -33,6 +36,7 @@ impl Class {
             Class::Vote => "vote",
             Class::Read => "read",
             Class::Edit => "edit",
+            Class::Asset => "asset",
         }
     }
 }
@@ -43,6 +47,7 @@ pub struct Limiters {
     vote: Option<DefaultKeyedRateLimiter<String>>,
     read: Option<DefaultKeyedRateLimiter<String>>,
     edit: Option<DefaultKeyedRateLimiter<String>>,
+    asset: Option<DefaultKeyedRateLimiter<String>>,
     clock: DefaultClock,
 }
 
@@ -58,6 +63,7 @@ impl Limiters {
             vote: keyed(limits.votes_per_minute),
             read: keyed(limits.reads_per_minute),
             edit: keyed(limits.edits_per_minute),
+            asset: keyed(limits.assets_per_minute),
             clock: DefaultClock::default(),
         }
     }
@@ -81,6 +87,7 @@ impl Limiters {
             Class::Vote => self.vote.as_ref(),
             Class::Read => self.read.as_ref(),
             Class::Edit => self.edit.as_ref(),
+            Class::Asset => self.asset.as_ref(),
         }
     }
 
@@ -91,9 +98,15 @@ impl Limiters {
 
     /// Forgets clients that are back to a full quota.
     pub fn prune(&self) {
-        for l in [&self.create, &self.vote, &self.read, &self.edit]
-            .into_iter()
-            .flatten()
+        for l in [
+            &self.create,
+            &self.vote,
+            &self.read,
+            &self.edit,
+            &self.asset,
+        ]
+        .into_iter()
+        .flatten()
         {
             l.retain_recent();
             l.shrink_to_fit();
@@ -102,11 +115,17 @@ impl Limiters {
 
     /// Keys currently held (for tests and metrics).
     pub fn len(&self) -> usize {
-        [&self.create, &self.vote, &self.read, &self.edit]
-            .into_iter()
-            .flatten()
-            .map(|l| l.len())
-            .sum()
+        [
+            &self.create,
+            &self.vote,
+            &self.read,
+            &self.edit,
+            &self.asset,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|l| l.len())
+        .sum()
     }
 
     /// Whether no key is held.

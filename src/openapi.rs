@@ -139,6 +139,10 @@ impl Op {
                 "415",
                 "body is not `application/json` (`unsupported_media_type`)",
             );
+            add(
+                "408",
+                "the body did not arrive within 10 s (`malformed_request`)",
+            );
         }
         if self.security == Some("admin") {
             add("401", "missing or wrong admin token (`unauthorized`)");
@@ -149,11 +153,12 @@ impl Op {
                 "the `Origin` is not allowed for the site (`origin_not_allowed`)",
             );
         }
+        // Every public route spends a per-client budget (`[limits]`).
+        add(
+            "429",
+            "over a rate limit (`rate_limited`, with `Retry-After`)",
+        );
         if api {
-            add(
-                "429",
-                "over a rate limit (`rate_limited`, with `Retry-After`)",
-            );
             add("503", "the database is unavailable (`unavailable`)");
         }
         let mut op = json!({

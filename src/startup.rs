@@ -3,9 +3,11 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
+use actix_http::{error::DispatchError, HttpService};
+use actix_service::{fn_service, map_config, IntoServiceFactory, ServiceFactoryExt};
+use actix_web::dev::{AppConfig, Server};
 use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 
 use crate::config::Settings;
 use crate::db;
@@ -50,48 +52,74 @@ impl Application {
             .local_addr()
             .map_err(|e| StartError(format!("cannot read the bound address: {e}")))?
             .port();
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError(format!("cannot read the bound address: {e}")))?;
         let data = web::Data::new(state.clone());
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(data.clone())
-                .app_data(
-                    web::JsonConfig::default()
-                        .error_handler(|e, _| ApiError::Malformed(e.to_string()).into()),
-                )
-                .configure(crate::routes::configure)
-                .wrap(from_fn(crate::routes::api_rules))
-                .wrap(from_fn(crate::routes::mark_small))
-                .wrap(Compress::default())
-                .wrap(from_fn(crate::routes::unmark_small))
-                .wrap(
-                    DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff"))
-                        .add(("Referrer-Policy", "strict-origin-when-cross-origin")),
-                )
-                .wrap(from_fn(crate::telemetry::observe))
-        })
-        // Answers are written whole; without TCP_NODELAY, Nagle plus delayed ACKs adds
-        // ~40 ms to every keep-alive response (measured in bench/).
-        .on_connect(|conn, _| {
-            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
-                let _ = tcp.set_nodelay(true);
-            }
-        })
-        // Reads hold a pooled connection for their whole blocking task, so blocking
-        // threads beyond the pool's size only wait (and cost memory: bench/ saw ~50).
-        .worker_max_blocking_threads(POOL_SIZE as usize)
-        // Slow or idle clients can't hold workers or sockets forever.
-        .client_request_timeout(std::time::Duration::from_secs(5))
-        .client_disconnect_timeout(std::time::Duration::from_secs(2))
-        .keep_alive(std::time::Duration::from_secs(30))
-        .max_connections(10_000)
-        .max_connection_rate(512)
-        // In-flight requests get 5 s to finish on SIGTERM, so the database is closed well
-        // within the 10 s `docker stop` allows before its SIGKILL.
-        .shutdown_timeout(5)
-        .listen(listener)
-        .map_err(|e| StartError(format!("cannot start the HTTP server: {e}")))?
-        .run();
+        let counts = Arc::new(crate::conn::Counts::default());
+        let builder = actix_server::Server::build();
+        let shutdown = builder.graceful_shutdown_signal();
+        let server = builder
+            // Reads hold a pooled connection for their whole blocking task, so blocking
+            // threads beyond the pool's size only wait (and cost memory: bench/ saw ~50).
+            .worker_max_blocking_threads(POOL_SIZE as usize)
+            .max_concurrent_connections(10_000)
+            // In-flight requests get 5 s to finish on SIGTERM, so the database is closed well
+            // within the 10 s `docker stop` allows before its SIGKILL.
+            .shutdown_timeout(5)
+            .listen("natter", listener, move || {
+                let (data, counts, shutdown) = (data.clone(), counts.clone(), shutdown.clone());
+                let app = App::new()
+                    .app_data(data.clone())
+                    .app_data(
+                        web::JsonConfig::default()
+                            .error_handler(|e, _| ApiError::Malformed(e.to_string()).into()),
+                    )
+                    .configure(crate::routes::configure)
+                    .wrap(from_fn(crate::routes::api_rules))
+                    .wrap(from_fn(crate::routes::mark_small))
+                    .wrap(Compress::default())
+                    .wrap(from_fn(crate::routes::unmark_small))
+                    .wrap(
+                        DefaultHeaders::new()
+                            .add(("X-Content-Type-Options", "nosniff"))
+                            .add(("Referrer-Policy", "strict-origin-when-cross-origin")),
+                    )
+                    .wrap(from_fn(crate::telemetry::observe))
+                    .into_factory()
+                    .map_err(|e: actix_web::Error| e.error_response());
+                let http = HttpService::build()
+                    .graceful_shutdown_signal(move || {
+                        let signal = shutdown.clone();
+                        async move { signal.notified().await }
+                    })
+                    // Slow or idle clients can't hold workers or sockets forever.
+                    .keep_alive(std::time::Duration::from_secs(30))
+                    .client_request_timeout(std::time::Duration::from_secs(5))
+                    .client_disconnect_timeout(std::time::Duration::from_secs(2))
+                    .local_addr(addr)
+                    .h1(map_config(app, |_| AppConfig::default()));
+                // Each connection is admitted (at most `conn::PER_CLIENT` per client
+                // network) and guarded (no reading while its answers wait) before HTTP.
+                fn_service(move |io: actix_web::rt::net::TcpStream| {
+                    let peer = io.peer_addr().ok();
+                    // Answers are written whole; without TCP_NODELAY, Nagle plus delayed ACKs
+                    // adds ~40 ms to every keep-alive response (measured in bench/).
+                    let _ = io.set_nodelay(true);
+                    let admitted = counts.admit(peer, &data.trusted_proxies);
+                    async move {
+                        match admitted {
+                            Some(slot) => Ok((crate::conn::Guarded::new(io, slot), peer)),
+                            None => Err(DispatchError::Io(std::io::Error::other(
+                                "too many connections from one client network",
+                            ))),
+                        }
+                    }
+                })
+                .and_then(http)
+            })
+            .map_err(|e| StartError(format!("cannot start the HTTP server: {e}")))?
+            .run();
         Ok(Application {
             port,
             server,

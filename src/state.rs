@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest};
 
 use crate::config::{Settings, SiteConfig};
 use crate::crypto::ServerKey;
@@ -39,6 +39,11 @@ pub struct AppState {
     pub health: Arc<crate::db::check::Health>,
 }
 
+/// Marks a request whose rate limit the middleware already charged, before its body was
+/// read (`routes::api_rules`); the handler's own charge is then skipped.
+#[derive(Debug, Clone, Copy)]
+pub struct Charged;
+
 /// The state as handlers receive it.
 pub type State = actix_web::web::Data<Arc<AppState>>;
 
@@ -50,7 +55,7 @@ impl AppState {
 
     /// Spends one unit of a rate-limit class for the request's client.
     pub fn limit(&self, req: &HttpRequest, class: crate::limits::Class) -> ApiResult<()> {
-        if !self.limits.applies(class) {
+        if !self.limits.applies(class) || req.extensions().get::<Charged>().is_some() {
             return Ok(());
         }
         let verdict = self.limits.check(class, &self.client(req));

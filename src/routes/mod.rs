@@ -13,10 +13,11 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 
 use crate::error::ApiError;
 use crate::extract::is_json;
+use crate::limits::Class;
 use crate::state::{origin_header, State};
 
 /// Registers every route.
@@ -206,23 +207,60 @@ pub async fn unmark_small(
     Ok(res)
 }
 
-/// CORS, preflights and the JSON content-type rule for `/api/*`.
+/// The rate-limit class a request spends before its handler runs, when its handler does
+/// not charge it itself: routes with a body (so a client over its limit is refused before
+/// its body is read), and every route that has no class of its own (assets). Handlers of
+/// thread reads, counts, config, the fragment and feeds charge `Read` themselves; admin
+/// routes need a token instead.
+fn early_class(method: &Method, path: &str) -> Option<Class> {
+    let comment = path.strip_prefix("/api/comments/");
+    match (method, path) {
+        (_, p) if p.starts_with("/api/admin/") || p.starts_with("/feed/") => None,
+        (&Method::OPTIONS, _) => None,
+        (&Method::POST, "/api/comments" | "/api/privacy/erase") => Some(Class::Create),
+        (&Method::POST, "/api/preview" | "/api/counts") => Some(Class::Read),
+        (&Method::POST, _) if comment.is_some_and(|c| c.ends_with("/vote")) => Some(Class::Vote),
+        (&Method::PATCH | &Method::DELETE, _) if comment.is_some() => Some(Class::Edit),
+        (_, "/api/openapi.json") => Some(Class::Asset),
+        (_, p) if p.starts_with("/api/avatar/") => Some(Class::Asset),
+        (_, p) if p.starts_with("/api/") => None,
+        _ => Some(Class::Asset),
+    }
+}
+
+/// Spends the request's early class (see [`early_class`]); a 429 answer when over it.
+fn charge_early(req: &ServiceRequest, state: &State) -> Option<HttpResponse> {
+    let class = early_class(req.method(), req.path())?;
+    match state.limit(req.request(), class) {
+        Ok(()) => {
+            req.extensions_mut().insert(crate::state::Charged);
+            None
+        }
+        Err(e) => Some(e.error_response()),
+    }
+}
+
+/// CORS, preflights and the JSON content-type rule for `/api/*`; the per-client limits of
+/// routes whose handlers don't charge them (see [`early_class`]).
 pub async fn api_rules(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    if !req.path().starts_with("/api/") {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body);
-    }
     let Some(state) = req.app_data::<State>().cloned() else {
         return next
             .call(req)
             .await
             .map(ServiceResponse::map_into_left_body);
     };
+    if !req.path().starts_with("/api/") {
+        if let Some(res) = charge_early(&req, &state) {
+            return Ok(req.into_response(res).map_into_right_body());
+        }
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
+    }
     let origin = cors_origin(&state, req.request());
 
     if req.method() == Method::OPTIONS {
@@ -271,6 +309,13 @@ pub async fn api_rules(
             }
             return Ok(req.into_response(res).map_into_right_body());
         }
+    }
+
+    if let Some(mut res) = charge_early(&req, &state) {
+        if let Some(o) = &origin {
+            add_cors(res.headers_mut(), o);
+        }
+        return Ok(req.into_response(res).map_into_right_body());
     }
 
     let mut res = next.call(req).await?;

@@ -15,6 +15,7 @@ mod deliveries;
 mod durability;
 mod fragment;
 mod http_rules;
+mod hygiene;
 mod import_backup;
 mod import_common;
 mod import_disqus;

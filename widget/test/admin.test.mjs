@@ -33,7 +33,7 @@ async function startNatter() {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       ...process.env, NATTER_DATABASE: join(dataDir, 'natter.db'), NATTER_BIND: '127.0.0.1:0', NATTER_CONFIG: config,
-      NATTER_ADMIN_TOKEN: TOKEN, NATTER_LIMITS__COMMENTS_PER_MINUTE: '0', NATTER_LIMITS__READS_PER_MINUTE: '0',
+      NATTER_ADMIN_TOKEN: TOKEN, NATTER_LIMITS__COMMENTS_PER_MINUTE: '0', NATTER_LIMITS__READS_PER_MINUTE: '0', NATTER_LIMITS__ASSETS_PER_MINUTE: '0',
     },
   });
   let log = '';

@@ -56,6 +56,7 @@ async function startNatter({ sites, env = {}, port, dir }) {
       // the static fragment links avatars through public_url
       NATTER_PUBLIC_URL: base, NATTER_ADMIN_TOKEN: TOKEN, NATTER_LIMITS__COMMENTS_PER_MINUTE: '0',
       NATTER_LIMITS__READS_PER_MINUTE: '0', NATTER_LIMITS__VOTES_PER_MINUTE: '0', NATTER_LIMITS__EDITS_PER_MINUTE: '0',
+      NATTER_LIMITS__ASSETS_PER_MINUTE: '0',
       ...env,
     },
   });
