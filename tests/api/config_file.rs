@@ -203,7 +203,7 @@ fn a_bad_environment_value_names_the_key() {
 }
 
 #[test]
-fn the_digest_keys_have_defaults_are_read_from_the_file_and_the_environment_and_checked() {
+fn the_digest_keys_have_defaults_and_are_read_from_the_file_and_the_environment_and_checked() {
     let dir = tempfile::tempdir().unwrap();
     let plain = write(&dir, "[smtp]\nhost = \"mail.example\"");
     let smtp = Settings::load_from(Some(&plain), env("NTEST_DIGEST_DEFAULT_"))
