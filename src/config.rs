@@ -238,7 +238,16 @@ pub struct Smtp {
     pub from: String,
     /// Who is told about new comments.
     pub moderators: Vec<String>,
+    /// Moderation mails each moderator gets one by one within `digest_window`; past that,
+    /// new comments are gathered into a digest. 0 = never digest.
+    pub digest_after: u32,
+    /// Seconds: the window `digest_after` counts over, and how long a digest gathers
+    /// comments before it is sent.
+    pub digest_window: u32,
 }
+
+/// The longest `digest_window`: a digest waits at most a day (its links work 7 days).
+pub const MAX_DIGEST_WINDOW: u32 = 86_400;
 
 impl Default for Smtp {
     fn default() -> Self {
@@ -250,6 +259,8 @@ impl Default for Smtp {
             tls: SmtpTls::None,
             from: "Natter <natter@localhost>".into(),
             moderators: Vec::new(),
+            digest_after: 10,
+            digest_window: 600,
         }
     }
 }
@@ -384,6 +395,12 @@ impl Settings {
         if let Some(smtp) = &self.smtp {
             if smtp.host.is_empty() {
                 return Err(("smtp.host".into(), "must not be empty".into()));
+            }
+            if !(1..=MAX_DIGEST_WINDOW).contains(&smtp.digest_window) {
+                return Err((
+                    "smtp.digest_window".into(),
+                    format!("must be 1..{MAX_DIGEST_WINDOW} seconds"),
+                ));
             }
         }
         for (i, w) in self.webhooks.iter().enumerate() {

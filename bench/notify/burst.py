@@ -78,6 +78,8 @@ def run_once(binary, comments):
             f.write(
                 '[sites.bench]\norigins = ["*"]\n[limits]\ncomments_per_minute = 0\n'
                 f'[smtp]\nhost = "127.0.0.1"\nport = {sink.port}\nmoderators = ["mod@bench.example"]\n'
+                # Every comment its own mail: this measures delivery, not digests.
+                'digest_after = 0\n'
             )
         port = free_port()
         env = dict(os.environ, NATTER_BIND=f"127.0.0.1:{port}", NATTER_DATABASE=os.path.join(d, "n.db"))

@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_request_keys",
         include_str!("../../migrations/0007_request_keys.sql"),
     ),
+    (
+        "0008_digests",
+        include_str!("../../migrations/0008_digests.sql"),
+    ),
 ];
 
 /// Why the migrations could not run.

@@ -39,6 +39,17 @@ fn html_doc(body: &str) -> String {
     )
 }
 
+/// The one-click links for a new comment: approve (held ones only), reject, delete.
+fn moderation_links(st: &AppState, c: &Comment, held: bool) -> Vec<(&'static str, String)> {
+    let now = crate::domain::now();
+    let base = st.settings.public_url.trim_end_matches('/');
+    [Action::Approve, Action::Reject, Action::Delete]
+        .into_iter()
+        .filter(|a| *a != Action::Approve || held)
+        .map(|a| (a.as_str(), moderate::link(base, &st.key, c.id, a, now)))
+        .collect()
+}
+
 /// To moderators: a new comment, held ones marked as needing action, with one-click links.
 pub fn moderation(st: &AppState, c: &Comment, title: Option<&str>, url: Option<&str>) -> Email {
     let held = c.status == Status::Pending;
@@ -48,13 +59,8 @@ pub fn moderation(st: &AppState, c: &Comment, title: Option<&str>, url: Option<&
     } else {
         format!("[{}] New comment on {page}", c.site)
     };
-    let now = crate::domain::now();
     let base = st.settings.public_url.trim_end_matches('/');
-    let links: Vec<(&str, String)> = [Action::Approve, Action::Reject, Action::Delete]
-        .into_iter()
-        .filter(|a| *a != Action::Approve || held)
-        .map(|a| (a.as_str(), moderate::link(base, &st.key, c.id, a, now)))
-        .collect();
+    let links = moderation_links(st, c, held);
     let mut text = format!(
         "{} wrote on {page}{}:\n\n{}\n\n",
         name(c),
@@ -93,6 +99,118 @@ pub fn moderation(st: &AppState, c: &Comment, title: Option<&str>, url: Option<&
     Email {
         purpose: "moderation".into(),
         subject,
+        text,
+        html: html_doc(&html),
+        unsubscribe: None,
+    }
+}
+
+/// How much of a comment's text a digest quotes.
+const EXCERPT_CHARS: usize = 300;
+
+/// One comment's part of a moderators' digest: who wrote on which page, an excerpt, its
+/// status (held ones marked), and the same one-click links its own mail would carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestEntry {
+    /// Waiting for a moderator.
+    pub held: bool,
+    /// Plain-text part.
+    pub text: String,
+    /// HTML part (one list item).
+    pub html: String,
+}
+
+/// A new comment as a digest lists it.
+pub fn digest_entry(
+    st: &AppState,
+    c: &Comment,
+    title: Option<&str>,
+    url: Option<&str>,
+) -> DigestEntry {
+    let held = c.status == Status::Pending;
+    let page = page_name(c, title);
+    let links = moderation_links(st, c, held);
+    let status = if held {
+        "awaiting your approval"
+    } else {
+        "published"
+    };
+    let excerpt = one_line(&c.text, EXCERPT_CHARS);
+    let mut text = format!(
+        "{} wrote on {page}{} ({status}):\n> {excerpt}\n",
+        name(c),
+        link_to(c, url)
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default(),
+    );
+    for (label, l) in &links {
+        text.push_str(&format!("{label}: {l}\n"));
+    }
+    let mut html = format!(
+        "<li><p><strong>{}</strong> wrote on {} ({}):</p><blockquote>{}</blockquote><p>",
+        escape(&name(c)),
+        match link_to(c, url) {
+            Some(l) => format!("<a href=\"{}\">{}</a>", escape(&l), escape(&page)),
+            None => escape(&page),
+        },
+        if held {
+            format!("<strong>{status}</strong>")
+        } else {
+            status.to_string()
+        },
+        escape(&excerpt)
+    );
+    for (label, l) in &links {
+        html.push_str(&format!("<a href=\"{}\">{label}</a> &nbsp; ", escape(l)));
+    }
+    html.push_str("</p></li>");
+    DigestEntry { held, text, html }
+}
+
+/// What a digest row holds until it is sent: nothing about anyone.
+pub fn digest_placeholder() -> Email {
+    Email {
+        purpose: "digest".into(),
+        subject: String::new(),
+        text: String::new(),
+        html: String::new(),
+        unsubscribe: None,
+    }
+}
+
+/// To a moderator: the new comments on `site` gathered during a flood, held ones first.
+pub fn digest(public_url: &str, site: &str, entries: &[DigestEntry]) -> Email {
+    let base = public_url.trim_end_matches('/');
+    let held = entries.iter().filter(|e| e.held).count();
+    let n = entries.len();
+    let comments = if n == 1 { "comment" } else { "comments" };
+    let subject = if held > 0 {
+        format!("[{site}] {n} new {comments}, {held} awaiting approval")
+    } else {
+        format!("[{site}] {n} new {comments}")
+    };
+    let summary = format!(
+        "So many comments arrived on {site} that they are gathered here: {n} new {comments}, \
+         {held} awaiting your approval."
+    );
+    let mut text = format!("{summary}\n\n");
+    let mut html = format!("<p>{}</p><ol>", escape(&summary));
+    let ordered = entries
+        .iter()
+        .filter(|e| e.held)
+        .chain(entries.iter().filter(|e| !e.held));
+    for (i, e) in ordered.enumerate() {
+        text.push_str(&format!("{}. {}\n", i + 1, e.text));
+        html.push_str(&e.html);
+    }
+    text.push_str(&format!("Moderate everything: {base}/admin\n"));
+    html.push_str(&format!(
+        "</ol><p><a href=\"{}/admin\">Moderation page</a></p>",
+        escape(base)
+    ));
+    Email {
+        purpose: "digest".into(),
+        subject: one_line(&subject, 200),
         text,
         html: html_doc(&html),
         unsubscribe: None,

@@ -2,6 +2,7 @@
 //! transaction), and the worker that delivers it. Nothing goes to readers about a
 //! comment before it is approved; reply mail needs a confirmed (double opt-in) address.
 
+pub mod digest;
 pub mod mail;
 pub mod outbox;
 pub mod worker;
@@ -89,9 +90,10 @@ pub fn created(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Resul
     webhooks(conn, st, "comment.created", c)?;
     if let Some(smtp) = &st.settings.smtp {
         let (title, url) = page_meta(conn, c.page_id)?;
-        let mail = mail::moderation(st, c, title.as_deref(), url.as_deref());
+        let alone = mail::moderation(st, c, title.as_deref(), url.as_deref());
+        let entry = mail::digest_entry(st, c, title.as_deref(), url.as_deref());
         for m in &smtp.moderators {
-            outbox::push_email(conn, m, &mail, about(c), now())?;
+            digest::push_moderation(conn, smtp, m, c, &alone, &entry, now())?;
         }
     }
     if c.status == Status::Approved {

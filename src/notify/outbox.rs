@@ -65,7 +65,20 @@ pub fn push_email(
     now: Timestamp,
 ) -> rusqlite::Result<()> {
     let payload = serde_json::to_string(mail).unwrap_or_default();
-    push(conn, "email", to, &payload, about, now)
+    push(conn, "email", to, &payload, about, now, now).map(drop)
+}
+
+/// Enqueues an email that is not due before `due`; returns its row id.
+pub fn push_email_due(
+    conn: &Connection,
+    to: &str,
+    mail: &Email,
+    about: About<'_>,
+    now: Timestamp,
+    due: Timestamp,
+) -> rusqlite::Result<i64> {
+    let payload = serde_json::to_string(mail).unwrap_or_default();
+    push(conn, "email", to, &payload, about, now, due)
 }
 
 /// Enqueues a webhook delivery of exactly these body bytes.
@@ -76,7 +89,7 @@ pub fn push_webhook(
     about: About<'_>,
     now: Timestamp,
 ) -> rusqlite::Result<()> {
-    push(conn, "webhook", url, body, about, now)
+    push(conn, "webhook", url, body, about, now, now).map(drop)
 }
 
 fn push(
@@ -86,26 +99,29 @@ fn push(
     payload: &str,
     about: About<'_>,
     now: Timestamp,
-) -> rusqlite::Result<()> {
+    due: Timestamp,
+) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO outbox (kind, target, payload, created_at, next_attempt_at, site, comment_id)
-         VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         kind,
         target,
         payload,
         now,
+        due,
         about.site,
         about.comment
     ])?;
-    Ok(())
+    Ok(conn.last_insert_rowid())
 }
 
 /// Deletes, whatever their state, the deliveries that carry one person's data on a site:
-/// mail addressed to `email`, and mail and webhooks about the comments `ids`. Rows from
-/// before the outbox recorded what it is about are matched by address (on any site) and,
-/// for mail about a comment, by the links in it. Returns how many rows went.
+/// mail addressed to `email`, and mail and webhooks about the comments `ids`, and their
+/// entries in moderators' digests (a digest left with none goes too). Rows from before the
+/// outbox recorded what it is about are matched by address (on any site) and, for mail
+/// about a comment, by the links in it. Returns how many rows and entries went.
 pub fn forget(conn: &Connection, site: &str, email: &str, ids: &[i64]) -> rusqlite::Result<usize> {
     let mut n = conn.execute(
         "DELETE FROM outbox WHERE kind = 'email' AND lower(target) = lower(?2)
@@ -124,6 +140,7 @@ pub fn forget(conn: &Connection, site: &str, email: &str, ids: &[i64]) -> rusqli
         n += by_comment.execute([id])?;
         n += legacy.execute([id])?;
     }
+    n += super::digest::forget(conn, ids)?;
     Ok(n)
 }
 

@@ -18,6 +18,7 @@ use lettre::transport::smtp::PoolConfig;
 use lettre::{Message, SmtpTransport, Transport};
 use sha2::Sha256;
 
+use super::digest;
 use super::outbox::{self, Email, Item};
 use crate::config::{Smtp, SmtpTls};
 use crate::domain::now;
@@ -127,6 +128,12 @@ fn run_once(
     }
     let Some(item) = outbox::claim(conn, owner, now(), i64::from(EMAIL_SLOTS))? else {
         return Ok(false);
+    };
+    let (id, public_url) = (item.id, &st.settings.public_url);
+    let Some(item) = digest::expand(conn, public_url, item)? else {
+        // A digest whose every entry was erased after the claim: nothing is left to send.
+        digest::drop_claimed(conn, id, owner)?;
+        return Ok(true);
     };
     let result = attempt(st, clients, &item);
     let at = now();

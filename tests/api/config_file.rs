@@ -201,3 +201,38 @@ fn a_bad_environment_value_names_the_key() {
         .to_string();
     assert!(e.contains("votes_per_minute"), "{e}");
 }
+
+#[test]
+fn the_digest_keys_have_defaults_and_are_read_from_the_file_and_the_environment_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = write(&dir, "[smtp]\nhost = \"mail.example\"");
+    let smtp = Settings::load_from(Some(&plain), env("NTEST_DIGEST_DEFAULT_"))
+        .unwrap()
+        .smtp
+        .unwrap();
+    assert_eq!((smtp.digest_after, smtp.digest_window), (10, 600));
+    let file = write(
+        &dir,
+        "[smtp]\nhost = \"mail.example\"\ndigest_after = 0\ndigest_window = 5",
+    );
+    let smtp = Settings::load_from(Some(&file), env("NTEST_DIGEST_FILE_"))
+        .unwrap()
+        .smtp
+        .unwrap();
+    assert_eq!((smtp.digest_after, smtp.digest_window), (0, 5));
+    let prefix = "NTEST_DIGEST_ENV_";
+    set_env(prefix, &[("SMTP__DIGEST_AFTER", "25")]);
+    let smtp = Settings::load_from(Some(&file), env(prefix))
+        .unwrap()
+        .smtp
+        .unwrap();
+    assert_eq!((smtp.digest_after, smtp.digest_window), (25, 5));
+    for bad in ["0", "86401", "-1", "\"soon\""] {
+        let e = error_of(&format!("[smtp]\ndigest_window = {bad}\n"));
+        assert!(e.contains("smtp.digest_window"), "{bad}: {e}");
+    }
+    for bad in ["-1", "\"ten\""] {
+        let e = error_of(&format!("[smtp]\ndigest_after = {bad}\n"));
+        assert!(e.contains("digest_after"), "{bad}: {e}");
+    }
+}

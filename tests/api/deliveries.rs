@@ -177,11 +177,12 @@ async fn two_processes_on_one_database_deliver_each_item_once() {
     let sink = SmtpSink::start().await;
     let hooks = HookSink::start().await;
     let cfg = dir.path().join("natter.toml");
+    // One mail per comment, however many (digests have their own two-process test).
     std::fs::write(
         &cfg,
         format!(
             "[sites.blog]\norigins = [\"*\"]\n[limits]\ncomments_per_minute = 0\n\
-             [smtp]\nhost = \"127.0.0.1\"\nport = {}\nmoderators = [\"{MOD}\"]\n\
+             [smtp]\nhost = \"127.0.0.1\"\nport = {}\nmoderators = [\"{MOD}\"]\ndigest_after = 0\n\
              [[webhooks]]\nurl = \"{}\"\n",
             sink.port, hooks.url
         ),

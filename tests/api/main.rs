@@ -12,6 +12,7 @@ mod config_file;
 mod container;
 mod counts;
 mod deliveries;
+mod digest;
 mod durability;
 mod fragment;
 mod http_rules;

@@ -28,6 +28,7 @@ async fn app_mailing(port: u16, tls: SmtpTls, username: &str) -> TestApp {
             tls,
             from: "Natter <natter@natter.example>".into(),
             moderators: vec![MOD.into()],
+            ..Smtp::default()
         });
     })
     .await
