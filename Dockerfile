@@ -11,6 +11,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY src src
 COPY migrations migrations
 COPY widget widget
+COPY vendor vendor
 RUN cargo build --release --locked --bin natter
 # An empty /data owned by the runtime user, copied below (the runtime image has no shell).
 RUN mkdir -p /out/data

@@ -3,10 +3,9 @@
 //! proxy's connections are not counted, they carry many clients). The stream is wrapped so
 //! its slot is given back when it closes.
 //!
-//! Not solved here: a client that pipelines thousands of tiny requests and never reads the
-//! answers makes actix-http decode every request it has read into a live request head
-//! (~1.8 KB each, measured with valgrind's massif: ~25 MB per such connection). The cap
-//! bounds how many such connections one network holds.
+//! A client that pipelines thousands of requests and never reads the answers is bounded
+//! in the HTTP layer itself: see `vendor/README.md` (actix-http decodes no more requests
+//! than its pipeline queue takes).
 
 use std::collections::HashMap;
 use std::io;

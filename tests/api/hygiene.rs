@@ -168,3 +168,59 @@ async fn a_trusted_proxy_is_not_held_to_the_cap() {
     .await
     .unwrap();
 }
+
+/// The resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn pipelined_requests_whose_answers_are_never_read_hold_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crate::cli::natter(&dir);
+    // Every request is answered 200 (no 429s): the most work a flood can cause.
+    cmd.env("NATTER_LIMITS__ASSETS_PER_MINUTE", "0");
+    let server = crate::cli::start_cmd(cmd);
+    let (port, pid) = (server.port, server.child.id());
+    let before = rss_kib(pid);
+    // 20 connections, each sending pipelined requests as fast as the server takes them for
+    // 3 s (at most 16 MiB each), and never reading an answer.
+    let request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".repeat(1500);
+    let senders: Vec<_> = (0..20)
+        .map(|_| {
+            let request = request.clone();
+            std::thread::spawn(move || {
+                let mut sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+                sock.set_write_timeout(Some(Duration::from_millis(200)))
+                    .unwrap();
+                let (start, mut sent) = (Instant::now(), 0usize);
+                while start.elapsed() < Duration::from_secs(3) && sent < 16 << 20 {
+                    match sock.write(&request) {
+                        Ok(n) => sent += n,
+                        Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                    }
+                }
+                (sock, sent)
+            })
+        })
+        .collect();
+    let held: Vec<(TcpStream, usize)> = senders.into_iter().map(|t| t.join().unwrap()).collect();
+    // The server goes on working through what it has read; measure once it has had time.
+    std::thread::sleep(Duration::from_secs(1));
+    let after = rss_kib(pid);
+    let sent: usize = held.iter().map(|(_, n)| n).sum();
+    drop(held);
+    crate::cli::stop(server);
+    let grown_mib = after.saturating_sub(before) / 1024;
+    assert!(sent > 1 << 20, "the clients did send requests: {sent} bytes");
+    assert!(
+        grown_mib < 64,
+        "memory grew by {grown_mib} MiB ({before} KiB to {after} KiB) for {sent} bytes of unread pipelined requests"
+    );
+}
