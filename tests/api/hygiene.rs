@@ -218,7 +218,10 @@ fn pipelined_requests_whose_answers_are_never_read_hold_bounded_memory() {
     drop(held);
     crate::cli::stop(server);
     let grown_mib = after.saturating_sub(before) / 1024;
-    assert!(sent > 1 << 20, "the clients did send requests: {sent} bytes");
+    assert!(
+        sent > 1 << 20,
+        "the clients did send requests: {sent} bytes"
+    );
     assert!(
         grown_mib < 64,
         "memory grew by {grown_mib} MiB ({before} KiB to {after} KiB) for {sent} bytes of unread pipelined requests"
