@@ -89,6 +89,11 @@ pub fn backup(settings: &Settings, dest: &Path) -> anyhow::Result<BackupSummary>
         dst.pragma_update(None, "journal_mode", "DELETE")
             .map_err(|e| sqlite_error(errno(&dst), e))
             .with_context(|| format!("cannot write the copy {}", tmp.display()))?;
+        // Rebuilt from its live rows: the page copy also carried the database's free pages,
+        // where an erased person's name, address and text may still lie.
+        dst.execute_batch("VACUUM")
+            .map_err(|e| sqlite_error(errno(&dst), e))
+            .with_context(|| format!("cannot compact the copy {}", tmp.display()))?;
         let check: String = dst.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         if check != "ok" {
             bail!("the copy failed its integrity check: {check}");

@@ -182,3 +182,43 @@ async fn an_erase_tells_webhook_receivers_each_comment_is_gone_without_repeating
         &[eve, "Eve Quux", "eve first", "eve second", "eve.example"],
     );
 }
+
+#[tokio::test]
+async fn a_backup_taken_after_an_erase_holds_none_of_the_person_not_even_in_free_pages() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token();
+    let secret_text = "Zanzibar-quokka-erasable-".repeat(40);
+    for i in 0..30 {
+        app.create_with(
+            json!({"page": format!("/p{}", i % 3), "text": format!("{secret_text} {i}"),
+            "author": "Quentin Erasable", "email": "quentin.erasable@example.org"}),
+        )
+        .await;
+        app.create_with(
+            json!({"page": "/kept", "text": format!("Bob keeps comment {i}"),
+            "email": "bob@example.org"}),
+        )
+        .await;
+    }
+    let res = app
+        .admin(Method::POST, "/api/admin/erase", &token)
+        .json(&json!({"site": "blog", "email": "quentin.erasable@example.org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("after-erase.db");
+    let (code, _, err) = crate::cli::run(
+        crate::cli::natter(&dir)
+            .env("NATTER_DATABASE", &app.db_path)
+            .args(["backup", copy.to_str().unwrap()]),
+    );
+    assert_eq!(code, 0, "{err}");
+    let bytes = std::fs::read(&copy).unwrap();
+    let has = |needle: &str| bytes.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(has("Bob keeps comment 29"), "the backup holds the rest");
+    for needle in ["quentin.erasable", "Quentin Erasable", "Zanzibar-quokka"] {
+        assert!(!has(needle), "the backup's bytes still hold {needle:?}");
+    }
+}
