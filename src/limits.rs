@@ -96,25 +96,8 @@ impl Limiters {
         self.limiter(class).is_some()
     }
 
-    /// Forgets clients that are back to a full quota.
-    pub fn prune(&self) {
-        for l in [
-            &self.create,
-            &self.vote,
-            &self.read,
-            &self.edit,
-            &self.asset,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            l.retain_recent();
-            l.shrink_to_fit();
-        }
-    }
-
-    /// Keys currently held (for tests and metrics).
-    pub fn len(&self) -> usize {
+    /// Every limiter that is on.
+    fn all(&self) -> impl Iterator<Item = &DefaultKeyedRateLimiter<String>> {
         [
             &self.create,
             &self.vote,
@@ -124,8 +107,19 @@ impl Limiters {
         ]
         .into_iter()
         .flatten()
-        .map(|l| l.len())
-        .sum()
+    }
+
+    /// Forgets clients that are back to a full quota.
+    pub fn prune(&self) {
+        for l in self.all() {
+            l.retain_recent();
+            l.shrink_to_fit();
+        }
+    }
+
+    /// Keys currently held (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.all().map(|l| l.len()).sum()
     }
 
     /// Whether no key is held.
