@@ -60,6 +60,14 @@ pub struct Cursor {
 }
 
 impl Cursor {
+    /// The cursor that continues after this top-level comment.
+    pub fn after(n: &Node, sort: Sort) -> Cursor {
+        Cursor {
+            sort,
+            key: root_key(n, sort),
+        }
+    }
+
     /// The opaque form handed to clients.
     pub fn encode(&self) -> String {
         let raw = format!(
