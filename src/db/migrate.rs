@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0007_request_keys",
         include_str!("../../migrations/0007_request_keys.sql"),
     ),
+    (
+        "0009_thread_roots",
+        include_str!("../../migrations/0009_thread_roots.sql"),
+    ),
 ];
 
 /// Why the migrations could not run.

@@ -76,6 +76,9 @@ struct ThreadQuery {
 async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<Timestamp>)> {
     let lock_days = state.site(&list.site)?.lock_after_days;
     crate::db::read(&state.pool, move |conn| {
+        // One snapshot for the page, the count and every part of the thread.
+        let tx = conn.unchecked_transaction()?;
+        let conn = &*tx;
         let ThreadQuery {
             site,
             page,
@@ -88,13 +91,15 @@ async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<
                 "comments": [], "next": null});
             return Ok((json.to_string(), None));
         };
-        let rows = q::page_comments(conn, p.id)?;
-        let total = rows.iter().filter(|c| c.status == Status::Approved).count();
-        let ordered = thread::order_comments(&rows, sort, after, limit);
+        let total = q::approved_total(conn, p.id)?;
+        let loaded = q::thread_page(conn, p.id, sort, after, limit)?;
+        // The loaded rows are whole subtrees of the picked top-level comments: ordered alone,
+        // they give exactly that part of the thread, tombstones included.
+        let ordered = thread::order_comments(&loaded.rows, sort, None, limit);
         let comments: Vec<_> = ordered
             .items
             .iter()
-            .map(|placed| rows[placed.index].public(placed.tombstone))
+            .map(|placed| loaded.rows[placed.index].public(placed.tombstone))
             .collect();
         let now = now();
         let locked = p.is_locked(lock_days, now);
@@ -108,7 +113,7 @@ async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<
             "total": total,
             "locked": locked,
             "comments": comments,
-            "next": ordered.next.map(|c| c.encode()),
+            "next": loaded.next.map(|c| c.encode()),
         });
         Ok((json.to_string(), expires))
     })
