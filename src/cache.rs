@@ -40,9 +40,12 @@ pub const DEFAULT_BUDGET: usize = 4 << 20;
 /// How old the last look at other processes' commits may be before a lookup looks again.
 pub const FOREIGN_CHECK: Duration = Duration::from_millis(1);
 
-/// What identifies one answer of `GET /api/comments`: its raw query string. A lookup needs
-/// no parsing, and a query seen before was valid then and is valid now (sites and rules
-/// don't change while the server runs). Two spellings of one thread are two entries.
+/// What identifies one answer of `GET /api/comments`: its query in normal form, built from
+/// the validated parameters alone (see `routes::comments`), so every spelling of one list
+/// (another order, other escapes, a default written out, parameters the list doesn't know)
+/// is one entry and one database read. A request spelled in the normal form itself (the
+/// widget's spelling) is found before any parsing; a key was valid when stored and is valid
+/// now (sites and rules don't change while the server runs).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ThreadKey(pub String);
 
@@ -271,8 +274,24 @@ impl ThreadCache {
     }
 
     /// Looks a thread up. Returns the cached body, if any, and the version to store a freshly
-    /// loaded body under (`None`: the database could not say, so don't store).
+    /// loaded body under (`None`: the database could not say, so don't store). Counts a hit
+    /// or a miss.
     pub fn get(&self, key: &str, now: Timestamp) -> (Option<Arc<Body>>, Option<Version>) {
+        self.lookup(key, now, true)
+    }
+
+    /// The cached body under `key`, if there is one, counted as a hit; nothing is counted when
+    /// there is none (the caller goes on to [`ThreadCache::get`] under another key).
+    pub fn get_if_present(&self, key: &str, now: Timestamp) -> Option<Arc<Body>> {
+        self.lookup(key, now, false).0
+    }
+
+    fn lookup(
+        &self,
+        key: &str,
+        now: Timestamp,
+        count_miss: bool,
+    ) -> (Option<Arc<Body>>, Option<Version>) {
         let local = self.commits.load(Ordering::Acquire);
         let mut inner = self.lock();
         let at = Instant::now();
@@ -304,7 +323,7 @@ impl ThreadCache {
         };
         if hit.is_some() {
             inner.hits += 1;
-        } else {
+        } else if count_miss {
             inner.misses += 1;
         }
         (hit, seen)

@@ -297,6 +297,24 @@ impl Query {
     }
 }
 
+/// Appends `value` to a query string in the `application/x-www-form-urlencoded` spelling
+/// browsers use (`URLSearchParams`): letters, digits and `*-._` as they are, a space as `+`,
+/// every other byte `%XX` in capitals. [`Query::parse`] reads it back unchanged.
+pub fn form_encode_into(out: &mut String, value: &str) {
+    use std::fmt::Write as _;
+    for b in value.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(char::from(b));
+            }
+            b' ' => out.push('+'),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+}
+
 fn decode(s: &str) -> Result<String, ApiError> {
     let plus = s.replace('+', " ");
     if has_bad_escape(&plus) {
@@ -346,6 +364,16 @@ mod tests {
         let q = Query::parse("site=a&page=%2Fx%2F&page=%2Fy+z").unwrap();
         assert_eq!(q.get("site"), Some("a"));
         assert_eq!(q.all("page"), vec!["/x/", "/y z"]);
+    }
+
+    #[test]
+    fn form_encoding_is_the_browsers_and_reads_back() {
+        let mut out = String::new();
+        form_encode_into(&mut out, "/posts/hé llo?a=1&b=*-._~+");
+        // What `new URLSearchParams({page: …}).toString()` gives.
+        assert_eq!(out, "%2Fposts%2Fh%C3%A9+llo%3Fa%3D1%26b%3D*-._%7E%2B");
+        let q = Query::parse(&format!("page={out}")).unwrap();
+        assert_eq!(q.get("page"), Some("/posts/hé llo?a=1&b=*-._~+"));
     }
 
     #[test]

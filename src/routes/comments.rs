@@ -13,62 +13,107 @@ use crate::domain::thread::{self, Cursor, Sort};
 use crate::domain::validate::{self, max};
 use crate::domain::{now, rfc3339, Timestamp};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Query};
+use crate::extract::{form_encode_into, Json, Query};
 use crate::limits::Class;
 use crate::spam;
 use crate::state::{OriginCheck, State};
 use crate::{crypto, markdown};
 
-/// `GET /api/comments`: the page's visible comments in thread order. Answered from the
-/// thread cache when it holds this very query (no parsing then), else loaded and cached.
+/// `GET /api/comments`: the page's visible comments in thread order, from the thread cache
+/// when it holds this list, else loaded and cached.
+///
+/// The cache is keyed by the list's normal form ([`ThreadQuery::cache_key`]): parameters the
+/// list does not know are ignored, so `&x=1`, `&x=2`… are all the same list, one entry and one
+/// database read, not a way around the cache. A query already in normal form (the widget's
+/// spelling) is looked up before it is even parsed.
 pub async fn list_comments(state: State, req: HttpRequest) -> ApiResult<HttpResponse> {
     state.limit(&req, Class::Read)?;
     let raw = req.query_string();
-    let (hit, version) = state.threads.get(raw, now());
+    if let Some(body) = state.threads.get_if_present(raw, now()) {
+        return Ok(body.respond(&req));
+    }
+    let list = ThreadQuery::parse(raw, |site| state.site(site).map(drop))?;
+    let key = list.cache_key();
+    let (hit, version) = state.threads.get(&key, now());
     if let Some(body) = hit {
         return Ok(body.respond(&req));
     }
-    let query = Query::parse(raw)?;
-    let site = query.require("site")?.to_string();
-    state.site(&site)?;
-    let page = validate::page(query.require("page")?)?;
-    let sort = match query.get("sort") {
-        None => Sort::Oldest,
-        Some(s) => Sort::parse(s)
-            .ok_or_else(|| ApiError::invalid("sort", "sort must be oldest, newest or top"))?,
-    };
-    let limit = query.int_in("limit", 1..=200)?.unwrap_or(50) as usize;
-    let after =
-        match query.get("after") {
-            None | Some("") => None,
-            Some(c) => Some(Cursor::decode(c, sort).ok_or_else(|| {
-                ApiError::invalid("after", "after is not a cursor from this list")
-            })?),
-        };
-    let list = ThreadQuery {
-        site,
-        page,
-        sort,
-        limit,
-        after,
-    };
     let (json, expires) = db_list(&state, list).await?;
     let body = Arc::new(Body::new(json, expires));
     if let Some(v) = version {
-        state
-            .threads
-            .put(ThreadKey(raw.to_string()), v, body.clone());
+        state.threads.put(ThreadKey(key), v, body.clone());
     }
     Ok(body.respond(&req))
 }
 
 /// A validated list query.
+#[derive(Debug, PartialEq)]
 struct ThreadQuery {
     site: String,
     page: String,
     sort: Sort,
     limit: usize,
     after: Option<Cursor>,
+}
+
+/// `limit` when the query names none.
+const DEFAULT_LIMIT: usize = 50;
+
+impl ThreadQuery {
+    /// Reads and checks the list's parameters (`site_ok` refuses a site that isn't
+    /// configured); any others are ignored.
+    fn parse(raw: &str, site_ok: impl FnOnce(&str) -> ApiResult<()>) -> ApiResult<ThreadQuery> {
+        let query = Query::parse(raw)?;
+        let site = query.require("site")?.to_string();
+        site_ok(&site)?;
+        let page = validate::page(query.require("page")?)?;
+        let sort = match query.get("sort") {
+            None => Sort::Oldest,
+            Some(s) => Sort::parse(s)
+                .ok_or_else(|| ApiError::invalid("sort", "sort must be oldest, newest or top"))?,
+        };
+        let limit = query
+            .int_in("limit", 1..=200)?
+            .map_or(DEFAULT_LIMIT, |n| n as usize);
+        let after = match query.get("after") {
+            None | Some("") => None,
+            Some(c) => Some(Cursor::decode(c, sort).ok_or_else(|| {
+                ApiError::invalid("after", "after is not a cursor from this list")
+            })?),
+        };
+        Ok(ThreadQuery {
+            site,
+            page,
+            sort,
+            limit,
+            after,
+        })
+    }
+
+    /// The list's normal form, which keys the thread cache: `site=S&page=P`, then
+    /// `&sort=` unless oldest, `&limit=` unless 50 and `&after=` when there is a cursor,
+    /// encoded as browsers encode a query (`URLSearchParams`), the way the widget asks.
+    /// Parsing it gives this very list back.
+    fn cache_key(&self) -> String {
+        let mut key = String::with_capacity(self.page.len() * 3 + 64);
+        key.push_str("site=");
+        form_encode_into(&mut key, &self.site);
+        key.push_str("&page=");
+        form_encode_into(&mut key, &self.page);
+        match self.sort {
+            Sort::Oldest => {}
+            Sort::Newest => key.push_str("&sort=newest"),
+            Sort::Top => key.push_str("&sort=top"),
+        }
+        if self.limit != DEFAULT_LIMIT {
+            key.push_str(&format!("&limit={}", self.limit));
+        }
+        if let Some(c) = &self.after {
+            key.push_str("&after=");
+            key.push_str(&c.encode());
+        }
+        key
+    }
 }
 
 /// Loads and serializes one answer; also says when it goes stale by itself (the moment an
@@ -515,4 +560,78 @@ pub async fn vote_comment(
         })
         .await?;
     Ok(HttpResponse::Ok().json(json!({"likes": likes, "dislikes": dislikes})))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &str) -> ThreadQuery {
+        ThreadQuery::parse(raw, |_| Ok(())).unwrap()
+    }
+
+    /// The normal form is what a cache lookup compares unparsed: it must read back as the
+    /// very same list, and be its own normal form.
+    fn assert_normal_form_reads_back(raw: &str) -> String {
+        let list = parse(raw);
+        let key = list.cache_key();
+        assert_eq!(parse(&key), list, "{raw} -> {key}");
+        assert_eq!(parse(&key).cache_key(), key, "{raw}");
+        key
+    }
+
+    #[test]
+    fn every_spelling_of_a_list_has_one_normal_form_which_reads_back_as_the_list() {
+        let cursor = |sort, key| {
+            Cursor::after(
+                &thread::Node {
+                    id: key,
+                    parent: None,
+                    created_at: 7,
+                    score: -2,
+                    visible: true,
+                },
+                sort,
+            )
+            .encode()
+        };
+        let key = assert_normal_form_reads_back("site=blog&page=/posts/a b%2Bc/");
+        assert_eq!(key, "site=blog&page=%2Fposts%2Fa+b%2Bc%2F");
+        for same in [
+            "page=%2Fposts%2Fa%20b%2Bc%2F&site=blog&x=1",
+            "site=blog&page=%2fposts%2fa+b%2bc/&sort=oldest&limit=50&after=",
+            "site=blog&page=/posts/a b%2Bc/&page=/other/&_=17",
+        ] {
+            assert_eq!(assert_normal_form_reads_back(same), key, "{same}");
+        }
+        for raw in [
+            "site=blog&page=%E2%9C%93%20%26%3D%3F%23&sort=top&limit=7".to_string(),
+            format!(
+                "site=blog&page=/a&sort=newest&after={}",
+                cursor(Sort::Newest, 9)
+            ),
+            format!(
+                "after={}&site=b-2&page=/a&sort=top&limit=200",
+                cursor(Sort::Top, 3)
+            ),
+            format!(
+                "site=blog&page=*-._~&limit=1&after={}",
+                cursor(Sort::Oldest, 5)
+            ),
+        ] {
+            assert_normal_form_reads_back(&raw);
+        }
+    }
+
+    #[test]
+    fn the_widget_s_requests_are_in_normal_form() {
+        // What embed.js sends (URLSearchParams of site, page, then sort and after when set).
+        for raw in [
+            "site=blog&page=%2Fposts%2Fhello%2F",
+            "site=blog&page=%2Fposts%2Fhello%2F&sort=newest",
+            "site=blog&page=%2Fposts%2Fh%C3%A9llo+world%2F&sort=top",
+        ] {
+            assert_eq!(parse(raw).cache_key(), raw);
+        }
+    }
 }

@@ -230,3 +230,75 @@ async fn a_thread_that_locks_by_age_is_not_served_open_from_the_cache() {
     tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     assert_eq!(app.list("/old", "").await["locked"], true);
 }
+
+/// `natter_thread_cache_entries` from `/metrics`.
+async fn entries(base: &str) -> u64 {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("natter_thread_cache_entries "))
+        .expect("natter_thread_cache_entries in /metrics")
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn unknown_parameters_and_other_spellings_are_one_entry_and_one_read() {
+    let app = TestApp::spawn().await;
+    app.create("/u", "one").await;
+    app.create("/u", "two").await;
+    let (h0, m0) = lookups(&app.address).await;
+    let read = |query: &str| {
+        let url = app.url(&format!("/api/comments?{query}"));
+        let client = app.client.clone();
+        async move {
+            let res = client.get(&url).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{url}");
+            let tag = res.headers()["etag"].to_str().unwrap().to_string();
+            (tag, res.text().await.unwrap())
+        }
+    };
+    // The widget's spelling.
+    let first = read("site=blog&page=%2Fu").await;
+    assert_eq!(entries(&app.address).await, 1);
+    let spellings = [
+        "site=blog&page=%2Fu&x=1",
+        "site=blog&page=%2Fu&x=2",
+        "site=blog&page=%2Fu&_=1712345678901",
+        "utm_source=feed&site=blog&page=%2Fu&utm_medium=rss",
+        "site=blog&page=%2Fu&sorted=newest",
+        "site=blog&page=/u",
+        "page=%2fu&site=blog",
+        "site=blog&page=%2F%75",
+        "site=blog&page=%2Fu&sort=oldest&limit=50&after=",
+        "site=blog&page=%2Fu&page=%2Fother",
+    ];
+    for q in spellings {
+        assert_eq!(read(q).await, first, "{q}");
+    }
+    // One read of the database; one entry.
+    assert_eq!(
+        lookups(&app.address).await,
+        (h0 + spellings.len() as u64, m0 + 1)
+    );
+    assert_eq!(entries(&app.address).await, 1);
+
+    // Another list is another entry, whatever it carries besides.
+    let newest = read("site=blog&page=%2Fu&sort=newest&x=1").await;
+    assert_ne!(newest.0, first.0);
+    assert_eq!(read("sort=newest&page=/u&site=blog").await, newest);
+    assert_eq!(entries(&app.address).await, 2);
+    assert_eq!(
+        lookups(&app.address).await,
+        (h0 + spellings.len() as u64 + 1, m0 + 2)
+    );
+
+    // And a write still shows at once, under any spelling.
+    app.create("/u", "three").await;
+    let after = read("site=blog&page=%2Fu&x=3").await;
+    assert!(after.1.contains("three"), "{}", after.1);
+}
