@@ -20,7 +20,8 @@ CREATE INDEX comments_roots ON comments (page_id, created_at, id, likes, dislike
 -- writes: a change to a comment's id, parent or page looks again at the comment and at
 -- every comment whose parent it was or now is. Each statement reads one index entry or a
 -- few; other changes (status, votes, text) fire nothing. A read checks each entry again,
--- so one that is no longer true costs nothing but its lookup.
+-- so one that is no longer true costs nothing but its lookup (imports, which never make an
+-- orphan, run without these triggers: see src/import/mod.rs).
 CREATE TABLE thread_orphans (
     id       INTEGER PRIMARY KEY,
     page_id  INTEGER NOT NULL
