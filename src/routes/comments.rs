@@ -22,7 +22,7 @@ use crate::{crypto, markdown};
 /// `GET /api/comments`: the page's visible comments in thread order, from the thread cache
 /// when it holds this list, else loaded and cached.
 ///
-/// The cache is keyed by the list's normal form ([`ThreadQuery::cache_key`]): parameters the
+/// The cache is keyed by the list's normal form (`ThreadQuery::cache_key`): parameters the
 /// list does not know are ignored, so `&x=1`, `&x=2`… are all the same list, one entry and one
 /// database read, not a way around the cache. A query already in normal form (the widget's
 /// spelling) is looked up before it is even parsed.
