@@ -4,12 +4,17 @@
 -- So every request misses the thread cache and reads the database.
 --
 -- Environment: PAGE_Q (the page, query-encoded), T0 (the first comment's time), SPAN (the
--- thread's comments; they are SPACING seconds apart), LIMIT (default 50).
+-- thread's comments; they are SPACING seconds apart), LIMIT (default 50), SORTS (the sorts
+-- to take in turn, default "oldest,newest,top").
 local page = os.getenv("PAGE_Q")
 local t0 = tonumber(os.getenv("T0"))
 local span = tonumber(os.getenv("SPAN"))
 local spacing = tonumber(os.getenv("SPACING") or "10")
 local limit = os.getenv("LIMIT") or "50"
+local sorts = {}
+for name in string.gmatch(os.getenv("SORTS") or "oldest,newest,top", "[a-z]+") do
+  sorts[#sorts + 1] = name
+end
 
 local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 local function b64(s) -- URL-safe, no padding
@@ -44,29 +49,17 @@ request = function()
   local i = (k * 7919 + (first or 0) * 104729) % math.floor(span * 0.9)
   local t = t0 + i * spacing
   local id = k * 16 + (first or 0)
-  local cursor, sort
-  if k % 3 == 0 then
-    sort, cursor = "oldest", string.format("o.%d.%d.0", t, id)
-  elseif k % 3 == 1 then
-    sort, cursor = "newest", string.format("n.%d.%d.0", -t, -id)
+  local sort, cursor = sorts[k % #sorts + 1]
+  if sort == "oldest" then
+    cursor = string.format("o.%d.%d.0", t, id)
+  elseif sort == "newest" then
+    cursor = string.format("n.%d.%d.0", -t, -id)
   else
-    sort, cursor = "top", string.format("t.%d.%d.%d", -(i % 5), t, id)
+    cursor = string.format("t.%d.%d.%d", -(i % 5), t, id)
   end
   return wrk.format("GET", "/api/comments?site=bench&page=" .. page .. "&sort=" .. sort ..
     "&limit=" .. limit .. "&after=" .. b64(cursor))
 end
 
--- The summary, as report.lua writes it.
-done = function(summary, latency, requests)
-  local path = os.getenv("WRK_SUMMARY")
-  if not path then return end
-  local f = io.open(path, "w")
-  local secs = summary.duration / 1e6
-  local e = summary.errors
-  f:write(string.format("requests=%d\nseconds=%.3f\nrps=%.1f\np50_us=%d\np99_us=%d\nmax_us=%d\n",
-    summary.requests, secs, summary.requests / secs,
-    latency:percentile(50), latency:percentile(99), latency.max))
-  f:write(string.format("errors_status=%d\nerrors_other=%d\n",
-    e.status, e.connect + e.read + e.write + e.timeout))
-  f:close()
-end
+-- The summary: the same `done` as report.lua, loaded from beside this file.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "report.lua")

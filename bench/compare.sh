@@ -1,29 +1,31 @@
 #!/usr/bin/env bash
-# Uncached thread reads: GET /api/comments on one long thread (20,000 comments by default),
-# every request a list the thread cache has not answered yet (bench/wrk/uncached.lua), for
-# each natter binary given, one after the other in one run; and, for reference, cached
-# reads of that thread spelled as the widget spells it and spelled otherwise.
+# natter binaries side by side, in one run, on what the thread-read work changed:
+# * uncached reads: GET /api/comments on one long thread (20,000 comments by default), every
+#   request a list the thread cache has not answered yet (bench/wrk/uncached.lua), for all
+#   sorts in turn and for each sort alone;
+# * cached reads of that thread, spelled as the widget spells it and spelled otherwise;
+# * creates: 8 clients posting to 100 pages (bench/wrk/create.lua, as bench/run.sh does).
 #
-#   bench/uncached.sh BIN [BIN…]      e.g. a build of an older commit, then this one
+#   bench/compare.sh BIN [BIN…]       e.g. a build of an older commit, then this one
 #   --comments N                      the thread's size (default 20000)
 #   --duration S                      seconds per wrk measurement (default 10)
 #
 # Each binary gets a database of its own, made by itself, then the same thread is written
 # into it with sqlite3 (73 % top-level comments, the rest replies, ~360 characters each).
-# Needs wrk, curl, sqlite3. Prints a table; raw wrk output in bench/data/uncached/ (not kept
-# in git).
+# Needs wrk, curl, sqlite3. Prints a table; raw wrk output in bench/data/compare/ (not kept
+# in git). Compare the server CPU per request more than requests/s: the machine is shared.
 set -euo pipefail
 
 BENCH=$(cd "$(dirname "$0")" && pwd)
 COMMENTS=20000
 DURATION=10
 BINS=()
-die() { echo "uncached.sh: $*" >&2; exit 1; }
+die() { echo "compare.sh: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --comments) COMMENTS=${2:-}; shift ;;
     --duration) DURATION=${2:-}; shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) BINS+=("$(realpath "$1")") ;;
   esac
@@ -33,7 +35,7 @@ done
 for tool in wrk curl sqlite3; do command -v "$tool" >/dev/null || die "$tool is missing"; done
 
 WORK=$(mktemp -d)
-RAW=$BENCH/data/uncached
+RAW=$BENCH/data/compare
 mkdir -p "$RAW"
 PORT=18680
 BASE=http://127.0.0.1:$PORT
@@ -42,6 +44,7 @@ PAGE_Q=%2Fposts%2Fbig%2F
 T0=1700000000
 HZ=$(getconf CLK_TCK)
 export NATTER_LIMITS__COMMENTS_PER_MINUTE=0 NATTER_LIMITS__READS_PER_MINUTE=0
+export NATTER_LIMITS__VOTES_PER_MINUTE=0
 unset NATTER_CONFIG NATTER_DATABASE NATTER_BIND NATTER_DURABILITY || true
 SERVER_PID=""
 cleanup() {
@@ -92,6 +95,7 @@ for bin in "${BINS[@]}"; do
   cat > "$dir/natter.toml" <<EOF
 bind = "127.0.0.1:$PORT"
 database = "$dir/natter.db"
+trusted_proxies = ["127.0.0.1"]   # bench/wrk/create.lua sends readers' X-Forwarded-For
 
 [sites.bench]
 origins = ["*"]
@@ -123,8 +127,11 @@ EOF
   log "$n: uncached reads"
   export PAGE_Q T0 SPAN=$COMMENTS SPACING=10
   wrk -t1 -c2 -d2s -s "$BENCH/wrk/uncached.lua" "$BASE/" > /dev/null 2>&1 || true
-  r=$(measure "$n" uncached "$pid" -t1 -c2 -s "$BENCH/wrk/uncached.lua" "$BASE/")
-  printf '| %s | uncached, limit 50, every sort | %s | %s | %s | %s |\n' "$n" $r
+  for SORTS in oldest,newest,top oldest newest top; do
+    export SORTS
+    r=$(measure "$n" "uncached-${SORTS//,/-}" "$pid" -t1 -c2 -s "$BENCH/wrk/uncached.lua" "$BASE/")
+    printf '| %s | uncached, limit 50, `%s` | %s | %s | %s | %s |\n' "$n" "$SORTS" $r
+  done
 
   log "$n: cached reads"
   for spelling in "page=$PAGE_Q" "page=$PAGE"; do
@@ -136,6 +143,11 @@ EOF
       -H 'Accept-Encoding: gzip' "$url")
     printf '| %s | cached, limit 200, `%s` | %s | %s | %s | %s |\n' "$n" "$spelling" $r
   done
+
+  log "$n: creates"
+  PAGES=100 RUN_ID="warm-$n" wrk -t2 -c8 -d2s -s "$BENCH/wrk/create.lua" "$BASE/" > /dev/null 2>&1 || true
+  r=$(PAGES=100 RUN_ID="run-$n" measure "$n" creates "$pid" -t2 -c8 -s "$BENCH/wrk/create.lua" "$BASE/")
+  printf '| %s | creates, 8 clients, 100 pages | %s | %s | %s | %s |\n' "$n" $r
   stop
 done
 printf '\nbinaries: %s\nload average at the end: %s\n' "$(printf '%s ' "${BINS[@]}")" "$(cut -d' ' -f1-3 /proc/loadavg)"
