@@ -1,16 +1,26 @@
 //! The SQL of the public use cases: pages, comments, votes, counts, feeds, secrets.
 
+use std::collections::VecDeque;
+
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::crypto::ServerKey;
 use crate::domain::comment::{Comment, Status};
+use crate::domain::thread::{self, Cursor, Node, Sort};
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ApiResult};
 
+/// [`COMMENT_COLUMNS`], for `concat!`.
+macro_rules! comment_columns {
+    () => {
+        "c.id, p.site, p.key, c.page_id, c.parent, c.author, c.email, \
+         c.website, c.text, c.format, c.html, c.status, c.created_at, c.edited_at, c.likes, \
+         c.dislikes, c.ip, c.avatar, c.edit_token_hash, c.edit_until, c.notify"
+    };
+}
+
 /// Columns of [`Comment`], in the order [`comment_from_row`] reads them.
-pub const COMMENT_COLUMNS: &str = "c.id, p.site, p.key, c.page_id, c.parent, c.author, c.email, \
-    c.website, c.text, c.format, c.html, c.status, c.created_at, c.edited_at, c.likes, \
-    c.dislikes, c.ip, c.avatar, c.edit_token_hash, c.edit_until, c.notify";
+pub const COMMENT_COLUMNS: &str = comment_columns!();
 
 /// Reads a [`Comment`] from a row selected with [`COMMENT_COLUMNS`].
 pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
@@ -140,6 +150,232 @@ pub fn page_comments(conn: &Connection, page_id: i64) -> rusqlite::Result<Vec<Co
     let rows = stmt.query_map([page_id], comment_from_row)?;
     rows.collect()
 }
+
+/// One page of a thread as stored: the top-level comments the sort and the cursor pick, each
+/// with all its replies (any status: [`thread::order_comments`] decides what shows), and the
+/// cursor for more.
+#[derive(Debug, Clone)]
+pub struct ThreadPage {
+    /// The picked top-level comments and everything below them on the page.
+    pub rows: Vec<Comment>,
+    /// Continuation, when more top-level comments are shown after these.
+    pub next: Option<Cursor>,
+}
+
+/// Loads one page of a thread without reading the rest: at most `limit` top-level comments
+/// (those [`thread::order`] would show, in its order, after `after`) with their replies.
+///
+/// Top-level comments come from the roots index of migration 0009 in the sort's order,
+/// merged with the page's orphans (replies whose parent is not on the page, kept in
+/// `thread_orphans`); one that is not approved counts only when it has an approved reply
+/// below it (it is then a tombstone). Each picked one's replies are read through the parent
+/// index. The rows read are those comments, the top-level ones passed over on the way
+/// (hidden ones without visible replies), and one more to know whether `next` is due; `top`
+/// also reads the index entry of every top-level comment of the page, to sort them by score.
+/// Run it inside one read transaction, so every query sees the same snapshot.
+pub fn thread_page(
+    conn: &Connection,
+    page_id: i64,
+    sort: Sort,
+    after: Option<Cursor>,
+    limit: usize,
+) -> rusqlite::Result<ThreadPage> {
+    let after = after.map(|c| c.key());
+    let mut orphans: Vec<Node> = orphan_roots(conn, page_id)?
+        .into_iter()
+        .filter(|n| after.is_none_or(|k| thread::root_key(n, sort) > k))
+        .collect();
+    orphans.sort_by_key(|n| thread::root_key(n, sort));
+    let mut orphans = orphans.into_iter().peekable();
+
+    let mut batch: VecDeque<Node> = VecDeque::new();
+    let mut batch_from = after;
+    let mut batches_done = false;
+    let mut batches = 0;
+    let mut picked: Vec<Node> = Vec::new();
+    let mut more = false;
+    loop {
+        if batch.is_empty() && !batches_done {
+            // Twice as many each time: many hidden ones in a row cost few queries.
+            let want = (limit.saturating_add(1) - picked.len()).max(ROOTS_BATCH_MIN) << batches;
+            batches = (batches + 1).min(16);
+            let got = regular_roots(conn, page_id, sort, batch_from, want)?;
+            batches_done = got.len() < want;
+            if let Some(last) = got.last() {
+                batch_from = Some(thread::root_key(last, sort));
+            }
+            batch.extend(got);
+        }
+        let orphan_first = match (batch.front(), orphans.peek()) {
+            (None, None) => break,
+            (Some(_), None) => false,
+            (None, Some(_)) => true,
+            (Some(r), Some(o)) => thread::root_key(o, sort) < thread::root_key(r, sort),
+        };
+        let Some(root) = (if orphan_first {
+            orphans.next()
+        } else {
+            batch.pop_front()
+        }) else {
+            break;
+        };
+        if !root.visible && !has_visible_reply(conn, page_id, root.id)? {
+            continue;
+        }
+        if picked.len() == limit {
+            more = true;
+            break;
+        }
+        picked.push(root);
+    }
+
+    let next = match (more, picked.last()) {
+        (true, Some(last)) => Some(Cursor::after(last, sort)),
+        _ => None,
+    };
+    let mut rows = Vec::new();
+    let mut stmt = conn.prepare_cached(SUBTREE_SQL)?;
+    for root in &picked {
+        let subtree = stmt.query_map(params![root.id, page_id], comment_from_row)?;
+        for c in subtree {
+            rows.push(c?);
+        }
+    }
+    Ok(ThreadPage { rows, next })
+}
+
+/// The fewest top-level comments read at once (a page asks for `limit + 1`, when more): a
+/// few spare ones save another query when some turn out hidden.
+const ROOTS_BATCH_MIN: usize = 16;
+
+/// A query for top-level comments of page `?1`, with the columns [`node_from_row`] reads.
+macro_rules! roots_sql {
+    ($tail:literal) => {
+        concat!(
+            "SELECT c.id, c.parent, c.created_at, c.likes, c.dislikes, c.status FROM comments c
+             WHERE c.page_id = ?1 AND c.parent IS NULL ",
+            $tail
+        )
+    };
+}
+
+const ROOTS_OLDEST: &str = roots_sql!("ORDER BY c.created_at, c.id LIMIT ?2");
+const ROOTS_OLDEST_AFTER: &str =
+    roots_sql!("AND (c.created_at, c.id) > (?3, ?4) ORDER BY c.created_at, c.id LIMIT ?2");
+const ROOTS_NEWEST: &str = roots_sql!("ORDER BY c.created_at DESC, c.id DESC LIMIT ?2");
+const ROOTS_NEWEST_AFTER: &str = roots_sql!(
+    "AND (c.created_at, c.id) < (?3, ?4) ORDER BY c.created_at DESC, c.id DESC LIMIT ?2"
+);
+
+/// `top`: the votes are in the roots index, so the inner query sorts the page's top-level
+/// comments from their index entries alone (no row is read) and keeps the first `?2`;
+/// only those rows are read.
+macro_rules! roots_top_sql {
+    ($after:literal) => {
+        concat!(
+            "SELECT c.id, c.parent, c.created_at, c.likes, c.dislikes, c.status
+             FROM (SELECT id FROM comments
+                   WHERE page_id = ?1 AND parent IS NULL ",
+            $after,
+            "      ORDER BY dislikes - likes, created_at, id LIMIT ?2) r
+             CROSS JOIN comments c ON c.id = r.id
+             ORDER BY c.dislikes - c.likes, c.created_at, c.id"
+        )
+    };
+}
+
+const ROOTS_TOP: &str = roots_top_sql!("");
+const ROOTS_TOP_AFTER: &str =
+    roots_top_sql!("AND (dislikes - likes, created_at, id) > (?3, ?4, ?5)");
+
+/// A page's comments with no parent, in `sort`'s order after the key `after`, at most `n`.
+fn regular_roots(
+    conn: &Connection,
+    page_id: i64,
+    sort: Sort,
+    after: Option<(i64, i64, i64)>,
+    n: usize,
+) -> rusqlite::Result<Vec<Node>> {
+    let n = i64::try_from(n).unwrap_or(i64::MAX);
+    let read = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> rusqlite::Result<Vec<Node>> {
+        conn.prepare_cached(sql)?
+            .query_map(args, node_from_row)?
+            .collect()
+    };
+    match (sort, after) {
+        (Sort::Oldest, None) => read(ROOTS_OLDEST, &[&page_id, &n]),
+        (Sort::Oldest, Some((t, id, _))) => read(ROOTS_OLDEST_AFTER, &[&page_id, &n, &t, &id]),
+        (Sort::Newest, None) => read(ROOTS_NEWEST, &[&page_id, &n]),
+        // The key is (-created_at, -id): after it means before (created_at, id) (exactly,
+        // for any time and id short of i64::MAX).
+        (Sort::Newest, Some((t, id, _))) => read(
+            ROOTS_NEWEST_AFTER,
+            &[&page_id, &n, &t.saturating_neg(), &id.saturating_neg()],
+        ),
+        (Sort::Top, None) => read(ROOTS_TOP, &[&page_id, &n]),
+        // The key is (-score, created_at, id).
+        (Sort::Top, Some((s, t, id))) => read(ROOTS_TOP_AFTER, &[&page_id, &n, &s, &t, &id]),
+    }
+}
+
+/// A page's replies whose parent is not one of its comments, as [`regular_roots`] reads
+/// roots: the table the triggers keep, checked again against the comments themselves.
+const ORPHAN_ROOTS_SQL: &str = "SELECT c.id, c.parent, c.created_at, c.likes, c.dislikes, c.status
+     FROM thread_orphans o CROSS JOIN comments c ON c.id = o.id
+     WHERE o.page_id = ?1 AND c.page_id = ?1 AND c.parent IS NOT NULL
+       AND (c.parent = c.id
+            OR NOT EXISTS (SELECT 1 FROM comments p WHERE p.id = c.parent AND p.page_id = c.page_id))";
+
+fn orphan_roots(conn: &Connection, page_id: i64) -> rusqlite::Result<Vec<Node>> {
+    conn.prepare_cached(ORPHAN_ROOTS_SQL)?
+        .query_map([page_id], node_from_row)?
+        .collect()
+}
+
+fn node_from_row(r: &Row<'_>) -> rusqlite::Result<Node> {
+    let likes: i64 = r.get(3)?;
+    let dislikes: i64 = r.get(4)?;
+    let status: String = r.get(5)?;
+    Ok(Node {
+        id: r.get(0)?,
+        parent: r.get(1)?,
+        created_at: r.get(2)?,
+        score: likes - dislikes,
+        visible: Status::parse(&status) == Some(Status::Approved),
+    })
+}
+
+/// Whether an approved comment is anywhere below `?1` on page `?2`; stops at the first one.
+/// (`CROSS JOIN` keeps the join order as written, and `INDEXED BY` the parent index: with
+/// no statistics, SQLite would as soon walk the page's index for every step.)
+const VISIBLE_REPLY_SQL: &str = "WITH RECURSIVE below(id, approved) AS (
+         SELECT id, status = 'approved' FROM comments INDEXED BY comments_by_parent
+         WHERE parent = ?1 AND page_id = ?2 AND id != ?1
+         UNION
+         SELECT c.id, c.status = 'approved'
+         FROM below b CROSS JOIN comments c INDEXED BY comments_by_parent ON c.parent = b.id
+         WHERE c.page_id = ?2
+     )
+     SELECT EXISTS (SELECT 1 FROM below WHERE approved)";
+
+fn has_visible_reply(conn: &Connection, page_id: i64, id: i64) -> rusqlite::Result<bool> {
+    conn.prepare_cached(VISIBLE_REPLY_SQL)?
+        .query_row(params![id, page_id], |r| r.get(0))
+}
+
+/// A comment `?1` and every comment below it on page `?2`, any status.
+const SUBTREE_SQL: &str = concat!(
+    "WITH RECURSIVE tree(id) AS (
+         VALUES (?1)
+         UNION
+         SELECT c.id FROM tree t CROSS JOIN comments c INDEXED BY comments_by_parent
+             ON c.parent = t.id
+         WHERE c.page_id = ?2
+     )
+     SELECT ",
+    comment_columns!(),
+    " FROM tree t CROSS JOIN comments c ON c.id = t.id JOIN pages p ON p.id = c.page_id"
+);
 
 /// One comment by id, any status.
 pub fn find_comment(conn: &Connection, id: i64) -> rusqlite::Result<Option<Comment>> {
@@ -562,5 +798,485 @@ mod tests {
             (p.first_comment_at, p.title.as_deref(), p.url.as_deref()),
             (Some(200), Some("A"), None)
         );
+    }
+
+    #[test]
+    fn a_thread_page_reads_top_level_comments_from_the_roots_index() {
+        let (_d, conn) = migrated();
+        for (sql, wanted) in [
+            (ROOTS_OLDEST, "comments_roots (page_id=?)"),
+            (
+                ROOTS_OLDEST_AFTER,
+                "comments_roots (page_id=? AND created_at>?)",
+            ),
+            (ROOTS_NEWEST, "comments_roots (page_id=?)"),
+            (
+                ROOTS_NEWEST_AFTER,
+                "comments_roots (page_id=? AND created_at<?)",
+            ),
+        ] {
+            let p = plan(&conn, sql);
+            // In the index's order: no sort of the page's comments before the LIMIT.
+            assert!(
+                p.contains(&format!("SEARCH c USING INDEX {wanted}")) && !p.contains("TEMP B-TREE"),
+                "{sql}\n{p}"
+            );
+        }
+        for sql in [ROOTS_TOP, ROOTS_TOP_AFTER] {
+            let p = plan(&conn, sql);
+            // Sorted by score from the index entries alone; rows only for the ones kept.
+            assert!(
+                p.contains("SEARCH comments USING COVERING INDEX comments_roots (page_id=?)"),
+                "{sql}\n{p}"
+            );
+            assert!(
+                p.contains("SEARCH c USING INTEGER PRIMARY KEY"),
+                "{sql}\n{p}"
+            );
+            assert!(
+                !p.contains("SCAN c") && !p.contains("SCAN comments"),
+                "{sql}\n{p}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_thread_page_reads_orphans_and_replies_through_their_indexes() {
+        let (_d, conn) = migrated();
+        let p = plan(&conn, ORPHAN_ROOTS_SQL);
+        assert!(
+            p.contains("SEARCH o USING COVERING INDEX thread_orphans_by_page (page_id=?)"),
+            "{p}"
+        );
+        for sql in [VISIBLE_REPLY_SQL, SUBTREE_SQL] {
+            let p = plan(&conn, sql);
+            assert!(
+                p.contains("SEARCH c USING INDEX comments_by_parent (parent=?)"),
+                "{sql}\n{p}"
+            );
+            // Every read of `comments` goes by parent or by id, never over the page.
+            for line in p
+                .lines()
+                .filter(|l| l.contains("comments") || l.contains(" c "))
+            {
+                assert!(
+                    line.contains("comments_by_parent") || line.contains("PRIMARY KEY"),
+                    "{sql}\n{p}"
+                );
+            }
+        }
+    }
+
+    /// A small deterministic generator (xorshift64*), so the random threads are the same in
+    /// every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+        }
+
+        fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+            items[self.below(items.len() as u64) as usize]
+        }
+    }
+
+    /// A comment row as a hand-edited database may hold it (the connection has no foreign
+    /// keys: parents may be missing, on another page, the comment itself).
+    #[allow(clippy::too_many_arguments)]
+    fn raw_insert(
+        conn: &Connection,
+        id: i64,
+        page_id: i64,
+        parent: Option<i64>,
+        status: &str,
+        created_at: i64,
+        likes: i64,
+        dislikes: i64,
+    ) {
+        conn.execute(
+            "INSERT INTO comments (id, page_id, parent, text, html, status, created_at, likes, dislikes)
+             VALUES (?1, ?2, ?3, 't', '<p>t</p>', ?4, ?5, ?6, ?7)",
+            params![id, page_id, parent, status, created_at, likes, dislikes],
+        )
+        .unwrap();
+    }
+
+    /// What `thread_orphans` must hold, worked out from the comments alone.
+    fn orphans_from_scratch(conn: &Connection) -> Vec<(i64, i64)> {
+        conn.prepare(
+            "SELECT c.id, c.page_id FROM comments c WHERE c.parent IS NOT NULL
+               AND (c.parent = c.id OR NOT EXISTS
+                    (SELECT 1 FROM comments p WHERE p.id = c.parent AND p.page_id = c.page_id))
+             ORDER BY c.id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    }
+
+    fn orphans_kept(conn: &Connection) -> Vec<(i64, i64)> {
+        conn.prepare("SELECT id, page_id FROM thread_orphans ORDER BY id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    /// Pages `/p0/`… of a site `s`, on a connection that from now on enforces no foreign
+    /// keys, as the `sqlite3` shell doesn't.
+    fn pages(conn: &Connection, n: usize) -> Vec<i64> {
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        sync_sites(conn, &["s".into()], 0).unwrap();
+        (0..n)
+            .map(|i| ensure_page(conn, "s", &format!("/p{i}/"), 0).unwrap().id)
+            .collect()
+    }
+
+    #[test]
+    fn the_orphans_table_follows_every_change_to_ids_parents_and_pages() {
+        let (_d, conn) = migrated();
+        let pages = pages(&conn, 3);
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut next_id = 1;
+        for step in 0..3000 {
+            let ids: Vec<i64> = conn
+                .prepare("SELECT id FROM comments")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let any_id = |rng: &mut Rng| {
+                if ids.is_empty() || rng.below(5) == 0 {
+                    rng.below(next_id as u64 + 3) as i64 // maybe missing, maybe not
+                } else {
+                    rng.pick(&ids)
+                }
+            };
+            let parent = |rng: &mut Rng| (rng.below(4) > 0).then(|| any_id(rng));
+            let what = if ids.len() < 10 { 0 } else { rng.below(9) };
+            let page = rng.pick(&pages);
+            match what {
+                0..=2 => {
+                    // Often an id that replies are already waiting for.
+                    let waiting: Vec<i64> = conn
+                        .prepare(
+                            "SELECT DISTINCT parent FROM comments
+                             WHERE parent NOT IN (SELECT id FROM comments)",
+                        )
+                        .unwrap()
+                        .query_map([], |r| r.get(0))
+                        .unwrap()
+                        .map(Result::unwrap)
+                        .collect();
+                    let id = match rng.below(3) {
+                        0 if !waiting.is_empty() => rng.pick(&waiting),
+                        1 => any_id(&mut rng),
+                        _ => next_id,
+                    };
+                    if !ids.contains(&id) {
+                        let parent = if rng.below(20) == 0 {
+                            Some(id)
+                        } else {
+                            parent(&mut rng)
+                        };
+                        raw_insert(&conn, id, page, parent, "approved", 0, 0, 0);
+                        next_id = next_id.max(id + 1);
+                    }
+                }
+                3 => {
+                    let id = any_id(&mut rng);
+                    conn.execute("DELETE FROM comments WHERE id = ?1", [id])
+                        .unwrap();
+                }
+                4 => {
+                    let (id, p) = (any_id(&mut rng), parent(&mut rng));
+                    conn.execute(
+                        "UPDATE comments SET parent = ?2 WHERE id = ?1",
+                        params![id, p],
+                    )
+                    .unwrap();
+                }
+                5 => {
+                    let id = any_id(&mut rng);
+                    conn.execute(
+                        "UPDATE comments SET page_id = ?2 WHERE id = ?1",
+                        params![id, page],
+                    )
+                    .unwrap();
+                }
+                6 => {
+                    let id = any_id(&mut rng);
+                    conn.execute(
+                        "UPDATE comments SET id = ?2 WHERE id = ?1",
+                        params![id, next_id],
+                    )
+                    .unwrap();
+                    next_id += 1;
+                }
+                7 => {
+                    // Several rows at once: a thread moved, or half of one.
+                    let from = rng.pick(&pages);
+                    let m = rng.below(3) as i64 + 2;
+                    conn.execute(
+                        "UPDATE comments SET page_id = ?2 WHERE page_id = ?1 AND id % ?3 != 0",
+                        params![from, page, m],
+                    )
+                    .unwrap();
+                }
+                _ => {
+                    let m = rng.below(4) as i64 + 3;
+                    conn.execute("DELETE FROM comments WHERE id % ?1 = 0", [m])
+                        .unwrap();
+                }
+            }
+            assert_eq!(
+                orphans_kept(&conn),
+                orphans_from_scratch(&conn),
+                "after step {step} ({what})"
+            );
+        }
+    }
+
+    #[test]
+    fn the_migration_finds_the_orphans_already_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join("m.db")).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        )
+        .unwrap();
+        let before = crate::db::migrate::MIGRATIONS
+            .iter()
+            .position(|(v, _)| *v == "0009_thread_roots")
+            .unwrap();
+        for (version, sql) in &crate::db::migrate::MIGRATIONS[..before] {
+            conn.execute_batch(sql).unwrap();
+            conn.execute(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, 0)",
+                [version],
+            )
+            .unwrap();
+        }
+        let pages = pages(&conn, 2);
+        raw_insert(&conn, 1, pages[0], None, "approved", 0, 0, 0);
+        raw_insert(&conn, 2, pages[0], Some(1), "approved", 0, 0, 0);
+        raw_insert(&conn, 3, pages[0], Some(99), "approved", 0, 0, 0);
+        raw_insert(&conn, 4, pages[1], Some(1), "approved", 0, 0, 0);
+        raw_insert(&conn, 5, pages[1], Some(5), "approved", 0, 0, 0);
+        crate::db::migrate::run(&mut conn).unwrap();
+        assert_eq!(
+            orphans_kept(&conn),
+            vec![(3, pages[0]), (4, pages[1]), (5, pages[1])]
+        );
+    }
+
+    /// Pages through a thread both ways, the whole thread ordered at once (what a read did
+    /// before) and [`thread_page`], and compares every page: ids, tombstones, cursors.
+    fn assert_pages_match(conn: &Connection, page_id: i64, sort: Sort, limit: usize) {
+        let all = page_comments(conn, page_id).unwrap();
+        let mut after = None;
+        for n in 0.. {
+            let expected = thread::order_comments(&all, sort, after, limit);
+            let got = thread_page(conn, page_id, sort, after, limit).unwrap();
+            let ordered = thread::order_comments(&got.rows, sort, None, limit);
+            let shown = |rows: &[Comment], o: &thread::Ordered| {
+                o.items
+                    .iter()
+                    .map(|p| (rows[p.index].id, p.tombstone))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(
+                shown(&got.rows, &ordered),
+                shown(&all, &expected),
+                "{sort:?}, limit {limit}, page {n}"
+            );
+            // Nothing loaded that the page does not show, hidden comments below it aside.
+            let shown_ids: Vec<i64> = ordered.items.iter().map(|p| got.rows[p.index].id).collect();
+            assert!(
+                got.rows
+                    .iter()
+                    .all(|c| shown_ids.contains(&c.id) || c.status != Status::Approved),
+                "{sort:?}, limit {limit}, page {n}"
+            );
+            assert_eq!(got.next, expected.next, "{sort:?}, limit {limit}, page {n}");
+            after = expected.next;
+            if after.is_none() {
+                break;
+            }
+        }
+    }
+
+    #[test]
+    fn a_thread_page_is_the_same_slice_of_the_thread_in_every_sort() {
+        for seed in 1..=60u64 {
+            let (_d, conn) = migrated();
+            let pages = pages(&conn, 2);
+            let (page, other) = (pages[0], pages[1]);
+            let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+            raw_insert(&conn, 1000, other, None, "approved", 5, 0, 0);
+            let n = 20 + rng.below(60) as i64;
+            for id in 1..=n {
+                let parent = match rng.below(20) {
+                    0..=7 => None,
+                    8..=15 if id > 1 => Some(1 + rng.below(id as u64 - 1) as i64),
+                    16 => Some(1 + rng.below(n as u64) as i64), // maybe a later comment
+                    17 => Some(1000),                           // on another page
+                    18 => Some(id),                             // itself
+                    _ => Some(5000 + id),                       // gone
+                };
+                let status = rng.pick(&[
+                    "approved", "approved", "approved", "approved", "approved", "pending",
+                    "rejected", "deleted",
+                ]);
+                // Few distinct times and scores: ties everywhere.
+                let (t, likes, dislikes) = (
+                    rng.below(12) as i64,
+                    rng.below(4) as i64,
+                    rng.below(3) as i64,
+                );
+                raw_insert(&conn, id, page, parent, status, t, likes, dislikes);
+            }
+            // Replies on the other page to comments of this one: not part of this thread.
+            for id in 2000..2004 {
+                let parent = 1 + rng.below(n as u64) as i64;
+                raw_insert(&conn, id, other, Some(parent), "approved", 3, 0, 0);
+            }
+            // A cycle, which no top-level comment reaches.
+            if n > 10 {
+                conn.execute("UPDATE comments SET parent = 10 WHERE id = 9", [])
+                    .unwrap();
+                conn.execute("UPDATE comments SET parent = 9 WHERE id = 10", [])
+                    .unwrap();
+            }
+            for sort in [Sort::Oldest, Sort::Newest, Sort::Top] {
+                for limit in [1, 2, 3, 7, 200] {
+                    assert_pages_match(&conn, page, sort, limit);
+                }
+            }
+        }
+    }
+
+    /// SQLite's virtual machine steps spent by `f` on `conn`: the work of the queries,
+    /// whatever the machine's speed.
+    fn vm_steps<T>(conn: &Connection, f: impl FnOnce() -> T) -> (T, u64) {
+        let steps = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let counter = steps.clone();
+        conn.progress_handler(
+            1,
+            Some(move || {
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                false
+            }),
+        )
+        .unwrap();
+        let out = f();
+        conn.progress_handler(0, None::<fn() -> bool>).unwrap();
+        (out, steps.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    /// A page with `n` top-level comments (one in ten held, without replies), each other one
+    /// with a reply and a reply to that, and one reply whose parent is gone; ids from `first`.
+    fn big_thread(conn: &Connection, page: i64, first: i64, n: i64) {
+        conn.execute_batch("BEGIN").unwrap();
+        for i in 0..n {
+            let id = first + i * 3;
+            let status = if i % 10 == 5 { "pending" } else { "approved" };
+            raw_insert(conn, id, page, None, status, 1000 + i, i % 7, i % 3);
+            if status == "approved" {
+                raw_insert(conn, id + 1, page, Some(id), "approved", 5000 + i, 0, 0);
+                raw_insert(conn, id + 2, page, Some(id + 1), "approved", 9000 + i, 0, 0);
+            }
+        }
+        let orphan = first + 3 * n;
+        raw_insert(
+            conn,
+            orphan,
+            page,
+            Some(orphan + 1),
+            "approved",
+            1000 + n / 2,
+            2,
+            0,
+        );
+        conn.execute_batch("COMMIT").unwrap();
+    }
+
+    #[test]
+    fn a_thread_page_reads_no_more_of_a_big_thread_than_of_a_small_one() {
+        let (_d, conn) = migrated();
+        let pages = pages(&conn, 2);
+        let (small, big) = (pages[0], pages[1]);
+        big_thread(&conn, small, 1, 100);
+        big_thread(&conn, big, 1_000_000, 5_000);
+        // What reading the big thread whole costs (as every read did before).
+        let (_, whole) = vm_steps(&conn, || page_comments(&conn, big).unwrap());
+
+        for sort in [Sort::Oldest, Sort::Newest, Sort::Top] {
+            let work = |page: i64| {
+                // The first page, then the one after it.
+                let (first, a) =
+                    vm_steps(&conn, || thread_page(&conn, page, sort, None, 10).unwrap());
+                let (second, b) = vm_steps(&conn, || {
+                    thread_page(&conn, page, sort, first.next, 10).unwrap()
+                });
+                assert!(first.next.is_some() && second.next.is_some());
+                (first.rows.len() + second.rows.len(), a.max(b))
+            };
+            let (small_rows, small_steps) = work(small);
+            let (big_rows, big_steps) = work(big);
+            // 20 top-level comments with two replies each, give or take the held ones and
+            // the orphan: no more rows from a thread 50 times the size.
+            assert!((50..=62).contains(&small_rows), "{sort:?}: {small_rows}");
+            assert!((50..=62).contains(&big_rows), "{sort:?}: {big_rows}");
+            let said = format!(
+                "{sort:?}: {big_steps} steps for the big thread, {small_steps} for the small \
+                 one, {whole} to read the big one whole"
+            );
+            if sort == Sort::Top {
+                // `top` sorts the index entries of all 5,000 top-level comments, but reads
+                // no more rows (about a quarter of the steps here, and far less of the time:
+                // no text is read or copied).
+                assert!(big_steps * 3 < whole, "{said}");
+            } else {
+                // The same work, give or take a deeper b-tree.
+                assert!(big_steps * 10 < small_steps * 13, "{said}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_orphan_triggers_cost_a_create_the_same_on_a_big_database() {
+        let (_d, conn) = migrated();
+        let pages = pages(&conn, 2);
+        big_thread(&conn, pages[1], 1, 100);
+        let p = find_page(&conn, "s", "/p0/").unwrap().unwrap();
+        let create = |parent: Option<i64>, text: &str| {
+            let mut c = new_comment(text, 100);
+            c.parent = parent;
+            vm_steps(&conn, || {
+                insert_comment(&conn, &p, "s", "/p0/", c, None, None)
+                    .unwrap()
+                    .id
+            })
+        };
+        let (root, small_top) = create(None, "a");
+        let (_, small_reply) = create(Some(root), "b");
+        big_thread(&conn, pages[1], 10_000, 5_000);
+        let (root, big_top) = create(None, "c");
+        let (_, big_reply) = create(Some(root), "d");
+        for (small, big) in [(small_top, big_top), (small_reply, big_reply)] {
+            assert!(
+                big * 10 < small * 13,
+                "{big} steps, {small} on the small database"
+            );
+        }
     }
 }

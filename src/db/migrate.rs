@@ -33,6 +33,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0008_digests",
         include_str!("../../migrations/0008_digests.sql"),
     ),
+    (
+        "0009_thread_roots",
+        include_str!("../../migrations/0009_thread_roots.sql"),
+    ),
 ];
 
 /// Why the migrations could not run.

@@ -52,6 +52,20 @@ pub struct Node {
     pub visible: bool,
 }
 
+impl Node {
+    /// What ordering needs of a stored comment: approved ones are shown, others at most as
+    /// tombstones.
+    pub fn of(c: &super::comment::Comment) -> Node {
+        Node {
+            id: c.id,
+            parent: c.parent,
+            created_at: c.created_at,
+            score: c.likes - c.dislikes,
+            visible: c.status == super::comment::Status::Approved,
+        }
+    }
+}
+
 /// Where the next page of top-level comments starts: the sort key of the last one sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
@@ -60,14 +74,6 @@ pub struct Cursor {
 }
 
 impl Cursor {
-    /// The cursor that continues after this top-level comment.
-    pub fn after(n: &Node, sort: Sort) -> Cursor {
-        Cursor {
-            sort,
-            key: root_key(n, sort),
-        }
-    }
-
     /// The opaque form handed to clients.
     pub fn encode(&self) -> String {
         let raw = format!(
@@ -102,9 +108,24 @@ impl Cursor {
             key: (a, b, c),
         })
     }
+
+    /// The cursor that continues after this top-level comment.
+    pub fn after(n: &Node, sort: Sort) -> Cursor {
+        Cursor {
+            sort,
+            key: root_key(n, sort),
+        }
+    }
+
+    /// The sort key of the top-level comment the next page starts after (see [`root_key`]).
+    pub fn key(&self) -> (i64, i64, i64) {
+        self.key
+    }
 }
 
-fn root_key(n: &Node, sort: Sort) -> (i64, i64, i64) {
+/// Where a top-level comment sorts: pages list top-level comments by this key, ascending,
+/// and a cursor keeps those above its own key.
+pub fn root_key(n: &Node, sort: Sort) -> (i64, i64, i64) {
     match sort {
         Sort::Oldest => (n.created_at, n.id, 0),
         Sort::Newest => (n.created_at.saturating_neg(), n.id.saturating_neg(), 0),
@@ -137,16 +158,7 @@ pub fn order_comments(
     after: Option<Cursor>,
     limit: usize,
 ) -> Ordered {
-    let nodes: Vec<Node> = rows
-        .iter()
-        .map(|c| Node {
-            id: c.id,
-            parent: c.parent,
-            created_at: c.created_at,
-            score: c.likes - c.dislikes,
-            visible: c.status == super::comment::Status::Approved,
-        })
-        .collect();
+    let nodes: Vec<Node> = rows.iter().map(Node::of).collect();
     order(&nodes, sort, after, limit)
 }
 

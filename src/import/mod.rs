@@ -24,6 +24,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::config::Settings;
@@ -145,6 +146,14 @@ impl Importer {
         // Batches don't wait for the disk: a power cut mid-import loses at most the last
         // batches, which running the import again restores. `finish` syncs at the end.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // No triggers on this connection. The only ones, migration 0009's, keep
+        // `thread_orphans` (replies whose parent is not on their page), and an import never
+        // makes such a reply: a parent on another page or never found is dropped and
+        // reported. At worst an import brings the missing parent of a reply already there;
+        // the list checks each entry of the table again as it reads it, so that entry just
+        // stays unused. With the triggers, every insert would go through a statement journal:
+        // an import took ~1.4 times as long.
+        conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER, false)?;
         let now = crate::domain::now();
         conn.execute(
             "INSERT INTO sites (id, active, created_at) VALUES (?1, 1, ?2) ON CONFLICT (id) DO NOTHING",

@@ -22,7 +22,7 @@ use crate::{crypto, markdown};
 /// `GET /api/comments`: the page's visible comments in thread order, from the thread cache
 /// when it holds this list, else loaded and cached.
 ///
-/// The cache is keyed by the list's normal form ([`ThreadQuery::cache_key`]): parameters the
+/// The cache is keyed by the list's normal form (`ThreadQuery::cache_key`): parameters the
 /// list does not know are ignored, so `&x=1`, `&x=2`… are all the same list, one entry and one
 /// database read, not a way around the cache. A query already in normal form (the widget's
 /// spelling) is looked up before it is even parsed.
@@ -121,6 +121,9 @@ impl ThreadQuery {
 async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<Timestamp>)> {
     let lock_days = state.site(&list.site)?.lock_after_days;
     crate::db::read(&state.pool, move |conn| {
+        // One snapshot for the page, the count and every part of the thread.
+        let tx = conn.unchecked_transaction()?;
+        let conn = &*tx;
         let ThreadQuery {
             site,
             page,
@@ -133,13 +136,15 @@ async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<
                 "comments": [], "next": null});
             return Ok((json.to_string(), None));
         };
-        let rows = q::page_comments(conn, p.id)?;
-        let total = rows.iter().filter(|c| c.status == Status::Approved).count();
-        let ordered = thread::order_comments(&rows, sort, after, limit);
+        let total = q::approved_total(conn, p.id)?;
+        let loaded = q::thread_page(conn, p.id, sort, after, limit)?;
+        // The loaded rows are whole subtrees of the picked top-level comments: ordered alone,
+        // they give exactly that part of the thread, tombstones included.
+        let ordered = thread::order_comments(&loaded.rows, sort, None, limit);
         let comments: Vec<_> = ordered
             .items
             .iter()
-            .map(|placed| rows[placed.index].public(placed.tombstone))
+            .map(|placed| loaded.rows[placed.index].public(placed.tombstone))
             .collect();
         let now = now();
         let locked = p.is_locked(lock_days, now);
@@ -153,7 +158,7 @@ async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<
             "total": total,
             "locked": locked,
             "comments": comments,
-            "next": ordered.next.map(|c| c.encode()),
+            "next": loaded.next.map(|c| c.encode()),
         });
         Ok((json.to_string(), expires))
     })

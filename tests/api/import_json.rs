@@ -383,3 +383,48 @@ fn the_import_export_and_backup_commands_have_help() {
         assert!(out.contains(option), "{out}");
     }
 }
+
+#[tokio::test]
+async fn replies_whose_parent_an_import_brings_back_are_listed_under_it_once() {
+    let (dir, cfg) = dir_with_sites(&["blog"]);
+    let lines = [
+        header(),
+        comment_line(9, "/p/", None, "the parent", ""),
+        comment_line(5, "/p/", Some(9), "a reply", ""),
+        comment_line(6, "/p/", Some(9), "another", ""),
+    ];
+    let file = dir.path().join("in.jsonl");
+    std::fs::write(&file, lines.join("\n")).unwrap();
+    import_ok(&dir, &cfg, &["json", file.to_str().unwrap()]);
+    // The parent deleted by hand, without foreign keys (as the sqlite3 shell runs): its
+    // replies are shown at the top level.
+    {
+        let conn = db(&dir);
+        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
+        conn.execute("DELETE FROM comments WHERE id = 9", [])
+            .unwrap();
+    }
+    let server = crate::cli::start(&dir, Some(&cfg));
+    let url = format!(
+        "http://127.0.0.1:{}/api/comments?site=blog&page=%2Fp%2F",
+        server.port
+    );
+    let list = || async {
+        let v: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+        v["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["id"].as_i64().unwrap(), c["parent"].as_i64()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(list().await, [(5, Some(9)), (6, Some(9))]);
+
+    // Imported again, the parent is back (an import runs without the triggers that keep the
+    // list of such replies): they are under it, and only there.
+    let out = import_ok(&dir, &cfg, &["json", file.to_str().unwrap()]);
+    assert!(out.contains(" 1 comments imported"), "{out}");
+    let after = list().await;
+    stop(server);
+    assert_eq!(after, [(9, None), (5, Some(9)), (6, Some(9))]);
+}
