@@ -9,20 +9,22 @@ use serde_json::{json, Value};
 
 use crate::cli::natter;
 
-#[tokio::test]
-async fn each_request_logs_one_json_line_with_its_id_and_nothing_private() {
-    let dir = tempfile::tempdir().unwrap();
+/// The real binary with JSON logs going to `dir/natter.log`, once it answers `/healthz`:
+/// the child, its base URL and the log's path.
+pub(crate) async fn serve_logging_json(
+    dir: &tempfile::TempDir,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String, std::path::PathBuf) {
     let port = crate::sinks::free_port();
     let log_path = dir.path().join("natter.log");
-    let mut child = natter(&dir)
-        .env("NATTER_BIND", format!("127.0.0.1:{port}"))
+    let mut cmd = natter(dir);
+    cmd.env("NATTER_BIND", format!("127.0.0.1:{port}"))
         .env("NATTER_LOG_FORMAT", "json")
-        .env("NATTER_ADMIN_TOKEN", "natter_log-test-admin-token")
         .env_remove("NATTER_LOG")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
+        .stderr(std::fs::File::create(&log_path).unwrap());
+    let child = cmd.spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -30,6 +32,18 @@ async fn each_request_logs_one_json_line_with_its_id_and_nothing_private() {
         assert!(Instant::now() < deadline, "the server did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    (child, base, log_path)
+}
+
+#[tokio::test]
+async fn each_request_logs_one_json_line_with_its_id_and_nothing_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base, log_path) = serve_logging_json(
+        &dir,
+        &[("NATTER_ADMIN_TOKEN", "natter_log-test-admin-token")],
+    )
+    .await;
+    let client = reqwest::Client::new();
 
     let mut sent: Vec<(reqwest::Response, &str, &str)> = vec![];
     let res = client

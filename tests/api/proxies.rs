@@ -2,9 +2,6 @@
 //! proxy seen on a dual-stack `[::]` bind, and the log says once when `X-Forwarded-For`
 //! comes from a peer it does not trust.
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
 use serde_json::json;
 
 use crate::helpers::{settings, TestApp};
@@ -88,23 +85,8 @@ fn bad_entries_stop_start_up_naming_the_key() {
 #[tokio::test]
 async fn forwarded_for_from_an_untrusted_peer_is_logged_once() {
     let dir = tempfile::tempdir().unwrap();
-    let port = crate::sinks::free_port();
-    let log_path = dir.path().join("natter.log");
-    let mut child = crate::cli::natter(&dir)
-        .env("NATTER_BIND", format!("127.0.0.1:{port}"))
-        .env("NATTER_LOG_FORMAT", "json")
-        .env_remove("NATTER_LOG")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_path).unwrap())
-        .spawn()
-        .unwrap();
-    let base = format!("http://127.0.0.1:{port}");
+    let (mut child, base, log_path) = crate::logs::serve_logging_json(&dir, &[]).await;
     let client = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while client.get(format!("{base}/healthz")).send().await.is_err() {
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let warnings = || {
         std::fs::read_to_string(&log_path)
             .unwrap()
