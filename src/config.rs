@@ -358,7 +358,7 @@ impl Settings {
                 "must start with http:// or https://".into(),
             ));
         }
-        if let Err(e) = crate::client_ip::TrustedProxies::parse(&self.trusted_proxies) {
+        if let Err(e) = crate::domain::ip::TrustedProxies::parse(&self.trusted_proxies) {
             return Err(("trusted_proxies".into(), e));
         }
         if self.outbox_max_age < 0 {

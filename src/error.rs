@@ -1,8 +1,6 @@
-//! The one API error type and its mapping to `{"error": {code, message, field}}` responses.
-
-use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
+//! The one error type every use case can end in, each variant with its contract code.
+//! Its mapping to HTTP statuses and `{"error": {code, message, field}}` bodies lives in
+//! `http::error`; nothing here knows HTTP.
 
 use crate::domain::validate::Invalid;
 
@@ -134,58 +132,13 @@ impl From<r2d2::Error> for ApiError {
     }
 }
 
-impl From<actix_web::error::BlockingError> for ApiError {
-    fn from(e: actix_web::error::BlockingError) -> Self {
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
         ApiError::Internal(e.to_string())
     }
 }
 
-impl ResponseError for ApiError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            ApiError::Malformed(_) => StatusCode::BAD_REQUEST,
-            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::OriginNotAllowed | ApiError::EditWindowClosed | ApiError::ThreadLocked => {
-                StatusCode::FORBIDDEN
-            }
-            ApiError::UnknownSite | ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Duplicate(_) => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        match self {
-            ApiError::Internal(detail) => tracing::error!(error = %detail, "internal error"),
-            ApiError::Unavailable(detail) => {
-                tracing::warn!(error = %detail, "database unavailable")
-            }
-            _ => {}
-        }
-        let field = match self {
-            ApiError::Validation(i) => i.field.as_deref(),
-            _ => None,
-        };
-        let mut body =
-            json!({"error": {"code": self.code(), "message": self.to_string(), "field": field}});
-        let mut res = HttpResponse::build(self.status_code());
-        res.insert_header((header::CACHE_CONTROL, "no-store"));
-        if let ApiError::RateLimited(secs) = self {
-            body["error"]["retry_after"] = json!(secs);
-            res.insert_header((header::RETRY_AFTER, secs.to_string()));
-        }
-        res.json(body)
-    }
-}
-
-/// Shorthand for handler results.
+/// Shorthand for results that end in an [`ApiError`].
 pub type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]

@@ -1,33 +1,28 @@
 //! Natter: a self-hosted comment service. A blogger runs one binary, pastes one script
 //! tag, and readers get fast, threaded, markdown comments with moderation.
+//!
+//! The parts, and which may use which (arrows point one way only):
+//! `cli` → `routes` → `http` → `actions` → `store` / `notify` / `render` → `domain`.
 
-pub mod admin;
-pub mod avatar;
-pub mod backup;
-pub mod cache;
+/// The use cases, each one transaction through the store.
+pub mod actions;
+/// The binary's commands: arguments, `serve`, backups, imports, tokens.
 pub mod cli;
-pub mod client_ip;
-pub mod commands;
+/// The settings file and environment, read and checked once at start.
 pub mod config;
-pub mod conn;
-pub mod crypto;
-pub mod db;
+/// Pure types and rules: comments, threads, validation, keys and signed links.
 pub mod domain;
+/// The error every use case can end in, with its contract code (no HTTP here).
 pub mod error;
-pub mod extract;
-pub mod feed;
-pub mod html;
+/// Web plumbing: state, extractors, limits, the thread cache, metrics, logs, OpenAPI.
+pub mod http;
+/// Importers of other systems' exports (Disqus, WordPress, Isso, Natter JSON).
 pub mod import;
-pub mod limits;
-pub mod links;
-pub mod markdown;
-pub mod metrics;
-pub mod moderate;
+/// Notifications: the outbox, its delivery workers, emails, webhooks and digests.
 pub mod notify;
-pub mod openapi;
-pub mod restore;
+/// Stored things to reader-facing bytes: markdown, avatars, feeds, HTML.
+pub mod render;
+/// Thin HTTP handlers, one file per area, and the route table.
 pub mod routes;
-pub mod spam;
-pub mod startup;
-pub mod state;
-pub mod telemetry;
+/// Every SQL statement: the SQLite pool, writer, checkpoints, migrations and queries.
+pub mod store;

@@ -3,13 +3,13 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use natter::cli::{AdminCommand, Cli, Command};
+use natter::cli::args::{AdminCommand, Cli, Command};
 use natter::config::Settings;
-use natter::db::lock;
+use natter::store::lock;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _logs = natter::telemetry::init();
+    let _logs = natter::http::telemetry::init();
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => {
@@ -20,7 +20,7 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve);
     // Every command that opens the database holds its lock file shared while it runs, so
     // `natter restore` (which takes it exclusively) never replaces the file under one, and
-    // none starts while a restore runs. See `natter::db::lock`.
+    // none starts while a restore runs. See `natter::store::lock`.
     let _lock = match &command {
         Command::Restore { .. } | Command::Healthcheck => None,
         _ => match lock::shared(&settings.database) {
@@ -35,12 +35,14 @@ fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Admin {
             what: AdminCommand::Token { action },
-        } => natter::commands::token(&settings, action),
-        Command::Import { from } => natter::commands::import(&settings, from),
-        Command::Export { site, out } => natter::commands::export(&settings, &site, out.as_deref()),
-        Command::Backup { file } => natter::commands::backup(&settings, &file),
-        Command::Restore { file } => natter::commands::restore(&settings, &file),
-        Command::Healthcheck => natter::commands::healthcheck(&settings),
+        } => natter::cli::commands::token(&settings, action),
+        Command::Import { from } => natter::cli::commands::import(&settings, from),
+        Command::Export { site, out } => {
+            natter::cli::commands::export(&settings, &site, out.as_deref())
+        }
+        Command::Backup { file } => natter::cli::commands::backup(&settings, &file),
+        Command::Restore { file } => natter::cli::commands::restore(&settings, &file),
+        Command::Healthcheck => natter::cli::commands::healthcheck(&settings),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -54,7 +56,7 @@ fn main() -> ExitCode {
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(async move {
-        let app = natter::startup::Application::build(settings)?;
+        let app = natter::cli::serve::Application::build(settings)?;
         tracing::info!(port = app.port(), "natter is listening");
         app.run_until_stopped().await?;
         Ok(())

@@ -152,3 +152,14 @@ impl Comment {
         }
     }
 }
+
+/// A comment with its page's title and URL, for feeds.
+#[derive(Debug, Clone)]
+pub struct FeedItem {
+    /// The comment.
+    pub comment: Comment,
+    /// Its page's title.
+    pub title: Option<String>,
+    /// Its page's URL.
+    pub url: Option<String>,
+}

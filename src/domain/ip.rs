@@ -2,6 +2,8 @@
 
 use std::net::IpAddr;
 
+use ipnet::IpNet;
+
 /// An anonymized client address, the key for votes, limits and duplicate checks.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AnonIp(String);
@@ -56,5 +58,58 @@ mod tests {
             AnonIp::from_ip("::ffff:10.1.2.3".parse().unwrap()).as_str(),
             "10.1.2.0"
         );
+    }
+}
+
+/// `trusted_proxies`: addresses and CIDR ranges. IPv4-mapped IPv6 addresses (how an IPv4
+/// peer shows on a dual-stack `[::]` bind) are matched as the IPv4 address they carry.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies(Vec<IpNet>);
+
+impl TrustedProxies {
+    /// Parses the config's entries; the error names the first entry that is neither an
+    /// address nor a range.
+    pub fn parse(entries: &[String]) -> Result<TrustedProxies, String> {
+        entries
+            .iter()
+            .map(|e| {
+                let e = e.trim();
+                let net = match e.parse::<IpAddr>() {
+                    Ok(ip) => IpNet::from(canonical(ip)),
+                    Err(_) => e.parse::<IpNet>().map_err(|_| {
+                        format!("{e:?} is not an IP address or a CIDR range (such as 10.0.0.0/8)")
+                    })?,
+                };
+                Ok(unmap(net))
+            })
+            .collect::<Result<_, _>>()
+            .map(TrustedProxies)
+    }
+
+    /// Whether `ip` is (or is inside) one of the entries.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        self.0.iter().any(|n| n.contains(&ip))
+    }
+}
+
+/// An IPv4-mapped IPv6 address as the IPv4 address it carries; any other unchanged.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// A range inside `::ffff:0:0/96` as the IPv4 range it maps.
+fn unmap(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => match v6.addr().to_ipv4_mapped() {
+            Some(v4) => IpNet::new(IpAddr::V4(v4), v6.prefix_len() - 96)
+                .map(|n| n.trunc())
+                .unwrap_or(net),
+            None => net,
+        },
+        other => other,
     }
 }

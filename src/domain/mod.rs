@@ -1,7 +1,10 @@
 //! Pure types and rules of the product: validation, identities, times. No actix, no rusqlite.
 
 pub mod comment;
+pub mod crypto;
 pub mod ip;
+pub mod links;
+pub mod moderate;
 pub mod thread;
 pub mod validate;
 

@@ -9,7 +9,7 @@ use super::xml::{Node, XmlStream};
 use super::{content_hash, Importer, Incoming, PageInfo, PageRules, Report, Unit};
 use crate::config::Settings;
 use crate::domain::comment::Status;
-use crate::markdown::Format;
+use crate::render::markdown::Format;
 
 /// A thread of the export: where its posts go (`None`: it has no usable link).
 #[derive(Debug, Clone)]

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use super::{Importer, Incoming, PageInfo, PageRules, Report, Unit};
 use crate::config::Settings;
 use crate::domain::comment::Status;
-use crate::markdown::Format;
+use crate::render::markdown::Format;
 
 /// Imports an Isso database into `site`.
 pub fn import(

@@ -34,7 +34,7 @@ use crate::config::Settings;
 use crate::domain::comment::Status;
 use crate::domain::ip::AnonIp;
 use crate::domain::{rfc3339, Timestamp};
-use crate::markdown::{render, Format};
+use crate::render::markdown::{render, Format};
 
 /// The header's `format` value.
 pub const FORMAT: &str = "natter-export";

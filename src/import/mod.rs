@@ -28,11 +28,11 @@ use rusqlite::config::DbConfig;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::config::Settings;
-use crate::crypto::ServerKey;
 use crate::domain::comment::Status;
+use crate::domain::crypto::ServerKey;
 use crate::domain::ip::AnonIp;
 use crate::domain::Timestamp;
-use crate::markdown::{render, Format};
+use crate::render::markdown::{render, Format};
 
 pub use keys::{PageRules, Rewrite};
 use progress::Progress;
@@ -117,7 +117,7 @@ pub struct Importer {
 
 /// Opens the configured database (migrating it) and checks that `site` is configured.
 pub fn open_db(settings: &Settings) -> anyhow::Result<Connection> {
-    Ok(crate::db::open_migrated(&settings.database, settings.durability)?.0)
+    Ok(crate::store::open_migrated(&settings.database, settings.durability)?.0)
 }
 
 /// The site's config, or a clear error listing the configured ones.
@@ -159,7 +159,7 @@ impl Importer {
             "INSERT INTO sites (id, active, created_at) VALUES (?1, 1, ?2) ON CONFLICT (id) DO NOTHING",
             params![site, now],
         )?;
-        let key = crate::db::comments::server_key(&conn)?;
+        let key = crate::store::comments::server_key(&conn)?;
         Ok(Importer {
             conn,
             path: settings.database.clone(),

@@ -9,7 +9,7 @@ use super::xml::{Node, Record, XmlStream};
 use super::{Importer, Incoming, PageInfo, PageRules, Report, Unit};
 use crate::config::Settings;
 use crate::domain::comment::Status;
-use crate::markdown::Format;
+use crate::render::markdown::Format;
 
 /// Options of `natter import wordpress`.
 #[derive(Debug, Clone, Default)]

@@ -3,9 +3,9 @@
 
 use super::outbox::Email;
 use crate::domain::comment::{Comment, Status};
-use crate::html::escape;
-use crate::moderate::{self, Action};
-use crate::state::AppState;
+use crate::domain::moderate::{self, Action};
+use crate::http::state::AppState;
+use crate::render::html::escape;
 
 /// One line of plain text, safe for a subject: control characters become spaces.
 pub fn one_line(s: &str, max: usize) -> String {

@@ -10,11 +10,11 @@ pub mod worker;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
-use crate::db::comments as q;
 use crate::domain::comment::{Comment, Status};
+use crate::domain::links;
 use crate::domain::{now, rfc3339};
-use crate::links;
-use crate::state::AppState;
+use crate::http::state::AppState;
+use crate::store::comments as q;
 
 /// How long an opt-in link works.
 pub const CONFIRM_TTL: i64 = 7 * 86_400;
@@ -61,7 +61,7 @@ fn webhooks(conn: &Connection, st: &AppState, event: &str, c: &Comment) -> rusql
     let mut comment = serde_json::to_value(c.public(false)).unwrap_or_default();
     comment["status"] = json!(c.status.as_str());
     let body = json!({
-        "id": format!("evt_{}", crate::crypto::random_token()),
+        "id": format!("evt_{}", crate::domain::crypto::random_token()),
         "event": event,
         "created_at": rfc3339(now()),
         "site": c.site,

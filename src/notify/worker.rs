@@ -22,7 +22,7 @@ use super::digest;
 use super::outbox::{self, Email, Item};
 use crate::config::{Smtp, SmtpTls};
 use crate::domain::now;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 /// How often an idle delivery thread looks at the outbox.
 const POLL: Duration = Duration::from_millis(300);
@@ -94,7 +94,7 @@ fn deliver_loop(state: &Weak<AppState>, clients: &Arc<Clients>, owner: &str) {
     // Claims and marks need no fsync of their own: lost in a power cut, a claim runs out
     // and a mark means one delivery is made again, which a receiver must expect anyway.
     let Some(conn) = state.upgrade().and_then(|st| {
-        crate::db::open(&st.settings.database, crate::config::Durability::Normal)
+        crate::store::open(&st.settings.database, crate::config::Durability::Normal)
             .map_err(|e| tracing::error!(error = %e, "the outbox worker cannot open the database"))
             .ok()
     }) else {

@@ -9,33 +9,33 @@ use actix_web::{web, HttpResponse, ResponseError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::db::comments as q;
-use crate::db::moderation as m;
 use crate::domain::comment::{Comment, Status};
 use crate::domain::{now, validate};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{bearer_token, Json, Query};
-use crate::markdown::{self, Format};
+use crate::http::extract::{bearer_token, Json, Query};
+use crate::http::state::State;
+use crate::render::markdown::{self, Format};
 use crate::routes::comments::{parse_id, EditComment, ValidEdit};
-use crate::state::State;
+use crate::store::comments as q;
+use crate::store::moderation as m;
 
 /// Whether a token is a valid admin token (environment or database), compared in constant time.
 pub async fn is_admin(state: &State, token: &str) -> ApiResult<bool> {
-    let hash = crate::crypto::token_hash(token);
+    let hash = crate::domain::crypto::token_hash(token);
     if let Some(env) = &state.admin_env_hash {
-        if crate::crypto::ct_eq(env, &hash) {
+        if crate::domain::crypto::ct_eq(env, &hash) {
             return Ok(true);
         }
     }
-    crate::db::read(&state.pool, move |conn| {
+    crate::store::read(&state.pool, move |conn| {
         let hashes: Vec<String> = conn
             .prepare_cached("SELECT hash FROM admin_tokens")?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         // Every stored hash is compared, so the time taken doesn't say which one matched.
-        Ok(hashes
-            .iter()
-            .fold(false, |found, h| crate::crypto::ct_eq(h, &hash) | found))
+        Ok(hashes.iter().fold(false, |found, h| {
+            crate::domain::crypto::ct_eq(h, &hash) | found
+        }))
     })
     .await
 }
@@ -113,7 +113,7 @@ pub async fn list_queue(state: State, query: Query) -> ApiResult<HttpResponse> {
             .unwrap_or(0),
     };
     let (rows, total) =
-        crate::db::read(&state.pool, move |conn| Ok(m::queue(conn, &filter)?)).await?;
+        crate::store::read(&state.pool, move |conn| Ok(m::queue(conn, &filter)?)).await?;
     let comments: Vec<Value> = rows.iter().map(admin_json).collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -268,7 +268,7 @@ pub async fn erase_email(state: State, body: Json<EraseBody>) -> ApiResult<HttpR
 
 /// `GET /api/admin/sites`.
 pub async fn list_sites(state: State) -> ApiResult<HttpResponse> {
-    let counts = crate::db::read(&state.pool, |conn| Ok(m::site_counts(conn)?)).await?;
+    let counts = crate::store::read(&state.pool, |conn| Ok(m::site_counts(conn)?)).await?;
     let sites: Vec<Value> = state
         .sites
         .iter()
@@ -290,7 +290,7 @@ pub async fn list_sites(state: State) -> ApiResult<HttpResponse> {
 /// `GET /api/admin/outbox`: delivery state (counts per status, the undelivered rows).
 pub async fn outbox(state: State) -> ApiResult<HttpResponse> {
     use crate::notify::outbox as o;
-    let (counts, items) = crate::db::read(&state.pool, |conn| {
+    let (counts, items) = crate::store::read(&state.pool, |conn| {
         Ok((o::counts(conn)?, o::undelivered(conn, 100)?))
     })
     .await?;

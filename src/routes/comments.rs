@@ -6,18 +6,19 @@ use serde_json::json;
 
 use std::sync::Arc;
 
-use crate::cache::{Body, ThreadKey};
-use crate::db::comments as q;
+use crate::actions::spam;
 use crate::domain::comment::{Comment, Status};
+use crate::domain::crypto;
 use crate::domain::thread::{self, Cursor, Sort};
 use crate::domain::validate::{self, max};
 use crate::domain::{now, rfc3339, Timestamp};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{form_encode_into, Json, Query};
-use crate::limits::Class;
-use crate::spam;
-use crate::state::{OriginCheck, State};
-use crate::{crypto, markdown};
+use crate::http::cache::{Body, ThreadKey};
+use crate::http::extract::{form_encode_into, Json, Query};
+use crate::http::limits::Class;
+use crate::http::state::{OriginCheck, State};
+use crate::render::markdown;
+use crate::store::comments as q;
 
 /// `GET /api/comments`: the page's visible comments in thread order, from the thread cache
 /// when it holds this list, else loaded and cached.
@@ -120,7 +121,7 @@ impl ThreadQuery {
 /// open thread locks by age), if ever.
 async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<Timestamp>)> {
     let lock_days = state.site(&list.site)?.lock_after_days;
-    crate::db::read(&state.pool, move |conn| {
+    crate::store::read(&state.pool, move |conn| {
         // One snapshot for the page, the count and every part of the thread.
         let tx = conn.unchecked_transaction()?;
         let conn = &*tx;
@@ -343,7 +344,7 @@ pub async fn get_comment(
 ) -> ApiResult<HttpResponse> {
     state.limit(&req, Class::Read)?;
     let id = parse_id(&id)?;
-    let c = crate::db::read(&state.pool, move |conn| Ok(q::find_comment(conn, id)?)).await?;
+    let c = crate::store::read(&state.pool, move |conn| Ok(q::find_comment(conn, id)?)).await?;
     let c = c
         .filter(|c| c.status == Status::Approved)
         .ok_or_else(ApiError::no_comment)?;
@@ -360,7 +361,7 @@ pub fn parse_id(raw: &str) -> ApiResult<i64> {
 }
 
 fn bearer(req: &HttpRequest) -> ApiResult<String> {
-    crate::extract::bearer_token(req).ok_or_else(|| {
+    crate::http::extract::bearer_token(req).ok_or_else(|| {
         ApiError::Unauthorized("an edit token is required (Authorization: Bearer …)".into())
     })
 }

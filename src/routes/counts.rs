@@ -6,12 +6,12 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::db::comments as q;
 use crate::domain::validate;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Query};
-use crate::routes::etagged;
-use crate::state::State;
+use crate::http::etag::etagged;
+use crate::http::extract::{Json, Query};
+use crate::http::state::State;
+use crate::store::comments as q;
 
 /// Most pages one call may ask about.
 pub const MAX_PAGES: usize = 100;
@@ -46,7 +46,7 @@ async fn counts(
     pages: Vec<String>,
     field: &'static str,
 ) -> ApiResult<HttpResponse> {
-    state.limit(&req, crate::limits::Class::Read)?;
+    state.limit(&req, crate::http::limits::Class::Read)?;
     state.site(&site)?;
     if pages.len() > MAX_PAGES {
         return Err(ApiError::invalid(
@@ -57,7 +57,7 @@ async fn counts(
     for p in &pages {
         validate::page(p).map_err(|e| ApiError::invalid(field, e.message))?;
     }
-    let body = crate::db::read(&state.pool, move |conn| {
+    let body = crate::store::read(&state.pool, move |conn| {
         let mut counts: BTreeMap<String, i64> = pages.iter().map(|p| (p.clone(), 0)).collect();
         if !pages.is_empty() {
             for (key, n) in q::approved_counts(conn, &site, &pages)? {

@@ -6,24 +6,24 @@ use std::fmt::Write as _;
 
 use actix_web::{HttpRequest, HttpResponse};
 
-use crate::db::comments as q;
 use crate::domain::comment::Status;
 use crate::domain::thread::{self, Sort};
 use crate::domain::{rfc3339, validate};
 use crate::error::ApiResult;
-use crate::extract::Query;
-use crate::html::escape;
-use crate::routes::etagged;
-use crate::state::State;
+use crate::http::etag::etagged;
+use crate::http::extract::Query;
+use crate::http::state::State;
+use crate::render::html::escape;
+use crate::store::comments as q;
 
 /// `GET /api/comments.html?site=S&page=P`.
 pub async fn thread_html(state: State, req: HttpRequest, query: Query) -> ApiResult<HttpResponse> {
-    state.limit(&req, crate::limits::Class::Read)?;
+    state.limit(&req, crate::http::limits::Class::Read)?;
     let site = query.require("site")?.to_string();
     let max_depth = state.site(&site)?.max_depth as usize;
     let page = validate::page(query.require("page")?)?;
     let base = state.settings.public_url.trim_end_matches('/').to_string();
-    let html = crate::db::read(&state.pool, move |conn| {
+    let html = crate::store::read(&state.pool, move |conn| {
         let rows = match q::find_page(conn, &site, &page)? {
             Some(p) => q::page_comments(conn, p.id)?,
             None => Vec::new(),

@@ -5,21 +5,21 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::db::comments as q;
 use crate::domain::{now, validate};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Query};
-use crate::limits::Class;
-use crate::markdown;
-use crate::routes::etagged;
-use crate::state::State;
+use crate::http::etag::etagged;
+use crate::http::extract::{Json, Query};
+use crate::http::limits::Class;
+use crate::http::state::State;
+use crate::render::markdown;
+use crate::store::comments as q;
 
 /// `GET /api/openapi.json`: the API description (built once).
 pub async fn openapi(req: HttpRequest) -> HttpResponse {
     etagged(
         &req,
         "application/json",
-        crate::openapi::document().as_bytes().to_vec(),
+        crate::http::openapi::document().as_bytes().to_vec(),
     )
 }
 
@@ -38,7 +38,7 @@ pub async fn get_config(state: State, req: HttpRequest, query: Query) -> ApiResu
             "require_name": s.require_name,
             "require_email": s.require_email,
             "images": s.images,
-            "form_token": crate::spam::issue_form_token(&state.key, id, now()),
+            "form_token": crate::actions::spam::issue_form_token(&state.key, id, now()),
         })))
 }
 
@@ -65,7 +65,7 @@ pub async fn preview(
             s.images
         }
         None => {
-            if let Some(o) = crate::state::origin_header(&req) {
+            if let Some(o) = crate::http::state::origin_header(&req) {
                 if !state.any_site_allows(&req, o) {
                     return Err(ApiError::OriginNotAllowed);
                 }
@@ -87,7 +87,7 @@ pub async fn healthz(state: State) -> ApiResult<HttpResponse> {
             "the database is damaged; see the log".into(),
         ));
     }
-    crate::db::read(&state.pool, |conn| {
+    crate::store::read(&state.pool, |conn| {
         conn.query_row("SELECT count(*) FROM sites", [], |r| r.get::<_, i64>(0))?;
         Ok(())
     })
@@ -115,7 +115,7 @@ pub async fn avatar(file: web::Path<String>) -> ApiResult<HttpResponse> {
             "content-security-policy",
             "default-src 'none'; style-src 'unsafe-inline'",
         ))
-        .body(crate::avatar::identicon_svg(&bytes)))
+        .body(crate::render::avatar::identicon_svg(&bytes)))
 }
 
 /// `GET /feed/{site}.atom[?page=P]`: the newest approved comments as Atom 1.0.
@@ -134,9 +134,9 @@ pub async fn feed(
     let page = query.get("page").map(validate::page).transpose()?;
     let public_url = state.settings.public_url.trim_end_matches('/').to_string();
     let st = state.clone();
-    let xml = crate::db::read(&state.pool, move |conn| {
+    let xml = crate::store::read(&state.pool, move |conn| {
         let rows = q::newest_approved(conn, &site, page.as_deref(), 50)?;
-        Ok(crate::feed::atom(
+        Ok(crate::render::feed::atom(
             &public_url,
             &site,
             page.as_deref(),
@@ -163,7 +163,7 @@ pub async fn demo(state: State) -> HttpResponse {
         state.sites.keys().next().cloned().unwrap_or_default()
     };
     // Site ids are [a-z0-9-], but escape anyway: this is HTML.
-    let page = DEMO.replace("{{SITE}}", &crate::html::escape(&site));
+    let page = DEMO.replace("{{SITE}}", &crate::render::html::escape(&site));
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((

@@ -4,15 +4,15 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::db::comments as q;
-use crate::db::moderation as m;
 use crate::domain::comment::{Comment, Status};
+use crate::domain::moderate::{self, Action, LinkError};
 use crate::domain::{now, rfc3339};
 use crate::error::ApiError;
-use crate::extract::Query;
-use crate::html::{escape, page, PAGE_CSP};
-use crate::moderate::{self, Action, LinkError};
-use crate::state::State;
+use crate::http::extract::Query;
+use crate::http::state::State;
+use crate::render::html::{escape, page, PAGE_CSP};
+use crate::store::comments as q;
+use crate::store::moderation as m;
 
 /// A server-rendered page with the strict headers every such page gets.
 pub fn respond(status: StatusCode, title: &str, body: &str) -> HttpResponse {
@@ -73,7 +73,7 @@ fn check(state: &State, path: &(String, String), query: &Query) -> Result<Checke
 }
 
 fn sig_hash(sig: &str) -> String {
-    crate::crypto::token_hash(sig)
+    crate::domain::crypto::token_hash(sig)
 }
 
 /// `GET /moderate/{id}/{action}?sig=…`: shows the comment and a button; changes nothing.
@@ -84,7 +84,7 @@ pub async fn show(state: State, path: web::Path<(String, String)>, query: Query)
     };
     let hash = sig_hash(&link.sig);
     let id = link.id;
-    let found = crate::db::read(&state.pool, move |conn| {
+    let found = crate::store::read(&state.pool, move |conn| {
         Ok((q::find_comment(conn, id)?, m::link_used(conn, &hash)?))
     })
     .await;
@@ -139,7 +139,7 @@ pub async fn act(
     path: web::Path<(String, String)>,
     query: Query,
 ) -> HttpResponse {
-    if let Some(origin) = crate::state::origin_header(&req) {
+    if let Some(origin) = crate::http::state::origin_header(&req) {
         if !state.is_own_origin(&req, origin) {
             return refused("This form must be sent from this server's own page.");
         }

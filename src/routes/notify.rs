@@ -6,14 +6,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::domain::links::{self, LinkError};
 use crate::domain::{now, validate};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Json, Query};
-use crate::html::escape;
-use crate::links::{self, LinkError};
+use crate::http::extract::{Json, Query};
+use crate::http::state::State;
 use crate::notify::{self, outbox};
+use crate::render::html::escape;
 use crate::routes::moderate::respond;
-use crate::state::State;
 
 fn refused(e: LinkError) -> HttpResponse {
     let why = match e {
@@ -56,7 +56,7 @@ fn verified(state: &State, purpose: &str, id: &str, query: &Query) -> Result<i64
 }
 
 fn foreign_post(state: &State, req: &HttpRequest) -> bool {
-    crate::state::origin_header(req).is_some_and(|o| !state.is_own_origin(req, o))
+    crate::http::state::origin_header(req).is_some_and(|o| !state.is_own_origin(req, o))
 }
 
 /// `GET /notify/{purpose}/{id}`: confirm or unsubscribe, shown with a button.
@@ -144,7 +144,7 @@ pub async fn request_erase(
     req: HttpRequest,
     body: Json<EraseRequest>,
 ) -> ApiResult<HttpResponse> {
-    state.limit(&req, crate::limits::Class::Create)?;
+    state.limit(&req, crate::http::limits::Class::Create)?;
     let EraseRequest { site, email } = body.0;
     let cfg = state.site(&site)?;
     state.check_origin(&req, cfg)?;

@@ -257,7 +257,7 @@ async fn the_binary_serves_on_defaults_and_a_restart_keeps_everything() {
     let applied: i64 = conn
         .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(applied as usize, natter::db::migrate::MIGRATIONS.len());
+    assert_eq!(applied as usize, natter::store::migrate::MIGRATIONS.len());
     let mode: String = conn
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();

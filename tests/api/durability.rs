@@ -333,7 +333,7 @@ fn a_schema_newer_than_the_binary_is_refused_naming_both_versions() {
             [],
         )
         .unwrap();
-    let known = natter::db::migrate::MIGRATIONS.last().unwrap().0;
+    let known = natter::store::migrate::MIGRATIONS.last().unwrap().0;
     for args in [
         &[][..],
         &["admin", "token", "list"][..],

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use natter::cli::serve::Application;
 use natter::config::{Settings, SiteConfig};
-use natter::startup::Application;
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 
@@ -181,7 +181,7 @@ impl TestApp {
     /// A fresh admin token, stored as the CLI stores it.
     pub fn admin_token(&self) -> String {
         let name = format!("t{}", rand_suffix());
-        natter::admin::create_token(&self.db(), &name)
+        natter::store::admin_tokens::create_token(&self.db(), &name)
             .unwrap()
             .unwrap()
     }

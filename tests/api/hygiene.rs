@@ -123,7 +123,7 @@ fn admitted(port: u16) -> Option<TcpStream> {
 async fn a_client_network_holds_at_most_128_connections() {
     let app = TestApp::spawn_with(|s| s.limits.assets_per_minute = 0).await;
     let port = port_of(&app);
-    let open = natter::conn::PER_CLIENT as usize;
+    let open = natter::http::conn::PER_CLIENT as usize;
     tokio::task::spawn_blocking(move || {
         let mut held: Vec<TcpStream> = (0..open)
             .map(|i| admitted(port).unwrap_or_else(|| panic!("connection {i} refused")))
@@ -158,7 +158,7 @@ async fn a_trusted_proxy_is_not_held_to_the_cap() {
     })
     .await;
     let port = port_of(&app);
-    let open = natter::conn::PER_CLIENT as usize + 10;
+    let open = natter::http::conn::PER_CLIENT as usize + 10;
     tokio::task::spawn_blocking(move || {
         let held: Vec<TcpStream> = (0..open)
             .map(|i| admitted(port).unwrap_or_else(|| panic!("connection {i} refused")))

@@ -2,7 +2,7 @@
 //! no script, no event handler, no dangerous URL and nothing outside the allow-list.
 //! A fixed seed keeps CI reproducible; `PROPTEST_CASES` runs more locally.
 
-use natter::markdown::{render, Format};
+use natter::render::markdown::{render, Format};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use scraper::Html;

@@ -1,12 +1,12 @@
 //! Signed one-click links: GET shows and never acts, POST acts once, forged/expired/reused fail.
 
-use natter::moderate::{sign, Action};
+use natter::domain::moderate::{sign, Action};
 use serde_json::json;
 
 use crate::helpers::{id_of, TestApp};
 
-fn key(app: &TestApp) -> natter::crypto::ServerKey {
-    natter::db::comments::server_key(&app.db()).unwrap()
+fn key(app: &TestApp) -> natter::domain::crypto::ServerKey {
+    natter::store::comments::server_key(&app.db()).unwrap()
 }
 
 fn link(app: &TestApp, id: i64, action: Action, expires: i64) -> String {

@@ -72,7 +72,7 @@ async fn the_upgrade_links_old_webhook_rows_to_their_site_and_comment() {
             "CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)",
         )
         .unwrap();
-        for (version, sql) in &natter::db::migrate::MIGRATIONS[..4] {
+        for (version, sql) in &natter::store::migrate::MIGRATIONS[..4] {
             conn.execute_batch(sql).unwrap();
             conn.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, 0)",
@@ -81,7 +81,7 @@ async fn the_upgrade_links_old_webhook_rows_to_their_site_and_comment() {
             .unwrap();
         }
         assert_eq!(
-            natter::db::migrate::MIGRATIONS[4].0,
+            natter::store::migrate::MIGRATIONS[4].0,
             "0005_outbox_about",
             "the fifth migration is the one under test"
         );

@@ -337,7 +337,7 @@ async fn restore_refuses_a_bad_backup_and_leaves_the_database_untouched() {
         .unwrap();
 
     let missing = dir.path().join("missing.db");
-    let known = natter::db::migrate::MIGRATIONS.last().unwrap().0;
+    let known = natter::store::migrate::MIGRATIONS.last().unwrap().0;
     let cases: [(&Path, &[&str]); 7] = [
         (&corrupt, &["corrupt.db", "damaged"]),
         (
@@ -428,7 +428,7 @@ async fn restore_after_a_sigkilled_server_works_and_keeps_its_last_writes_aside(
 #[test]
 fn nothing_starts_on_the_database_while_a_restore_holds_it() {
     let dir = tempfile::tempdir().unwrap();
-    let lock = natter::db::lock::exclusive(&db_path(&dir)).unwrap();
+    let lock = natter::store::lock::exclusive(&db_path(&dir)).unwrap();
     for args in [
         &["serve"][..],
         &["backup", "b.db"],

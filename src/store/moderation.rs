@@ -2,9 +2,9 @@
 
 use rusqlite::{params, Connection};
 
-use crate::db::comments::{comment_from_row, delete_comment, COMMENT_COLUMNS};
 use crate::domain::comment::{Comment, Status};
 use crate::domain::Timestamp;
+use crate::store::comments::{comment_from_row, delete_comment, COMMENT_COLUMNS};
 
 /// Filters of the moderation queue.
 #[derive(Debug, Clone, Default)]
@@ -77,7 +77,7 @@ pub fn set_locked(
     locked: bool,
     now: Timestamp,
 ) -> rusqlite::Result<()> {
-    let p = crate::db::comments::ensure_page(conn, site, page, now)?;
+    let p = crate::store::comments::ensure_page(conn, site, page, now)?;
     conn.execute(
         "UPDATE pages SET locked = ?2 WHERE id = ?1",
         params![p.id, locked],

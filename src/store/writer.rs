@@ -311,7 +311,7 @@ mod tests {
 
     fn open(dir: &std::path::Path) -> (Connection, PathBuf) {
         let path = dir.join("w.db");
-        let conn = crate::db::open(&path, crate::config::Durability::Full).unwrap();
+        let conn = crate::store::open(&path, crate::config::Durability::Full).unwrap();
         conn.execute_batch("CREATE TABLE t (x INTEGER)").unwrap();
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
@@ -371,7 +371,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (conn, wal) = open(dir.path());
         let path = dir.path().join("w.db");
-        let checkpointer = crate::db::open(&path, crate::config::Durability::Full).unwrap();
+        let checkpointer = crate::store::open(&path, crate::config::Durability::Full).unwrap();
         let w = Writer::start(conn, Some(wal.clone()), Some(checkpointer), Arc::default()).unwrap();
         let queued: Vec<_> = (0..50)
             .map(|i| {

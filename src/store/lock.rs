@@ -164,7 +164,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("x.db");
         assert_eq!(sqlite_holder(&db).unwrap(), None);
-        let c = crate::db::open(&db, crate::config::Durability::Normal).unwrap();
+        let c = crate::store::open(&db, crate::config::Durability::Normal).unwrap();
         c.execute_batch("CREATE TABLE t (x)").unwrap();
         drop(c);
         assert_eq!(sqlite_holder(&db).unwrap(), None);

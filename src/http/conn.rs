@@ -16,8 +16,8 @@ use std::task::{Context, Poll};
 use actix_web::rt::net::TcpStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use crate::client_ip::TrustedProxies;
 use crate::domain::ip::AnonIp;
+use crate::domain::ip::TrustedProxies;
 
 /// Open connections one client network may hold.
 pub const PER_CLIENT: u32 = 128;

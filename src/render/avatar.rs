@@ -122,11 +122,11 @@ mod tests {
         // with a new URL; this fails when the drawing changes.
         let svg = identicon_svg(&[7u8; 16]);
         assert_eq!(
-            crate::crypto::digest_hex(svg.as_bytes()),
+            crate::domain::crypto::digest_hex(svg.as_bytes()),
             "b86350b4cd038449aa58747902bbcbf6"
         );
         assert_eq!(
-            crate::crypto::digest_hex(identicon_svg(b"abc").as_bytes()),
+            crate::domain::crypto::digest_hex(identicon_svg(b"abc").as_bytes()),
             "a5bc623ee4a282813d320966aa0e3f62"
         );
     }

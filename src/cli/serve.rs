@@ -10,9 +10,9 @@ use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{web, App};
 
 use crate::config::Settings;
-use crate::db;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::http::state::AppState;
+use crate::store;
 
 /// Read connections in the pool (and blocking threads per worker).
 const POOL_SIZE: u32 = 8;
@@ -56,7 +56,7 @@ impl Application {
             .local_addr()
             .map_err(|e| StartError(format!("cannot read the bound address: {e}")))?;
         let data = web::Data::new(state.clone());
-        let counts = Arc::new(crate::conn::Counts::default());
+        let counts = Arc::new(crate::http::conn::Counts::default());
         let builder = actix_server::Server::build();
         let shutdown = builder.graceful_shutdown_signal();
         let server = builder
@@ -76,16 +76,16 @@ impl Application {
                             .error_handler(|e, _| ApiError::Malformed(e.to_string()).into()),
                     )
                     .configure(crate::routes::configure)
-                    .wrap(from_fn(crate::routes::api_rules))
-                    .wrap(from_fn(crate::routes::mark_small))
+                    .wrap(from_fn(crate::http::middleware::api_rules))
+                    .wrap(from_fn(crate::http::middleware::mark_small))
                     .wrap(Compress::default())
-                    .wrap(from_fn(crate::routes::unmark_small))
+                    .wrap(from_fn(crate::http::middleware::unmark_small))
                     .wrap(
                         DefaultHeaders::new()
                             .add(("X-Content-Type-Options", "nosniff"))
                             .add(("Referrer-Policy", "strict-origin-when-cross-origin")),
                     )
-                    .wrap(from_fn(crate::telemetry::observe))
+                    .wrap(from_fn(crate::http::telemetry::observe))
                     .into_factory()
                     .map_err(|e: actix_web::Error| e.error_response());
                 let http = HttpService::build()
@@ -109,7 +109,7 @@ impl Application {
                     let admitted = counts.admit(peer, &data.trusted_proxies);
                     async move {
                         match admitted {
-                            Some(slot) => Ok((crate::conn::Guarded::new(io, slot), peer)),
+                            Some(slot) => Ok((crate::http::conn::Guarded::new(io, slot), peer)),
                             None => Err(DispatchError::Io(std::io::Error::other(
                                 "too many connections from one client network",
                             ))),
@@ -196,7 +196,7 @@ fn final_checkpoint(path: &std::path::Path) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     conn.busy_timeout(std::time::Duration::from_secs(2))
         .map_err(|e| e.to_string())?;
-    let complete = db::checkpoint::truncate(&conn).map_err(|e| e.to_string())?;
+    let complete = store::checkpoint::truncate(&conn).map_err(|e| e.to_string())?;
     conn.close().map_err(|(_, e)| e.to_string())?;
     if complete {
         Ok(())
@@ -221,20 +221,20 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
         StartError(format!("cannot open the database {}: {e}", path.display()))
     };
     let (conn, applied) =
-        db::open_migrated(&path, settings.durability).map_err(|e| StartError(e.to_string()))?;
+        store::open_migrated(&path, settings.durability).map_err(|e| StartError(e.to_string()))?;
     if applied > 0 {
         tracing::info!(applied, "database migrations applied");
     }
-    let health = Arc::new(db::check::Health::default());
-    if db::check::size(&path) <= db::check::BEFORE_START {
-        if let Some(problem) = db::check::quick_check(&conn).map_err(open_err)? {
+    let health = Arc::new(store::check::Health::default());
+    if store::check::size(&path) <= store::check::BEFORE_START {
+        if let Some(problem) = store::check::quick_check(&conn).map_err(open_err)? {
             return Err(StartError(format!(
                 "the database {} is damaged ({problem}); restore a backup",
                 path.display()
             )));
         }
     } else {
-        db::check::spawn_background(path.clone(), health.clone());
+        store::check::spawn_background(path.clone(), health.clone());
     }
     let sites = settings.effective_sites();
     if settings.sites.is_empty() {
@@ -243,32 +243,32 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
         );
     }
     let ids: Vec<String> = sites.keys().cloned().collect();
-    db::comments::sync_sites(&conn, &ids, crate::domain::now()).map_err(open_err)?;
-    let key = db::comments::server_key(&conn).map_err(open_err)?;
-    crate::admin::bootstrap_token(&conn).map_err(open_err)?;
+    store::comments::sync_sites(&conn, &ids, crate::domain::now()).map_err(open_err)?;
+    let key = store::comments::server_key(&conn).map_err(open_err)?;
+    crate::store::admin_tokens::bootstrap_token(&conn).map_err(open_err)?;
     let sync_wal = (settings.durability == crate::config::Durability::Full).then(|| {
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
         std::path::PathBuf::from(wal)
     });
-    let checkpointer = db::open(&path, settings.durability).map_err(open_err)?;
-    let threads = crate::cache::ThreadCache::open(&path, crate::cache::DEFAULT_BUDGET);
-    let pool = db::pool(&path, settings.durability, POOL_SIZE)
+    let checkpointer = store::open(&path, settings.durability).map_err(open_err)?;
+    let threads = crate::http::cache::ThreadCache::open(&path, crate::http::cache::DEFAULT_BUDGET);
+    let pool = store::pool(&path, settings.durability, POOL_SIZE)
         .map_err(|e| StartError(format!("cannot open the database {}: {e}", path.display())))?;
     // Checked when the settings were loaded; an entry that fails here was never valid.
-    let trusted_proxies = crate::client_ip::TrustedProxies::parse(&settings.trusted_proxies)
+    let trusted_proxies = crate::domain::ip::TrustedProxies::parse(&settings.trusted_proxies)
         .map_err(|e| StartError(format!("trusted_proxies: {e}")))?;
     let public_origin =
         crate::domain::validate::origin_of(&settings.public_url).unwrap_or_default();
     let admin_env_hash = std::env::var("NATTER_ADMIN_TOKEN")
         .ok()
         .filter(|t| !t.trim().is_empty())
-        .map(|t| crate::crypto::token_hash(t.trim()));
+        .map(|t| crate::domain::crypto::token_hash(t.trim()));
     Ok(AppState {
         admin_env_hash,
-        limits: crate::limits::Limiters::new(&settings.limits),
-        metrics: crate::metrics::Metrics::default(),
-        writer: db::Writer::start(conn, sync_wal, Some(checkpointer), threads.commits())
+        limits: crate::http::limits::Limiters::new(&settings.limits),
+        metrics: crate::http::metrics::Metrics::default(),
+        writer: store::Writer::start(conn, sync_wal, Some(checkpointer), threads.commits())
             .map_err(|e| StartError(format!("cannot start the database writer: {e}")))?,
         threads,
         settings,
@@ -286,7 +286,7 @@ fn spawn_pruner(state: std::sync::Weak<AppState>) {
     let _ = std::thread::Builder::new()
         .name("natter-prune".into())
         .spawn(move || loop {
-            std::thread::sleep(crate::limits::PRUNE_EVERY);
+            std::thread::sleep(crate::http::limits::PRUNE_EVERY);
             match state.upgrade() {
                 Some(s) => s.limits.prune(),
                 None => break,

@@ -1,9 +1,9 @@
 //! Signed one-click moderation links: an HMAC over id, action and expiry with the server
 //! key, valid for 7 days, usable once.
 
-use crate::crypto::ServerKey;
+use crate::domain::crypto::ServerKey;
+use crate::domain::links;
 use crate::domain::Timestamp;
-use crate::links;
 
 /// How long a link works.
 pub const LINK_TTL: i64 = 7 * 86_400;
@@ -40,7 +40,7 @@ impl Action {
     }
 }
 
-pub use crate::links::LinkError;
+pub use crate::domain::links::LinkError;
 
 fn subject(id: i64, action: Action) -> String {
     format!("{id}:{}", action.as_str())

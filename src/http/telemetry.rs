@@ -11,7 +11,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::Error;
 
-use crate::state::State;
+use crate::http::state::State;
 
 /// The header that carries a request's id back to the client (and into the log line).
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -441,7 +441,7 @@ mod tests {
         };
         let (default, lean) = (lines(false, &emit), lines(true, &emit));
         assert_eq!(
-            lean.matches("natter::telemetry::tests:").count(),
+            lean.matches("natter::http::telemetry::tests:").count(),
             values.len() * 4
         );
         for (d, l) in default.lines().zip(lean.lines()) {

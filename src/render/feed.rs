@@ -3,8 +3,8 @@
 use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
 use chrono::{DateTime, FixedOffset};
 
-use crate::crypto::ServerKey;
-use crate::db::comments::FeedItem;
+use crate::domain::comment::FeedItem;
+use crate::domain::crypto::ServerKey;
 
 fn time(ts: i64) -> DateTime<FixedOffset> {
     DateTime::from_timestamp(ts, 0)

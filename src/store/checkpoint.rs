@@ -123,7 +123,7 @@ mod tests {
     fn the_wal_starts_over_while_a_writer_never_pauses() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
-        let open = || crate::db::open(&path, crate::config::Durability::Normal).unwrap();
+        let open = || crate::store::open(&path, crate::config::Durability::Normal).unwrap();
         let writer = open();
         writer
             .execute_batch("CREATE TABLE t (x INTEGER, pad BLOB)")

@@ -3,7 +3,7 @@
 
 use rusqlite::{params, Connection};
 
-use crate::crypto;
+use crate::domain::crypto;
 
 /// Creates a named token and returns it (the only time it is ever shown).
 pub fn create_token(conn: &Connection, name: &str) -> rusqlite::Result<Option<String>> {

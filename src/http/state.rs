@@ -6,10 +6,10 @@ use std::sync::Arc;
 use actix_web::{HttpMessage, HttpRequest};
 
 use crate::config::{Settings, SiteConfig};
-use crate::crypto::ServerKey;
-use crate::db::{Pool, Writer};
+use crate::domain::crypto::ServerKey;
 use crate::domain::ip::AnonIp;
 use crate::error::{ApiError, ApiResult};
+use crate::store::{Pool, Writer};
 
 /// Shared, read-only application state (plus handles to the database).
 pub struct AppState {
@@ -26,21 +26,21 @@ pub struct AppState {
     /// Origin of `public_url`.
     pub public_origin: String,
     /// Parsed `trusted_proxies`.
-    pub trusted_proxies: crate::client_ip::TrustedProxies,
+    pub trusted_proxies: crate::domain::ip::TrustedProxies,
     /// Prometheus counters.
-    pub metrics: crate::metrics::Metrics,
+    pub metrics: crate::http::metrics::Metrics,
     /// Per-client rate limiters.
-    pub limits: crate::limits::Limiters,
+    pub limits: crate::http::limits::Limiters,
     /// Serialized, gzipped answers of `GET /api/comments`, until the database changes.
-    pub threads: crate::cache::ThreadCache,
+    pub threads: crate::http::cache::ThreadCache,
     /// Hash of `NATTER_ADMIN_TOKEN`, when set.
     pub admin_env_hash: Option<String>,
     /// Damage the start-up check of a large database found after the server started.
-    pub health: Arc<crate::db::check::Health>,
+    pub health: Arc<crate::store::check::Health>,
 }
 
 /// Marks a request whose rate limit the middleware already charged, before its body was
-/// read (`routes::api_rules`); the handler's own charge is then skipped.
+/// read (`http::middleware::api_rules`); the handler's own charge is then skipped.
 #[derive(Debug, Clone, Copy)]
 pub struct Charged;
 
@@ -54,13 +54,13 @@ impl AppState {
     }
 
     /// Spends one unit of a rate-limit class for the request's client.
-    pub fn limit(&self, req: &HttpRequest, class: crate::limits::Class) -> ApiResult<()> {
+    pub fn limit(&self, req: &HttpRequest, class: crate::http::limits::Class) -> ApiResult<()> {
         if !self.limits.applies(class) || req.extensions().get::<Charged>().is_some() {
             return Ok(());
         }
         let verdict = self.limits.check(class, &self.client(req));
         if verdict.is_err() {
-            let site = crate::extract::Query::parse(req.query_string())
+            let site = crate::http::extract::Query::parse(req.query_string())
                 .ok()
                 .and_then(|q| {
                     q.get("site")
@@ -75,7 +75,10 @@ impl AppState {
 
     /// The anonymized client address of a request.
     pub fn client(&self, req: &HttpRequest) -> AnonIp {
-        AnonIp::from_ip(crate::client_ip::client_ip(req, &self.trusted_proxies))
+        AnonIp::from_ip(crate::http::client_ip::client_ip(
+            req,
+            &self.trusted_proxies,
+        ))
     }
 
     /// The request's origin, captured so the check can run later (e.g. in the writer).

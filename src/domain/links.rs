@@ -1,7 +1,7 @@
 //! Signed links for emails (moderation, opt-in, unsubscribe, erase): an HMAC with the
 //! server key over a purpose, a subject and an expiry, so one link can't stand in for another.
 
-use crate::crypto::{ct_eq, ServerKey};
+use crate::domain::crypto::{ct_eq, ServerKey};
 use crate::domain::Timestamp;
 
 /// Why a link was refused.

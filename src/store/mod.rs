@@ -1,12 +1,15 @@
 //! SQLite access: the pool with per-connection PRAGMAs, migrations, the single writer,
 //! and the query functions of each use case.
 
+pub mod admin_tokens;
+pub mod backup;
 pub mod check;
 pub mod checkpoint;
 pub mod comments;
 pub mod lock;
 pub mod migrate;
 pub mod moderation;
+pub mod restore;
 pub mod writer;
 
 use std::path::Path;
@@ -103,7 +106,7 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
-    actix_web::web::block(move || {
+    tokio::task::spawn_blocking(move || {
         let conn = pool.get()?;
         f(&conn)
     })

@@ -15,7 +15,7 @@ use serde::de::{
 
 use crate::domain::validate::Invalid;
 use crate::error::ApiError;
-use crate::state::State;
+use crate::http::state::State;
 
 /// Whether a `Content-Type` value is JSON.
 pub fn is_json(content_type: &str) -> bool {

@@ -4,8 +4,9 @@ use std::collections::VecDeque;
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::crypto::ServerKey;
+use crate::domain::comment::FeedItem;
 use crate::domain::comment::{Comment, Status};
+use crate::domain::crypto::ServerKey;
 use crate::domain::thread::{self, Cursor, Node, Sort};
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ApiResult};
@@ -423,17 +424,6 @@ pub fn approved_total(conn: &Connection, page_id: i64) -> rusqlite::Result<i64> 
         .query_row([page_id], |r| r.get(0))
 }
 
-/// A comment with its page's title and URL, for feeds.
-#[derive(Debug, Clone)]
-pub struct FeedItem {
-    /// The comment.
-    pub comment: Comment,
-    /// Its page's title.
-    pub title: Option<String>,
-    /// Its page's URL.
-    pub url: Option<String>,
-}
-
 /// The newest approved comments of a site (or one page), with their page's title and URL.
 pub fn newest_approved(
     conn: &Connection,
@@ -699,7 +689,7 @@ mod tests {
     fn migrated() -> (tempfile::TempDir, Connection) {
         let dir = tempfile::tempdir().unwrap();
         let mut conn = Connection::open(dir.path().join("q.db")).unwrap();
-        crate::db::migrate::run(&mut conn).unwrap();
+        crate::store::migrate::run(&mut conn).unwrap();
         (dir, conn)
     }
 
@@ -1053,11 +1043,11 @@ mod tests {
             "CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)",
         )
         .unwrap();
-        let before = crate::db::migrate::MIGRATIONS
+        let before = crate::store::migrate::MIGRATIONS
             .iter()
             .position(|(v, _)| *v == "0009_thread_roots")
             .unwrap();
-        for (version, sql) in &crate::db::migrate::MIGRATIONS[..before] {
+        for (version, sql) in &crate::store::migrate::MIGRATIONS[..before] {
             conn.execute_batch(sql).unwrap();
             conn.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, 0)",
@@ -1071,7 +1061,7 @@ mod tests {
         raw_insert(&conn, 3, pages[0], Some(99), "approved", 0, 0, 0);
         raw_insert(&conn, 4, pages[1], Some(1), "approved", 0, 0, 0);
         raw_insert(&conn, 5, pages[1], Some(5), "approved", 0, 0, 0);
-        crate::db::migrate::run(&mut conn).unwrap();
+        crate::store::migrate::run(&mut conn).unwrap();
         assert_eq!(
             orphans_kept(&conn),
             vec![(3, pages[0]), (4, pages[1]), (5, pages[1])]

@@ -1,8 +1,8 @@
 //! Spam rules that decide a new comment's status: honeypot, links, form token, moderation.
 
 use crate::config::{Moderation, SiteConfig};
-use crate::crypto::ServerKey;
 use crate::domain::comment::Status;
+use crate::domain::crypto::ServerKey;
 use crate::domain::Timestamp;
 
 /// More links than this hold a comment on any moderation mode.
@@ -72,7 +72,7 @@ pub fn form_token_ok(
     let Ok(at) = at.parse::<Timestamp>() else {
         return false;
     };
-    let genuine = crate::crypto::ct_eq(token, &issue_form_token(key, site, at));
+    let genuine = crate::domain::crypto::ct_eq(token, &issue_form_token(key, site, at));
     let age = now - at;
     genuine && age >= i64::from(cfg.min_form_seconds) && age <= FORM_TOKEN_TTL
 }

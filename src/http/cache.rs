@@ -74,7 +74,7 @@ pub struct Body {
 impl Body {
     /// Serializes once: the ETag over the JSON and the gzip form.
     pub fn new(json: String, expires: Option<Timestamp>) -> Self {
-        let etag = format!("\"{}\"", crate::crypto::digest_hex(json.as_bytes()));
+        let etag = format!("\"{}\"", crate::domain::crypto::digest_hex(json.as_bytes()));
         let mut gz = flate2::write::GzEncoder::new(
             Vec::with_capacity(json.len() / 3),
             flate2::Compression::default(),
@@ -102,7 +102,7 @@ impl Body {
     /// The answer for this request: 304 when its `If-None-Match` holds the ETag, else the
     /// body, gzipped when the client takes gzip.
     pub fn respond(&self, req: &HttpRequest) -> HttpResponse {
-        let not_modified = crate::routes::etag_matches(req, &self.etag);
+        let not_modified = crate::http::etag::etag_matches(req, &self.etag);
         let mut res = if not_modified {
             HttpResponse::NotModified()
         } else {

@@ -2,7 +2,7 @@
 
 use anyhow::bail;
 
-use crate::cli::{ImportCommand, PageArgs, TokenCommand};
+use crate::cli::args::{ImportCommand, PageArgs, TokenCommand};
 use crate::config::Settings;
 
 /// `natter admin token create|list|revoke`.
@@ -14,18 +14,18 @@ pub fn token(settings: &Settings, action: TokenCommand) -> anyhow::Result<()> {
             if name.is_empty() || name.len() > 100 {
                 bail!("a token name must be 1 to 100 characters");
             }
-            match crate::admin::create_token(&conn, name)? {
+            match crate::store::admin_tokens::create_token(&conn, name)? {
                 Some(token) => println!("{token}"),
                 None => bail!("a token named {name:?} already exists (revoke it first)"),
             }
         }
         TokenCommand::List => {
-            for (name, created) in crate::admin::list_tokens(&conn)? {
+            for (name, created) in crate::store::admin_tokens::list_tokens(&conn)? {
                 println!("{name}\t{}", crate::domain::rfc3339(created));
             }
         }
         TokenCommand::Revoke { name } => {
-            if !crate::admin::revoke_token(&conn, &name)? {
+            if !crate::store::admin_tokens::revoke_token(&conn, &name)? {
                 bail!("no token named {name:?}");
             }
             println!("revoked {name}");
@@ -97,7 +97,7 @@ pub fn export(
 
 /// `natter backup FILE`.
 pub fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
-    let b = crate::backup::backup(settings, file)?;
+    let b = crate::store::backup::backup(settings, file)?;
     println!(
         "backup written to {} ({} bytes, {} comments, integrity ok)",
         b.path.display(),
@@ -109,7 +109,7 @@ pub fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()>
 
 /// `natter restore FILE`.
 pub fn restore(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
-    let r = crate::restore::restore(settings, file)?;
+    let r = crate::store::restore::restore(settings, file)?;
     println!(
         "restored {} into {} ({} bytes, {} comments, schema {}, integrity ok)",
         file.display(),

@@ -3,7 +3,7 @@
 //! It stops nothing itself. In order:
 //!
 //! 1. It takes the database's lock file exclusively and asks SQLite's own locks whether any
-//!    other process has the database open (see [`crate::db::lock`]); either one refuses.
+//!    other process has the database open (see [`crate::store::lock`]); either one refuses.
 //!    Holding the lock until the end also keeps every natter command from starting meanwhile.
 //!    A server that was SIGKILLed holds nothing: the kernel dropped its locks.
 //! 2. It checks the backup: a regular file, not empty, a SQLite file, no un-checkpointed
@@ -30,8 +30,8 @@ use anyhow::{bail, Context};
 use rusqlite::{Connection, OpenFlags};
 
 use crate::config::Settings;
-use crate::db::lock;
-use crate::db::migrate::{self, MigrateError};
+use crate::store::lock;
+use crate::store::migrate::{self, MigrateError};
 
 /// What a restore did.
 #[derive(Debug, Clone)]
@@ -318,7 +318,7 @@ fn fold_wal(database: &Path) {
         c.busy_timeout(Duration::from_secs(2))?;
         // Reading runs the recovery (a hot journal is rolled back here).
         c.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))?;
-        crate::db::checkpoint::truncate(&c)?;
+        crate::store::checkpoint::truncate(&c)?;
         c.close().map_err(|(_, e)| e)
     });
     if let Err(e) = folded {

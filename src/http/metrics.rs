@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use actix_web::HttpResponse;
 
 use crate::error::ApiResult;
-use crate::state::State;
+use crate::http::state::State;
 
 /// Upper bounds (seconds) of the latency histogram buckets.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
@@ -139,7 +139,7 @@ fn label(s: &str) -> String {
 
 /// `GET /metrics`.
 pub async fn scrape(state: State) -> ApiResult<HttpResponse> {
-    let (pending, failed, bytes) = crate::db::read(&state.pool, |conn| {
+    let (pending, failed, bytes) = crate::store::read(&state.pool, |conn| {
         let q = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
         Ok((
             q("SELECT count(*) FROM outbox WHERE status = 'pending'")?,

@@ -1,0 +1,6 @@
+//! The binary's commands: arguments, `serve` (assembling and starting the server), and the
+//! one-shot commands (tokens, import, export, backup, restore, healthcheck).
+
+pub mod args;
+pub mod commands;
+pub mod serve;

@@ -1,0 +1,16 @@
+//! The web plumbing: app state, extractors, middleware pieces, rate limits, the thread
+//! cache, metrics, the request log, the connection gate and the OpenAPI document. Routes
+//! build on this; nothing here knows a route.
+
+pub mod cache;
+pub mod client_ip;
+pub mod conn;
+pub mod error;
+pub mod etag;
+pub mod extract;
+pub mod limits;
+pub mod metrics;
+pub mod middleware;
+pub mod openapi;
+pub mod state;
+pub mod telemetry;
