@@ -18,6 +18,8 @@ pub mod error;
 pub mod http;
 /// Importers of other systems' exports (Disqus, WordPress, Isso, Natter JSON).
 pub mod import;
+/// Counters of requests and events, and their Prometheus text form.
+pub mod metrics;
 /// Notifications: the outbox, its delivery workers, emails, webhooks and digests.
 pub mod notify;
 /// Stored things to reader-facing bytes: markdown, avatars, feeds, HTML.

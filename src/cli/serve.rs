@@ -45,7 +45,7 @@ impl Application {
     pub fn build(settings: Settings) -> Result<Application, StartError> {
         let state = Arc::new(prepare(settings)?);
         spawn_pruner(Arc::downgrade(&state));
-        crate::notify::worker::spawn(Arc::downgrade(&state));
+        crate::notify::worker::spawn(state.settings.clone(), Arc::downgrade(&state) as _);
         let listener = TcpListener::bind(&state.settings.bind)
             .map_err(|e| StartError(format!("cannot listen on {}: {e}", state.settings.bind)))?;
         let port = listener
@@ -264,17 +264,21 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
         .ok()
         .filter(|t| !t.trim().is_empty())
         .map(|t| crate::domain::crypto::token_hash(t.trim()));
+    let limits = crate::http::limits::Limiters::new(&settings.limits);
+    let writer = store::Writer::start(conn, sync_wal, Some(checkpointer), threads.commits())
+        .map_err(|e| StartError(format!("cannot start the database writer: {e}")))?;
     Ok(AppState {
+        core: Arc::new(crate::actions::Core {
+            settings,
+            sites,
+            pool,
+            writer,
+            key,
+            metrics: crate::metrics::Metrics::default(),
+        }),
         admin_env_hash,
-        limits: crate::http::limits::Limiters::new(&settings.limits),
-        metrics: crate::http::metrics::Metrics::default(),
-        writer: store::Writer::start(conn, sync_wal, Some(checkpointer), threads.commits())
-            .map_err(|e| StartError(format!("cannot start the database writer: {e}")))?,
+        limits,
         threads,
-        settings,
-        sites,
-        pool,
-        key,
         public_origin,
         trusted_proxies,
         health,

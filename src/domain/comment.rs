@@ -83,8 +83,40 @@ pub struct Comment {
     pub edit_token_hash: Option<String>,
     /// End of the edit window.
     pub edit_until: Timestamp,
-    /// Reply notifications: 0 off, 1 asked (awaiting opt-in), 2 active.
-    pub notify: i64,
+    /// Reply notifications for its author.
+    pub notify: Notify,
+}
+
+/// Whether a comment's author hears of replies to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Notify {
+    /// No reply mail.
+    #[default]
+    Off,
+    /// Asked for, waiting for the address to be confirmed (double opt-in).
+    Asked,
+    /// Reply mail goes out.
+    On,
+}
+
+impl Notify {
+    /// The stored number: 0 off, 1 asked, 2 on (anything else reads as off).
+    pub fn from_i64(n: i64) -> Notify {
+        match n {
+            1 => Notify::Asked,
+            2 => Notify::On,
+            _ => Notify::Off,
+        }
+    }
+
+    /// The stored number.
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Notify::Off => 0,
+            Notify::Asked => 1,
+            Notify::On => 2,
+        }
+    }
 }
 
 /// The public comment object of the contract.

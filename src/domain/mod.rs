@@ -2,6 +2,7 @@
 
 pub mod comment;
 pub mod crypto;
+pub mod input;
 pub mod ip;
 pub mod links;
 pub mod moderate;

@@ -9,7 +9,6 @@ pub mod error;
 pub mod etag;
 pub mod extract;
 pub mod limits;
-pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod state;

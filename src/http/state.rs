@@ -1,34 +1,23 @@
 //! What every handler shares: settings, sites, the pool, the writer and the server key.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use actix_web::{HttpMessage, HttpRequest};
 
-use crate::config::{Settings, SiteConfig};
-use crate::domain::crypto::ServerKey;
+use crate::actions::{Core, Origin};
+use crate::config::SiteConfig;
 use crate::domain::ip::AnonIp;
-use crate::error::{ApiError, ApiResult};
-use crate::store::{Pool, Writer};
+use crate::error::ApiResult;
 
-/// Shared, read-only application state (plus handles to the database).
+/// Shared, read-only application state: the use cases' [`Core`] (reached through `Deref`:
+/// `state.settings`, `state.writer`…) plus what only the web needs.
 pub struct AppState {
-    /// The settings the server started with.
-    pub settings: Settings,
-    /// Configured sites (or the implicit `default`).
-    pub sites: BTreeMap<String, SiteConfig>,
-    /// Read pool.
-    pub pool: Pool,
-    /// The single writer.
-    pub writer: Writer,
-    /// Server secret for keyed hashes and signatures.
-    pub key: ServerKey,
+    /// Settings, sites, database handles, key and counters.
+    pub core: Arc<Core>,
     /// Origin of `public_url`.
     pub public_origin: String,
     /// Parsed `trusted_proxies`.
     pub trusted_proxies: crate::domain::ip::TrustedProxies,
-    /// Prometheus counters.
-    pub metrics: crate::http::metrics::Metrics,
     /// Per-client rate limiters.
     pub limits: crate::http::limits::Limiters,
     /// Serialized, gzipped answers of `GET /api/comments`, until the database changes.
@@ -37,6 +26,13 @@ pub struct AppState {
     pub admin_env_hash: Option<String>,
     /// Damage the start-up check of a large database found after the server started.
     pub health: Arc<crate::store::check::Health>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
 }
 
 /// Marks a request whose rate limit the middleware already charged, before its body was
@@ -48,11 +44,6 @@ pub struct Charged;
 pub type State = actix_web::web::Data<Arc<AppState>>;
 
 impl AppState {
-    /// A configured site, or 404 `unknown_site`.
-    pub fn site(&self, id: &str) -> ApiResult<&SiteConfig> {
-        self.sites.get(id).ok_or(ApiError::UnknownSite)
-    }
-
     /// Spends one unit of a rate-limit class for the request's client.
     pub fn limit(&self, req: &HttpRequest, class: crate::http::limits::Class) -> ApiResult<()> {
         if !self.limits.applies(class) || req.extensions().get::<Charged>().is_some() {
@@ -82,13 +73,13 @@ impl AppState {
     }
 
     /// The request's origin, captured so the check can run later (e.g. in the writer).
-    pub fn origin_check(&self, req: &HttpRequest) -> OriginCheck {
+    pub fn origin_check(&self, req: &HttpRequest) -> Origin {
         match origin_header(req) {
-            None => OriginCheck {
+            None => Origin {
                 origin: None,
                 own: false,
             },
-            Some(o) => OriginCheck {
+            Some(o) => Origin {
                 origin: Some(o.to_string()),
                 own: self.is_own_origin(req, o),
             },
@@ -119,23 +110,4 @@ impl AppState {
 /// The request's `Origin` header, if readable.
 pub fn origin_header(req: &HttpRequest) -> Option<&str> {
     req.headers().get("origin").and_then(|v| v.to_str().ok())
-}
-
-/// A request's `Origin`, detached from the request so it can cross threads.
-#[derive(Debug, Clone)]
-pub struct OriginCheck {
-    origin: Option<String>,
-    own: bool,
-}
-
-impl OriginCheck {
-    /// CSRF rule for public writes: an `Origin`, when present, must be allowed for `site`
-    /// (the server's own origin always is).
-    pub fn allow(&self, site: &SiteConfig) -> ApiResult<()> {
-        match &self.origin {
-            None => Ok(()),
-            Some(o) if self.own || site.allows_origin(o) => Ok(()),
-            Some(_) => Err(ApiError::OriginNotAllowed),
-        }
-    }
 }

@@ -11,13 +11,14 @@
 //! it will ever have. The row's payload names nobody; the entries hold each comment's part
 //! of the mail, so an erase removes one person's entries and leaves the rest.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 
-use super::mail::{self, DigestEntry};
-use super::outbox::{self, About, Email, Item};
-use crate::config::{Smtp, MAX_DIGEST_WINDOW};
+use super::mail;
+use crate::config::Smtp;
 use crate::domain::comment::Comment;
 use crate::domain::Timestamp;
+use crate::store::digests::{self, DigestEntry};
+use crate::store::outbox::{self, About, Email, Item};
 
 /// The `purpose` of a digest's email.
 pub const PURPOSE: &str = "digest";
@@ -40,9 +41,9 @@ pub fn push_moderation(
     if smtp.digest_after == 0 {
         return outbox::push_email(conn, to, alone, about, now);
     }
-    let digest = match open_digest(conn, to, &c.site, now)? {
+    let digest = match digests::open_digest(conn, to, &c.site, now)? {
         Some(id) => id,
-        None if mailed_alone(conn, to, now - i64::from(smtp.digest_window))?
+        None if digests::mailed_alone(conn, to, now - i64::from(smtp.digest_window))?
             >= i64::from(smtp.digest_after) =>
         {
             outbox::push_email_due(
@@ -59,42 +60,7 @@ pub fn push_moderation(
         }
         None => return outbox::push_email(conn, to, alone, about, now),
     };
-    conn.prepare_cached(
-        "INSERT INTO digest_entries (outbox_id, comment_id, held, text, html, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-    )?
-    .execute(params![
-        digest, c.id, entry.held, entry.text, entry.html, now
-    ])?;
-    Ok(())
-}
-
-/// The moderator's digest for `site` that still takes entries, if there is one.
-fn open_digest(
-    conn: &Connection,
-    to: &str,
-    site: &str,
-    now: Timestamp,
-) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached(
-        "SELECT id FROM outbox
-          WHERE kind = 'email' AND lower(target) = lower(?1) AND created_at > ?3 - ?4
-            AND site = ?2 AND status = 'pending' AND attempts = 0 AND claimed_by IS NULL
-            AND next_attempt_at > ?3 AND json_extract(payload, '$.purpose') = 'digest'
-          ORDER BY id DESC LIMIT 1",
-    )?
-    .query_row(params![to, site, now, MAX_DIGEST_WINDOW], |r| r.get(0))
-    .optional()
-}
-
-/// How many moderation mails of their own went to `to` since `since` (any site).
-fn mailed_alone(conn: &Connection, to: &str, since: Timestamp) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
-        "SELECT count(*) FROM outbox
-          WHERE kind = 'email' AND lower(target) = lower(?1) AND created_at > ?2
-            AND json_extract(payload, '$.purpose') = 'moderation'",
-    )?
-    .query_row(params![to, since], |r| r.get(0))
+    digests::add_entry(conn, digest, c.id, entry, now)
 }
 
 /// For a claimed delivery: a digest's mail put together from the entries it holds now
@@ -103,21 +69,7 @@ pub fn expand(conn: &Connection, public_url: &str, item: Item) -> rusqlite::Resu
     if item.kind != "email" || !is_digest(&item.payload) {
         return Ok(Some(item));
     }
-    let site: String = conn
-        .prepare_cached("SELECT coalesce(site, '') FROM outbox WHERE id = ?1")?
-        .query_row([item.id], |r| r.get(0))?;
-    let entries: Vec<DigestEntry> = conn
-        .prepare_cached(
-            "SELECT held, text, html FROM digest_entries WHERE outbox_id = ?1 ORDER BY id",
-        )?
-        .query_map([item.id], |r| {
-            Ok(DigestEntry {
-                held: r.get(0)?,
-                text: r.get(1)?,
-                html: r.get(2)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let (site, entries) = digests::contents(conn, item.id)?;
     if entries.is_empty() {
         return Ok(None);
     }
@@ -130,40 +82,4 @@ pub fn expand(conn: &Connection, public_url: &str, item: Item) -> rusqlite::Resu
 
 fn is_digest(payload: &str) -> bool {
     serde_json::from_str::<Email>(payload).is_ok_and(|m| m.purpose == PURPOSE)
-}
-
-/// Removes the entries about the comments `ids` from every digest, pending or sent, and the
-/// digests left with none. Returns how many entries and rows went.
-pub fn forget(conn: &Connection, ids: &[i64]) -> rusqlite::Result<usize> {
-    let mut touched =
-        conn.prepare_cached("SELECT DISTINCT outbox_id FROM digest_entries WHERE comment_id = ?1")?;
-    let mut remove = conn.prepare_cached("DELETE FROM digest_entries WHERE comment_id = ?1")?;
-    let mut digests = Vec::new();
-    let mut n = 0;
-    for id in ids {
-        let rows = touched.query_map([id], |r| r.get::<_, i64>(0))?;
-        for d in rows {
-            digests.push(d?);
-        }
-        n += remove.execute([id])?;
-    }
-    let mut empty = conn.prepare_cached(
-        "DELETE FROM outbox WHERE id = ?1
-           AND NOT EXISTS (SELECT 1 FROM digest_entries WHERE outbox_id = ?1)",
-    )?;
-    digests.sort_unstable();
-    digests.dedup();
-    for d in digests {
-        n += empty.execute([d])?;
-    }
-    Ok(n)
-}
-
-/// Drops a claimed digest that an erase emptied after it was claimed; `false` when `owner`
-/// no longer held the claim.
-pub fn drop_claimed(conn: &Connection, id: i64, owner: &str) -> rusqlite::Result<bool> {
-    Ok(conn.execute(
-        "DELETE FROM outbox WHERE id = ?1 AND claimed_by = ?2",
-        params![id, owner],
-    )? == 1)
 }

@@ -1,11 +1,12 @@
 //! The text of every email. Reader-supplied strings are plain text: escaped in the HTML
 //! part, stripped of line breaks in the subject; a reader's address is never shown to another.
 
-use super::outbox::Email;
+use super::Notifier;
 use crate::domain::comment::{Comment, Status};
 use crate::domain::moderate::{self, Action};
-use crate::http::state::AppState;
 use crate::render::html::escape;
+use crate::store::digests::DigestEntry;
+use crate::store::outbox::Email;
 
 /// One line of plain text, safe for a subject: control characters become spaces.
 pub fn one_line(s: &str, max: usize) -> String {
@@ -40,18 +41,18 @@ fn html_doc(body: &str) -> String {
 }
 
 /// The one-click links for a new comment: approve (held ones only), reject, delete.
-fn moderation_links(st: &AppState, c: &Comment, held: bool) -> Vec<(&'static str, String)> {
+fn moderation_links(st: &Notifier<'_>, c: &Comment, held: bool) -> Vec<(&'static str, String)> {
     let now = crate::domain::now();
     let base = st.settings.public_url.trim_end_matches('/');
     [Action::Approve, Action::Reject, Action::Delete]
         .into_iter()
         .filter(|a| *a != Action::Approve || held)
-        .map(|a| (a.as_str(), moderate::link(base, &st.key, c.id, a, now)))
+        .map(|a| (a.as_str(), moderate::link(base, st.key, c.id, a, now)))
         .collect()
 }
 
 /// To moderators: a new comment, held ones marked as needing action, with one-click links.
-pub fn moderation(st: &AppState, c: &Comment, title: Option<&str>, url: Option<&str>) -> Email {
+pub fn moderation(st: &Notifier<'_>, c: &Comment, title: Option<&str>, url: Option<&str>) -> Email {
     let held = c.status == Status::Pending;
     let page = page_name(c, title);
     let subject = if held {
@@ -108,21 +109,9 @@ pub fn moderation(st: &AppState, c: &Comment, title: Option<&str>, url: Option<&
 /// How much of a comment's text a digest quotes.
 const EXCERPT_CHARS: usize = 300;
 
-/// One comment's part of a moderators' digest: who wrote on which page, an excerpt, its
-/// status (held ones marked), and the same one-click links its own mail would carry.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DigestEntry {
-    /// Waiting for a moderator.
-    pub held: bool,
-    /// Plain-text part.
-    pub text: String,
-    /// HTML part (one list item).
-    pub html: String,
-}
-
 /// A new comment as a digest lists it.
 pub fn digest_entry(
-    st: &AppState,
+    st: &Notifier<'_>,
     c: &Comment,
     title: Option<&str>,
     url: Option<&str>,

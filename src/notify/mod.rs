@@ -4,17 +4,32 @@
 
 pub mod digest;
 pub mod mail;
-pub mod outbox;
 pub mod worker;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::Connection;
 use serde_json::json;
 
-use crate::domain::comment::{Comment, Status};
+use crate::config::Settings;
+use crate::domain::comment::{Comment, Notify, Status};
+use crate::domain::crypto::ServerKey;
 use crate::domain::links;
 use crate::domain::{now, rfc3339};
-use crate::http::state::AppState;
+use crate::metrics::Metrics;
 use crate::store::comments as q;
+use crate::store::outbox;
+use crate::store::subscriptions as subs;
+
+/// What notifications need of the running server: its settings (webhooks, `[smtp]`, the
+/// public URL), its key (for signed links) and its event counters.
+#[derive(Clone, Copy)]
+pub struct Notifier<'a> {
+    /// The settings.
+    pub settings: &'a Settings,
+    /// The server key.
+    pub key: &'a ServerKey,
+    /// The event counters.
+    pub metrics: &'a Metrics,
+}
 
 /// How long an opt-in link works.
 pub const CONFIRM_TTL: i64 = 7 * 86_400;
@@ -25,20 +40,6 @@ pub const ERASE_TTL: i64 = 86_400;
 /// At most one opt-in or erase mail per address in this many seconds.
 pub const MAIL_COOLDOWN: i64 = 3600;
 
-/// A page's title and URL, for mail and webhooks.
-fn page_meta(
-    conn: &Connection,
-    page_id: i64,
-) -> rusqlite::Result<(Option<String>, Option<String>)> {
-    conn.query_row(
-        "SELECT title, url FROM pages WHERE id = ?1",
-        [page_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .optional()
-    .map(Option::unwrap_or_default)
-}
-
 /// What a delivery about this comment is about.
 fn about(c: &Comment) -> outbox::About<'_> {
     outbox::About {
@@ -47,7 +48,12 @@ fn about(c: &Comment) -> outbox::About<'_> {
     }
 }
 
-fn webhooks(conn: &Connection, st: &AppState, event: &str, c: &Comment) -> rusqlite::Result<()> {
+fn webhooks(
+    conn: &Connection,
+    st: &Notifier<'_>,
+    event: &str,
+    c: &Comment,
+) -> rusqlite::Result<()> {
     let hooks: Vec<_> = st
         .settings
         .webhooks
@@ -57,7 +63,7 @@ fn webhooks(conn: &Connection, st: &AppState, event: &str, c: &Comment) -> rusql
     if hooks.is_empty() {
         return Ok(());
     }
-    let (title, url) = page_meta(conn, c.page_id)?;
+    let (title, url) = subs::page_meta(conn, c.page_id)?;
     let mut comment = serde_json::to_value(c.public(false)).unwrap_or_default();
     comment["status"] = json!(c.status.as_str());
     let body = json!({
@@ -76,7 +82,7 @@ fn webhooks(conn: &Connection, st: &AppState, event: &str, c: &Comment) -> rusql
 }
 
 /// A comment was just created (any status but the honeypot's).
-pub fn created(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Result<()> {
+pub fn created(conn: &Connection, st: &Notifier<'_>, c: &Comment) -> rusqlite::Result<()> {
     let held = match c.status {
         Status::Approved => "approved",
         Status::Rejected => "spam",
@@ -89,7 +95,7 @@ pub fn created(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Resul
     }
     webhooks(conn, st, "comment.created", c)?;
     if let Some(smtp) = &st.settings.smtp {
-        let (title, url) = page_meta(conn, c.page_id)?;
+        let (title, url) = subs::page_meta(conn, c.page_id)?;
         let alone = mail::moderation(st, c, title.as_deref(), url.as_deref());
         let entry = mail::digest_entry(st, c, title.as_deref(), url.as_deref());
         for m in &smtp.moderators {
@@ -105,7 +111,7 @@ pub fn created(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Resul
 /// A moderator changed a comment's status.
 pub fn status_changed(
     conn: &Connection,
-    st: &AppState,
+    st: &Notifier<'_>,
     before: Status,
     c: &Comment,
 ) -> rusqlite::Result<()> {
@@ -125,25 +131,25 @@ pub fn status_changed(
 }
 
 /// A comment was deleted (by its author, a moderator, or an erase).
-pub fn deleted(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Result<()> {
+pub fn deleted(conn: &Connection, st: &Notifier<'_>, c: &Comment) -> rusqlite::Result<()> {
     st.metrics.event("moderation", &c.site, "deleted");
     webhooks(conn, st, "comment.deleted", c)
 }
 
 /// First approval: the parent's subscriber hears of the reply, and the author's own
 /// notification request is confirmed (or a confirmation mail is sent).
-fn became_visible(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Result<()> {
+fn became_visible(conn: &Connection, st: &Notifier<'_>, c: &Comment) -> rusqlite::Result<()> {
     if st.settings.smtp.is_none() {
         return Ok(());
     }
-    let (title, url) = page_meta(conn, c.page_id)?;
+    let (title, url) = subs::page_meta(conn, c.page_id)?;
     if let Some(parent) = c
         .parent
         .map(|p| q::find_comment(conn, p))
         .transpose()?
         .flatten()
     {
-        let subscribed = parent.notify == 2 && parent.status != Status::Deleted;
+        let subscribed = parent.notify == Notify::On && parent.status != Status::Deleted;
         let own_reply = match (&parent.email, &c.email) {
             (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
             _ => false,
@@ -154,14 +160,9 @@ fn became_visible(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Re
             outbox::push_email(conn, to, &m, about(c), now())?;
         }
     }
-    if let (1, Some(email)) = (c.notify, c.email.as_deref()) {
-        let confirmed: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM confirmed_emails WHERE site = ?1 AND email = lower(?2))",
-            params![c.site, email],
-            |r| r.get(0),
-        )?;
-        if confirmed {
-            conn.execute("UPDATE comments SET notify = 2 WHERE id = ?1", [c.id])?;
+    if let (Notify::Asked, Some(email)) = (c.notify, c.email.as_deref()) {
+        if subs::is_confirmed(conn, &c.site, email)? {
+            subs::set_notify(conn, c.id, Notify::On)?;
         } else if !outbox::recently_mailed(conn, email, "confirm", now() - MAIL_COOLDOWN)? {
             let link = signed_url(st, "confirm", c.id, CONFIRM_TTL);
             outbox::push_email(
@@ -177,8 +178,8 @@ fn became_visible(conn: &Connection, st: &AppState, c: &Comment) -> rusqlite::Re
 }
 
 /// A signed link to one of the notification pages for a comment.
-pub fn signed_url(st: &AppState, purpose: &str, id: i64, ttl: i64) -> String {
-    let sig = links::sign(&st.key, purpose, &id.to_string(), now() + ttl);
+pub fn signed_url(st: &Notifier<'_>, purpose: &str, id: i64, ttl: i64) -> String {
+    let sig = links::sign(st.key, purpose, &id.to_string(), now() + ttl);
     format!(
         "{}/notify/{purpose}/{id}?sig={sig}",
         st.settings.public_url.trim_end_matches('/')
@@ -193,16 +194,7 @@ pub fn confirm(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
     let Some(email) = c.email.as_deref() else {
         return Ok(false);
     };
-    conn.execute(
-        "INSERT INTO confirmed_emails (site, email, confirmed_at) VALUES (?1, lower(?2), ?3)
-         ON CONFLICT DO NOTHING",
-        params![c.site, email, now()],
-    )?;
-    conn.execute(
-        "UPDATE comments SET notify = 2 WHERE notify = 1 AND lower(email) = lower(?1)
-           AND page_id IN (SELECT id FROM pages WHERE site = ?2)",
-        params![email, c.site],
-    )?;
+    subs::confirm_email(conn, &c.site, email, now())?;
     Ok(true)
 }
 
@@ -212,15 +204,12 @@ pub fn confirm(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 /// and time (they may hold copies of it). Returns how many comments were erased.
 pub fn erased(
     conn: &Connection,
-    st: &AppState,
+    st: &Notifier<'_>,
     site: &str,
     email: &str,
     erased: Vec<Comment>,
 ) -> rusqlite::Result<usize> {
-    conn.execute(
-        "DELETE FROM confirmed_emails WHERE site = ?1 AND email = lower(?2)",
-        params![site, email],
-    )?;
+    subs::forget_confirmation(conn, site, email)?;
     let ids: Vec<i64> = erased.iter().map(|c| c.id).collect();
     outbox::forget(conn, site, email, &ids)?;
     for mut c in erased {
@@ -232,5 +221,5 @@ pub fn erased(
 
 /// Stops reply mail for one comment.
 pub fn unsubscribe(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    Ok(conn.execute("UPDATE comments SET notify = 0 WHERE id = ?1", [id])? == 1)
+    subs::set_notify(conn, id, Notify::Off)
 }

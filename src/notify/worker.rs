@@ -19,10 +19,9 @@ use lettre::{Message, SmtpTransport, Transport};
 use sha2::Sha256;
 
 use super::digest;
-use super::outbox::{self, Email, Item};
-use crate::config::{Smtp, SmtpTls};
+use crate::config::{Settings, Smtp, SmtpTls};
 use crate::domain::now;
-use crate::http::state::AppState;
+use crate::store::outbox::{self, Email, Item};
 
 /// How often an idle delivery thread looks at the outbox.
 const POLL: Duration = Duration::from_millis(300);
@@ -51,14 +50,19 @@ struct Clients {
     smtp: Option<Result<SmtpTransport, String>>,
 }
 
-/// Starts the delivery threads; they end when the app is dropped.
-pub fn spawn(state: Weak<AppState>) {
+/// What the delivery threads hold: the settings, and a weak handle to the running app,
+/// whose end ends them.
+type Alive = Weak<dyn std::any::Any + Send + Sync>;
+
+/// Starts the delivery threads; they end when `alive` (the app) is dropped.
+pub fn spawn(settings: Settings, alive: Alive) {
+    let settings = Arc::new(settings);
     // The clients are built off the caller's thread: a blocking HTTP client must not be
     // made (or dropped) inside an async runtime.
     let _ = std::thread::Builder::new()
         .name("natter-outbox".into())
         .spawn(move || {
-            let Some(st) = state.upgrade() else { return };
+            let Some(app) = alive.upgrade() else { return };
             let clients = Arc::new(Clients {
                 http: reqwest::blocking::Client::builder()
                     .connect_timeout(STEP)
@@ -68,48 +72,49 @@ pub fn spawn(state: Weak<AppState>) {
                     .user_agent(concat!("natter/", env!("CARGO_PKG_VERSION")))
                     .build()
                     .ok(),
-                smtp: st.settings.smtp.as_ref().map(transport),
+                smtp: settings.smtp.as_ref().map(transport),
             });
-            drop(st);
+            drop(app);
             // Who holds a claim: this process, unique even across restarts with a reused pid.
             let owner: Arc<str> =
                 format!("{}-{:016x}", std::process::id(), rand::random::<u64>()).into();
             let threads: Vec<_> = (1..THREADS)
                 .filter_map(|n| {
-                    let (state, clients, owner) = (state.clone(), clients.clone(), owner.clone());
+                    let (alive, settings) = (alive.clone(), settings.clone());
+                    let (clients, owner) = (clients.clone(), owner.clone());
                     std::thread::Builder::new()
                         .name(format!("natter-outbox-{n}"))
-                        .spawn(move || deliver_loop(&state, &clients, &owner))
+                        .spawn(move || deliver_loop(&alive, &settings, &clients, &owner))
                         .ok()
                 })
                 .collect();
-            deliver_loop(&state, &clients, &owner);
+            deliver_loop(&alive, &settings, &clients, &owner);
             for t in threads {
                 let _ = t.join();
             }
         });
 }
 
-fn deliver_loop(state: &Weak<AppState>, clients: &Arc<Clients>, owner: &str) {
+fn deliver_loop(alive: &Alive, settings: &Settings, clients: &Arc<Clients>, owner: &str) {
     // Claims and marks need no fsync of their own: lost in a power cut, a claim runs out
     // and a mark means one delivery is made again, which a receiver must expect anyway.
-    let Some(conn) = state.upgrade().and_then(|st| {
-        crate::store::open(&st.settings.database, crate::config::Durability::Normal)
+    let Some(conn) = alive.upgrade().and_then(|_| {
+        crate::store::open(&settings.database, crate::config::Durability::Normal)
             .map_err(|e| tracing::error!(error = %e, "the outbox worker cannot open the database"))
             .ok()
     }) else {
         return;
     };
     loop {
-        let Some(st) = state.upgrade() else { break };
-        let busy = match run_once(&st, &conn, clients, owner) {
+        let Some(app) = alive.upgrade() else { break };
+        let busy = match run_once(settings, &conn, clients, owner) {
             Ok(busy) => busy,
             Err(e) => {
                 tracing::warn!(error = %e, "outbox pass failed");
                 false
             }
         };
-        drop(st);
+        drop(app);
         if !busy {
             std::thread::sleep(POLL);
         }
@@ -118,7 +123,7 @@ fn deliver_loop(state: &Weak<AppState>, clients: &Arc<Clients>, owner: &str) {
 
 /// Claims one due delivery and attempts it; `true` when there was one.
 fn run_once(
-    st: &AppState,
+    settings: &Settings,
     conn: &rusqlite::Connection,
     clients: &Arc<Clients>,
     owner: &str,
@@ -129,18 +134,18 @@ fn run_once(
     let Some(item) = outbox::claim(conn, owner, now(), i64::from(EMAIL_SLOTS))? else {
         return Ok(false);
     };
-    let (id, public_url) = (item.id, &st.settings.public_url);
+    let (id, public_url) = (item.id, &settings.public_url);
     let Some(item) = digest::expand(conn, public_url, item)? else {
         // A digest whose every entry was erased after the claim: nothing is left to send.
-        digest::drop_claimed(conn, id, owner)?;
+        crate::store::digests::drop_claimed(conn, id, owner)?;
         return Ok(true);
     };
-    let result = attempt(st, clients, &item);
+    let result = attempt(settings, clients, &item);
     let at = now();
     let held = match result {
         Ok(()) => outbox::mark_sent(conn, item.id, owner, at)?,
         Err(error) => {
-            let give_up = at - item.created_at >= st.settings.outbox_max_age;
+            let give_up = at - item.created_at >= settings.outbox_max_age;
             let retry = (!give_up).then(|| at + outbox::backoff(item.attempts));
             if give_up {
                 tracing::error!(id = item.id, kind = %item.kind, attempts = item.attempts + 1, error = %error, "giving up a delivery");
@@ -161,11 +166,10 @@ fn run_once(
 
 /// One attempt within [`DEADLINE`], on a thread of its own: past the deadline the attempt
 /// counts as failed, and its thread is left to end at its next network step timeout.
-fn attempt(st: &AppState, clients: &Arc<Clients>, item: &Item) -> Result<(), String> {
+fn attempt(settings: &Settings, clients: &Arc<Clients>, item: &Item) -> Result<(), String> {
     let job: Box<dyn FnOnce() -> Result<(), String> + Send> = match item.kind.as_str() {
         "email" => {
-            let smtp = st
-                .settings
+            let smtp = settings
                 .smtp
                 .clone()
                 .ok_or("email is not configured ([smtp])")?;
@@ -178,8 +182,7 @@ fn attempt(st: &AppState, clients: &Arc<Clients>, item: &Item) -> Result<(), Str
             Box::new(move || send_email(&smtp, &transport, &item))
         }
         "webhook" => {
-            let hook = st
-                .settings
+            let hook = settings
                 .webhooks
                 .iter()
                 .find(|w| w.url == item.target)

@@ -9,36 +9,13 @@ use actix_web::{web, HttpResponse, ResponseError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use crate::actions::moderation as m;
 use crate::domain::comment::{Comment, Status};
-use crate::domain::{now, validate};
+use crate::domain::validate;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{bearer_token, Json, Query};
 use crate::http::state::State;
-use crate::render::markdown::{self, Format};
-use crate::routes::comments::{parse_id, EditComment, ValidEdit};
-use crate::store::comments as q;
-use crate::store::moderation as m;
-
-/// Whether a token is a valid admin token (environment or database), compared in constant time.
-pub async fn is_admin(state: &State, token: &str) -> ApiResult<bool> {
-    let hash = crate::domain::crypto::token_hash(token);
-    if let Some(env) = &state.admin_env_hash {
-        if crate::domain::crypto::ct_eq(env, &hash) {
-            return Ok(true);
-        }
-    }
-    crate::store::read(&state.pool, move |conn| {
-        let hashes: Vec<String> = conn
-            .prepare_cached("SELECT hash FROM admin_tokens")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        // Every stored hash is compared, so the time taken doesn't say which one matched.
-        Ok(hashes.iter().fold(false, |found, h| {
-            crate::domain::crypto::ct_eq(h, &hash) | found
-        }))
-    })
-    .await
-}
+use crate::routes::{parse_id, EditComment};
 
 /// Guards every `/api/admin/*` route, known or not: 401 without a valid token.
 pub async fn require_admin(
@@ -47,7 +24,9 @@ pub async fn require_admin(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let state = req.app_data::<State>().cloned();
     let verdict = match (state, bearer_token(req.request())) {
-        (Some(state), Some(token)) => is_admin(&state, &token).await,
+        (Some(state), Some(token)) => {
+            m::is_admin(&state.core, state.admin_env_hash.as_deref(), &token).await
+        }
         _ => Ok(false),
     };
     let refusal = match verdict {
@@ -112,63 +91,28 @@ pub async fn list_queue(state: State, query: Query) -> ApiResult<HttpResponse> {
             .int_in("offset", 0..=i64::from(u32::MAX))?
             .unwrap_or(0),
     };
-    let (rows, total) =
-        crate::store::read(&state.pool, move |conn| Ok(m::queue(conn, &filter)?)).await?;
+    let (rows, total) = m::queue(&state.core, filter).await?;
     let comments: Vec<Value> = rows.iter().map(admin_json).collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(json!({"comments": comments, "total": total})))
 }
 
-/// Approves or rejects a comment (the shared step behind the API and the one-click links).
-pub async fn set_status(state: &State, id: i64, status: Status) -> ApiResult<Comment> {
-    let st = state.clone();
-    state
-        .writer
-        .write(move |conn| {
-            let c = q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
-            if c.status == Status::Deleted {
-                return Err(ApiError::NotFound("that comment was deleted".into()));
-            }
-            if c.status != status {
-                m::set_status(conn, id, status)?;
-            }
-            let after = q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
-            crate::notify::status_changed(conn, &st, c.status, &after)?;
-            Ok(after)
-        })
-        .await
-}
-
-/// Deletes a comment as a moderator (tombstone when it has replies).
-pub async fn delete(state: &State, id: i64) -> ApiResult<()> {
-    let st = state.clone();
-    state
-        .writer
-        .write(move |conn| {
-            let c = q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
-            crate::notify::deleted(conn, &st, &c)?;
-            q::delete_comment(conn, id)?;
-            Ok(())
-        })
-        .await
-}
-
 /// `POST /api/admin/comments/{id}/approve`.
 pub async fn approve_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let c = set_status(&state, parse_id(&id)?, Status::Approved).await?;
+    let c = m::set_status(&state.core, parse_id(&id)?, Status::Approved).await?;
     Ok(HttpResponse::Ok().json(admin_json(&c)))
 }
 
 /// `POST /api/admin/comments/{id}/reject`.
 pub async fn reject_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let c = set_status(&state, parse_id(&id)?, Status::Rejected).await?;
+    let c = m::set_status(&state.core, parse_id(&id)?, Status::Rejected).await?;
     Ok(HttpResponse::Ok().json(admin_json(&c)))
 }
 
 /// `DELETE /api/admin/comments/{id}`.
 pub async fn delete_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    delete(&state, parse_id(&id)?).await?;
+    m::delete(&state.core, parse_id(&id)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -178,39 +122,7 @@ pub async fn edit_comment(
     id: web::Path<String>,
     body: Json<EditComment>,
 ) -> ApiResult<HttpResponse> {
-    let id = parse_id(&id)?;
-    let ValidEdit {
-        text,
-        author,
-        website,
-    } = body.0.validate()?;
-    let st = state.clone();
-    let c = state
-        .writer
-        .write(move |conn| {
-            let c = q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
-            if c.status == Status::Deleted {
-                return Err(ApiError::NotFound("that comment was deleted".into()));
-            }
-            let images = st.sites.get(&c.site).is_some_and(|s| s.images);
-            let format = Format::parse(&c.format).unwrap_or(Format::Markdown);
-            let text = text.unwrap_or(c.text.clone());
-            let html = markdown::render(&text, format, images);
-            q::update_comment(
-                conn,
-                id,
-                &q::CommentEdit {
-                    author: author.unwrap_or(c.author.clone()).as_deref(),
-                    website: website.unwrap_or(c.website.clone()).as_deref(),
-                    text: &text,
-                    html: &html,
-                    status: c.status,
-                    edited_at: now(),
-                },
-            )?;
-            q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)
-        })
-        .await?;
+    let c = m::edit(&state.core, parse_id(&id)?, body.0.parse()?).await?;
     Ok(HttpResponse::Ok().json(admin_json(&c)))
 }
 
@@ -227,11 +139,7 @@ pub async fn lock_thread(state: State, body: Json<LockBody>) -> ApiResult<HttpRe
     let LockBody { site, page, locked } = body.0;
     state.site(&site)?;
     let page = validate::page(&page)?;
-    let (s, p) = (site.clone(), page.clone());
-    state
-        .writer
-        .write(move |conn| Ok(m::set_locked(conn, &s, &p, locked, now())?))
-        .await?;
+    m::lock(&state.core, site.clone(), page.clone(), locked).await?;
     Ok(HttpResponse::Ok().json(json!({"site": site, "page": page, "locked": locked})))
 }
 
@@ -242,33 +150,19 @@ pub struct EraseBody {
     email: String,
 }
 
-/// Erases everything stored about one email on a site (its comments, its opt-in, the
-/// mail and webhooks that carry its data); the shared step of the admin route and the
-/// self-service link. Returns how many comments were erased.
-pub async fn erase(state: &State, site: String, email: String) -> ApiResult<usize> {
-    let st = state.clone();
-    state
-        .writer
-        .write(move |conn| {
-            let erased = m::erase_email(conn, &site, &email)?;
-            Ok(crate::notify::erased(conn, &st, &site, &email, erased)?)
-        })
-        .await
-}
-
 /// `POST /api/admin/erase`.
 pub async fn erase_email(state: State, body: Json<EraseBody>) -> ApiResult<HttpResponse> {
     let EraseBody { site, email } = body.0;
     state.site(&site)?;
     let email = validate::email(Some(&email))?
         .ok_or_else(|| ApiError::invalid("email", "an email is required"))?;
-    let n = erase(&state, site, email).await?;
+    let n = m::erase(&state.core, site, email).await?;
     Ok(HttpResponse::Ok().json(json!({"erased": n})))
 }
 
 /// `GET /api/admin/sites`.
 pub async fn list_sites(state: State) -> ApiResult<HttpResponse> {
-    let counts = crate::store::read(&state.pool, |conn| Ok(m::site_counts(conn)?)).await?;
+    let counts = m::site_counts(&state.core).await?;
     let sites: Vec<Value> = state
         .sites
         .iter()
@@ -289,11 +183,7 @@ pub async fn list_sites(state: State) -> ApiResult<HttpResponse> {
 
 /// `GET /api/admin/outbox`: delivery state (counts per status, the undelivered rows).
 pub async fn outbox(state: State) -> ApiResult<HttpResponse> {
-    use crate::notify::outbox as o;
-    let (counts, items) = crate::store::read(&state.pool, |conn| {
-        Ok((o::counts(conn)?, o::undelivered(conn, 100)?))
-    })
-    .await?;
+    let (counts, items) = m::outbox_state(&state.core).await?;
     let mut c = json!({"pending": 0, "sent": 0, "failed": 0});
     for (status, n) in counts {
         c[status.as_str()] = json!(n);

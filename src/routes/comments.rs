@@ -6,19 +6,17 @@ use serde_json::json;
 
 use std::sync::Arc;
 
-use crate::actions::spam;
-use crate::domain::comment::{Comment, Status};
-use crate::domain::crypto;
-use crate::domain::thread::{self, Cursor, Sort};
-use crate::domain::validate::{self, max};
+use crate::actions::comments as actions;
+use crate::domain::input::{RawSubmission, Submission};
+use crate::domain::thread::{Cursor, Sort};
+use crate::domain::validate;
 use crate::domain::{now, rfc3339, Timestamp};
 use crate::error::{ApiError, ApiResult};
 use crate::http::cache::{Body, ThreadKey};
 use crate::http::extract::{form_encode_into, Json, Query};
 use crate::http::limits::Class;
-use crate::http::state::{OriginCheck, State};
-use crate::render::markdown;
-use crate::store::comments as q;
+use crate::http::state::State;
+use crate::routes::{parse_id, EditComment};
 
 /// `GET /api/comments`: the page's visible comments in thread order, from the thread cache
 /// when it holds this list, else loaded and cached.
@@ -117,53 +115,25 @@ impl ThreadQuery {
     }
 }
 
-/// Loads and serializes one answer; also says when it goes stale by itself (the moment an
-/// open thread locks by age), if ever.
+/// Loads and serializes one answer; also says when it goes stale by itself, if ever.
 async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<Timestamp>)> {
-    let lock_days = state.site(&list.site)?.lock_after_days;
-    crate::store::read(&state.pool, move |conn| {
-        // One snapshot for the page, the count and every part of the thread.
-        let tx = conn.unchecked_transaction()?;
-        let conn = &*tx;
-        let ThreadQuery {
-            site,
-            page,
-            sort,
-            limit,
-            after,
-        } = list;
-        let Some(p) = q::find_page(conn, &site, &page)? else {
-            let json = json!({"site": site, "page": page, "total": 0, "locked": false,
-                "comments": [], "next": null});
-            return Ok((json.to_string(), None));
-        };
-        let total = q::approved_total(conn, p.id)?;
-        let loaded = q::thread_page(conn, p.id, sort, after, limit)?;
-        // The loaded rows are whole subtrees of the picked top-level comments: ordered alone,
-        // they give exactly that part of the thread, tombstones included.
-        let ordered = thread::order_comments(&loaded.rows, sort, None, limit);
-        let comments: Vec<_> = ordered
-            .items
-            .iter()
-            .map(|placed| loaded.rows[placed.index].public(placed.tombstone))
-            .collect();
-        let now = now();
-        let locked = p.is_locked(lock_days, now);
-        let expires = match (locked, p.first_comment_at) {
-            (false, Some(first)) if lock_days > 0 => Some(first + i64::from(lock_days) * 86_400),
-            _ => None,
-        };
-        let json = json!({
-            "site": site,
-            "page": page,
-            "total": total,
-            "locked": locked,
-            "comments": comments,
-            "next": loaded.next.map(|c| c.encode()),
-        });
-        Ok((json.to_string(), expires))
-    })
-    .await
+    let ThreadQuery {
+        site,
+        page,
+        sort,
+        limit,
+        after,
+    } = list;
+    let t = actions::thread(&state.core, site.clone(), page.clone(), sort, limit, after).await?;
+    let json = json!({
+        "site": site,
+        "page": page,
+        "total": t.total,
+        "locked": t.locked,
+        "comments": t.comments,
+        "next": t.next.map(|c| c.encode()),
+    });
+    Ok((json.to_string(), t.expires))
 }
 
 /// Body of `POST /api/comments`.
@@ -192,147 +162,34 @@ pub async fn create_comment(
 ) -> ApiResult<HttpResponse> {
     state.limit(&req, Class::Create)?;
     let b = body.0;
-    let site_cfg = state.site(&b.site)?.clone();
-    state.check_origin(&req, &site_cfg)?;
-    let page = validate::page(&b.page)?;
-    let text = validate::text(&b.text)?;
-    let author = validate::optional_line("author", b.author.as_deref(), max::AUTHOR)?;
-    let email = validate::email(b.email.as_deref())?;
-    let website = validate::http_url("website", b.website.as_deref(), max::WEBSITE)?;
-    let title = validate::optional_line("title", b.title.as_deref(), max::TITLE)?;
-    let url = validate::http_url("url", b.url.as_deref(), max::URL)?;
-    if let Some(u) = &url {
-        let on_site = validate::origin_of(u)
-            .is_some_and(|o| site_cfg.allows_origin(&o) || state.is_own_origin(&req, &o));
-        if !on_site {
-            return Err(ApiError::invalid(
-                "url",
-                "url must be on one of the site's origins",
-            ));
-        }
-    }
-    let author_key = validate::author_key(b.author_key.as_deref())?;
-    if site_cfg.require_name && author.is_none() {
-        return Err(ApiError::invalid("author", "this site requires a name"));
-    }
-    if site_cfg.require_email && email.is_none() {
-        return Err(ApiError::invalid("email", "this site requires an email"));
-    }
-    if b.notify == Some(true) && email.is_none() {
-        return Err(ApiError::invalid(
-            "email",
-            "an email is needed to be notified of replies",
-        ));
-    }
-
-    let request_key = idempotency_key(&req)?;
-    let created_at = now();
-    let html = markdown::render(&text, markdown::Format::Markdown, site_cfg.images);
-    let ip = state.client(&req);
-    // With an `Idempotency-Key`, the edit token derives from it: a retry of the request
-    // gets the same token for the comment the first try made.
-    let token = match request_key {
-        Some(k) => crypto::token_from(&state.key.mac("edit-token", k.as_bytes())),
-        None => crypto::random_token(),
-    };
-    let request_key_hash = request_key.map(|k| {
-        state
-            .key
-            .mac_hex("idempotency", format!("{}\0{k}", b.site).as_bytes())
-    });
-    let screening = spam::Screening {
-        honeypot: b.hp.as_deref().is_some_and(|h| !h.trim().is_empty()),
-        too_many_links: markdown::count_links(&html) > spam::MAX_LINKS,
-        form_token_ok: spam::form_token_ok(
-            &state.key,
-            &b.site,
-            &site_cfg,
-            b.form_token.as_deref(),
-            created_at,
-        ),
-    };
-    let new = q::NewComment {
+    let site = state.site(&b.site)?;
+    state.check_origin(&req, site)?;
+    let raw = RawSubmission {
+        page: &b.page,
+        title: b.title.as_deref(),
+        url: b.url.as_deref(),
         parent: b.parent,
-        avatar: crate::import::avatar_hash(
-            &state.key,
-            email.as_deref(),
-            author.as_deref(),
-            ip.as_str(),
-        ),
-        author,
-        email,
-        website,
-        text,
-        html,
-        status: Status::Pending,
-        created_at,
-        ip: ip.as_str().to_string(),
-        author_key_hash: author_key.map(|k| state.key.mac_hex("author-key", k.as_bytes())),
-        edit_token_hash: crypto::token_hash(&token),
-        edit_until: created_at + i64::from(site_cfg.edit_window),
-        notify: b.notify.unwrap_or(false),
-        request_key_hash,
+        author: b.author.as_deref(),
+        email: b.email.as_deref(),
+        website: b.website.as_deref(),
+        text: &b.text,
+        notify: b.notify,
+        author_key: b.author_key.as_deref(),
     };
-    let site = b.site.clone();
-    let st = state.clone();
-    let comment = state
-        .writer
-        .write(move |conn| {
-            // A retry of a request that already made its comment gets that comment.
-            if let Some(hash) = &new.request_key_hash {
-                if let Some(c) = q::find_by_request_key(conn, hash)? {
-                    return Ok(c);
-                }
-            }
-            let p = q::ensure_page(conn, &site, &page, created_at)?;
-            if p.is_locked(site_cfg.lock_after_days, created_at) {
-                return Err(ApiError::ThreadLocked);
-            }
-            if let Some(parent) = new.parent {
-                let ok = q::find_comment(conn, parent)?
-                    .is_some_and(|c| c.page_id == p.id && c.status == Status::Approved);
-                if !ok {
-                    return Err(ApiError::invalid(
-                        "parent",
-                        "parent must be a visible comment of the same page",
-                    ));
-                }
-            }
-            if q::is_duplicate(
-                conn,
-                p.id,
-                &new.ip,
-                &new.text,
-                created_at - spam::DUPLICATE_WINDOW,
-            )? {
-                return Err(ApiError::Duplicate(
-                    "the same comment was just posted on this page".into(),
-                ));
-            }
-            let trusted = match (&new.email, &new.author_key_hash) {
-                (Some(e), Some(k)) if site_cfg.moderation == crate::config::Moderation::First => {
-                    q::is_trusted(conn, &site, e, k)?
-                }
-                _ => false,
-            };
-            let status = screening.status(site_cfg.moderation, trusted);
-            let c = q::insert_comment(
-                conn,
-                &p,
-                &site,
-                &page,
-                q::NewComment { status, ..new },
-                title.as_deref(),
-                url.as_deref(),
-            )?;
-            crate::notify::created(conn, &st, &c)?;
-            Ok(c)
-        })
-        .await?;
+    let new = Submission::parse(raw, |o| {
+        site.allows_origin(o) || state.is_own_origin(&req, o)
+    })?;
+    let sender = actions::Sender {
+        ip: state.client(&req),
+        request_key: idempotency_key(&req)?.map(str::to_owned),
+        honeypot: b.hp,
+        form_token: b.form_token,
+    };
+    let created = actions::create(&state.core, &b.site, new, sender).await?;
     Ok(HttpResponse::Created().json(json!({
-        "comment": comment.public(false),
-        "edit_token": token,
-        "edit_until": rfc3339(comment.edit_until),
+        "comment": created.comment.public(false),
+        "edit_token": created.edit_token,
+        "edit_until": rfc3339(created.comment.edit_until),
     })))
 }
 
@@ -343,64 +200,14 @@ pub async fn get_comment(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     state.limit(&req, Class::Read)?;
-    let id = parse_id(&id)?;
-    let c = crate::store::read(&state.pool, move |conn| Ok(q::find_comment(conn, id)?)).await?;
-    let c = c
-        .filter(|c| c.status == Status::Approved)
-        .ok_or_else(ApiError::no_comment)?;
-    state.site(&c.site)?;
+    let c = actions::get(&state.core, parse_id(&id)?).await?;
     Ok(HttpResponse::Ok().json(c.public(false)))
-}
-
-/// A comment id from the path; anything else names no comment.
-pub fn parse_id(raw: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(ApiError::no_comment)
 }
 
 fn bearer(req: &HttpRequest) -> ApiResult<String> {
     crate::http::extract::bearer_token(req).ok_or_else(|| {
         ApiError::Unauthorized("an edit token is required (Authorization: Bearer …)".into())
     })
-}
-
-/// Loads a comment for its author: 404 unknown or deleted, 401 wrong token, 403 origin or
-/// window.
-///
-/// A deleted comment is gone for its author as for everyone, whether it was removed or left
-/// as a tombstone for its replies (which keeps no token): a retried `DELETE` answers 404 in
-/// both cases, and so does a `PATCH`, whatever the token.
-fn authorize_author(
-    state: &State,
-    origin: &OriginCheck,
-    conn: &rusqlite::Connection,
-    id: i64,
-    token_hash: &str,
-    at: i64,
-) -> ApiResult<Comment> {
-    let Some(c) = q::find_comment(conn, id)?.filter(|c| c.status != Status::Deleted) else {
-        // Spend the same comparison as for a real comment, so timing doesn't add anything.
-        let _ = crypto::ct_eq(&crypto::token_hash(""), token_hash);
-        return Err(ApiError::no_comment());
-    };
-    let stored = c.edit_token_hash.as_deref().unwrap_or("");
-    // Compared even when nothing is stored (an imported comment has no token), so it costs
-    // the same time as one that has.
-    let matches = crypto::ct_eq(stored, token_hash);
-    if !matches || stored.is_empty() {
-        return Err(ApiError::Unauthorized(
-            "the edit token does not match this comment".into(),
-        ));
-    }
-    origin.allow(state.site(&c.site)?)?;
-    // The window is [created_at, edit_until): with `edit_window = 0` it is empty, so even an
-    // edit within the creation second is refused.
-    if at >= c.edit_until {
-        return Err(ApiError::EditWindowClosed);
-    }
-    Ok(c)
 }
 
 /// The `Idempotency-Key` header of a create: 16 to 128 visible ASCII characters, when sent.
@@ -420,43 +227,6 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<&str>> {
         })
 }
 
-/// Body of `PATCH /api/comments/{id}` (and of a moderator's edit).
-#[derive(Debug, Deserialize)]
-pub struct EditComment {
-    text: Option<String>,
-    author: Option<String>,
-    website: Option<String>,
-}
-
-/// An edit whose fields passed their rules; `None` leaves a field as it is.
-pub struct ValidEdit {
-    /// New text.
-    pub text: Option<String>,
-    /// New name (`Some(None)` clears it).
-    pub author: Option<Option<String>>,
-    /// New website (`Some(None)` clears it).
-    pub website: Option<Option<String>>,
-}
-
-impl EditComment {
-    /// Checks each given field with the same rules as a create.
-    pub fn validate(self) -> ApiResult<ValidEdit> {
-        Ok(ValidEdit {
-            text: self.text.as_deref().map(validate::text).transpose()?,
-            author: self
-                .author
-                .as_deref()
-                .map(|a| validate::optional_line("author", Some(a), max::AUTHOR))
-                .transpose()?,
-            website: self
-                .website
-                .as_deref()
-                .map(|w| validate::http_url("website", Some(w), max::WEBSITE))
-                .transpose()?,
-        })
-    }
-}
-
 /// `PATCH /api/comments/{id}`: the author edits within the window.
 pub async fn edit_comment(
     state: State,
@@ -466,40 +236,10 @@ pub async fn edit_comment(
 ) -> ApiResult<HttpResponse> {
     state.limit(&req, Class::Edit)?;
     let id = parse_id(&id)?;
-    let token_hash = crypto::token_hash(&bearer(&req)?);
-    let ValidEdit {
-        text,
-        author,
-        website,
-    } = body.0.validate()?;
-    let st = state.clone();
+    let token = bearer(&req)?;
+    let edit = body.0.parse()?;
     let origin = state.origin_check(&req);
-    let updated = state
-        .writer
-        .write(move |conn| {
-            let at = now();
-            let c = authorize_author(&st, &origin, conn, id, &token_hash, at)?;
-            let site = st.site(&c.site)?;
-            let text = text.unwrap_or(c.text.clone());
-            let author = author.unwrap_or(c.author.clone());
-            let website = website.unwrap_or(c.website.clone());
-            let html = markdown::render(&text, markdown::Format::Markdown, site.images);
-            let status = spam::after_edit(c.status, site.moderation, markdown::count_links(&html));
-            q::update_comment(
-                conn,
-                id,
-                &q::CommentEdit {
-                    author: author.as_deref(),
-                    website: website.as_deref(),
-                    text: &text,
-                    html: &html,
-                    status,
-                    edited_at: at,
-                },
-            )?;
-            q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)
-        })
-        .await?;
+    let updated = actions::edit(&state.core, id, &token, origin, edit).await?;
     Ok(HttpResponse::Ok().json(updated.public(false)))
 }
 
@@ -511,18 +251,8 @@ pub async fn delete_comment(
 ) -> ApiResult<HttpResponse> {
     state.limit(&req, Class::Edit)?;
     let id = parse_id(&id)?;
-    let token_hash = crypto::token_hash(&bearer(&req)?);
-    let st = state.clone();
-    let origin = state.origin_check(&req);
-    state
-        .writer
-        .write(move |conn| {
-            let c = authorize_author(&st, &origin, conn, id, &token_hash, now())?;
-            crate::notify::deleted(conn, &st, &c)?;
-            q::delete_comment(conn, id)?;
-            Ok(())
-        })
-        .await?;
+    let token = bearer(&req)?;
+    actions::delete(&state.core, id, &token, state.origin_check(&req)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -545,27 +275,16 @@ pub async fn vote_comment(
         v @ (-1..=1) => v as i8,
         _ => return Err(ApiError::invalid("value", "value must be 1, -1 or 0")),
     };
-    let voter = state
-        .key
-        .mac_hex("voter", state.client(&req).as_str().as_bytes());
-    let st = state.clone();
+    let voter = state.client(&req);
     let origin = state.origin_check(&req);
-    let (likes, dislikes) = state
-        .writer
-        .write(move |conn| {
-            let c = q::find_comment(conn, id)?
-                .filter(|c| c.status == Status::Approved)
-                .ok_or_else(ApiError::no_comment)?;
-            origin.allow(st.site(&c.site)?)?;
-            q::vote(conn, id, &voter, value)
-        })
-        .await?;
+    let (likes, dislikes) = actions::vote(&state.core, id, &voter, origin, value).await?;
     Ok(HttpResponse::Ok().json(json!({"likes": likes, "dislikes": dislikes})))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::thread;
 
     fn parse(raw: &str) -> ThreadQuery {
         ThreadQuery::parse(raw, |_| Ok(())).unwrap()

@@ -1,5 +1,7 @@
 //! Small public routes: site config, preview, health, avatars, feeds, the demo page and the widget.
 
+use std::fmt::Write as _;
+
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -246,4 +248,50 @@ pub async fn embed_js(req: HttpRequest) -> HttpResponse {
         header::HeaderValue::from_static("public, max-age=3600"),
     );
     res
+}
+
+/// `GET /metrics`.
+pub async fn metrics(state: State) -> ApiResult<HttpResponse> {
+    let (pending, failed, bytes) =
+        crate::store::read(&state.pool, |conn| Ok(crate::store::stats::gauges(conn)?)).await?;
+    let (entries, cached_bytes) = state.threads.size();
+    let (hits, misses) = state.threads.hits_and_misses();
+    let mut text = state.metrics.render(&[
+        (
+            "natter_outbox_pending",
+            "Notifications waiting to be delivered.",
+            pending as f64,
+        ),
+        (
+            "natter_outbox_failed",
+            "Notifications given up.",
+            failed as f64,
+        ),
+        (
+            "natter_database_bytes",
+            "Size of the main database file.",
+            bytes as f64,
+        ),
+        (
+            "natter_thread_cache_entries",
+            "Thread answers held in memory.",
+            entries as f64,
+        ),
+        (
+            "natter_thread_cache_bytes",
+            "Bytes of thread answers held in memory (plain and gzip).",
+            cached_bytes as f64,
+        ),
+    ]);
+    let _ = write!(
+        text,
+        "# HELP natter_thread_cache_lookups_total Thread reads, by whether the cache answered.\n\
+         # TYPE natter_thread_cache_lookups_total counter\n\
+         natter_thread_cache_lookups_total{{result=\"hit\"}} {hits}\n\
+         natter_thread_cache_lookups_total{{result=\"miss\"}} {misses}\n"
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header(("cache-control", "no-store"))
+        .body(text))
 }

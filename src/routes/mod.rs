@@ -11,8 +11,10 @@ pub mod moderate;
 pub mod notify;
 
 use actix_web::{web, HttpResponse, ResponseError};
+use serde::Deserialize;
 
-use crate::error::ApiError;
+use crate::domain::input::Edit;
+use crate::error::{ApiError, ApiResult};
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -34,7 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/admin.css").route(web::get().to(meta::admin_asset)))
     .service(resource("/i18n/{file}").route(web::get().to(meta::locale)))
     .service(resource("/healthz").route(web::get().to(meta::healthz)))
-    .service(resource("/metrics").route(web::get().to(crate::http::metrics::scrape)))
+    .service(resource("/metrics").route(web::get().to(meta::metrics)))
     .service(resource("/api/config").route(web::get().to(meta::get_config)))
     .service(resource("/api/openapi.json").route(web::get().to(meta::openapi)))
     .service(resource("/api/comments.html").route(web::get().to(fragment::thread_html)))
@@ -95,4 +97,31 @@ fn resource(path: &str) -> actix_web::Resource {
 
 async fn not_found() -> HttpResponse {
     ApiError::NotFound("no such route".into()).error_response()
+}
+
+/// A comment id from the path; anything else names no comment.
+pub fn parse_id(raw: &str) -> ApiResult<i64> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(ApiError::no_comment)
+}
+
+/// Body of `PATCH /api/comments/{id}` (and of a moderator's edit).
+#[derive(Debug, Deserialize)]
+pub struct EditComment {
+    text: Option<String>,
+    author: Option<String>,
+    website: Option<String>,
+}
+
+impl EditComment {
+    /// Checks each given field with the same rules as a create.
+    pub fn parse(&self) -> ApiResult<Edit> {
+        Ok(Edit::parse(
+            self.text.as_deref(),
+            self.author.as_deref(),
+            self.website.as_deref(),
+        )?)
+    }
 }

@@ -4,15 +4,14 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use crate::domain::comment::{Comment, Status};
+use crate::actions::moderation;
+use crate::domain::comment::Comment;
 use crate::domain::moderate::{self, Action, LinkError};
 use crate::domain::{now, rfc3339};
 use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::state::State;
 use crate::render::html::{escape, page, PAGE_CSP};
-use crate::store::comments as q;
-use crate::store::moderation as m;
 
 /// A server-rendered page with the strict headers every such page gets.
 pub fn respond(status: StatusCode, title: &str, body: &str) -> HttpResponse {
@@ -84,10 +83,7 @@ pub async fn show(state: State, path: web::Path<(String, String)>, query: Query)
     };
     let hash = sig_hash(&link.sig);
     let id = link.id;
-    let found = crate::store::read(&state.pool, move |conn| {
-        Ok((q::find_comment(conn, id)?, m::link_used(conn, &hash)?))
-    })
-    .await;
+    let found = moderation::link_state(&state.core, id, hash).await;
     let (comment, used) = match found {
         Ok(v) => v,
         Err(_) => {
@@ -105,7 +101,7 @@ pub async fn show(state: State, path: web::Path<(String, String)>, query: Query)
             "<p>This link has already been used.</p>",
         );
     }
-    let Some(c) = comment.filter(|c| c.status != Status::Deleted) else {
+    let Some(c) = comment else {
         return respond(
             StatusCode::NOT_FOUND,
             "Comment not found",
@@ -155,35 +151,7 @@ pub async fn act(
         expires,
     } = link;
     let hash = sig_hash(&sig);
-    let st = state.clone();
-    let result = state
-        .writer
-        .write(move |conn| {
-            let c = q::find_comment(conn, id)?
-                .filter(|c| c.status != Status::Deleted)
-                .ok_or_else(ApiError::no_comment)?;
-            if !m::use_link(conn, &hash, expires, now())? {
-                return Err(ApiError::Duplicate("link already used".into()));
-            }
-            match action {
-                Action::Approve | Action::Reject => {
-                    let status = if action == Action::Approve {
-                        Status::Approved
-                    } else {
-                        Status::Rejected
-                    };
-                    m::set_status(conn, id, status)?;
-                    let after = q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
-                    crate::notify::status_changed(conn, &st, c.status, &after)?;
-                }
-                Action::Delete => {
-                    crate::notify::deleted(conn, &st, &c)?;
-                    q::delete_comment(conn, id)?;
-                }
-            }
-            Ok(c)
-        })
-        .await;
+    let result = moderation::use_link(&state.core, id, action, hash, expires).await;
     match result {
         Ok(c) => {
             let done = match action {

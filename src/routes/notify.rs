@@ -6,12 +6,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::domain::links::{self, LinkError};
-use crate::domain::{now, validate};
+use crate::actions::subscriptions;
+use crate::domain::links::LinkError;
+use crate::domain::validate;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
 use crate::http::state::State;
-use crate::notify::{self, outbox};
 use crate::render::html::escape;
 use crate::routes::moderate::respond;
 
@@ -50,8 +50,7 @@ fn unavailable() -> HttpResponse {
 /// The verified comment id of a `/notify/{purpose}/{id}` link.
 fn verified(state: &State, purpose: &str, id: &str, query: &Query) -> Result<i64, LinkError> {
     let id: i64 = id.parse().map_err(|_| LinkError::Forged)?;
-    let sig = query.get("sig").unwrap_or("");
-    links::verify(&state.key, purpose, &id.to_string(), sig, now())?;
+    subscriptions::verify_link(&state.core, purpose, id, query.get("sig").unwrap_or(""))?;
     Ok(id)
 }
 
@@ -96,18 +95,8 @@ pub async fn act(
         Err(e) => return refused(e),
     };
     let result = match purpose.as_str() {
-        "confirm" => {
-            state
-                .writer
-                .write(move |conn| Ok(notify::confirm(conn, id)?))
-                .await
-        }
-        "unsubscribe" => {
-            state
-                .writer
-                .write(move |conn| Ok(notify::unsubscribe(conn, id)?))
-                .await
-        }
+        "confirm" => subscriptions::confirm(&state.core, id).await,
+        "unsubscribe" => subscriptions::unsubscribe(&state.core, id).await,
         _ => return refused(LinkError::Forged),
     };
     match (purpose.as_str(), result) {
@@ -150,73 +139,15 @@ pub async fn request_erase(
     state.check_origin(&req, cfg)?;
     let email = validate::email(Some(&email))?
         .ok_or_else(|| ApiError::invalid("email", "an email is required"))?;
-    if state.settings.smtp.is_some() {
-        let st = state.clone();
-        state
-            .writer
-            .write(move |conn| {
-                let has: bool = conn.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM comments c JOIN pages p ON p.id = c.page_id
-                      WHERE p.site = ?1 AND lower(c.email) = lower(?2))",
-                    rusqlite::params![site, email],
-                    |r| r.get(0),
-                )?;
-                if has
-                    && !outbox::recently_mailed(
-                        conn,
-                        &email,
-                        "erase",
-                        now() - notify::MAIL_COOLDOWN,
-                    )?
-                {
-                    let link = erase_link(&st, &site, &email);
-                    let about = outbox::About {
-                        site: &site,
-                        comment: None,
-                    };
-                    let mail = notify::mail::erase(&site, &link);
-                    outbox::push_email(conn, &email, &mail, about, now())?;
-                }
-                Ok(())
-            })
-            .await?;
-    }
+    subscriptions::request_erase(&state.core, site, email).await?;
     Ok(HttpResponse::Accepted().json(json!({"status": "accepted"})))
-}
-
-fn erase_subject(site: &str, email: &str) -> String {
-    format!("{site}\0{}", email.to_lowercase())
-}
-
-fn erase_link(state: &State, site: &str, email: &str) -> String {
-    let sig = links::sign(
-        &state.key,
-        "erase",
-        &erase_subject(site, email),
-        now() + notify::ERASE_TTL,
-    );
-    let enc = |s: &str| {
-        percent_encoding::utf8_percent_encode(s, percent_encoding::NON_ALPHANUMERIC).to_string()
-    };
-    format!(
-        "{}/privacy/erase?site={}&email={}&sig={sig}",
-        state.settings.public_url.trim_end_matches('/'),
-        enc(site),
-        enc(email)
-    )
 }
 
 fn erase_params(state: &State, query: &Query) -> Result<(String, String), LinkError> {
     let site = query.get("site").unwrap_or("").to_string();
     let email = query.get("email").unwrap_or("").to_string();
     let sig = query.get("sig").unwrap_or("");
-    links::verify(
-        &state.key,
-        "erase",
-        &erase_subject(&site, &email),
-        sig,
-        now(),
-    )?;
+    subscriptions::verify_erase(&state.core, &site, &email, sig)?;
     Ok((site, email))
 }
 
@@ -241,7 +172,7 @@ pub async fn act_erase(state: State, req: HttpRequest, query: Query) -> HttpResp
         Ok(p) => p,
         Err(e) => return refused(e),
     };
-    match crate::routes::admin::erase(&state, site, email).await {
+    match crate::actions::moderation::erase(&state.core, site, email).await {
         Ok(n) => respond(
             StatusCode::OK,
             "Erased",

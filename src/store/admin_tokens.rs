@@ -44,3 +44,10 @@ pub fn bootstrap_token(conn: &Connection) -> rusqlite::Result<()> {
     }
     Ok(())
 }
+
+/// Hashes of every stored token.
+pub fn hashes(conn: &Connection) -> rusqlite::Result<Vec<String>> {
+    conn.prepare_cached("SELECT hash FROM admin_tokens")?
+        .query_map([], |r| r.get(0))?
+        .collect()
+}

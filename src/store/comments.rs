@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::comment::FeedItem;
-use crate::domain::comment::{Comment, Status};
+use crate::domain::comment::{Comment, Notify, Status};
 use crate::domain::crypto::ServerKey;
 use crate::domain::thread::{self, Cursor, Node, Sort};
 use crate::domain::Timestamp;
@@ -47,7 +47,7 @@ pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
         avatar: r.get(17)?,
         edit_token_hash: r.get(18)?,
         edit_until: r.get(19)?,
-        notify: r.get(20)?,
+        notify: Notify::from_i64(r.get(20)?),
     })
 }
 
@@ -547,7 +547,7 @@ pub fn insert_comment(
         avatar: Some(c.avatar),
         edit_token_hash: Some(c.edit_token_hash),
         edit_until: c.edit_until,
-        notify: i64::from(c.notify),
+        notify: if c.notify { Notify::Asked } else { Notify::Off },
     })
 }
 
@@ -670,6 +670,15 @@ pub fn vote(conn: &Connection, id: i64, voter: &str, value: i8) -> ApiResult<(i6
         )?
         .query_row(params![id, dl, dd], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(counts)
+}
+
+/// Whether `email` wrote any comment on `site` (any status).
+pub fn has_comments_from(conn: &Connection, site: &str, email: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached(
+        "SELECT EXISTS (SELECT 1 FROM comments c JOIN pages p ON p.id = c.page_id
+          WHERE p.site = ?1 AND lower(c.email) = lower(?2))",
+    )?
+    .query_row(params![site, email], |r| r.get(0))
 }
 
 #[cfg(test)]

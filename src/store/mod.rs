@@ -6,10 +6,14 @@ pub mod backup;
 pub mod check;
 pub mod checkpoint;
 pub mod comments;
+pub mod digests;
 pub mod lock;
 pub mod migrate;
 pub mod moderation;
+pub mod outbox;
 pub mod restore;
+pub mod stats;
+pub mod subscriptions;
 pub mod writer;
 
 use std::path::Path;

@@ -1,15 +1,11 @@
 //! Prometheus metrics: requests by route pattern and status, latency histograms, comment
 //! and moderation events by configured site, rate-limited requests, outbox backlog and
-//! database size. Labels never carry a page, IP, email or raw query value.
+//! database size. This file holds the counters and their text form; `/metrics` itself is
+//! `routes::meta::metrics`. Labels never carry a page, IP, email or raw query value.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Mutex;
-
-use actix_web::HttpResponse;
-
-use crate::error::ApiResult;
-use crate::http::state::State;
 
 /// Upper bounds (seconds) of the latency histogram buckets.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0];
@@ -135,57 +131,4 @@ fn label(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
-}
-
-/// `GET /metrics`.
-pub async fn scrape(state: State) -> ApiResult<HttpResponse> {
-    let (pending, failed, bytes) = crate::store::read(&state.pool, |conn| {
-        let q = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
-        Ok((
-            q("SELECT count(*) FROM outbox WHERE status = 'pending'")?,
-            q("SELECT count(*) FROM outbox WHERE status = 'failed'")?,
-            q("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()")?,
-        ))
-    })
-    .await?;
-    let (entries, cached_bytes) = state.threads.size();
-    let (hits, misses) = state.threads.hits_and_misses();
-    let mut text = state.metrics.render(&[
-        (
-            "natter_outbox_pending",
-            "Notifications waiting to be delivered.",
-            pending as f64,
-        ),
-        (
-            "natter_outbox_failed",
-            "Notifications given up.",
-            failed as f64,
-        ),
-        (
-            "natter_database_bytes",
-            "Size of the main database file.",
-            bytes as f64,
-        ),
-        (
-            "natter_thread_cache_entries",
-            "Thread answers held in memory.",
-            entries as f64,
-        ),
-        (
-            "natter_thread_cache_bytes",
-            "Bytes of thread answers held in memory (plain and gzip).",
-            cached_bytes as f64,
-        ),
-    ]);
-    let _ = write!(
-        text,
-        "# HELP natter_thread_cache_lookups_total Thread reads, by whether the cache answered.\n\
-         # TYPE natter_thread_cache_lookups_total counter\n\
-         natter_thread_cache_lookups_total{{result=\"hit\"}} {hits}\n\
-         natter_thread_cache_lookups_total{{result=\"miss\"}} {misses}\n"
-    );
-    Ok(HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .insert_header(("cache-control", "no-store"))
-        .body(text))
 }

@@ -140,7 +140,7 @@ pub fn forget(conn: &Connection, site: &str, email: &str, ids: &[i64]) -> rusqli
         n += by_comment.execute([id])?;
         n += legacy.execute([id])?;
     }
-    n += super::digest::forget(conn, ids)?;
+    n += super::digests::forget(conn, ids)?;
     Ok(n)
 }
 

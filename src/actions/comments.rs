@@ -1,0 +1,352 @@
+//! A reader's and an author's use cases: read a thread or one comment, create, edit,
+//! delete, vote.
+
+use std::sync::Arc;
+
+use crate::actions::{spam, Core, Origin};
+use crate::config::Moderation;
+use crate::domain::comment::{Comment, PublicComment, Status};
+use crate::domain::crypto;
+use crate::domain::input::{Edit, Submission};
+use crate::domain::ip::AnonIp;
+use crate::domain::thread::{self, Cursor, Sort};
+use crate::domain::{now, Timestamp};
+use crate::error::{ApiError, ApiResult};
+use crate::render::markdown::{self, Format};
+use crate::store::comments as q;
+
+/// One answer of the thread list.
+#[derive(Debug)]
+pub struct Thread {
+    /// Approved comments of the page.
+    pub total: i64,
+    /// Whether the thread takes no more comments.
+    pub locked: bool,
+    /// This part of the thread, in thread order (tombstones included).
+    pub comments: Vec<PublicComment>,
+    /// Where the next part starts.
+    pub next: Option<Cursor>,
+    /// When this answer goes stale by itself (the moment an open thread locks by age).
+    pub expires: Option<Timestamp>,
+}
+
+/// Reads one part of a page's thread: `limit` top-level comments after `after`, with
+/// their replies, in one snapshot.
+pub async fn thread(
+    core: &Arc<Core>,
+    site: String,
+    page: String,
+    sort: Sort,
+    limit: usize,
+    after: Option<Cursor>,
+) -> ApiResult<Thread> {
+    let lock_days = core.site(&site)?.lock_after_days;
+    crate::store::read(&core.pool, move |conn| {
+        // One snapshot for the page, the count and every part of the thread.
+        let tx = conn.unchecked_transaction()?;
+        let conn = &*tx;
+        let Some(p) = q::find_page(conn, &site, &page)? else {
+            return Ok(Thread {
+                total: 0,
+                locked: false,
+                comments: Vec::new(),
+                next: None,
+                expires: None,
+            });
+        };
+        let total = q::approved_total(conn, p.id)?;
+        let loaded = q::thread_page(conn, p.id, sort, after, limit)?;
+        // The loaded rows are whole subtrees of the picked top-level comments: ordered alone,
+        // they give exactly that part of the thread, tombstones included.
+        let ordered = thread::order_comments(&loaded.rows, sort, None, limit);
+        let comments = ordered
+            .items
+            .iter()
+            .map(|placed| loaded.rows[placed.index].public(placed.tombstone))
+            .collect();
+        let locked = p.is_locked(lock_days, now());
+        let expires = match (locked, p.first_comment_at) {
+            (false, Some(first)) if lock_days > 0 => Some(first + i64::from(lock_days) * 86_400),
+            _ => None,
+        };
+        Ok(Thread {
+            total,
+            locked,
+            comments,
+            next: loaded.next,
+            expires,
+        })
+    })
+    .await
+}
+
+/// One visible comment of a configured site.
+pub async fn get(core: &Arc<Core>, id: i64) -> ApiResult<Comment> {
+    let c = crate::store::read(&core.pool, move |conn| Ok(q::find_comment(conn, id)?)).await?;
+    let c = c
+        .filter(|c| c.status == Status::Approved)
+        .ok_or_else(ApiError::no_comment)?;
+    core.site(&c.site)?;
+    Ok(c)
+}
+
+/// Who sent a create, beyond what they wrote.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    /// Their anonymized network.
+    pub ip: AnonIp,
+    /// The request's `Idempotency-Key`, when it had one.
+    pub request_key: Option<String>,
+    /// The hidden field's value (filled in only by bots).
+    pub honeypot: Option<String>,
+    /// The form token the widget got with the site's config.
+    pub form_token: Option<String>,
+}
+
+/// A stored comment and the edit token its author gets (shown only now).
+#[derive(Debug)]
+pub struct Created {
+    /// The comment as stored.
+    pub comment: Comment,
+    /// The edit token.
+    pub edit_token: String,
+}
+
+/// Stores a new comment on `site` (approved or held by the site's rules) and queues what
+/// it notifies, in one transaction. A retry with the same `Idempotency-Key` gets the
+/// comment the first try made.
+pub async fn create(
+    core: &Arc<Core>,
+    site: &str,
+    new: Submission,
+    sender: Sender,
+) -> ApiResult<Created> {
+    let site_cfg = core.site(site)?.clone();
+    if site_cfg.require_name && new.author.is_none() {
+        return Err(ApiError::invalid("author", "this site requires a name"));
+    }
+    if site_cfg.require_email && new.email.is_none() {
+        return Err(ApiError::invalid("email", "this site requires an email"));
+    }
+    new.check_notify()?;
+
+    let created_at = now();
+    let html = markdown::render(&new.text, Format::Markdown, site_cfg.images);
+    let key = &core.key;
+    // With an `Idempotency-Key`, the edit token derives from it: a retry of the request
+    // gets the same token for the comment the first try made.
+    let token = match &sender.request_key {
+        Some(k) => crypto::token_from(&key.mac("edit-token", k.as_bytes())),
+        None => crypto::random_token(),
+    };
+    let request_key_hash = sender
+        .request_key
+        .as_ref()
+        .map(|k| key.mac_hex("idempotency", format!("{site}\0{k}").as_bytes()));
+    let screening = spam::Screening {
+        honeypot: sender
+            .honeypot
+            .as_deref()
+            .is_some_and(|h| !h.trim().is_empty()),
+        too_many_links: markdown::count_links(&html) > spam::MAX_LINKS,
+        form_token_ok: spam::form_token_ok(
+            key,
+            site,
+            &site_cfg,
+            sender.form_token.as_deref(),
+            created_at,
+        ),
+    };
+    let ip = sender.ip.as_str().to_string();
+    let row = q::NewComment {
+        parent: new.parent,
+        avatar: crate::import::avatar_hash(key, new.email.as_deref(), new.author.as_deref(), &ip),
+        author_key_hash: new
+            .author_key
+            .as_ref()
+            .map(|k| key.mac_hex("author-key", k.as_bytes())),
+        author: new.author,
+        email: new.email,
+        website: new.website,
+        text: new.text,
+        html,
+        status: Status::Pending,
+        created_at,
+        ip,
+        edit_token_hash: crypto::token_hash(&token),
+        edit_until: created_at + i64::from(site_cfg.edit_window),
+        notify: new.notify,
+        request_key_hash,
+    };
+    let (site, page, title, url) = (site.to_string(), new.page, new.title, new.url);
+    let comment = core
+        .writer
+        .write({
+            let core = core.clone();
+            move |conn| {
+                // A retry of a request that already made its comment gets that comment.
+                if let Some(hash) = &row.request_key_hash {
+                    if let Some(c) = q::find_by_request_key(conn, hash)? {
+                        return Ok(c);
+                    }
+                }
+                let p = q::ensure_page(conn, &site, &page, created_at)?;
+                if p.is_locked(site_cfg.lock_after_days, created_at) {
+                    return Err(ApiError::ThreadLocked);
+                }
+                if let Some(parent) = row.parent {
+                    let ok = q::find_comment(conn, parent)?
+                        .is_some_and(|c| c.page_id == p.id && c.status == Status::Approved);
+                    if !ok {
+                        return Err(ApiError::invalid(
+                            "parent",
+                            "parent must be a visible comment of the same page",
+                        ));
+                    }
+                }
+                let since = created_at - spam::DUPLICATE_WINDOW;
+                if q::is_duplicate(conn, p.id, &row.ip, &row.text, since)? {
+                    return Err(ApiError::Duplicate(
+                        "the same comment was just posted on this page".into(),
+                    ));
+                }
+                let trusted = match (&row.email, &row.author_key_hash) {
+                    (Some(e), Some(k)) if site_cfg.moderation == Moderation::First => {
+                        q::is_trusted(conn, &site, e, k)?
+                    }
+                    _ => false,
+                };
+                let status = screening.status(site_cfg.moderation, trusted);
+                let row = q::NewComment { status, ..row };
+                let c = q::insert_comment(
+                    conn,
+                    &p,
+                    &site,
+                    &page,
+                    row,
+                    title.as_deref(),
+                    url.as_deref(),
+                )?;
+                crate::notify::created(conn, &core.notifier(), &c)?;
+                Ok(c)
+            }
+        })
+        .await?;
+    Ok(Created {
+        comment,
+        edit_token: token,
+    })
+}
+
+/// Loads a comment for its author: 404 unknown or deleted, 401 wrong token, 403 origin or
+/// window.
+///
+/// A deleted comment is gone for its author as for everyone, whether it was removed or left
+/// as a tombstone for its replies (which keeps no token): a retried `DELETE` answers 404 in
+/// both cases, and so does a `PATCH`, whatever the token.
+fn authorize_author(
+    core: &Core,
+    origin: &Origin,
+    conn: &rusqlite::Connection,
+    id: i64,
+    token_hash: &str,
+    at: i64,
+) -> ApiResult<Comment> {
+    let Some(c) = q::find_comment(conn, id)?.filter(|c| c.status != Status::Deleted) else {
+        // Spend the same comparison as for a real comment, so timing doesn't add anything.
+        let _ = crypto::ct_eq(&crypto::token_hash(""), token_hash);
+        return Err(ApiError::no_comment());
+    };
+    let stored = c.edit_token_hash.as_deref().unwrap_or("");
+    // Compared even when nothing is stored (an imported comment has no token), so it costs
+    // the same time as one that has.
+    let matches = crypto::ct_eq(stored, token_hash);
+    if !matches || stored.is_empty() {
+        return Err(ApiError::Unauthorized(
+            "the edit token does not match this comment".into(),
+        ));
+    }
+    origin.allow(core.site(&c.site)?)?;
+    // The window is [created_at, edit_until): with `edit_window = 0` it is empty, so even an
+    // edit within the creation second is refused.
+    if at >= c.edit_until {
+        return Err(ApiError::EditWindowClosed);
+    }
+    Ok(c)
+}
+
+/// The author edits their comment within its window; `edit_token` is the token they got.
+pub async fn edit(
+    core: &Arc<Core>,
+    id: i64,
+    edit_token: &str,
+    origin: Origin,
+    edit: Edit,
+) -> ApiResult<Comment> {
+    let token_hash = crypto::token_hash(edit_token);
+    let handle = core.clone();
+    core.writer
+        .write(move |conn| {
+            let core = &handle;
+            let at = now();
+            let c = authorize_author(core, &origin, conn, id, &token_hash, at)?;
+            let site = core.site(&c.site)?;
+            let text = edit.text.unwrap_or(c.text.clone());
+            let author = edit.author.unwrap_or(c.author.clone());
+            let website = edit.website.unwrap_or(c.website.clone());
+            let html = markdown::render(&text, Format::Markdown, site.images);
+            let status = spam::after_edit(c.status, site.moderation, markdown::count_links(&html));
+            q::update_comment(
+                conn,
+                id,
+                &q::CommentEdit {
+                    author: author.as_deref(),
+                    website: website.as_deref(),
+                    text: &text,
+                    html: &html,
+                    status,
+                    edited_at: at,
+                },
+            )?;
+            q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)
+        })
+        .await
+}
+
+/// The author deletes their comment within its window (a tombstone when it has replies).
+pub async fn delete(core: &Arc<Core>, id: i64, edit_token: &str, origin: Origin) -> ApiResult<()> {
+    let token_hash = crypto::token_hash(edit_token);
+    let handle = core.clone();
+    core.writer
+        .write(move |conn| {
+            let core = &handle;
+            let c = authorize_author(core, &origin, conn, id, &token_hash, now())?;
+            crate::notify::deleted(conn, &core.notifier(), &c)?;
+            q::delete_comment(conn, id)?;
+            Ok(())
+        })
+        .await
+}
+
+/// One vote per comment per network: `value` 1 likes, -1 dislikes, 0 takes the vote back.
+/// Returns the comment's new counts.
+pub async fn vote(
+    core: &Arc<Core>,
+    id: i64,
+    voter: &AnonIp,
+    origin: Origin,
+    value: i8,
+) -> ApiResult<(i64, i64)> {
+    let voter = core.key.mac_hex("voter", voter.as_str().as_bytes());
+    let handle = core.clone();
+    core.writer
+        .write(move |conn| {
+            let core = &handle;
+            let c = q::find_comment(conn, id)?
+                .filter(|c| c.status == Status::Approved)
+                .ok_or_else(ApiError::no_comment)?;
+            origin.allow(core.site(&c.site)?)?;
+            q::vote(conn, id, &voter, value)
+        })
+        .await
+}
