@@ -1,67 +1,107 @@
-//! Natter widget: thread, form and counts in a shadow root. ES2019, no deps. Only the server's sanitized html uses innerHTML.
+// Natter's comment widget: a page's thread, its comment form and comment counts, rendered in a
+// shadow root. Plain ES2019, no dependencies.
+//
+// This is the readable source: build.rs minifies it (and compacts the /* css */ templates)
+// into the /embed.js the server sends, whose gzip size tests/api/meta.rs keeps within 10 KB.
+//
+// Security rules, which every change must keep:
+//  - the widget finds its own <script> tag through document.currentScript;
+//  - strings become text nodes (el()); the one innerHTML assignment is in showServerHtml(),
+//    for HTML that the server rendered and sanitized;
+//  - only http(s) URLs become a link's href or an image's src (safeUrl());
+//  - everything is rendered inside a shadow root.
 (() => {
   'use strict';
+
+  // ---------------------------------------------------------------------------------------
+  // Pure logic. Without a `document` (node's tests) it is all this script does: it exposes
+  // these functions on globalThis.__natterTest.
+
+  // Languages that have a table in /i18n/; anything else reads English.
   const LANGS = ['de', 'fr', 'es', 'pt', 'ru', 'zh', 'ja'];
   const SORTS = ['oldest', 'newest', 'top'];
 
   // Thread key: the path, plus the query only for WordPress ?p=N / ?page_id=N.
   function pageKey(path, search) {
-    const q = new URLSearchParams(search || '');
-    for (const k of ['p', 'page_id']) if (/^\d+$/.test(q.get(k))) return `${path}?${k}=${q.get(k)}`;
+    const query = new URLSearchParams(search || '');
+    for (const name of ['p', 'page_id']) {
+      if (/^\d+$/.test(query.get(name))) return `${path}?${name}=${query.get(name)}`;
+    }
     return path;
   }
 
-  // Flat thread-order list → display slots by loop + map (no recursion: depth is user-controlled).
-  // Past `max`, a reply sits beside its parent, marked "reply to".
-  function nest(list, max) {
-    const by = new Map();
-    return list.map((c) => {
-      const p = c.parent != null && by.get(c.parent);
-      const n = !p ? { c, depth: 0, holder: null, replyTo: null }
-        : p.depth < max ? { c, depth: p.depth + 1, holder: p.c.id, replyTo: null }
-        : { c, depth: p.depth, holder: p.holder, replyTo: p.c };
-      by.set(c.id, n);
-      return n;
+  // Flat list in thread order → display slots, by a loop and a map (no recursion: the depth
+  // is user-controlled). Past `maxDepth`, a reply sits beside its parent, marked "reply to".
+  function nest(comments, maxDepth) {
+    const slots = new Map();
+    return comments.map((comment) => {
+      const parent = comment.parent != null && slots.get(comment.parent);
+      let slot;
+      if (!parent) slot = { c: comment, depth: 0, holder: null, replyTo: null };
+      else if (parent.depth < maxDepth) slot = { c: comment, depth: parent.depth + 1, holder: parent.c.id, replyTo: null };
+      else slot = { c: comment, depth: parent.depth, holder: parent.holder, replyTo: parent.c };
+      slots.set(comment.id, slot);
+      return slot;
     });
   }
 
+  // The plural form of `forms` ({one, few, other…}, or a plain string) for the number n.
   function plural(lang, forms, n) {
     if (typeof forms != 'object') return forms;
-    let k = n == 1 ? 'one' : 'other';
-    try { k = new Intl.PluralRules(lang).select(n); } catch (e) {}
-    return forms[k] || forms.other;
+    let category = n == 1 ? 'one' : 'other';
+    try {
+      category = new Intl.PluralRules(lang).select(n);
+    } catch (e) {}
+    return forms[category] || forms.other;
   }
-  const fmt = (s, v) => String(s).replace(/\{(\w+)\}/g, (m, k) => (k in v ? v[k] : m));
 
-  const STEPS = [['second', 60], ['minute', 60], ['hour', 24], ['day', 7], ['week', 4.35], ['month', 12], ['year', 1 / 0]];
-  function bucket(s) {
-    for (const [u, n] of STEPS) {
-      if (Math.abs(s) < n) return [Math.trunc(s) || 0, u];
-      s /= n;
+  // 'Hello {name}' with {name: 'Ann'} → 'Hello Ann'; unknown placeholders stay.
+  const fmt = (text, values) => String(text).replace(/\{(\w+)\}/g, (match, key) => (key in values ? values[key] : match));
+
+  // Seconds → [value, unit] for Intl.RelativeTimeFormat.
+  const TIME_UNITS = [['second', 60], ['minute', 60], ['hour', 24], ['day', 7], ['week', 4.35], ['month', 12], ['year', 1 / 0]];
+  function bucket(seconds) {
+    for (const [unit, perNext] of TIME_UNITS) {
+      if (Math.abs(seconds) < perNext) return [Math.trunc(seconds) || 0, unit];
+      seconds /= perNext;
     }
   }
-  const rtf = {}; // one per language: they are slow to make
+
+  const relativeFormats = {}; // one per language: they are slow to make
+  // "3 minutes ago"; never in the future (clock skew).
   function ago(iso, now, lang) {
-    const [v, u] = bucket(Math.min(0, (Date.parse(iso) - now) / 1e3));
-    try { return (rtf[lang] = rtf[lang] || new Intl.RelativeTimeFormat(lang, { numeric: 'auto' })).format(v, u); } catch (e) { return new Date(iso).toLocaleString(); }
+    const [value, unit] = bucket(Math.min(0, (Date.parse(iso) - now) / 1e3));
+    try {
+      relativeFormats[lang] = relativeFormats[lang] || new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+      return relativeFormats[lang].format(value, unit);
+    } catch (e) {
+      return new Date(iso).toLocaleString();
+    }
   }
 
   // Only http(s) ever becomes an href/src (isso's XSS was a raw website href).
-  function safeUrl(u, base) {
+  function safeUrl(url, base) {
     try {
-      const x = new URL(u, base);
-      return /^https?:$/.test(x.protocol) ? x.href : null;
-    } catch (e) { return null; }
+      const parsed = new URL(url, base);
+      return /^https?:$/.test(parsed.protocol) ? parsed.href : null;
+    } catch (e) {
+      return null;
+    }
   }
 
-  // → [table file, Intl tag]: pt-BR → pt, zh-CN → zh, unknown → en
-  function langOf(l) {
-    l = String(l || 'en').replace(/_/g, '-');
-    const p = l.split('-')[0].toLowerCase();
-    try { l = Intl.getCanonicalLocales(l)[0]; } catch (e) { l = p; }
-    return LANGS.includes(p) ? [p, l] : ['en', p == 'en' ? l : 'en'];
+  // Reader language → [table file, Intl tag]: pt-BR → pt, zh-CN → zh, unknown → en.
+  function langOf(lang) {
+    lang = String(lang || 'en').replace(/_/g, '-');
+    const primary = lang.split('-')[0].toLowerCase();
+    try {
+      lang = Intl.getCanonicalLocales(lang)[0];
+    } catch (e) {
+      lang = primary;
+    }
+    return LANGS.includes(primary) ? [primary, lang] : ['en', primary == 'en' ? lang : 'en'];
   }
 
+  // The English table; widget/i18n/*.json have the same keys.
   const EN = {
     anon: 'Anonymous', deleted: 'This comment was deleted.', reply: 'Reply', replyTo: 'reply to {name}',
     edit: 'Edit', del: 'Delete', save: 'Save', cancel: 'Cancel', edited: 'edited', editable: 'editable for {n} min',
@@ -88,514 +128,790 @@
     return;
   }
 
-  const D = document;
+  // ---------------------------------------------------------------------------------------
+  // The script tag, the server, the reader's storage.
+
   // Read now: the tag is async and currentScript is null later.
-  const S = D.currentScript || D.querySelector('script[data-site][src*="embed.js"]');
-  const ORIGIN = S && S.src ? new URL(S.src, location.href).origin : location.origin;
-  const attr = (k) => S && S.getAttribute('data-' + k);
+  const SCRIPT = document.currentScript || document.querySelector('script[data-site][src*="embed.js"]');
+  const ORIGIN = SCRIPT && SCRIPT.src ? new URL(SCRIPT.src, location.href).origin : location.origin;
+  const scriptAttribute = (name) => SCRIPT && SCRIPT.getAttribute('data-' + name);
 
-  const mem = {}; // when localStorage is blocked
-  function get(k, d) {
-    let v;
-    try { v = JSON.parse(localStorage.getItem('natter:' + k)); } catch (e) { v = mem[k]; }
-    return v == null ? d : v;
-  }
-  function put(k, v) {
-    mem[k] = v;
-    try { localStorage.setItem('natter:' + k, JSON.stringify(v)); } catch (e) {}
-  }
-
-  // h('a', {href, onclick}, ['text', node]): strings become text nodes, never markup.
-  function h(tag, a, kids) {
-    const e = D.createElement(tag);
-    for (const k in a) {
-      const v = a[k];
-      if (v == null || v === false) continue;
-      if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-      else if (k == 'text') e.textContent = v;
-      else e.setAttribute(k, v === true ? '' : v);
+  const memoryStore = {}; // when localStorage is blocked
+  function load(key, fallback) {
+    let value;
+    try {
+      value = JSON.parse(localStorage.getItem('natter:' + key));
+    } catch (e) {
+      value = memoryStore[key];
     }
-    for (const c of [].concat(kids == null ? [] : kids)) if (c != null && c !== false && c !== '') e.append(c);
-    return e;
+    return value == null ? fallback : value;
   }
-  const btn = (text, on, cls) => h('button', { type: 'button', class: cls, onclick: on }, text);
-  const cut = (s, n) => Array.from(s || '').slice(0, n).join('');
-  function qs(o) {
-    const q = new URLSearchParams();
-    for (const k in o) if (o[k] != null && o[k] !== '') q.set(k, o[k]);
-    return q;
+  function store(key, value) {
+    memoryStore[key] = value;
+    try {
+      localStorage.setItem('natter:' + key, JSON.stringify(value));
+    } catch (e) {}
   }
 
-  // rejects with {code, message, field, retry}
-  async function api(method, path, body, token, idem) {
+  // A random 48-digit hex string.
+  const randomKey = () => Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => (b + 256).toString(16).slice(1)).join('');
+  // This browser's author key, kept forever: the server links a reader's comments by it.
+  function authorKey() {
+    let key = load('key');
+    if (!key) store('key', (key = randomKey()));
+    return key;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // DOM helpers.
+
+  // el('a', {href, onclick}, ['text', node]): strings become text nodes, never markup.
+  function el(tag, attributes, children) {
+    const node = document.createElement(tag);
+    for (const name in attributes) {
+      const value = attributes[name];
+      if (value == null || value === false) continue;
+      if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+      else if (name == 'text') node.textContent = value;
+      else node.setAttribute(name, value === true ? '' : value);
+    }
+    for (const child of [].concat(children == null ? [] : children)) {
+      if (child != null && child !== false && child !== '') node.append(child);
+    }
+    return node;
+  }
+  const button = (label, onClick, className) => el('button', { type: 'button', class: className, onclick: onClick }, label);
+
+  // The only innerHTML in the widget: HTML that the server rendered and sanitized.
+  function showServerHtml(node, html) {
+    node.innerHTML = html;
+  }
+
+  // The first n characters (code points) of a string.
+  const truncate = (text, n) => Array.from(text || '').slice(0, n).join('');
+  // URLSearchParams of the non-empty values.
+  function queryString(values) {
+    const query = new URLSearchParams();
+    for (const name in values) if (values[name] != null && values[name] !== '') query.set(name, values[name]);
+    return query;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The API. Rejects with {code, message, field, retry}.
+
+  async function api(method, path, body, token, idempotencyKey) {
     const headers = {};
     if (body) headers['Content-Type'] = 'application/json';
     if (token) headers.Authorization = 'Bearer ' + token;
-    if (idem) headers['Idempotency-Key'] = idem;
-    let r, j;
-    try { r = await fetch(ORIGIN + path, { method, headers, body: body && JSON.stringify(body) }); } catch (e) {
+    if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
+    let response, json;
+    try {
+      response = await fetch(ORIGIN + path, { method, headers, body: body && JSON.stringify(body) });
+    } catch (e) {
       // reachable but unreadable: this origin is not in the site's origins
-      throw { code: await fetch(ORIGIN + '/healthz', { mode: 'no-cors' }).then(() => 'origin_not_allowed', () => 'network') };
+      const reachable = await fetch(ORIGIN + '/healthz', { mode: 'no-cors' }).then(() => true, () => false);
+      throw { code: reachable ? 'origin_not_allowed' : 'network' };
     }
-    if (r.status == 204) return null;
-    try { j = await r.json(); } catch (e) {}
-    if (r.ok && j) return j;
-    const e = Object.assign({}, j && j.error);
-    e.code = e.code || (r.status >= 500 ? 'unavailable' : 'error');
-    e.retry = e.retry_after || +r.headers.get('Retry-After');
-    throw e;
+    if (response.status == 204) return null;
+    try {
+      json = await response.json();
+    } catch (e) {}
+    if (response.ok && json) return json;
+    const error = Object.assign({}, json && json.error);
+    error.code = error.code || (response.status >= 500 ? 'unavailable' : 'error');
+    error.retry = error.retry_after || +response.headers.get('Retry-After');
+    throw error;
   }
 
-  const rnd = () => Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => (b + 256).toString(16).slice(1)).join('');
-  function key() {
-    let k = get('key');
-    if (!k) put('key', (k = rnd()));
-    return k;
-  }
+  // ---------------------------------------------------------------------------------------
+  // Translations and comment counts.
 
-  const langs = {};
-  function table(l) {
-    const [f, tag] = langOf(l);
-    if (f == 'en') return Promise.resolve([EN, tag]);
-    langs[f] = langs[f] || fetch(`${ORIGIN}/i18n/${f}.json`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
-    return langs[f].then((o) => (o && typeof o == 'object' ? [Object.assign({}, EN, o), tag] : [EN, 'en']));
+  const tableRequests = {};
+  // A promise of [strings, Intl tag]; English is built in, other tables are fetched once.
+  function translations(lang) {
+    const [file, tag] = langOf(lang);
+    if (file == 'en') return Promise.resolve([EN, tag]);
+    tableRequests[file] = tableRequests[file] ||
+      fetch(`${ORIGIN}/i18n/${file}.json`).then((r) => (r.ok ? r.json() : null)).catch(() => null);
+    return tableRequests[file].then((table) => (table && typeof table == 'object' ? [Object.assign({}, EN, table), tag] : [EN, 'en']));
   }
-  const countText = (T, lang, n) => fmt(plural(lang, T.count, n), { n: n.toLocaleString(lang) });
+  const countText = (strings, lang, n) => fmt(plural(lang, strings.count, n), { n: n.toLocaleString(lang) });
 
-  // [data-natter-count="PAGE"], one request per 100 pages; needs no thread.
-  async function counts(site, lp) {
-    const els = Array.from(D.querySelectorAll('[data-natter-count]'));
-    const pages = Array.from(new Set(els.map((e) => e.getAttribute('data-natter-count')).filter(Boolean)));
-    const got = {};
-    const jobs = [lp];
-    for (let i = 0; i < pages.length; i += 100)
-      jobs.push(api('POST', '/api/counts', { site, pages: pages.slice(i, i + 100) }).then((r) => Object.assign(got, r.counts), () => {}));
-    const [[T, lang]] = await Promise.all(jobs);
-    for (const e of els) {
-      const n = got[e.getAttribute('data-natter-count')];
-      if (typeof n == 'number') e.textContent = countText(T, lang, n);
+  // Fills every [data-natter-count="PAGE"], one request per 100 pages; needs no thread.
+  async function fillCounts(site, translated) {
+    const targets = Array.from(document.querySelectorAll('[data-natter-count]'));
+    const pages = Array.from(new Set(targets.map((e) => e.getAttribute('data-natter-count')).filter(Boolean)));
+    const counts = {};
+    const requests = [translated];
+    for (let i = 0; i < pages.length; i += 100) {
+      requests.push(api('POST', '/api/counts', { site, pages: pages.slice(i, i + 100) })
+        .then((r) => Object.assign(counts, r.counts), () => {}));
+    }
+    const [[strings, lang]] = await Promise.all(requests);
+    for (const target of targets) {
+      const n = counts[target.getAttribute('data-natter-count')];
+      if (typeof n == 'number') target.textContent = countText(strings, lang, n);
     }
   }
 
-  const DARK = '--natter-fg:#e6edf3;--natter-muted:#9198a1;--natter-bg:#0d1117;--natter-card:#161b22;--natter-border:#3d444d;--natter-accent:#4493f8;--natter-on-accent:#0d1117;--natter-error:#f85149;--natter-pending:#d29922';
-  const CSS = `:host{--natter-fg:#1f2328;--natter-muted:#59636e;--natter-bg:#fff;--natter-card:#f6f8fa;--natter-border:#d1d9e0;--natter-accent:#0969da;--natter-on-accent:#fff;--natter-error:#d1242f;--natter-pending:#9a6700;--natter-font:system-ui,sans-serif;--natter-size:1rem;--natter-radius:6px;display:block}
-:host([data-natter-theme=dark]){${DARK}}@media(prefers-color-scheme:dark){:host([data-natter-theme=auto]){${DARK}}}
-*{box-sizing:border-box}[hidden]{display:none!important}
-.n{color:var(--natter-fg);background:var(--natter-bg);font-family:var(--natter-font);font-size:var(--natter-size);line-height:1.5;padding:.5em}
-.hd{display:flex;flex-wrap:wrap;gap:.5em;align-items:center;justify-content:space-between}h2{font-size:1.25em;margin:0}
-a{color:var(--natter-accent)}button,input,textarea,select{font:inherit;color:var(--natter-fg)}
-input,textarea,select{background:var(--natter-bg);border:1px solid var(--natter-border);border-radius:var(--natter-radius);padding:.4em .5em;width:100%}
-select,input[type=checkbox]{width:auto}textarea{display:block;min-height:7em;resize:vertical}
-button{cursor:pointer;background:none;border:1px solid var(--natter-border);border-radius:var(--natter-radius);padding:.3em .8em}
-.p{background:var(--natter-accent);color:var(--natter-on-accent);border-color:var(--natter-accent)}button:disabled{opacity:.6}
-:focus-visible{outline:2px solid var(--natter-accent);outline-offset:2px}
-.f{display:grid;gap:.6em;margin:1em 0}.fl{display:grid;grid-template-columns:repeat(auto-fit,minmax(11em,1fr));gap:.6em}
-label{display:grid;grid-template-rows:1fr auto;align-items:end;gap:.2em;font-size:.9em;color:var(--natter-muted)}.ck,.so{display:flex;gap:.4em;align-items:center}
-.err,.e{color:var(--natter-error)}.st:empty{display:none}
-.hp{position:absolute;left:-9999px}
-.pv{border:1px dashed var(--natter-border);border-radius:var(--natter-radius);padding:0 .8em;min-height:7em}
-.c{margin:1em 0}.r{display:flex;gap:.7em;align-items:flex-start}.av{width:40px;height:40px;border-radius:50%;flex:none}.b{flex:1;min-width:0}
-.m{display:flex;flex-wrap:wrap;gap:0 .6em;font-size:.9em;color:var(--natter-muted)}.au{font-weight:600;color:var(--natter-fg)}.pe{color:var(--natter-pending);font-weight:600}
-.pend .b{opacity:.8}.del{color:var(--natter-muted);font-style:italic}
-.tx{overflow-wrap:anywhere}.tx p{margin:.4em 0}img{max-width:100%}.tx pre{overflow:auto}pre,code{background:var(--natter-card);padding:.1em .3em}
-blockquote{margin:.5em 0;padding-left:.8em;border-left:3px solid var(--natter-border);color:var(--natter-muted)}
-table{display:block;overflow:auto;border-collapse:collapse}td,th{border:1px solid var(--natter-border);padding:.2em .5em}
-.a{display:flex;flex-wrap:wrap;gap:.4em;align-items:center;font-size:.9em}.a button{padding:.1em .6em}
-.v[aria-pressed=true]{border-color:var(--natter-accent);color:var(--natter-accent)}
-.k{margin-left:1.2em;padding-left:.8em;border-left:2px solid var(--natter-border)}.k:empty{display:none}
-.lk{padding:.8em;background:var(--natter-card);border-radius:var(--natter-radius)}
-@media(max-width:480px){.k{margin-left:.2em;padding-left:.5em}.av{width:32px;height:32px}}`;
+  // ---------------------------------------------------------------------------------------
+  // Styles. A host page themes the widget through the --natter-* properties. build.rs
+  // compacts each /* css */ template: every line is trimmed and they are joined, so a line
+  // must end where CSS needs no space (after `{`, `;`, `}` or `,`).
 
-  let gen = 0, timer, autoDiv, sheet;
+  const DARK_COLOURS = /* css */ `
+    --natter-fg: #e6edf3; --natter-muted: #9198a1; --natter-bg: #0d1117; --natter-card: #161b22;
+    --natter-border: #3d444d; --natter-accent: #4493f8; --natter-on-accent: #0d1117;
+    --natter-error: #f85149; --natter-pending: #d29922;
+  `;
+  const CSS = /* css */ `
+    :host {
+      --natter-fg: #1f2328; --natter-muted: #59636e; --natter-bg: #fff; --natter-card: #f6f8fa;
+      --natter-border: #d1d9e0; --natter-accent: #0969da; --natter-on-accent: #fff;
+      --natter-error: #d1242f; --natter-pending: #9a6700;
+      --natter-font: system-ui, sans-serif; --natter-size: 1rem; --natter-radius: 6px;
+      display: block;
+    }
+    :host([data-natter-theme=dark]) { ${DARK_COLOURS} }
+    @media (prefers-color-scheme: dark) { :host([data-natter-theme=auto]) { ${DARK_COLOURS} } }
+    * { box-sizing: border-box; }
+    [hidden] { display: none !important; }
+    .widget {
+      color: var(--natter-fg); background: var(--natter-bg); font-family: var(--natter-font);
+      font-size: var(--natter-size); line-height: 1.5; padding: .5em;
+    }
+    .header { display: flex; flex-wrap: wrap; gap: .5em; align-items: center; justify-content: space-between; }
+    h2 { font-size: 1.25em; margin: 0; }
+    a { color: var(--natter-accent); }
+    button, input, textarea, select { font: inherit; color: var(--natter-fg); }
+    input, textarea, select {
+      background: var(--natter-bg); border: 1px solid var(--natter-border);
+      border-radius: var(--natter-radius); padding: .4em .5em; width: 100%;
+    }
+    select, input[type=checkbox] { width: auto; }
+    textarea { display: block; min-height: 7em; resize: vertical; }
+    button {
+      cursor: pointer; background: none; border: 1px solid var(--natter-border);
+      border-radius: var(--natter-radius); padding: .3em .8em;
+    }
+    .primary { background: var(--natter-accent); color: var(--natter-on-accent); border-color: var(--natter-accent); }
+    button:disabled { opacity: .6; }
+    :focus-visible { outline: 2px solid var(--natter-accent); outline-offset: 2px; }
+    .form { display: grid; gap: .6em; margin: 1em 0; }
+    .fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(11em, 1fr)); gap: .6em; }
+    label {
+      display: grid; grid-template-rows: 1fr auto; align-items: end; gap: .2em;
+      font-size: .9em; color: var(--natter-muted);
+    }
+    .checkbox, .sort { display: flex; gap: .4em; align-items: center; }
+    .field-error, .error { color: var(--natter-error); }
+    .status:empty { display: none; }
+    .honeypot { position: absolute; left: -9999px; }
+    .preview {
+      border: 1px dashed var(--natter-border); border-radius: var(--natter-radius);
+      padding: 0 .8em; min-height: 7em;
+    }
+    .comment { margin: 1em 0; }
+    .row { display: flex; gap: .7em; align-items: flex-start; }
+    .avatar { width: 40px; height: 40px; border-radius: 50%; flex: none; }
+    .main { flex: 1; min-width: 0; }
+    .meta { display: flex; flex-wrap: wrap; gap: 0 .6em; font-size: .9em; color: var(--natter-muted); }
+    .author { font-weight: 600; color: var(--natter-fg); }
+    .pending-note { color: var(--natter-pending); font-weight: 600; }
+    .pending .main { opacity: .8; }
+    .deleted { color: var(--natter-muted); font-style: italic; }
+    .text { overflow-wrap: anywhere; }
+    .text p { margin: .4em 0; }
+    img { max-width: 100%; }
+    .text pre { overflow: auto; }
+    pre, code { background: var(--natter-card); padding: .1em .3em; }
+    blockquote { margin: .5em 0; padding-left: .8em; border-left: 3px solid var(--natter-border); color: var(--natter-muted); }
+    table { display: block; overflow: auto; border-collapse: collapse; }
+    td, th { border: 1px solid var(--natter-border); padding: .2em .5em; }
+    .actions { display: flex; flex-wrap: wrap; gap: .4em; align-items: center; font-size: .9em; }
+    .actions button { padding: .1em .6em; }
+    .vote[aria-pressed=true] { border-color: var(--natter-accent); color: var(--natter-accent); }
+    .replies { margin-left: 1.2em; padding-left: .8em; border-left: 2px solid var(--natter-border); }
+    .replies:empty { display: none; }
+    .locked-note { padding: .8em; background: var(--natter-card); border-radius: var(--natter-radius); }
+    @media (max-width: 480px) {
+      .replies { margin-left: .2em; padding-left: .5em; }
+      .avatar { width: 32px; height: 32px; }
+    }
+  `;
+
+  // ---------------------------------------------------------------------------------------
+  // Start-up: Natter.init() (again on an SPA's navigation) mounts a thread.
+
+  let generation = 0; // the latest init(); a thread of an older one stops drawing
+  let refreshTimer; // the latest thread's relative times and edit windows
+  let createdTarget; // the div placed after the script when the page has no target
+  let sharedSheet; // one constructed style sheet for every shadow root
 
   // Idempotent: SPAs call it again on navigation.
-  function init(o) {
-    o = o || {};
-    const g = ++gen;
-    clearInterval(timer);
-    const opt = (k) => (o[k] != null ? String(o[k]) : attr(k));
-    const site = opt('site');
+  function init(options) {
+    options = options || {};
+    const current = ++generation;
+    clearInterval(refreshTimer);
+    const option = (name) => (options[name] != null ? String(options[name]) : scriptAttribute(name));
+    const site = option('site');
     if (!site) return console.error('Natter: data-site is required');
-    const lp = table(opt('lang') || navigator.language);
-    counts(site, lp);
-    let t = o.target && o.target.nodeType ? o.target : D.querySelector(opt('target') || '#natter');
-    if (!t && autoDiv && autoDiv.isConnected) t = autoDiv;
+    const translated = translations(option('lang') || navigator.language);
+    fillCounts(site, translated);
+    let target = options.target && options.target.nodeType ? options.target : document.querySelector(option('target') || '#natter');
+    if (!target && createdTarget && createdTarget.isConnected) target = createdTarget;
     // No target: a div after the script, unless this is an index page with only counts.
-    if (!t && S && S.parentNode && !D.querySelector('[data-natter-count]')) S.after((t = autoDiv = h('div')));
-    if (t) mount(t, g, lp, {
-      site,
-      page: opt('page') || pageKey(location.pathname, location.search),
-      title: opt('title') || D.title,
-      theme: opt('theme'),
-      sort: SORTS.includes(opt('sort')) ? opt('sort') : '',
-    });
+    if (!target && SCRIPT && SCRIPT.parentNode && !document.querySelector('[data-natter-count]')) {
+      SCRIPT.after((target = createdTarget = el('div')));
+    }
+    if (target) {
+      new Thread(target, current, translated, {
+        site,
+        page: option('page') || pageKey(location.pathname, location.search),
+        title: option('title') || document.title,
+        theme: option('theme'),
+        sort: SORTS.includes(option('sort')) ? option('sort') : '',
+      });
+    }
   }
 
-  function mount(t, g, lp, cfg) {
-    let root;
-    try { root = t.shadowRoot || t.attachShadow({ mode: 'open' }); } catch (e) { // e.g. <ul> can't host one
-      const d = t.querySelector(':scope>.natter-host') || t.appendChild(h('div', { class: 'natter-host' }));
-      root = d.shadowRoot || d.attachShadow({ mode: 'open' });
+  // The target's shadow root, or one on a div inside it when the target can't host one (a <ul>).
+  function shadowRootOf(target) {
+    try {
+      return target.shadowRoot || target.attachShadow({ mode: 'open' });
+    } catch (e) {
+      const host = target.querySelector(':scope>.natter-host') || target.appendChild(el('div', { class: 'natter-host' }));
+      return host.shadowRoot || host.attachShadow({ mode: 'open' });
     }
-    root.host.setAttribute('data-natter-theme', /^(light|dark)$/.test(cfg.theme) ? cfg.theme : 'auto');
-    // The server's no-JS fragment shows through the slot until the live view is ready.
-    const stat = t.querySelector('.natter-static');
-    const status = h('p', { class: 'st', role: 'status', 'aria-live': 'polite', tabindex: -1 });
-    const box = h('div', { class: 'n' }, status);
-    const slot = h('slot');
-    root.textContent = '';
-    root.append(box, slot);
-    // a constructed sheet passes a host CSP without 'unsafe-inline'
+  }
+
+  // A constructed sheet passes a host CSP without 'unsafe-inline'.
+  function applyStyles(root) {
     if (root.adoptedStyleSheets) {
-      sheet = sheet || new CSSStyleSheet();
-      sheet.replaceSync(CSS);
-      root.adoptedStyleSheets = [sheet];
-    } else root.prepend(h('style', { text: CSS }));
+      sharedSheet = sharedSheet || new CSSStyleSheet();
+      sharedSheet.replaceSync(CSS);
+      root.adoptedStyleSheets = [sharedSheet];
+    } else root.prepend(el('style', { text: CSS }));
+  }
 
-    const now = Date.now();
-    const own = get('own', {}); // {id: {token, until, text}}
-    for (const id in own) if (!(Date.parse(own[id].until) > now)) delete own[id];
-    put('own', own);
-    const vk = 'votes:' + cfg.site, pk = `pending:${cfg.site}:${cfg.page}`;
-    const votes = get(vk, {});
-    let pend = get(pk, []).filter((c) => now - Date.parse(c.created_at) < 2592e6); // own held comments (30 days)
-    let T = EN, lang = 'en', conf = {}, confAt = 0, items = [], next = null, total = 0, locked = false;
-    let sort = cfg.sort, replyTo = null, els = new Map(), ready = false, sub;
-    let heading, lockNote, formHome, ul, more, form, ta, send, cancelBtn;
+  // ---------------------------------------------------------------------------------------
+  // A thread: its state, its list of comments and what a reader does with them.
 
-    const say = (msg, err) => {
-      status.textContent = msg || '';
-      status.className = err ? 'st e' : 'st';
-    };
-    const focusC = (id) => els.has(id) && els.get(id).focus();
-    const full = (iso) => new Date(iso).toLocaleString(lang);
-    const left = (u) => fmt(T.editable, { n: Math.ceil((Date.parse(u) - Date.now()) / 6e4) });
-    function errText(e) {
-      const c = e.code;
-      if (c == 'rate_limited') {
-        const n = Math.max(1, Math.ceil(e.retry) || 0);
-        return fmt(plural(lang, T.rate_limited, n), { n });
-      }
-      if (c == 'validation_failed') return T['v_' + e.field] || T.validation_failed;
-      if (c == 'thread_locked') return T.locked;
-      return EN.hasOwnProperty(c) ? T[c] : T.error;
-    }
-    const fail = (e) => say(errText(e), 1);
-    const reqConf = () => api('GET', '/api/config?' + qs({ site: cfg.site })).then((c) => { conf = c; confAt = Date.now(); });
-    const fetchList = (after) => api('GET', '/api/comments?' + qs({ site: cfg.site, page: cfg.page, sort, after }));
+  class Thread {
+    constructor(target, generationAtStart, translated, config) {
+      this.generation = generationAtStart;
+      this.config = config; // {site, page, title, theme, sort}
+      const root = shadowRootOf(target);
+      root.host.setAttribute('data-natter-theme', /^(light|dark)$/.test(config.theme) ? config.theme : 'auto');
+      // The server's no-JS fragment shows through the slot until the live view is ready.
+      this.staticFragment = target.querySelector('.natter-static');
+      this.status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite', tabindex: -1 });
+      this.box = el('div', { class: 'widget' }, this.status);
+      this.slot = el('slot');
+      root.textContent = '';
+      root.append(this.box, this.slot);
+      applyStyles(root);
 
-    lp.then(([x]) => ready || stat || say(x.loading));
-    Promise.all([lp, reqConf(), fetchList()]).then(([[t2, l2], , r]) => {
-      if (g != gen) return;
-      T = t2;
-      lang = l2;
-      build();
-      take(r);
-      say('');
-      ready = true;
-      slot.remove();
-      if (stat) stat.remove();
-      timer = setInterval(tick, 15e3);
-    }, (e) => lp.then(([t2, l2]) => {
-      if (g != gen) return;
-      T = t2;
-      lang = l2;
-      fail(e);
-    }));
-
-    function tick() {
-      for (const x of box.querySelectorAll('[data-until]')) {
-        const u = x.getAttribute('data-until');
-        if (Date.parse(u) > Date.now()) x.lastChild.textContent = left(u);
-        else x.remove();
-      }
-      for (const x of box.querySelectorAll('time')) x.textContent = ago(x.getAttribute('datetime'), Date.now(), lang);
+      const now = Date.now();
+      this.own = load('own', {}); // this reader's comments still in their edit window: {id: {token, until, text}}
+      for (const id in this.own) if (!(Date.parse(this.own[id].until) > now)) delete this.own[id];
+      store('own', this.own);
+      this.votesKey = 'votes:' + config.site;
+      this.pendingKey = `pending:${config.site}:${config.page}`;
+      this.votes = load(this.votesKey, {});
+      // this reader's comments awaiting moderation (for 30 days)
+      this.pending = load(this.pendingKey, []).filter((c) => now - Date.parse(c.created_at) < 2592e6);
+      this.strings = EN;
+      this.lang = 'en';
+      this.siteConfig = {}; // GET /api/config
+      this.siteConfigAt = 0;
+      this.comments = []; // approved ones, in thread order
+      this.next = null; // cursor of the next page
+      this.total = 0;
+      this.locked = false;
+      this.sort = config.sort;
+      this.replyTo = null; // id of the comment the form answers
+      this.articles = new Map(); // id → <article>
+      this.ready = false;
+      this.start(translated);
     }
 
-    function take(r, more) {
-      const ids = new Set(r.comments.map((c) => c.id));
-      items = more ? items.filter((c) => !ids.has(c.id)).concat(r.comments) : r.comments;
-      pend = pend.filter((c) => !ids.has(c.id)); // approved now
-      put(pk, pend);
-      next = r.next;
-      total = r.total;
-      locked = r.locked;
-      draw();
+    start(translated) {
+      translated.then(([strings]) => this.ready || this.staticFragment || this.say(strings.loading));
+      Promise.all([translated, this.loadSiteConfig(), this.fetchComments()]).then(([[strings, lang], , page]) => {
+        if (this.generation != generation) return;
+        this.strings = strings;
+        this.lang = lang;
+        this.build();
+        this.take(page);
+        this.say('');
+        this.ready = true;
+        this.slot.remove();
+        if (this.staticFragment) this.staticFragment.remove();
+        refreshTimer = setInterval(() => this.refreshTimes(), 15e3);
+      }, (error) => translated.then(([strings, lang]) => {
+        if (this.generation != generation) return;
+        this.strings = strings;
+        this.lang = lang;
+        this.fail(error);
+      }));
     }
 
-    function build() {
-      const sel = h('select', { onchange: () => ((sort = sel.value), fetchList().then(take, fail)) },
-        SORTS.map((s) => h('option', { value: s }, T[s])));
-      sel.value = sort || 'oldest';
-      heading = h('h2');
-      lockNote = h('p', { class: 'lk' }, T.locked);
-      formHome = h('div');
-      ul = h('div');
-      more = btn(T.more, () => fetchList(next).then((r) => {
-        take(r, true);
-        if (r.comments[0]) focusC(r.comments[0].id);
-      }, fail));
-      box.prepend(h('div', { class: 'hd' }, [heading, h('label', { class: 'so' }, [T.sort, sel])]));
-      box.append(lockNote, formHome, ul, more);
-
-      const me = get('me', {});
-      const errs = {}, inputs = {};
-      const inp = (name, type, ac) => {
-        const i = (inputs[name] = h('input', { name, type, autocomplete: ac }));
-        i.value = me[name] || '';
-        return i;
-      };
-      const paren = (l, parts) => `${l} (${parts.filter(Boolean).join(', ')})`;
-      const field = (k, label, input) => {
-        const e = (errs[k] = h('span', { class: 'err', id: 'natter-e-' + k }));
-        input.setAttribute('aria-describedby', e.id);
-        return h('label', null, [h('span', null, label), input, e]);
-      };
-      ta = inputs.text = h('textarea', { name: 'text', rows: 4, required: true, placeholder: T.md });
-      const pv = h('div', { class: 'tx pv', hidden: true });
-      const email = inp('email', 'email', 'email');
-      const notify = h('input', { type: 'checkbox', name: 'notify', checked: !!me.notify });
-      const nl = h('label', { class: 'ck', hidden: !email.value.trim() }, [notify, T.notify]);
-      email.addEventListener('input', () => (nl.hidden = !email.value.trim()));
-      const hp = h('input', { name: 'hp', tabindex: -1, autocomplete: 'off' });
-      send = h('button', { type: 'submit', class: 'p' }, T.submit);
-      const write = () => {
-        pv.hidden = true;
-        ta.hidden = false;
-        prevBtn.textContent = T.preview;
-      };
-      const prevBtn = btn(T.preview, () => {
-        if (!pv.hidden) return write(), ta.focus();
-        if (!ta.value.trim()) return bad('text');
-        api('POST', '/api/preview', { text: ta.value, site: cfg.site }).then((r) => {
-          pv.innerHTML = r.html; // sanitized by the server
-          pv.hidden = false;
-          ta.hidden = true;
-          prevBtn.textContent = T.write;
-        }, fail);
+    loadSiteConfig() {
+      return api('GET', '/api/config?' + queryString({ site: this.config.site })).then((siteConfig) => {
+        this.siteConfig = siteConfig;
+        this.siteConfigAt = Date.now();
       });
-      cancelBtn = btn(T.cancel, () => {
-        const id = replyTo;
-        replyTo = null;
-        placeForm();
-        focusC(id);
-      });
-      const bad = (k, msg) => {
-        write();
-        errs[k].textContent = msg || T['v_' + k];
-        inputs[k].setAttribute('aria-invalid', 'true');
-        inputs[k].focus();
-      };
-      form = h('form', { class: 'f', novalidate: true, onsubmit: submit }, [
-        field('text', T.text, ta),
-        pv,
-        h('div', { class: 'fl' }, [
-          field('author', conf.require_name ? T.name : paren(T.name, [T.optional]), inp('author', 'text', 'name')),
-          field('email', paren(T.email, [!conf.require_email && T.optional, T.private]), email),
-          field('website', paren(T.website, [T.optional]), inp('website', 'url', 'url')),
-        ]),
-        nl,
-        h('div', { class: 'hp', 'aria-hidden': 'true' }, hp),
-        h('div', { class: 'a' }, [send, prevBtn, cancelBtn]),
-      ]);
-
-      async function submit(ev) {
-        ev.preventDefault();
-        for (const k in errs) {
-          errs[k].textContent = '';
-          inputs[k].removeAttribute('aria-invalid');
-        }
-        const text = ta.value;
-        const [author, mail, website] = ['author', 'email', 'website'].map((k) => inputs[k].value.trim());
-        if (!text.trim()) return bad('text');
-        if (conf.require_name && !author) return bad('author');
-        if ((conf.require_email && !mail) || !email.checkValidity()) return bad('email');
-        if (website && !safeUrl(website)) return bad('website');
-        send.disabled = true;
-        say(T.sending);
-        try {
-          if (Date.now() - confAt > 72e6) await reqConf().catch(() => {}); // form_token lives 24 h
-          const b = {
-            site: cfg.site,
-            page: cfg.page,
-            title: cut(cfg.title, 300) || undefined,
-            url: safeUrl(location.href.split('#')[0]) || undefined,
-            parent: replyTo == null ? undefined : replyTo,
-            author: author || undefined,
-            email: mail || undefined,
-            website: website || undefined,
-            text,
-            notify: !!(mail && notify.checked),
-            author_key: key(),
-            hp: hp.value,
-            form_token: conf.form_token,
-          };
-          if (!sub || sub.t != text) sub = { t: text, k: rnd() };
-          // url is a hint: the server's own pages are not on the site's origins
-          const r = await api('POST', '/api/comments', b, 0, sub.k).catch((e) => (e.field == 'url' ? api('POST', '/api/comments', Object.assign(b, { url: null }), 0, sub.k) : Promise.reject(e)));
-          sub = null;
-          const c = r.comment;
-          own[c.id] = { token: r.edit_token, until: r.edit_until, text };
-          put('own', own);
-          put('me', { author, email: mail, website, notify: notify.checked });
-          if (c.status == 'pending') pend.push(c), put(pk, pend);
-          else total++, !c.parent && sort == 'newest' ? items.unshift(c) : items.push(c);
-          ta.value = '';
-          replyTo = null;
-          write();
-          draw();
-          say(c.status == 'pending' ? T.held : T.posted);
-          (els.get(c.id) || status).focus();
-        } catch (e) {
-          if (e.code == 'thread_locked') (locked = true), draw();
-          if (e.code == 'validation_failed' && errs[e.field]) bad(e.field, errText(e)), say('');
-          else fail(e), status.focus();
-        }
-        send.disabled = false;
-      }
     }
 
-    function placeForm() {
-      lockNote.hidden = !locked;
-      if (locked) return form.remove();
-      const at = replyTo != null && els.get(replyTo);
-      if (at) at.firstChild.after(form);
-      else (replyTo = null), formHome.append(form);
-      cancelBtn.hidden = !at;
+    fetchComments(after) {
+      const { site, page } = this.config;
+      return api('GET', '/api/comments?' + queryString({ site, page, sort: this.sort, after }));
     }
 
-    function draw() {
-      heading.textContent = countText(T, lang, total);
-      ul.textContent = '';
-      els = new Map();
-      const kids = new Map();
-      for (const n of nest(items.concat(pend), typeof conf.max_depth == 'number' ? conf.max_depth : 5)) {
-        const [el, k] = comment(n);
-        (n.holder == null ? ul : kids.get(n.holder)).append(el);
-        kids.set(n.c.id, k);
-        els.set(n.c.id, el);
-      }
-      more.hidden = !next;
-      placeForm();
+    // -- status line and messages
+
+    say(message, isError) {
+      this.status.textContent = message || '';
+      this.status.className = isError ? 'status error' : 'status';
     }
 
-    function comment({ c, replyTo: rt }) {
-      const k = h('div', { class: 'k' });
-      const pending = c.status == 'pending';
-      const art = (cls, row) => [h('article', { class: cls, tabindex: -1 }, [row, k]), k];
-      if (c.status == 'deleted') return art('c', h('p', { class: 'r del' }, T.deleted));
-      const name = c.author || T.anon;
-      const site = safeUrl(c.website);
-      const avatar = c.avatar && safeUrl(c.avatar, ORIGIN);
-      const body = h('div', { class: 'tx' });
-      body.innerHTML = c.html; // rendered and sanitized by the server
-      const acts = h('div', { class: 'a' });
-      if (!pending) {
-        acts.append(...voter(c));
-        if (!locked) acts.append(btn(T.reply, () => ((replyTo = c.id), placeForm(), ta.focus())));
+    fail(error) {
+      this.say(this.errorText(error), true);
+    }
+
+    errorText(error) {
+      const { code } = error;
+      const strings = this.strings;
+      if (code == 'rate_limited') {
+        const n = Math.max(1, Math.ceil(error.retry) || 0);
+        return fmt(plural(this.lang, strings.rate_limited, n), { n });
       }
-      const mine = own[c.id];
-      if (mine && Date.parse(mine.until) > Date.now()) acts.append(h('span', { class: 'a', 'data-until': mine.until }, [
-        btn(T.edit, () => edit(c, body, mine)),
-        btn(T.del, () => del(c, mine)),
-        h('span', null, left(mine.until)),
-      ]));
-      const meta = h('div', { class: 'm' }, [
-        site ? h('a', { class: 'au', href: site, rel: 'nofollow ugc' }, name) : h('span', { class: 'au' }, name),
-        rt && h('span', null, '↪ ' + fmt(T.replyTo, { name: rt.author || T.anon })),
-        h('time', { datetime: c.created_at, title: full(c.created_at) }, ago(c.created_at, Date.now(), lang)),
-        c.edited_at && h('span', { title: full(c.edited_at) }, T.edited),
-        pending && h('span', { class: 'pe' }, T.pending),
-      ]);
-      return art(pending ? 'c pend' : 'c', h('div', { class: 'r' }, [
-        avatar && h('img', { class: 'av', src: avatar, alt: '', width: 40, height: 40, loading: 'lazy' }),
-        h('div', { class: 'b' }, [meta, body, acts]),
+      if (code == 'validation_failed') return strings['v_' + error.field] || strings.validation_failed;
+      if (code == 'thread_locked') return strings.locked;
+      return EN.hasOwnProperty(code) ? strings[code] : strings.error;
+    }
+
+    fullDate(iso) {
+      return new Date(iso).toLocaleString(this.lang);
+    }
+
+    editTimeLeft(until) {
+      return fmt(this.strings.editable, { n: Math.ceil((Date.parse(until) - Date.now()) / 6e4) });
+    }
+
+    focusComment(id) {
+      if (this.articles.has(id)) this.articles.get(id).focus();
+    }
+
+    // Every 15 s: relative times, and edit buttons whose window has closed.
+    refreshTimes() {
+      for (const node of this.box.querySelectorAll('[data-until]')) {
+        const until = node.getAttribute('data-until');
+        if (Date.parse(until) > Date.now()) node.lastChild.textContent = this.editTimeLeft(until);
+        else node.remove();
+      }
+      for (const time of this.box.querySelectorAll('time')) time.textContent = ago(time.getAttribute('datetime'), Date.now(), this.lang);
+    }
+
+    // A page of GET /api/comments: the first one, or (appended) the next.
+    take(page, appended) {
+      const ids = new Set(page.comments.map((c) => c.id));
+      this.comments = appended ? this.comments.filter((c) => !ids.has(c.id)).concat(page.comments) : page.comments;
+      this.pending = this.pending.filter((c) => !ids.has(c.id)); // approved now
+      store(this.pendingKey, this.pending);
+      this.next = page.next;
+      this.total = page.total;
+      this.locked = page.locked;
+      this.draw();
+    }
+
+    // -- the parts that stay: header, lock note, form, list, "load more"
+
+    build() {
+      const strings = this.strings;
+      const sortSelect = el('select', {
+        onchange: () => {
+          this.sort = sortSelect.value;
+          this.fetchComments().then((page) => this.take(page), (e) => this.fail(e));
+        },
+      }, SORTS.map((sort) => el('option', { value: sort }, strings[sort])));
+      sortSelect.value = this.sort || 'oldest';
+      this.heading = el('h2');
+      this.lockNote = el('p', { class: 'locked-note' }, strings.locked);
+      this.formHome = el('div');
+      this.list = el('div');
+      this.moreButton = button(strings.more, () => this.fetchComments(this.next).then((page) => {
+        this.take(page, true);
+        if (page.comments[0]) this.focusComment(page.comments[0].id);
+      }, (e) => this.fail(e)));
+      this.box.prepend(el('div', { class: 'header' }, [this.heading, el('label', { class: 'sort' }, [strings.sort, sortSelect])]));
+      this.box.append(this.lockNote, this.formHome, this.list, this.moreButton);
+      this.form = new CommentForm(this);
+    }
+
+    // The form goes under the comment it replies to, else at the top; not at all when locked.
+    placeForm() {
+      const form = this.form;
+      this.lockNote.hidden = !this.locked;
+      if (this.locked) return form.element.remove();
+      const article = this.replyTo != null && this.articles.get(this.replyTo);
+      if (article) article.firstChild.after(form.element);
+      else {
+        this.replyTo = null;
+        this.formHome.append(form.element);
+      }
+      form.cancelButton.hidden = !article;
+    }
+
+    draw() {
+      this.heading.textContent = countText(this.strings, this.lang, this.total);
+      this.list.textContent = '';
+      this.articles = new Map();
+      const replyLists = new Map();
+      const maxDepth = typeof this.siteConfig.max_depth == 'number' ? this.siteConfig.max_depth : 5;
+      for (const slot of nest(this.comments.concat(this.pending), maxDepth)) {
+        const [article, replies] = this.renderComment(slot);
+        (slot.holder == null ? this.list : replyLists.get(slot.holder)).append(article);
+        replyLists.set(slot.c.id, replies);
+        this.articles.set(slot.c.id, article);
+      }
+      this.moreButton.hidden = !this.next;
+      this.placeForm();
+    }
+
+    // -- one comment
+
+    // → [<article>, the element its replies go into]
+    renderComment({ c: comment, replyTo }) {
+      const strings = this.strings;
+      const replies = el('div', { class: 'replies' });
+      const isPending = comment.status == 'pending';
+      const article = (className, row) => [el('article', { class: className, tabindex: -1 }, [row, replies]), replies];
+      if (comment.status == 'deleted') return article('comment', el('p', { class: 'row deleted' }, strings.deleted));
+      const avatar = comment.avatar && safeUrl(comment.avatar, ORIGIN);
+      const body = el('div', { class: 'text' });
+      showServerHtml(body, comment.html);
+      return article(isPending ? 'comment pending' : 'comment', el('div', { class: 'row' }, [
+        avatar && el('img', { class: 'avatar', src: avatar, alt: '', width: 40, height: 40, loading: 'lazy' }),
+        el('div', { class: 'main' }, [this.renderMeta(comment, replyTo), body, this.renderActions(comment, body)]),
       ]));
     }
 
-    function voter(c) {
+    // Author, "reply to", time, edited, awaiting moderation.
+    renderMeta(comment, replyTo) {
+      const strings = this.strings;
+      const name = comment.author || strings.anon;
+      const website = safeUrl(comment.website);
+      return el('div', { class: 'meta' }, [
+        website ? el('a', { class: 'author', href: website, rel: 'nofollow ugc' }, name) : el('span', { class: 'author' }, name),
+        replyTo && el('span', null, '↪ ' + fmt(strings.replyTo, { name: replyTo.author || strings.anon })),
+        el('time', { datetime: comment.created_at, title: this.fullDate(comment.created_at) }, ago(comment.created_at, Date.now(), this.lang)),
+        comment.edited_at && el('span', { title: this.fullDate(comment.edited_at) }, strings.edited),
+        comment.status == 'pending' && el('span', { class: 'pending-note' }, strings.pending),
+      ]);
+    }
+
+    // Votes and Reply; Edit and Delete for the reader's own comment while its window is open.
+    renderActions(comment, body) {
+      const strings = this.strings;
+      const actions = el('div', { class: 'actions' });
+      if (comment.status != 'pending') {
+        actions.append(...this.voteButtons(comment));
+        if (!this.locked) {
+          actions.append(button(strings.reply, () => {
+            this.replyTo = comment.id;
+            this.placeForm();
+            this.form.textarea.focus();
+          }));
+        }
+      }
+      const mine = this.own[comment.id];
+      if (mine && Date.parse(mine.until) > Date.now()) {
+        actions.append(el('span', { class: 'actions', 'data-until': mine.until }, [
+          button(strings.edit, () => this.edit(comment, body, mine)),
+          button(strings.del, () => this.remove(comment, mine)),
+          el('span', null, this.editTimeLeft(mine.until)),
+        ]));
+      }
+      return actions;
+    }
+
+    // ▲ and ▼ with their counts; pressing the pressed one again withdraws the vote.
+    voteButtons(comment) {
+      const strings = this.strings;
       let busy = false;
-      const show = () => [[up, 1, c.likes, T.like, '▲ '], [down, -1, c.dislikes, T.dislike, '▼ ']].forEach(([b, v, n, l, s]) => {
-        b.textContent = s + n;
-        b.setAttribute('aria-label', `${l}: ${n}`);
-        b.setAttribute('aria-pressed', votes[c.id] == v);
-      });
-      const vote = (v) => {
+      const show = () => {
+        for (const [node, value, count, label, symbol] of [[up, 1, comment.likes, strings.like, '▲ '], [down, -1, comment.dislikes, strings.dislike, '▼ ']]) {
+          node.textContent = symbol + count;
+          node.setAttribute('aria-label', `${label}: ${count}`);
+          node.setAttribute('aria-pressed', this.votes[comment.id] == value);
+        }
+      };
+      const vote = (value) => {
         if (busy) return;
         busy = true;
-        v = votes[c.id] == v ? 0 : v; // pressing it again withdraws the vote
-        api('POST', `/api/comments/${c.id}/vote`, { value: v }).then((r) => {
-          c.likes = r.likes;
-          c.dislikes = r.dislikes;
-          if (v) votes[c.id] = v;
-          else delete votes[c.id];
-          put(vk, votes);
+        value = this.votes[comment.id] == value ? 0 : value;
+        api('POST', `/api/comments/${comment.id}/vote`, { value }).then((r) => {
+          comment.likes = r.likes;
+          comment.dislikes = r.dislikes;
+          if (value) this.votes[comment.id] = value;
+          else delete this.votes[comment.id];
+          store(this.votesKey, this.votes);
           show();
-        }, fail).then(() => (busy = false));
+        }, (e) => this.fail(e)).then(() => (busy = false));
       };
-      const up = btn('', () => vote(1), 'v');
-      const down = btn('', () => vote(-1), 'v');
+      const up = button('', () => vote(1), 'vote');
+      const down = button('', () => vote(-1), 'vote');
       show();
       return [up, down];
     }
 
-    function edit(c, body, mine) {
-      const area = h('textarea', { 'aria-label': T.text, rows: 5 });
-      area.value = mine.text || '';
-      const err = h('p', { class: 'err' });
-      const ed = h('div', { class: 'f' }, [area, err, h('div', { class: 'a' }, [
-        btn(T.save, save, 'p'),
-        btn(T.cancel, () => (ed.replaceWith(body), focusC(c.id))),
-      ])]);
-      body.replaceWith(ed);
-      area.focus();
-      function save() {
-        const text = area.value;
-        if (!text.trim()) return (err.textContent = T.v_text), area.focus();
-        api('PATCH', '/api/comments/' + c.id, { text }, mine.token).then((r) => {
-          const n = (r && r.comment) || r;
-          mine.text = text;
-          put('own', own);
-          if (n && n.id == c.id) {
-            for (const a of [items, pend]) {
-              const i = a.findIndex((x) => x.id == c.id);
-              if (i >= 0) a[i] = n;
+    // Swaps the body for a textarea until saved or cancelled.
+    edit(comment, body, mine) {
+      const strings = this.strings;
+      const textarea = el('textarea', { 'aria-label': strings.text, rows: 5 });
+      textarea.value = mine.text || '';
+      const error = el('p', { class: 'field-error' });
+      const save = () => {
+        const text = textarea.value;
+        if (!text.trim()) {
+          error.textContent = strings.v_text;
+          return textarea.focus();
+        }
+        api('PATCH', '/api/comments/' + comment.id, { text }, mine.token).then(
+          (r) => this.edited(comment, (r && r.comment) || r, mine, text),
+          (e) => {
+            error.textContent = this.errorText(e);
+            textarea.focus();
+            if (e.code == 'edit_window_closed' || e.code == 'unauthorized') {
+              delete this.own[comment.id];
+              store('own', this.own);
             }
-            // an edit can send it back to moderation
-            if (n.status == 'pending' && c.status != 'pending') (items = items.filter((x) => x != n)), pend.push(n), total--;
-          }
-          put(pk, pend);
-          draw();
-          say(n && n.status == 'pending' ? T.held : '');
-          focusC(c.id);
-        }, (e) => {
-          err.textContent = errText(e);
-          area.focus();
-          if (e.code == 'edit_window_closed' || e.code == 'unauthorized') delete own[c.id], put('own', own);
-        });
-      }
+          });
+      };
+      const editor = el('div', { class: 'form' }, [textarea, error, el('div', { class: 'actions' }, [
+        button(strings.save, save, 'primary'),
+        button(strings.cancel, () => {
+          editor.replaceWith(body);
+          this.focusComment(comment.id);
+        }),
+      ])]);
+      body.replaceWith(editor);
+      textarea.focus();
     }
 
-    function del(c, mine) {
-      if (!confirm(T.confirmDel)) return;
-      api('DELETE', '/api/comments/' + c.id, null, mine.token).then(() => {
-        delete own[c.id];
-        put('own', own);
-        pend = pend.filter((x) => x.id != c.id);
-        put(pk, pend);
-        if (c.status == 'approved') total--;
+    edited(comment, changed, mine, text) {
+      mine.text = text;
+      store('own', this.own);
+      if (changed && changed.id == comment.id) {
+        for (const list of [this.comments, this.pending]) {
+          const i = list.findIndex((x) => x.id == comment.id);
+          if (i >= 0) list[i] = changed;
+        }
+        // an edit can send it back to moderation
+        if (changed.status == 'pending' && comment.status != 'pending') {
+          this.comments = this.comments.filter((x) => x != changed);
+          this.pending.push(changed);
+          this.total--;
+        }
+      }
+      store(this.pendingKey, this.pending);
+      this.draw();
+      this.say(changed && changed.status == 'pending' ? this.strings.held : '');
+      this.focusComment(comment.id);
+    }
+
+    remove(comment, mine) {
+      if (!confirm(this.strings.confirmDel)) return;
+      api('DELETE', '/api/comments/' + comment.id, null, mine.token).then(() => {
+        delete this.own[comment.id];
+        store('own', this.own);
+        this.pending = this.pending.filter((x) => x.id != comment.id);
+        store(this.pendingKey, this.pending);
+        if (comment.status == 'approved') this.total--;
         // a tombstone if it has replies
-        items = items.some((x) => x.parent == c.id)
-          ? items.map((x) => (x.id == c.id ? Object.assign({}, x, { status: 'deleted', html: '', author: null, website: null, avatar: null }) : x))
-          : items.filter((x) => x.id != c.id);
-        draw();
-        say(T.removed);
-        status.focus();
-      }, fail);
+        const tombstone = (x) => Object.assign({}, x, { status: 'deleted', html: '', author: null, website: null, avatar: null });
+        this.comments = this.comments.some((x) => x.parent == comment.id)
+          ? this.comments.map((x) => (x.id == comment.id ? tombstone(x) : x))
+          : this.comments.filter((x) => x.id != comment.id);
+        this.draw();
+        this.say(this.strings.removed);
+        this.status.focus();
+      }, (e) => this.fail(e));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The comment form: fields, preview, and posting a new comment or a reply.
+
+  class CommentForm {
+    constructor(thread) {
+      this.thread = thread;
+      const strings = thread.strings;
+      const siteConfig = thread.siteConfig;
+      const remembered = load('me', {}); // what this reader entered last time
+      this.errors = {};
+      this.inputs = {};
+      const input = (name, type, autocomplete) => {
+        const node = (this.inputs[name] = el('input', { name, type, autocomplete }));
+        node.value = remembered[name] || '';
+        return node;
+      };
+      const withNotes = (label, notes) => `${label} (${notes.filter(Boolean).join(', ')})`;
+      const field = (name, label, node) => {
+        const error = (this.errors[name] = el('span', { class: 'field-error', id: 'natter-e-' + name }));
+        node.setAttribute('aria-describedby', error.id);
+        return el('label', null, [el('span', null, label), node, error]);
+      };
+      this.textarea = this.inputs.text = el('textarea', { name: 'text', rows: 4, required: true, placeholder: strings.md });
+      this.preview = el('div', { class: 'text preview', hidden: true });
+      this.email = input('email', 'email', 'email');
+      this.notify = el('input', { type: 'checkbox', name: 'notify', checked: !!remembered.notify });
+      const notifyLabel = el('label', { class: 'checkbox', hidden: !this.email.value.trim() }, [this.notify, strings.notify]);
+      this.email.addEventListener('input', () => (notifyLabel.hidden = !this.email.value.trim()));
+      this.honeypot = el('input', { name: 'hp', tabindex: -1, autocomplete: 'off' });
+      this.sendButton = el('button', { type: 'submit', class: 'primary' }, strings.submit);
+      this.previewButton = button(strings.preview, () => this.togglePreview());
+      this.cancelButton = button(strings.cancel, () => {
+        const id = thread.replyTo;
+        thread.replyTo = null;
+        thread.placeForm();
+        thread.focusComment(id);
+      });
+      this.element = el('form', { class: 'form', novalidate: true, onsubmit: (event) => this.submit(event) }, [
+        field('text', strings.text, this.textarea),
+        this.preview,
+        el('div', { class: 'fields' }, [
+          field('author', siteConfig.require_name ? strings.name : withNotes(strings.name, [strings.optional]), input('author', 'text', 'name')),
+          field('email', withNotes(strings.email, [!siteConfig.require_email && strings.optional, strings.private]), this.email),
+          field('website', withNotes(strings.website, [strings.optional]), input('website', 'url', 'url')),
+        ]),
+        notifyLabel,
+        el('div', { class: 'honeypot', 'aria-hidden': 'true' }, this.honeypot),
+        el('div', { class: 'actions' }, [this.sendButton, this.previewButton, this.cancelButton]),
+      ]);
+    }
+
+    // Back from the preview to the textarea.
+    showWriting() {
+      this.preview.hidden = true;
+      this.textarea.hidden = false;
+      this.previewButton.textContent = this.thread.strings.preview;
+    }
+
+    togglePreview() {
+      const thread = this.thread;
+      if (!this.preview.hidden) {
+        this.showWriting();
+        return this.textarea.focus();
+      }
+      if (!this.textarea.value.trim()) return this.markInvalid('text');
+      api('POST', '/api/preview', { text: this.textarea.value, site: thread.config.site }).then((r) => {
+        showServerHtml(this.preview, r.html);
+        this.preview.hidden = false;
+        this.textarea.hidden = true;
+        this.previewButton.textContent = thread.strings.write;
+      }, (e) => thread.fail(e));
+    }
+
+    markInvalid(name, message) {
+      this.showWriting();
+      this.errors[name].textContent = message || this.thread.strings['v_' + name];
+      this.inputs[name].setAttribute('aria-invalid', 'true');
+      this.inputs[name].focus();
+    }
+
+    async submit(event) {
+      event.preventDefault();
+      const thread = this.thread;
+      const siteConfig = thread.siteConfig;
+      for (const name in this.errors) {
+        this.errors[name].textContent = '';
+        this.inputs[name].removeAttribute('aria-invalid');
+      }
+      const text = this.textarea.value;
+      const [author, email, website] = ['author', 'email', 'website'].map((name) => this.inputs[name].value.trim());
+      if (!text.trim()) return this.markInvalid('text');
+      if (siteConfig.require_name && !author) return this.markInvalid('author');
+      if ((siteConfig.require_email && !email) || !this.email.checkValidity()) return this.markInvalid('email');
+      if (website && !safeUrl(website)) return this.markInvalid('website');
+      this.sendButton.disabled = true;
+      thread.say(thread.strings.sending);
+      try {
+        const posted = await this.post(text, author, email, website);
+        this.posted(posted, text, author, email, website);
+      } catch (error) {
+        if (error.code == 'thread_locked') {
+          thread.locked = true;
+          thread.draw();
+        }
+        if (error.code == 'validation_failed' && this.errors[error.field]) {
+          this.markInvalid(error.field, thread.errorText(error));
+          thread.say('');
+        } else {
+          thread.fail(error);
+          thread.status.focus();
+        }
+      }
+      this.sendButton.disabled = false;
+    }
+
+    // POST /api/comments; a retry of the same text reuses its Idempotency-Key.
+    async post(text, author, email, website) {
+      const thread = this.thread;
+      const { site, page, title } = thread.config;
+      // form_token lives 24 h
+      if (Date.now() - thread.siteConfigAt > 72e6) await thread.loadSiteConfig().catch(() => {});
+      const body = {
+        site,
+        page,
+        title: truncate(title, 300) || undefined,
+        url: safeUrl(location.href.split('#')[0]) || undefined,
+        parent: thread.replyTo == null ? undefined : thread.replyTo,
+        author: author || undefined,
+        email: email || undefined,
+        website: website || undefined,
+        text,
+        notify: !!(email && this.notify.checked),
+        author_key: authorKey(),
+        hp: this.honeypot.value,
+        form_token: thread.siteConfig.form_token,
+      };
+      if (!this.attempt || this.attempt.text != text) this.attempt = { text, key: randomKey() };
+      const key = this.attempt.key;
+      // url is a hint: the server's own pages are not on the site's origins
+      const posted = await api('POST', '/api/comments', body, 0, key).catch((error) => (error.field == 'url'
+        ? api('POST', '/api/comments', Object.assign(body, { url: null }), 0, key)
+        : Promise.reject(error)));
+      this.attempt = null;
+      return posted;
+    }
+
+    posted(response, text, author, email, website) {
+      const thread = this.thread;
+      const comment = response.comment;
+      thread.own[comment.id] = { token: response.edit_token, until: response.edit_until, text };
+      store('own', thread.own);
+      store('me', { author, email, website, notify: this.notify.checked });
+      if (comment.status == 'pending') {
+        thread.pending.push(comment);
+        store(thread.pendingKey, thread.pending);
+      } else {
+        thread.total++;
+        if (!comment.parent && thread.sort == 'newest') thread.comments.unshift(comment);
+        else thread.comments.push(comment);
+      }
+      this.textarea.value = '';
+      thread.replyTo = null;
+      this.showWriting();
+      thread.draw();
+      thread.say(comment.status == 'pending' ? thread.strings.held : thread.strings.posted);
+      (thread.articles.get(comment.id) || thread.status).focus();
     }
   }
 
   window.Natter = { init };
-  if (D.readyState == 'loading') D.addEventListener('DOMContentLoaded', () => gen || init());
+  if (document.readyState == 'loading') document.addEventListener('DOMContentLoaded', () => generation || init());
   else init();
 })();

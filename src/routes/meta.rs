@@ -155,7 +155,8 @@ pub async fn feed(
 }
 
 const DEMO: &str = include_str!("../../widget/demo.html");
-const EMBED_JS: &str = include_str!("../../widget/embed.js");
+/// The widget as served: widget/embed.js minified by build.rs.
+const EMBED_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/embed.min.js"));
 
 /// `GET /`: a demo page embedding the widget for `default`, else the first site.
 pub async fn demo(state: State) -> HttpResponse {

@@ -260,6 +260,51 @@ async fn the_widget_is_served_as_javascript_with_caching() {
     assert_eq!(again.status(), 304);
 }
 
+/// The widget's budget: what a reader downloads, gzipped at level 9.
+const WIDGET_GZIP_BUDGET: usize = 10 * 1024;
+
+#[tokio::test]
+async fn the_served_widget_is_the_minified_build_and_stays_within_10_kb_gzipped() {
+    use std::io::Write;
+
+    let app = TestApp::spawn().await;
+    // The test client asks for no content coding: these are the script's own bytes.
+    let res = app.get("/embed.js").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("content-encoding").is_none());
+    let served = res.bytes().await.unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&served).unwrap();
+    let gzipped = gz.finish().unwrap().len();
+    assert!(
+        gzipped <= WIDGET_GZIP_BUDGET,
+        "GET /embed.js: gzip -9 size {gzipped} > {WIDGET_GZIP_BUDGET}"
+    );
+
+    // build.rs's output, not the readable source: no comments, no indentation, far smaller.
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/widget/embed.js")).unwrap();
+    let served = std::str::from_utf8(&served).unwrap();
+    assert!(
+        served.len() * 4 < source.len() * 3,
+        "served {} bytes of a {}-byte source",
+        served.len(),
+        source.len()
+    );
+    assert!(!served.contains("\n  "), "indentation left");
+    assert!(!served.contains("Pure logic"), "comments left");
+    // The CSS templates were compacted too.
+    assert!(
+        served.contains(":host{--natter-fg:#1f2328;"),
+        "CSS not compacted"
+    );
+    // And minifying kept the widget's security rules.
+    assert!(served.contains("document.currentScript"));
+    assert_eq!(served.matches("innerHTML").count(), 1, "one innerHTML");
+    assert!(served.contains("attachShadow"));
+    assert!(served.contains("'Idempotency-Key'"));
+}
+
 #[tokio::test]
 async fn translations_are_served_to_any_origin_one_language_at_a_time() {
     let app = TestApp::spawn().await;

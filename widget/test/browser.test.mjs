@@ -150,13 +150,13 @@ const HELPERS = `
     type: (el, v) => { el.value = v; el.dispatchEvent(new Event('input', { bubbles: true })); },
     btn: (label, r = W.R()) => [...r.querySelectorAll('button')].find((b) => b.textContent.trim() == label),
     // the comment whose own text contains this (articles nest, so not an ancestor's)
-    art: (text) => W.$$('article').find((a) => a.firstChild.querySelector('.tx')?.textContent.includes(text)),
-    tops: () => W.$$('.n > div > article'),
+    art: (text) => W.$$('article').find((a) => a.firstChild.querySelector('.text')?.textContent.includes(text)),
+    tops: () => W.$$('.widget > div > article'),
     depth: (a) => { let d = 0; while ((a = a.parentElement.closest('article'))) d++; return d; },
-    st: () => W.$('.st').textContent,
+    st: () => W.$('.status').textContent,
     // the same markup as this html string, once parsed (innerHTML serializes text its own way)
     same: (el, html) => { const t = document.createElement('template'); t.innerHTML = html; return el.innerHTML == t.innerHTML; },
-    ready: () => W.until(() => W.$('form') || W.$('.lk:not([hidden])')),
+    ready: () => W.until(() => W.$('form') || W.$('.locked-note:not([hidden])')),
   };`;
 const run = (body) => tab.eval(body);
 /** Loads a document on purpose: the one afterEach's safety checks then expect to find. */
@@ -264,19 +264,19 @@ btest('loads a thread from the API origin: nesting, tombstone, avatars, counts, 
 
   await open(page, { counts: `${page},/posts/load-other/,/posts/never/`, hostile: 1 });
   const r = await run(`await W.until(() => W.$('article') && document.querySelector('[data-natter-count]').textContent != '…');
-    const A = W.art('first'), av = A.querySelector('img.av');
+    const A = W.art('first'), av = A.querySelector('img.avatar');
     await W.until(() => av.complete && av.naturalWidth > 0);
     const tomb = W.tops()[1];
     return {
       heading: W.$('h2').textContent, tops: W.tops().length, articles: W.$$('article').length,
       depths: ['reply to Alice', 'reply to Bob', 'past the depth'].map((t) => W.depth(W.art(t))),
-      marker: W.art('past the depth').querySelector('.m').textContent,
-      anon: W.art('past the depth').querySelector('.au').textContent,
+      marker: W.art('past the depth').querySelector('.meta').textContent,
+      anon: W.art('past the depth').querySelector('.author').textContent,
       tomb: tomb.firstChild.textContent, tombImg: !!tomb.firstChild.querySelector('img'), eveInTomb: tomb.contains(W.art('deleted comment')),
-      href: A.querySelector('a.au').href, rel: A.querySelector('a.au').rel, avatar: av.src,
-      html: W.same(A.querySelector('.tx'), ${JSON.stringify(a.html)}), time: A.querySelector('time').textContent, datetime: A.querySelector('time').dateTime,
+      href: A.querySelector('a.author').href, rel: A.querySelector('a.author').rel, avatar: av.src,
+      html: W.same(A.querySelector('.text'), ${JSON.stringify(a.html)}), time: A.querySelector('time').textContent, datetime: A.querySelector('time').dateTime,
       counts: [...document.querySelectorAll('[data-natter-count]')].map((e) => e.textContent),
-      color: getComputedStyle(W.$('.n')).color, static: !!document.querySelector('.natter-static'),
+      color: getComputedStyle(W.$('.widget')).color, static: !!document.querySelector('.natter-static'),
     }`);
   assert.equal(r.heading, '5 comments');
   assert.equal(r.tops, 2);
@@ -318,8 +318,8 @@ btest('the server-rendered fragment is taken over: no duplicate, static copy gon
     const texts = ${JSON.stringify([a, b, c].map((x) => x.text))};
     return { atStart: window.__staticAtStart, left: document.querySelectorAll('.natter-static, [data-natter-id]').length,
       slot: !!W.$('slot'), light: host.textContent.trim(),
-      shown: texts.map((t) => W.$$('article .tx').filter((e) => e.textContent.includes(t)).length),
-      tombs: W.$$('.del').length, heading: W.$('h2').textContent }`);
+      shown: texts.map((t) => W.$$('article .text').filter((e) => e.textContent.includes(t)).length),
+      tombs: W.$$('.deleted').length, heading: W.$('h2').textContent }`);
   assert.equal(r.atStart, 4, 'the page had the static copy before the script ran');
   assert.equal(r.left, 0, 'the static copy is gone');
   assert.equal(r.slot, false);
@@ -335,7 +335,7 @@ btest('an unknown site shows a message and keeps the static fragment', async () 
   expectHttp(404, '/api/config?site=nope');
   expectHttp(404, '/api/comments?site=nope');
   await open(page, { static: 'blog', site: 'nope' });
-  const r = await run(`await W.until(() => W.$('.st')?.textContent);
+  const r = await run(`await W.until(() => W.$('.status')?.textContent);
     return [W.st(), !!document.querySelector('.natter-static'), !!W.$('slot'), !!W.$('form')]`);
   assert.deepEqual(r, ['Comments are not set up for this site.', true, true, false]);
 });
@@ -378,7 +378,7 @@ btest('posts a comment with the contract body, focuses it and keeps its edit con
     W.btn('Post comment').click();
     await W.until(() => W.art('Hello'));
     const a = W.R().activeElement;
-    return { notifyShown, focused: a === W.art('Hello'), html: W.art('Hello').querySelector('.tx').innerHTML, status: W.st(),
+    return { notifyShown, focused: a === W.art('Hello'), html: W.art('Hello').querySelector('.text').innerHTML, status: W.st(),
       heading: W.$('h2').textContent, edit: !!W.btn('Edit', a), left: a.querySelector('[data-until]').lastChild.textContent,
       me: JSON.parse(localStorage['natter:me']), ta: W.$('textarea').value }`);
   assert.equal(r.notifyShown, true);
@@ -398,7 +398,7 @@ btest('posts a comment with the contract body, focuses it and keeps its edit con
   assert.match(b.form_token, /^\d+\.[0-9a-f]{32}$/);
   const stored = (await list('blog', page)).comments;
   assert.deepEqual(stored.map((c) => [c.author, c.status]), [['Zed', 'approved']]);
-  assert.equal(await run(`return W.same(W.art('Hello').querySelector('.tx'), ${JSON.stringify(stored[0].html)})`), true, 'shows the html the server rendered');
+  assert.equal(await run(`return W.same(W.art('Hello').querySelector('.text'), ${JSON.stringify(stored[0].html)})`), true, 'shows the html the server rendered');
 
   // after a reload, the same browser still may edit, and keeps its name and author_key
   await open(page, {}, { keep: true });
@@ -433,12 +433,12 @@ btest('preview shows the server rendering and switches back to writing', async (
   await open('/posts/preview/');
   const r = await run(`await W.ready();
     W.type(W.$('textarea'), ${JSON.stringify(text)}); W.btn('Preview').click();
-    await W.until(() => !W.$('.pv').hidden);
-    const pv = W.$('.pv');
+    await W.until(() => !W.$('.preview').hidden);
+    const pv = W.$('.preview');
     const r = { same: pv.innerHTML == ${JSON.stringify(rendered)}, scripts: pv.querySelectorAll('script').length,
       hrefs: [...pv.querySelectorAll('a')].map((a) => a.getAttribute('href')), ta: W.$('textarea').hidden, write: !!W.btn('Write') };
     W.btn('Write').click();
-    return { ...r, back: !W.$('textarea').hidden && W.$('.pv').hidden && W.R().activeElement === W.$('textarea') }`);
+    return { ...r, back: !W.$('textarea').hidden && W.$('.preview').hidden && W.R().activeElement === W.$('textarea') }`);
   assert.ok(r.hrefs.every((h) => h == null), 'no javascript: link: ' + r.hrefs);
   delete r.hrefs;
   assert.deepEqual(r, { same: true, scripts: 0, ta: true, write: true, back: true });
@@ -460,7 +460,7 @@ btest('edits and deletes its own comment with the edit token', async () => {
     W.type(area, 'changed *now*'); W.btn('Save', a).click();
     await W.until(() => W.art('changed'));
     const n = W.art('changed');
-    return { start, html: n.querySelector('.tx').innerHTML, edited: /edited/.test(n.querySelector('.m').textContent), focus: W.R().activeElement === n }`);
+    return { start, html: n.querySelector('.text').innerHTML, edited: /edited/.test(n.querySelector('.meta').textContent), focus: W.R().activeElement === n }`);
   assert.deepEqual(edited.start, ['change me', true]);
   assert.equal(edited.edited, true);
   assert.equal(edited.focus, true);
@@ -468,13 +468,13 @@ btest('edits and deletes its own comment with the edit token', async () => {
   assert.equal(patch.url, `${api.base}/api/comments/${change.id}`);
   assert.deepEqual(JSON.parse(patch.body), { text: 'changed *now*' });
   const after = (await list('blog', page)).comments.find((c) => c.id == change.id);
-  assert.equal(await run(`return W.same(W.art('changed').querySelector('.tx'), ${JSON.stringify(after.html)})`), true);
+  assert.equal(await run(`return W.same(W.art('changed').querySelector('.text'), ${JSON.stringify(after.html)})`), true);
   assert.ok(after.edited_at);
 
   // deleting asks first; one without replies vanishes, one with replies leaves a tombstone
   const del = await run(`W.btn('Delete', W.art('changed')).click();
     await W.until(() => !W.art('changed'));
-    const one = [W.st(), W.R().activeElement === W.$('.st'), W.$('h2').textContent];
+    const one = [W.st(), W.R().activeElement === W.$('.status'), W.$('h2').textContent];
     W.btn('Delete', W.art('keep me')).click();
     await W.until(() => !W.art('keep me'));
     return { one, tomb: W.tops()[0].firstChild.textContent, reply: W.tops()[0].contains(W.art('someone answered')), heading: W.$('h2').textContent }`);
@@ -492,7 +492,7 @@ btest('votes toggle, match the server and are remembered', async () => {
   const a = await post('blog', page, { text: 'vote on me' });
   await open(page);
   const r = await run(`await W.ready();
-    const b = () => [...W.art('vote on me').querySelectorAll('.v')];
+    const b = () => [...W.art('vote on me').querySelectorAll('.vote')];
     const state = () => b().map((x) => x.textContent + ' ' + x.getAttribute('aria-pressed'));
     b()[0].click(); await W.until(() => b()[0].getAttribute('aria-pressed') == 'true');
     const liked = [...state(), b()[0].getAttribute('aria-label')];
@@ -505,7 +505,7 @@ btest('votes toggle, match the server and are remembered', async () => {
   assert.deepEqual([s.likes, s.dislikes], [0, 1]);
 
   await open(page, {}, { keep: true });
-  const back = await run(`await W.ready(); const b = () => [...W.art('vote on me').querySelectorAll('.v')];
+  const back = await run(`await W.ready(); const b = () => [...W.art('vote on me').querySelectorAll('.vote')];
     const remembered = b().map((x) => x.textContent + ' ' + x.getAttribute('aria-pressed'));
     b()[1].click(); await W.until(() => b()[1].getAttribute('aria-pressed') == 'false');
     return { remembered, withdrawn: b().map((x) => x.textContent) }`);
@@ -522,7 +522,7 @@ btest('sort follows data-sort and the selector, in the server order', async () =
   await call('POST', `/api/comments/${c2.id}/vote`, { value: 1 });
   const order = async (sort) => (await list('blog', page, '&sort=' + sort)).comments.filter((c) => !c.parent).map((c) => c.html.replace(/<[^>]+>/g, '').trim());
   await open(page, { sort: 'newest' });
-  const shown = () => run(`return W.tops().map((a) => a.firstChild.querySelector('.tx').textContent.trim())`);
+  const shown = () => run(`return W.tops().map((a) => a.firstChild.querySelector('.text').textContent.trim())`);
   await run(`await W.ready()`);
   const newest = await shown();
   assert.deepEqual(newest, ['sort three', 'sort two', 'sort one']);
@@ -552,7 +552,7 @@ btest('load more continues with the next cursor', async () => {
     await W.until(() => W.tops().length > 50);
     return { first, after: W.tops().length, all: W.$$('article').length, more: W.btn('Load more comments').hidden,
       focus: W.R().activeElement === W.art('many 50.'), reply: W.art('many reply.').parentElement.closest('article') === W.art('many 52.'),
-      texts: W.$$('article .tx').map((e) => e.textContent.trim()) }`);
+      texts: W.$$('article .text').map((e) => e.textContent.trim()) }`);
   assert.deepEqual(r.first, [50, false, '54 comments']);
   assert.equal(r.after, 53);
   assert.equal(r.all, 54);
@@ -571,32 +571,32 @@ btest('a held comment shows as awaiting moderation until approved, then as norma
   const page = '/posts/held/';
   await open(page, { site: 'held' });
   const r = await run(`await W.ready(); W.type(W.$('textarea'), 'please hold me'); W.btn('Post comment').click();
-    await W.until(() => W.$('.pend'));
-    return { status: W.st(), marker: W.$('.pend .pe').textContent, heading: W.$('h2').textContent, votes: W.$$('.pend .v').length,
-      reply: !!W.btn('Reply', W.$('.pend')), edit: !!W.btn('Edit', W.$('.pend')) }`);
+    await W.until(() => W.$('.pending'));
+    return { status: W.st(), marker: W.$('.pending .pending-note').textContent, heading: W.$('h2').textContent, votes: W.$$('.pending .vote').length,
+      reply: !!W.btn('Reply', W.$('.pending')), edit: !!W.btn('Edit', W.$('.pending')) }`);
   assert.deepEqual(r, { status: 'Thanks! Your comment is awaiting moderation.', marker: 'Awaiting moderation', heading: '0 comments', votes: 0, reply: false, edit: true });
   assert.deepEqual((await list('held', page)).comments, [], 'not public yet');
   const [held] = (await admin('GET', `/comments?site=held&page=${encodeURIComponent(page)}`)).body.comments;
   assert.equal(held.status, 'pending');
 
   await open(page, { site: 'held' }, { keep: true });
-  assert.equal(await run(`await W.ready(); await W.until(() => W.$('article')); return W.$$('.pend').length`), 1, 'still shown to its author after a reload');
+  assert.equal(await run(`await W.ready(); await W.until(() => W.$('article')); return W.$$('.pending').length`), 1, 'still shown to its author after a reload');
 
   assert.equal((await admin('POST', `/comments/${held.id}/approve`)).status, 200);
   await open(page, { site: 'held' }, { keep: true });
   const approved = await run(`await W.ready(); await W.until(() => W.$('article'));
-    return { pend: W.$$('.pend').length, shown: W.$$('article').length, heading: W.$('h2').textContent,
+    return { pend: W.$$('.pending').length, shown: W.$$('article').length, heading: W.$('h2').textContent,
       stored: JSON.parse(localStorage['natter:pending:held:${page}']) }`);
   assert.deepEqual(approved, { pend: 0, shown: 1, heading: '1 comment', stored: [] });
 
   // an edit on an "all" site sends it back to moderation: still shown to its author, also after a reload
   const edited = await run(`const a = W.art('please hold me'); W.btn('Edit', a).click();
     W.type(a.querySelector('textarea'), 'please hold me again'); W.btn('Save', a).click();
-    await W.until(() => W.$('.pend')); return [W.st(), W.$('h2').textContent]`);
+    await W.until(() => W.$('.pending')); return [W.st(), W.$('h2').textContent]`);
   assert.deepEqual(edited, ['Thanks! Your comment is awaiting moderation.', '0 comments']);
   await open(page, { site: 'held' }, { keep: true });
   assert.deepEqual(await run(`await W.ready(); await W.until(() => W.$('article'));
-    return [W.$$('.pend').length, W.art('please hold me again') != null, W.$('h2').textContent]`), [1, true, '0 comments']);
+    return [W.$$('.pending').length, W.art('please hold me again') != null, W.$('h2').textContent]`), [1, true, '0 comments']);
 });
 
 /* ---------- errors ---------- */
@@ -632,12 +632,12 @@ btest('a thread locked by a moderator refuses the post with a notice (403 thread
   assert.equal((await admin('POST', '/threads/lock', { site: 'blog', page, locked: true })).status, 200);
   expectHttp(403, '/api/comments');
   const r = await run(`W.type(W.$('textarea'), 'too late'); W.btn('Post comment').click();
-    await W.until(() => !W.$('.lk').hidden);
-    return { status: W.st(), err: W.$('.st').classList.contains('e'), form: !!W.$('form'), reply: !!W.btn('Reply'), note: W.$('.lk').textContent }`);
+    await W.until(() => !W.$('.locked-note').hidden);
+    return { status: W.st(), err: W.$('.status').classList.contains('error'), form: !!W.$('form'), reply: !!W.btn('Reply'), note: W.$('.locked-note').textContent }`);
   assert.deepEqual(r, { status: 'This thread is closed for new comments.', err: true, form: false, reply: false, note: 'This thread is closed for new comments.' });
   await open(page);
   const again = await run(`await W.ready(); await W.until(() => W.$('article'));
-    return { form: !!W.$('form'), note: W.$('.lk').hidden ? null : W.$('.lk').textContent, reply: !!W.btn('Reply'), votes: W.$$('.v').length }`);
+    return { form: !!W.$('form'), note: W.$('.locked-note').hidden ? null : W.$('.locked-note').textContent, reply: !!W.btn('Reply'), votes: W.$$('.vote').length }`);
   assert.deepEqual(again, { form: false, note: 'This thread is closed for new comments.', reply: false, votes: 2 });
 });
 
@@ -692,7 +692,7 @@ btest('a rate-limited post says when to try again (429)', async () => {
     const r = await run(`await W.ready();
       W.type(W.$('textarea'), 'first'); W.btn('Post comment').click(); await W.until(() => W.art('first'));
       W.type(W.$('textarea'), 'second'); W.btn('Post comment').click(); await W.until(() => /Try again/.test(W.st()));
-      return { status: W.st(), live: W.$('.st').getAttribute('aria-live'), focus: W.R().activeElement === W.$('.st'),
+      return { status: W.st(), live: W.$('.status').getAttribute('aria-live'), focus: W.R().activeElement === W.$('.status'),
         kept: W.$('textarea').value, sendable: !W.btn('Post comment').disabled }`);
     const n = +r.status.match(/in (\d+) seconds?\./)[1];
     assert.ok(n >= 1 && n <= 60, r.status);
@@ -708,7 +708,7 @@ btest('a site that does not list the blog origin: nothing loads, and its writes 
   allowed.push(/blocked by CORS policy/, /Failed to load resource: net::ERR_FAILED/);
   expectHttp(403, '/api/comments');
   await open('/posts/closed/', { site: 'closed' });
-  const fresh = await run(`await W.until(() => W.$('.st')?.classList.contains('e')); return [W.st(), !!W.$('form')]`);
+  const fresh = await run(`await W.until(() => W.$('.status')?.classList.contains('error')); return [W.st(), !!W.$('form')]`);
   assert.deepEqual(fresh, ['This website may not post comments here.', false]);
   const raw = await run(`const r = await fetch(${JSON.stringify(api.base)} + '/api/comments', { method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ site: 'closed', page: '/posts/closed/', text: 'from the blog' }) }); return [r.status, (await r.json()).error.code]`);
@@ -726,7 +726,7 @@ btest('a site that does not list the blog origin: nothing loads, and its writes 
     expectHttp(403, '/api/comments', aux);
     const r = await run(`W.type(W.$('textarea'), 'refused'); W.btn('Post comment').click();
       await W.until(() => W.st() && W.st() != 'Sending…');
-      return { status: W.st(), err: W.$('.st').classList.contains('e'), focus: W.R().activeElement === W.$('.st'), kept: W.$('textarea').value }`);
+      return { status: W.st(), err: W.$('.status').classList.contains('error'), focus: W.R().activeElement === W.$('.status'), kept: W.$('textarea').value }`);
     assert.deepEqual(r, { status: 'This website may not post comments here.', err: true, focus: true, kept: 'refused' });
     assert.equal((await call('GET', '/api/comments?site=shop&page=/posts/shop/', null, { server: aux })).body.total, 0);
   } finally {
@@ -753,12 +753,12 @@ btest('hostile text, author and website render inert (nothing runs, no dialog)',
     const A = W.art('bold'), B = W.art('reply');
     const all = W.$$('*');
     for (const e of all) for (const t of ['mouseover', 'mouseenter', 'focus', 'click']) if (e.tagName != 'A' && e.tagName != 'BUTTON') e.dispatchEvent(new Event(t));
-    const link = A.querySelector('a.au'), box = link.getBoundingClientRect();
-    return { authors: [A, B].map((x) => x.querySelector('.au').textContent), hrefs: [A, B].map((x) => x.querySelector('a.au')?.getAttribute('href')),
+    const link = A.querySelector('a.author'), box = link.getBoundingClientRect();
+    return { authors: [A, B].map((x) => x.querySelector('.author').textContent), hrefs: [A, B].map((x) => x.querySelector('a.author')?.getAttribute('href')),
       attrs: all.flatMap((e) => e.getAttributeNames()).filter((n) => /^on/i.test(n)),
       tags: all.filter((e) => /^(SCRIPT|IFRAME|SVG|OBJECT|EMBED)$/i.test(e.tagName)).length,
-      imgs: W.$$('img').filter((i) => !i.classList.contains('av')).length,
-      links: W.$$('.tx a').map((x) => x.getAttribute('href')), bold: A.querySelector('.tx').textContent.includes('bold'), html: W.same(A.querySelector('.tx'), ${JSON.stringify(a.html)}),
+      imgs: W.$$('img').filter((i) => !i.classList.contains('avatar')).length,
+      links: W.$$('.text a').map((x) => x.getAttribute('href')), bold: A.querySelector('.text').textContent.includes('bold'), html: W.same(A.querySelector('.text'), ${JSON.stringify(a.html)}),
       center: [box.x + box.width / 2, box.y + box.height / 2] }`);
   assert.deepEqual(r.authors, [`<img src=x onerror="${run1}">`, `"><script>${run1}</script>`]);
   assert.deepEqual(r.hrefs, [new URL(`https://x.example/"onmouseover="${run1}`).href, new URL(`https://y.example/'><script>${run1}</script>`).href]);
@@ -770,7 +770,7 @@ btest('hostile text, author and website render inert (nothing runs, no dialog)',
   assert.equal(r.html, true, 'the server-rendered html as is');
   // a real pointer over the author link and a click on the markdown link
   await tab.send('Input.dispatchMouseEvent', { type: 'mouseMoved', x: r.center[0], y: r.center[1] });
-  await run(`for (const a of W.$$('.tx a')) if (!a.getAttribute('href')) a.click();
+  await run(`for (const a of W.$$('.text a')) if (!a.getAttribute('href')) a.click();
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50)))`);
   assert.equal(await run(`return window.__pwned`), 0);
   assert.deepEqual(dialogs, []);
@@ -787,9 +787,9 @@ btest('init() again re-mounts without duplicating anything', async () => {
   const r = await run(`Natter.init(); Natter.init({ page: '/posts/init-other/' });
     await W.until(() => W.$$('article').length == 2 && W.$('h2').textContent == '2 comments');
     await new Promise((r) => setTimeout(r, 100));
-    return { boxes: W.R().querySelectorAll('.n').length, styles: W.R().querySelectorAll('style').length + W.R().adoptedStyleSheets.length,
+    return { boxes: W.R().querySelectorAll('.widget').length, styles: W.R().querySelectorAll('style').length + W.R().adoptedStyleSheets.length,
       forms: W.$$('form').length, heads: W.$$('h2').length, hosts: document.querySelectorAll('[data-natter-theme]').length,
-      articles: W.$$('article').length, textareas: W.$$('textarea').length, status: W.$$('.st').length }`);
+      articles: W.$$('article').length, textareas: W.$$('textarea').length, status: W.$$('.status').length }`);
   assert.deepEqual(r, { boxes: 1, styles: 1, forms: 1, heads: 1, hosts: 1, articles: 2, textareas: 1, status: 1 });
 });
 
@@ -804,10 +804,10 @@ btest('dark theme: data-theme="dark", and auto following the reader; screenshots
     await withViewport(width, false, async () => {
       await open(page, { theme: 'dark' });
       const r = await run(`await W.ready(); await W.until(() => W.$$('article').length == 4);
-        await W.until(() => W.$$('img.av').every((i) => i.complete));
+        await W.until(() => W.$$('img.avatar').every((i) => i.complete));
         await new Promise((r) => requestAnimationFrame(r));
-        return { theme: document.querySelector('#natter').dataset.natterTheme, bg: getComputedStyle(W.$('.n')).backgroundColor,
-          fg: getComputedStyle(W.$('.n')).color, width: document.documentElement.scrollWidth, boxOver: W.$('.n').scrollWidth - W.$('.n').clientWidth }`);
+        return { theme: document.querySelector('#natter').dataset.natterTheme, bg: getComputedStyle(W.$('.widget')).backgroundColor,
+          fg: getComputedStyle(W.$('.widget')).color, width: document.documentElement.scrollWidth, boxOver: W.$('.widget').scrollWidth - W.$('.widget').clientWidth }`);
       assert.deepEqual([r.theme, r.bg, r.fg], ['dark', 'rgb(13, 17, 23)', 'rgb(230, 237, 243)']);
       assert.ok(r.width <= width, `no horizontal scrolling at ${width} px (scrollWidth ${r.width})`);
       assert.ok(r.boxOver <= 0, `nothing overflows the widget at ${width} px (${r.boxOver})`);
@@ -818,7 +818,7 @@ btest('dark theme: data-theme="dark", and auto following the reader; screenshots
   for (const [dark, bg] of [[true, 'rgb(13, 17, 23)'], [false, 'rgb(255, 255, 255)']]) {
     await withViewport(800, dark, async () => {
       await open(page);
-      assert.equal(await run(`await W.ready(); return document.querySelector('#natter').dataset.natterTheme + ' ' + getComputedStyle(W.$('.n')).backgroundColor`), 'auto ' + bg);
+      assert.equal(await run(`await W.ready(); return document.querySelector('#natter').dataset.natterTheme + ' ' + getComputedStyle(W.$('.widget')).backgroundColor`), 'auto ' + bg);
     });
   }
 });
@@ -829,7 +829,7 @@ btest('the demo page at / embeds the widget (screenshot)', async () => {
   await withViewport(1280, false, async () => {
     await goto(api.base + '/');
     const r = await run(`await W.ready(); await W.until(() => W.$$('article').length == 2 && document.querySelector('[data-natter-count="/"]').textContent != '…');
-      await W.until(() => W.$$('img.av').every((i) => i.complete));
+      await W.until(() => W.$$('img.avatar').every((i) => i.complete));
       return { count: document.querySelector('[data-natter-count="/"]').textContent, site: document.querySelector('script[data-site]').dataset.site,
         width: document.documentElement.scrollWidth }`);
     assert.ok(r.width <= 1280, 'no horizontal scrolling');
@@ -897,7 +897,7 @@ btest('data-page names the thread instead of the URL path: it is read and posted
   await open(path, { page: key });
   const r = await run(`await W.ready(); await W.until(() => W.art('under the old key'));
     W.type(W.$('textarea'), 'posted from the new URL'); W.btn('Post comment').click(); await W.until(() => W.art('posted from the new URL'));
-    return { shown: W.$$('article .tx').map((e) => e.textContent.trim()), heading: W.$('h2').textContent }`);
+    return { shown: W.$$('article .text').map((e) => e.textContent.trim()), heading: W.$('h2').textContent }`);
   assert.deepEqual(r, { shown: ['under the old key', 'posted from the new URL'], heading: '2 comments' });
   assert.deepEqual(await texts(key), ['under the old key', 'posted from the new URL'], 'the comment landed on the data-page key');
   assert.deepEqual(await texts(path), ['under the URL path'], 'nothing landed on the URL path');
@@ -938,6 +938,6 @@ btest('works under a strict host CSP without unsafe-inline styles', async () => 
   await post('blog', '/posts/csp/', { text: 'under csp' });
   await open('/posts/csp/', { csp: 1, lang: 'de' });
   const r = await run(`await W.ready(); await W.until(() => W.art('under csp'));
-    return [getComputedStyle(W.$('.n')).backgroundColor, getComputedStyle(W.$('.av')).borderRadius, W.btn('Antworten') != null]`);
+    return [getComputedStyle(W.$('.widget')).backgroundColor, getComputedStyle(W.$('.avatar')).borderRadius, W.btn('Antworten') != null]`);
   assert.deepEqual(r, ['rgb(255, 255, 255)', '50%', true]);
 });
