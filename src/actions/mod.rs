@@ -5,6 +5,7 @@
 
 pub mod comments;
 pub mod moderation;
+pub mod reads;
 pub mod spam;
 pub mod subscriptions;
 

@@ -19,9 +19,7 @@
 //! go first.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,9 +28,9 @@ use std::time::{Duration, Instant};
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use rusqlite::{Connection, OpenFlags};
 
 use crate::domain::Timestamp;
+use crate::store::watch::{Watch, HEADER};
 
 /// Bytes of bodies (plain and gzipped) the cache may hold.
 pub const DEFAULT_BUDGET: usize = 4 << 20;
@@ -154,43 +152,6 @@ struct Entry {
     used: u64,
 }
 
-/// How the cache learns of commits.
-enum Watch {
-    /// The `-shm` file: its first 48 bytes are the WAL-index header.
-    Shm(File),
-    /// A connection of the cache's own, asked for `PRAGMA data_version`.
-    Pragma(Mutex<Connection>),
-    /// Nothing could be opened: never cache.
-    Blind,
-}
-
-impl Watch {
-    /// What identifies the database's last commit by any process.
-    fn version(&self) -> Option<[u8; HEADER]> {
-        match self {
-            Watch::Shm(f) => {
-                let mut v = [0u8; HEADER];
-                f.read_exact_at(&mut v, 0).ok()?;
-                Some(v)
-            }
-            Watch::Pragma(conn) => {
-                let conn = conn.lock().unwrap_or_else(|p| p.into_inner());
-                let n: i64 = conn
-                    .prepare_cached("PRAGMA data_version")
-                    .and_then(|mut s| s.query_row([], |r| r.get(0)))
-                    .ok()?;
-                let mut v = [0u8; HEADER];
-                v[..8].copy_from_slice(&n.to_le_bytes());
-                Some(v)
-            }
-            Watch::Blind => None,
-        }
-    }
-}
-
-/// Bytes of the WAL-index header.
-const HEADER: usize = 48;
-
 struct Inner {
     version: Option<Version>,
     /// The last look at every process's commits, and when it was taken.
@@ -220,30 +181,10 @@ pub struct Version {
 }
 
 impl ThreadCache {
-    /// A cache over the database at `path`, holding at most `budget` bytes. When the watching
-    /// connection cannot be opened the cache stays empty and every read goes to the database.
+    /// A cache over the database at `path`, holding at most `budget` bytes. When nothing
+    /// can watch the database's commits the cache stays empty and every read goes to it.
     pub fn open(path: &Path, budget: usize) -> Self {
-        let mut shm = path.as_os_str().to_owned();
-        shm.push("-shm");
-        let mut header = [0u8; HEADER];
-        let watch = match File::open(&shm) {
-            Ok(f) if f.read_exact_at(&mut header, 0).is_ok() => Watch::Shm(f),
-            _ => Self::pragma_watch(path),
-        };
-        Self::with_watch(watch, budget)
-    }
-
-    fn pragma_watch(path: &Path) -> Watch {
-        // Read-write without create: it never writes, but a read-only connection to a WAL
-        // database cannot always open the shared-memory index. No busy wait: it runs on an
-        // async worker, and a busy database just means "don't trust the cache this time".
-        Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .and_then(|c| c.busy_timeout(std::time::Duration::ZERO).map(|()| c))
-        .map(|c| Watch::Pragma(Mutex::new(c)))
-        .unwrap_or(Watch::Blind)
+        Self::with_watch(Watch::open(path), budget)
     }
 
     fn with_watch(watch: Watch, budget: usize) -> Self {
@@ -401,187 +342,5 @@ impl Inner {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn key(page: &str) -> ThreadKey {
-        ThreadKey(format!("site=s&page={page}"))
-    }
-
-    fn db() -> (tempfile::TempDir, std::path::PathBuf) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.db");
-        let c = Connection::open(&path).unwrap();
-        c.pragma_update(None, "journal_mode", "WAL").unwrap();
-        c.execute("CREATE TABLE t (x)", []).unwrap();
-        (dir, path)
-    }
-
-    /// A write by another connection, then a stale body offered under the old version.
-    fn invalidation_works(path: &Path, cache: &ThreadCache) {
-        let (hit, v) = cache.get(&key("/a").0, 0);
-        assert!(hit.is_none());
-        cache.put(
-            key("/a"),
-            v.unwrap(),
-            Arc::new(Body::new("[1]".into(), None)),
-        );
-        let (hit, _) = cache.get(&key("/a").0, 0);
-        assert_eq!(&hit.unwrap().json[..], b"[1]");
-
-        let other = Connection::open(path).unwrap();
-        other.execute("INSERT INTO t VALUES (1)", []).unwrap();
-        std::thread::sleep(FOREIGN_CHECK * 2);
-        let (hit, v2) = cache.get(&key("/a").0, 0);
-        assert!(hit.is_none(), "a write elsewhere must invalidate");
-        assert_eq!(cache.size().0, 0);
-        assert_ne!(v, v2);
-        // A body loaded under the old version is refused.
-        cache.put(
-            key("/a"),
-            v.unwrap(),
-            Arc::new(Body::new("[1]".into(), None)),
-        );
-        assert_eq!(cache.size().0, 0);
-        cache.put(
-            key("/a"),
-            v2.unwrap(),
-            Arc::new(Body::new("[2]".into(), None)),
-        );
-        assert_eq!(&cache.get(&key("/a").0, 0).0.unwrap().json[..], b"[2]");
-        // A write that changes nothing visible still counts as a commit.
-        other.execute("DELETE FROM t WHERE x = 42", []).unwrap();
-        other.execute("INSERT INTO t VALUES (2)", []).unwrap();
-        std::thread::sleep(FOREIGN_CHECK * 2);
-        assert!(cache.get(&key("/a").0, 0).0.is_none());
-    }
-
-    /// A cache over a database whose `-shm` file exists, as it does under the server: while
-    /// the returned connection stays open.
-    fn over_shm(path: &Path) -> (Connection, ThreadCache) {
-        let keep = Connection::open(path).unwrap();
-        keep.query_row("SELECT count(*) FROM t", [], |_| Ok(()))
-            .unwrap();
-        let cache = ThreadCache::open(path, DEFAULT_BUDGET);
-        assert!(matches!(cache.watch, Watch::Shm(_)));
-        (keep, cache)
-    }
-
-    #[test]
-    fn a_commit_by_this_process_s_writer_shows_on_the_very_next_lookup() {
-        let (_d, path) = db();
-        let (_keep, cache) = over_shm(&path);
-        let (_, v) = cache.get(&key("/a").0, 0);
-        cache.put(
-            key("/a"),
-            v.unwrap(),
-            Arc::new(Body::new("[1]".into(), None)),
-        );
-        assert!(cache.get(&key("/a").0, 0).0.is_some());
-        // What the writer does after each commit; no pause before the lookup.
-        cache.commits().fetch_add(1, Ordering::Release);
-        let (hit, v2) = cache.get(&key("/a").0, 0);
-        assert!(hit.is_none());
-        assert_ne!(v, v2);
-        cache.put(
-            key("/a"),
-            v.unwrap(),
-            Arc::new(Body::new("[1]".into(), None)),
-        );
-        assert_eq!(
-            cache.size().0,
-            0,
-            "a body loaded before the commit is refused"
-        );
-    }
-
-    #[test]
-    fn a_write_by_another_connection_empties_the_cache_through_the_shm_header() {
-        let (_d, path) = db();
-        let (_keep, cache) = over_shm(&path);
-        invalidation_works(&path, &cache);
-    }
-
-    #[test]
-    fn without_a_shm_file_data_version_is_asked_instead() {
-        let (_d, path) = db();
-        let cache = ThreadCache::open(&path, DEFAULT_BUDGET);
-        assert!(matches!(cache.watch, Watch::Pragma(_)));
-        invalidation_works(&path, &cache);
-    }
-
-    #[test]
-    fn entries_expire_at_their_time() {
-        let (_d, path) = db();
-        let cache = ThreadCache::open(&path, DEFAULT_BUDGET);
-        let (_, v) = cache.get(&key("/a").0, 0);
-        cache.put(
-            key("/a"),
-            v.unwrap(),
-            Arc::new(Body::new("x".into(), Some(100))),
-        );
-        assert!(cache.get(&key("/a").0, 99).0.is_some());
-        assert!(cache.get(&key("/a").0, 100).0.is_none());
-        assert_eq!(cache.size(), (0, 0));
-    }
-
-    #[test]
-    fn the_budget_bounds_the_bytes_and_keeps_the_recently_used() {
-        let (_d, path) = db();
-        let body = "y".repeat(1000);
-        let one = key("/p0").weight() + Body::new(body.clone(), None).weight();
-        let budget = one * 10;
-        let cache = ThreadCache::open(&path, budget);
-        let (_, v) = cache.get(&key("/p0").0, 0);
-        for i in 0..10 {
-            cache.put(
-                key(&format!("/p{i}")),
-                v.unwrap(),
-                Arc::new(Body::new(body.clone(), None)),
-            );
-        }
-        assert_eq!(cache.size(), (10, budget));
-        assert!(cache.get(&key("/p0").0, 0).0.is_some()); // p0 is now the most recently used
-        for i in 10..40 {
-            cache.put(
-                key(&format!("/p{i}")),
-                v.unwrap(),
-                Arc::new(Body::new(body.clone(), None)),
-            );
-            assert!(cache.size().1 <= budget);
-        }
-        assert!(cache.get(&key("/p39").0, 0).0.is_some());
-        assert!(cache.get(&key("/p1").0, 0).0.is_none());
-        // Too big for the cache at all: not stored.
-        cache.put(
-            key("/big"),
-            v.unwrap(),
-            Arc::new(Body::new("z".repeat(budget), None)),
-        );
-        assert!(cache.get(&key("/big").0, 0).0.is_none());
-    }
-
-    #[test]
-    fn without_a_database_nothing_is_cached() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = ThreadCache::open(&dir.path().join("missing/x.db"), DEFAULT_BUDGET);
-        assert!(matches!(cache.get(&key("/a").0, 0), (None, None)));
-    }
-
-    #[test]
-    fn gzip_is_negotiated() {
-        let req = |v: &str| {
-            actix_web::test::TestRequest::default()
-                .insert_header((header::ACCEPT_ENCODING, v))
-                .to_http_request()
-        };
-        assert!(accepts_gzip(&req("gzip")));
-        assert!(accepts_gzip(&req("br, GZIP;q=0.5")));
-        assert!(accepts_gzip(&req("*")));
-        assert!(!accepts_gzip(&req("gzip;q=0")));
-        assert!(!accepts_gzip(&req("br, deflate")));
-        assert!(!accepts_gzip(
-            &actix_web::test::TestRequest::default().to_http_request()
-        ));
-    }
-}
+#[path = "cache_tests.rs"]
+mod tests;

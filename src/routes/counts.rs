@@ -1,17 +1,15 @@
 //! Approved-comment counts for many pages at once (GET for short lists, POST for long ones).
 
-use std::collections::BTreeMap;
-
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::actions::reads;
 use crate::domain::validate;
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::etagged;
 use crate::http::extract::{Json, Query};
 use crate::http::state::State;
-use crate::store::comments as q;
 
 /// Most pages one call may ask about.
 pub const MAX_PAGES: usize = 100;
@@ -57,15 +55,7 @@ async fn counts(
     for p in &pages {
         validate::page(p).map_err(|e| ApiError::invalid(field, e.message))?;
     }
-    let body = crate::store::read(&state.pool, move |conn| {
-        let mut counts: BTreeMap<String, i64> = pages.iter().map(|p| (p.clone(), 0)).collect();
-        if !pages.is_empty() {
-            for (key, n) in q::approved_counts(conn, &site, &pages)? {
-                counts.insert(key, n);
-            }
-        }
-        Ok(json!({"counts": counts}).to_string())
-    })
-    .await?;
+    let counts = reads::counts(&state.core, site, pages).await?;
+    let body = json!({"counts": counts}).to_string();
     Ok(etagged(&req, "application/json", body.into_bytes()))
 }

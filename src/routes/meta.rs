@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::actions::reads;
 use crate::domain::{now, validate};
 use crate::error::{ApiError, ApiResult};
 use crate::http::etag::etagged;
@@ -14,7 +15,6 @@ use crate::http::extract::{Json, Query};
 use crate::http::limits::Class;
 use crate::http::state::State;
 use crate::render::markdown;
-use crate::store::comments as q;
 
 /// `GET /api/openapi.json`: the API description (built once).
 pub async fn openapi(req: HttpRequest) -> HttpResponse {
@@ -89,15 +89,7 @@ pub async fn healthz(state: State) -> ApiResult<HttpResponse> {
             "the database is damaged; see the log".into(),
         ));
     }
-    crate::store::read(&state.pool, |conn| {
-        conn.query_row("SELECT count(*) FROM sites", [], |r| r.get::<_, i64>(0))?;
-        Ok(())
-    })
-    .await
-    .map_err(|e| match e {
-        ApiError::Internal(m) => ApiError::Unavailable(m),
-        e => e,
-    })?;
+    reads::database_answers(&state.core).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(json!({"status": "ok"})))
@@ -135,18 +127,8 @@ pub async fn feed(
     state.site(&site)?;
     let page = query.get("page").map(validate::page).transpose()?;
     let public_url = state.settings.public_url.trim_end_matches('/').to_string();
-    let st = state.clone();
-    let xml = crate::store::read(&state.pool, move |conn| {
-        let rows = q::newest_approved(conn, &site, page.as_deref(), 50)?;
-        Ok(crate::render::feed::atom(
-            &public_url,
-            &site,
-            page.as_deref(),
-            &rows,
-            &st.key,
-        ))
-    })
-    .await?;
+    let rows = reads::newest(&state.core, site.clone(), page.clone()).await?;
+    let xml = crate::render::feed::atom(&public_url, &site, page.as_deref(), &rows, &state.key);
     Ok(etagged(
         &req,
         "application/atom+xml; charset=utf-8",
@@ -253,8 +235,7 @@ pub async fn embed_js(req: HttpRequest) -> HttpResponse {
 
 /// `GET /metrics`.
 pub async fn metrics(state: State) -> ApiResult<HttpResponse> {
-    let (pending, failed, bytes) =
-        crate::store::read(&state.pool, |conn| Ok(crate::store::stats::gauges(conn)?)).await?;
+    let (pending, failed, bytes) = reads::gauges(&state.core).await?;
     let (entries, cached_bytes) = state.threads.size();
     let (hits, misses) = state.threads.hits_and_misses();
     let mut text = state.metrics.render(&[

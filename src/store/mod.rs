@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod restore;
 pub mod stats;
 pub mod subscriptions;
+pub mod watch;
 pub mod writer;
 
 use std::path::Path;
