@@ -11,9 +11,12 @@ pub mod lock;
 pub mod migrate;
 pub mod moderation;
 pub mod outbox;
+pub mod pages;
 pub mod restore;
 pub mod stats;
 pub mod subscriptions;
+pub mod threads;
+pub mod votes;
 pub mod watch;
 pub mod writer;
 
