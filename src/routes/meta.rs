@@ -152,7 +152,6 @@ pub async fn feed(
     ))
 }
 
-const DEMO: &str = include_str!("../../widget/demo.html");
 const EMBED_JS: &str = include_str!("../../widget/embed.js");
 
 /// `GET /`: a demo page embedding the widget for `default`, else the first site.
@@ -162,8 +161,7 @@ pub async fn demo(state: State) -> HttpResponse {
     } else {
         state.sites.keys().next().cloned().unwrap_or_default()
     };
-    // Site ids are [a-z0-9-], but escape anyway: this is HTML.
-    let page = DEMO.replace("{{SITE}}", &crate::render::html::escape(&site));
+    let page = crate::render::pages::demo(&site);
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((
