@@ -1,10 +1,11 @@
 //! The text of every email. Reader-supplied strings are plain text: escaped in the HTML
-//! part, stripped of line breaks in the subject; a reader's address is never shown to another.
+//! part (made in `render::email`), stripped of line breaks in the subject; a reader's
+//! address is never shown to another.
 
 use super::Notifier;
 use crate::domain::comment::{Comment, Status};
 use crate::domain::moderate::{self, Action};
-use crate::render::html::escape;
+use crate::render::email::{self as html, Quoted};
 use crate::store::digests::DigestEntry;
 use crate::store::outbox::Email;
 
@@ -32,12 +33,6 @@ fn page_name(c: &Comment, title: Option<&str>) -> String {
 
 fn link_to(c: &Comment, url: Option<&str>) -> Option<String> {
     url.map(|u| format!("{u}#natter-{}", c.id))
-}
-
-fn html_doc(body: &str) -> String {
-    format!(
-        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5\">{body}</body></html>"
-    )
 }
 
 /// The one-click links for a new comment: approve (held ones only), reject, delete.
@@ -77,31 +72,18 @@ pub fn moderation(st: &Notifier<'_>, c: &Comment, title: Option<&str>, url: Opti
         text.push_str(&format!("{label}: {l}\n"));
     }
     text.push_str(&format!("\nModerate everything: {base}/admin\n"));
-    let mut html = format!(
-        "<p><strong>{}</strong> wrote on {}:</p><blockquote>{}</blockquote>",
-        escape(&name(c)),
-        match link_to(c, url) {
-            Some(l) => format!("<a href=\"{}\">{}</a>", escape(&l), escape(&page)),
-            None => escape(&page),
-        },
-        c.html
-    );
-    if held {
-        html.push_str("<p><strong>This comment is waiting for your approval.</strong></p>");
-    }
-    html.push_str("<p>");
-    for (label, l) in &links {
-        html.push_str(&format!("<a href=\"{}\">{label}</a> &nbsp; ", escape(l)));
-    }
-    html.push_str(&format!(
-        "</p><p><a href=\"{}/admin\">Moderation page</a></p>",
-        escape(base)
-    ));
+    let (author, link) = (name(c), link_to(c, url));
+    let quoted = Quoted {
+        author: &author,
+        page: &page,
+        link: link.as_deref(),
+    };
+    let html = html::moderation(quoted, &c.html, held, &links, base);
     Email {
         purpose: "moderation".into(),
         subject,
         text,
-        html: html_doc(&html),
+        html,
         unsubscribe: None,
     }
 }
@@ -135,24 +117,13 @@ pub fn digest_entry(
     for (label, l) in &links {
         text.push_str(&format!("{label}: {l}\n"));
     }
-    let mut html = format!(
-        "<li><p><strong>{}</strong> wrote on {} ({}):</p><blockquote>{}</blockquote><p>",
-        escape(&name(c)),
-        match link_to(c, url) {
-            Some(l) => format!("<a href=\"{}\">{}</a>", escape(&l), escape(&page)),
-            None => escape(&page),
-        },
-        if held {
-            format!("<strong>{status}</strong>")
-        } else {
-            status.to_string()
-        },
-        escape(&excerpt)
-    );
-    for (label, l) in &links {
-        html.push_str(&format!("<a href=\"{}\">{label}</a> &nbsp; ", escape(l)));
-    }
-    html.push_str("</p></li>");
+    let (author, link) = (name(c), link_to(c, url));
+    let quoted = Quoted {
+        author: &author,
+        page: &page,
+        link: link.as_deref(),
+    };
+    let html = html::digest_entry(quoted, status, held, &excerpt, &links);
     DigestEntry { held, text, html }
 }
 
@@ -183,25 +154,20 @@ pub fn digest(public_url: &str, site: &str, entries: &[DigestEntry]) -> Email {
          {held} awaiting your approval."
     );
     let mut text = format!("{summary}\n\n");
-    let mut html = format!("<p>{}</p><ol>", escape(&summary));
     let ordered = entries
         .iter()
         .filter(|e| e.held)
         .chain(entries.iter().filter(|e| !e.held));
-    for (i, e) in ordered.enumerate() {
+    for (i, e) in ordered.clone().enumerate() {
         text.push_str(&format!("{}. {}\n", i + 1, e.text));
-        html.push_str(&e.html);
     }
     text.push_str(&format!("Moderate everything: {base}/admin\n"));
-    html.push_str(&format!(
-        "</ol><p><a href=\"{}/admin\">Moderation page</a></p>",
-        escape(base)
-    ));
+    let html = html::digest(&summary, ordered.map(|e| e.html.as_str()), base);
     Email {
         purpose: "digest".into(),
         subject: one_line(&subject, 200),
         text,
-        html: html_doc(&html),
+        html,
         unsubscribe: None,
     }
 }
@@ -224,21 +190,18 @@ pub fn reply(
         link.as_ref().map(|l| format!("Read it: {l}\n\n")).unwrap_or_default(),
         parent.text
     );
-    let html = format!(
-        "<p><strong>{}</strong> replied to your comment on {}:</p><blockquote>{}</blockquote>{}\
-         <p><a href=\"{}\">Stop these emails for this comment</a></p>",
-        escape(&name(c)),
-        escape(&page),
-        c.html,
-        link.map(|l| format!("<p><a href=\"{}\">Read it on the page</a></p>", escape(&l)))
-            .unwrap_or_default(),
-        escape(unsubscribe)
-    );
+    let author = name(c);
+    let quoted = Quoted {
+        author: &author,
+        page: &page,
+        link: link.as_deref(),
+    };
+    let html = html::reply(quoted, &c.html, unsubscribe);
     Email {
         purpose: "reply".into(),
         subject,
         text,
-        html: html_doc(&html),
+        html,
         unsubscribe: Some(unsubscribe.to_string()),
     }
 }
@@ -250,18 +213,11 @@ pub fn confirm(c: &Comment, title: Option<&str>, link: &str) -> Email {
         "Someone (hopefully you) asked to be emailed about replies to a comment on {page}.\n\n\
          Confirm: {link}\n\nIf it wasn't you, ignore this email: nothing more will be sent.\n"
     );
-    let html = format!(
-        "<p>Someone (hopefully you) asked to be emailed about replies to a comment on {}.</p>\
-         <p><a href=\"{}\">Yes, email me about replies</a></p>\
-         <p>If it wasn't you, ignore this email: nothing more will be sent.</p>",
-        escape(&page),
-        escape(link)
-    );
     Email {
         purpose: "confirm".into(),
         subject: format!("Confirm reply notifications for {page}"),
         text,
-        html: html_doc(&html),
+        html: html::confirm(&page, link),
         unsubscribe: None,
     }
 }
@@ -272,18 +228,11 @@ pub fn erase(site: &str, link: &str) -> Email {
         "Someone (hopefully you) asked to erase every comment and everything else stored about \
          this email address on {site}.\n\nErase it: {link}\n\nIf it wasn't you, ignore this email.\n"
     );
-    let html = format!(
-        "<p>Someone (hopefully you) asked to erase every comment and everything else stored about \
-         this email address on {}.</p><p><a href=\"{}\">Erase my data</a></p>\
-         <p>If it wasn't you, ignore this email.</p>",
-        escape(site),
-        escape(link)
-    );
     Email {
         purpose: "erase".into(),
         subject: format!("Erase your comments on {}", one_line(site, 64)),
         text,
-        html: html_doc(&html),
+        html: html::erase(site, link),
         unsubscribe: None,
     }
 }

@@ -1,7 +1,10 @@
 //! Turning stored things into bytes for readers: markdown to safe HTML, avatars, feeds,
-//! HTML pages and fragments. Pure: no actix, no SQL.
+//! HTML pages, fragments and emails. Pure: no actix, no SQL. HTML is built with maud,
+//! which escapes what it inserts unless told it is already safe.
 
 pub mod avatar;
+pub mod email;
 pub mod feed;
-pub mod html;
+pub mod fragment;
 pub mod markdown;
+pub mod pages;

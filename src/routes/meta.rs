@@ -136,7 +136,6 @@ pub async fn feed(
     ))
 }
 
-const DEMO: &str = include_str!("../../widget/demo.html");
 /// The widget as served: widget/embed.js minified by build.rs.
 const EMBED_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/embed.min.js"));
 
@@ -147,8 +146,7 @@ pub async fn demo(state: State) -> HttpResponse {
     } else {
         state.sites.keys().next().cloned().unwrap_or_default()
     };
-    // Site ids are [a-z0-9-], but escape anyway: this is HTML.
-    let page = DEMO.replace("{{SITE}}", &crate::render::html::escape(&site));
+    let page = crate::render::pages::demo(&site);
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((

@@ -5,42 +5,31 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::actions::moderation;
-use crate::domain::comment::Comment;
 use crate::domain::moderate::{self, Action, LinkError};
-use crate::domain::{now, rfc3339};
+use crate::domain::now;
 use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::state::State;
-use crate::render::html::{escape, page, PAGE_CSP};
+use crate::render::pages::{self, PAGE_CSP};
 
-/// A server-rendered page with the strict headers every such page gets.
-pub fn respond(status: StatusCode, title: &str, body: &str) -> HttpResponse {
+/// A server-rendered page (from `render::pages`) with the strict headers every such page gets.
+pub fn respond(status: StatusCode, page: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("content-security-policy", PAGE_CSP))
         .insert_header(("x-frame-options", "DENY"))
         .insert_header(("referrer-policy", "no-referrer"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(page(title, body))
+        .body(page)
+}
+
+/// A page that only says `text`.
+pub fn message(status: StatusCode, title: &str, text: &str) -> HttpResponse {
+    respond(status, pages::message(title, text))
 }
 
 fn refused(why: &str) -> HttpResponse {
-    respond(
-        StatusCode::FORBIDDEN,
-        "This link does not work",
-        &format!("<p>{}</p>", escape(why)),
-    )
-}
-
-fn describe(c: &Comment) -> String {
-    format!(
-        "<div class=\"comment\"><p class=\"meta\">{} on <code>{}</code> ({}), {}</p>{}</div>",
-        escape(c.author.as_deref().unwrap_or("Anonymous")),
-        escape(&c.page),
-        escape(&c.site),
-        escape(&rfc3339(c.created_at)),
-        c.html
-    )
+    message(StatusCode::FORBIDDEN, "This link does not work", why)
 }
 
 struct Checked {
@@ -87,44 +76,30 @@ pub async fn show(state: State, path: web::Path<(String, String)>, query: Query)
     let (comment, used) = match found {
         Ok(v) => v,
         Err(_) => {
-            return respond(
+            return message(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Try again later",
-                "<p>The database is busy.</p>",
+                "The database is busy.",
             )
         }
     };
     if used {
-        return respond(
+        return message(
             StatusCode::GONE,
             "Link already used",
-            "<p>This link has already been used.</p>",
+            "This link has already been used.",
         );
     }
     let Some(c) = comment else {
-        return respond(
+        return message(
             StatusCode::NOT_FOUND,
             "Comment not found",
-            "<p>This comment no longer exists.</p>",
+            "This comment no longer exists.",
         );
     };
-    let verb = link.action.as_str();
-    let body = format!(
-        "{}<p>Status now: <strong>{}</strong></p><form method=\"post\"><button type=\"submit\">{}{} this comment</button></form>",
-        describe(&c),
-        c.status.as_str(),
-        verb[..1].to_uppercase(),
-        &verb[1..]
-    );
     respond(
         StatusCode::OK,
-        &format!(
-            "{}{} comment #{}",
-            verb[..1].to_uppercase(),
-            &verb[1..],
-            c.id
-        ),
-        &body,
+        pages::moderation_confirm(&c, link.action.as_str()),
     )
 }
 
@@ -159,22 +134,22 @@ pub async fn act(
                 Action::Reject => "Comment rejected",
                 Action::Delete => "Comment deleted",
             };
-            respond(StatusCode::OK, done, &describe(&c))
+            respond(StatusCode::OK, pages::moderation_done(done, &c))
         }
-        Err(ApiError::Duplicate(_)) => respond(
+        Err(ApiError::Duplicate(_)) => message(
             StatusCode::GONE,
             "Link already used",
-            "<p>This link has already been used.</p>",
+            "This link has already been used.",
         ),
-        Err(ApiError::NotFound(_)) => respond(
+        Err(ApiError::NotFound(_)) => message(
             StatusCode::NOT_FOUND,
             "Comment not found",
-            "<p>This comment no longer exists.</p>",
+            "This comment no longer exists.",
         ),
-        Err(_) => respond(
+        Err(_) => message(
             StatusCode::SERVICE_UNAVAILABLE,
             "Try again later",
-            "<p>Nothing was changed.</p>",
+            "Nothing was changed.",
         ),
     }
 }

@@ -12,38 +12,26 @@ use crate::domain::validate;
 use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
 use crate::http::state::State;
-use crate::render::html::escape;
-use crate::routes::moderate::respond;
+use crate::render::pages;
+use crate::routes::moderate::{message, respond};
 
 fn refused(e: LinkError) -> HttpResponse {
     let why = match e {
         LinkError::Expired => "This link has expired.",
         LinkError::Forged => "This link is not valid.",
     };
-    respond(
-        StatusCode::FORBIDDEN,
-        "This link does not work",
-        &format!("<p>{why}</p>"),
-    )
+    message(StatusCode::FORBIDDEN, "This link does not work", why)
 }
 
 fn form(title: &str, text: &str, button: &str) -> HttpResponse {
-    respond(
-        StatusCode::OK,
-        title,
-        &format!(
-            "<p>{}</p><form method=\"post\"><button type=\"submit\">{}</button></form>",
-            escape(text),
-            escape(button)
-        ),
-    )
+    respond(StatusCode::OK, pages::form(title, text, button))
 }
 
 fn unavailable() -> HttpResponse {
-    respond(
+    message(
         StatusCode::SERVICE_UNAVAILABLE,
         "Try again later",
-        "<p>Nothing was changed.</p>",
+        "Nothing was changed.",
     )
 }
 
@@ -100,20 +88,20 @@ pub async fn act(
         _ => return refused(LinkError::Forged),
     };
     match (purpose.as_str(), result) {
-        ("confirm", Ok(true)) => respond(
+        ("confirm", Ok(true)) => message(
             StatusCode::OK,
             "Confirmed",
-            "<p>You will get an email when someone replies.</p>",
+            "You will get an email when someone replies.",
         ),
-        ("unsubscribe", Ok(_)) => respond(
+        ("unsubscribe", Ok(_)) => message(
             StatusCode::OK,
             "Unsubscribed",
-            "<p>No more emails about replies to this comment.</p>",
+            "No more emails about replies to this comment.",
         ),
-        (_, Ok(false)) => respond(
+        (_, Ok(false)) => message(
             StatusCode::NOT_FOUND,
             "Comment not found",
-            "<p>This comment no longer exists.</p>",
+            "This comment no longer exists.",
         ),
         _ => unavailable(),
     }
@@ -173,10 +161,10 @@ pub async fn act_erase(state: State, req: HttpRequest, query: Query) -> HttpResp
         Err(e) => return refused(e),
     };
     match crate::actions::moderation::erase(&state.core, site, email).await {
-        Ok(n) => respond(
+        Ok(n) => message(
             StatusCode::OK,
             "Erased",
-            &format!("<p>{n} comment(s) and the data stored with them were erased.</p>"),
+            &format!("{n} comment(s) and the data stored with them were erased."),
         ),
         Err(_) => unavailable(),
     }
