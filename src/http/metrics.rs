@@ -137,6 +137,8 @@ fn label(s: &str) -> String {
         .replace('\n', "\\n")
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations", summary = "Prometheus metrics",
+    responses((status = 200, description = "text exposition format", body = String, content_type = "text/plain")))]
 /// `GET /metrics`.
 pub async fn scrape(state: State) -> ApiResult<HttpResponse> {
     let (pending, failed, bytes) = crate::store::read(&state.pool, |conn| {

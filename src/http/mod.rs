@@ -1,5 +1,5 @@
 //! The web plumbing: app state, extractors, middleware pieces, rate limits, the thread
-//! cache, metrics, the request log, the connection gate and the OpenAPI document. Routes
+//! cache, metrics, the request log and the connection gate. Routes
 //! build on this; nothing here knows a route.
 
 pub mod cache;
@@ -11,6 +11,5 @@ pub mod extract;
 pub mod limits;
 pub mod metrics;
 pub mod middleware;
-pub mod openapi;
 pub mod state;
 pub mod telemetry;

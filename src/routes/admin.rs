@@ -6,16 +6,18 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse, ResponseError};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 
+use crate::config::Moderation;
 use crate::domain::comment::{Comment, Status};
 use crate::domain::{now, validate};
 use crate::error::{ApiError, ApiResult};
+use crate::http::error::ErrorBody;
 use crate::http::extract::{bearer_token, Json, Query};
 use crate::http::state::State;
 use crate::render::markdown::{self, Format};
 use crate::routes::comments::{parse_id, EditComment, ValidEdit};
+use crate::routes::openapi::PageKey;
 use crate::store::comments as q;
 use crate::store::moderation as m;
 
@@ -67,21 +69,90 @@ pub async fn require_admin(
         .map_into_right_body())
 }
 
-/// The moderator's view of a comment: the public object plus the private fields.
-pub fn admin_json(c: &Comment) -> Value {
-    let mut v = serde_json::to_value(c.public(false)).unwrap_or_default();
-    if c.status != Status::Deleted {
-        v["status"] = json!(c.status.as_str());
-    }
-    v["site"] = json!(c.site);
-    v["page"] = json!(c.page);
-    v["email"] = json!(c.email);
-    v["text"] = json!(c.text);
-    v["format"] = json!(c.format);
-    v["ip"] = json!(c.ip);
-    v
+/// The moderator's view of a comment: the public object's fields (with the real status)
+/// plus the private ones.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminComment {
+    id: i64,
+    #[schema(required = true)]
+    parent: Option<i64>,
+    #[schema(required = true)]
+    author: Option<String>,
+    #[schema(required = true)]
+    website: Option<String>,
+    /// `/api/avatar/{hash}.svg`
+    #[schema(required = true)]
+    avatar: Option<String>,
+    /// sanitized HTML
+    html: String,
+    #[schema(value_type = Status)]
+    status: &'static str,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(required = true, format = DateTime)]
+    edited_at: Option<String>,
+    likes: i64,
+    dislikes: i64,
+    site: String,
+    page: String,
+    #[schema(required = true)]
+    email: Option<String>,
+    /// the markdown source (empty once deleted)
+    text: String,
+    format: String,
+    /// anonymized (/24, /48)
+    #[schema(required = true)]
+    ip: Option<String>,
 }
 
+/// The moderator's view of a comment.
+pub fn admin_json(c: &Comment) -> AdminComment {
+    let p = c.public(false);
+    AdminComment {
+        id: p.id,
+        parent: p.parent,
+        author: p.author,
+        website: p.website,
+        avatar: p.avatar,
+        html: p.html,
+        status: c.status.as_str(),
+        created_at: p.created_at,
+        edited_at: p.edited_at,
+        likes: p.likes,
+        dislikes: p.dislikes,
+        site: c.site.clone(),
+        page: c.page.clone(),
+        email: c.email.clone(),
+        text: c.text.clone(),
+        format: c.format.clone(),
+        ip: c.ip.clone(),
+    }
+}
+
+/// One page of the queue.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Queue {
+    comments: Vec<AdminComment>,
+    total: i64,
+}
+
+#[utoipa::path(get, path = "/api/admin/comments", tag = "admin",
+    summary = "The moderation queue, newest first, with private fields",
+    security(("admin" = [])),
+    params(
+        ("site" = Option<String>, Query, description = "default: every site"),
+        ("status" = inline(Option<QueueStatus>), Query, description = "default pending"),
+        ("page" = inline(Option<PageKey>), Query, description = "the page key (a path such as /posts/hello/)"),
+        ("q" = Option<String>, Query, description = "text, author or email contains"),
+        ("limit" = Option<u8>, Query, minimum = 1, maximum = 200, description = "default 50"),
+        ("offset" = Option<u32>, Query, minimum = 0, description = "default 0"),
+    ),
+    responses(
+        (status = 200, description = "one page of the queue", body = Queue),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `GET /api/admin/comments`: the queue, newest first.
 pub async fn list_queue(state: State, query: Query) -> ApiResult<HttpResponse> {
     let site = query.get("site").map(str::to_owned);
@@ -114,10 +185,22 @@ pub async fn list_queue(state: State, query: Query) -> ApiResult<HttpResponse> {
     };
     let (rows, total) =
         crate::store::read(&state.pool, move |conn| Ok(m::queue(conn, &filter)?)).await?;
-    let comments: Vec<Value> = rows.iter().map(admin_json).collect();
+    let comments = rows.iter().map(admin_json).collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({"comments": comments, "total": total})))
+        .json(Queue { comments, total }))
+}
+
+/// The queue's `status` filter: one status, or `all`.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // only described: the handler reads the parameter with `Status::parse`
+pub enum QueueStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Deleted,
+    All,
 }
 
 /// Approves or rejects a comment (the shared step behind the API and the one-click links).
@@ -154,24 +237,57 @@ pub async fn delete(state: &State, id: i64) -> ApiResult<()> {
         .await
 }
 
+#[utoipa::path(post, path = "/api/admin/comments/{id}/approve", tag = "admin", summary = "Approve a comment",
+    security(("admin" = [])),
+    params(("id" = u64, Path, minimum = 1)),
+    responses(
+        (status = 200, description = "the comment", body = AdminComment),
+        (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
+    ))]
 /// `POST /api/admin/comments/{id}/approve`.
 pub async fn approve_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let c = set_status(&state, parse_id(&id)?, Status::Approved).await?;
     Ok(HttpResponse::Ok().json(admin_json(&c)))
 }
 
+#[utoipa::path(post, path = "/api/admin/comments/{id}/reject", tag = "admin", summary = "Reject a comment",
+    security(("admin" = [])),
+    params(("id" = u64, Path, minimum = 1)),
+    responses(
+        (status = 200, description = "the comment", body = AdminComment),
+        (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
+    ))]
 /// `POST /api/admin/comments/{id}/reject`.
 pub async fn reject_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let c = set_status(&state, parse_id(&id)?, Status::Rejected).await?;
     Ok(HttpResponse::Ok().json(admin_json(&c)))
 }
 
+#[utoipa::path(delete, path = "/api/admin/comments/{id}", tag = "admin",
+    operation_id = "admin_delete_comment",
+    summary = "Delete a comment (a tombstone if it has replies)",
+    security(("admin" = [])),
+    params(("id" = u64, Path, minimum = 1)),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
+    ))]
 /// `DELETE /api/admin/comments/{id}`.
 pub async fn delete_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
     delete(&state, parse_id(&id)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(patch, path = "/api/admin/comments/{id}", tag = "admin",
+    operation_id = "admin_edit_comment",
+    summary = "Edit a comment's text, author or website",
+    security(("admin" = [])),
+    params(("id" = u64, Path, minimum = 1)),
+    request_body = EditComment,
+    responses(
+        (status = 200, description = "the comment", body = AdminComment),
+        (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
+    ))]
 /// `PATCH /api/admin/comments/{id}`: a moderator's edit, rendered with the comment's own format.
 pub async fn edit_comment(
     state: State,
@@ -215,13 +331,31 @@ pub async fn edit_comment(
 }
 
 /// Body of `POST /api/admin/threads/lock`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = Lock)]
 pub struct LockBody {
     site: String,
     page: String,
     locked: bool,
 }
 
+/// The answer of a lock: the thread's state.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThreadLock {
+    site: String,
+    page: String,
+    locked: bool,
+}
+
+#[utoipa::path(post, path = "/api/admin/threads/lock", tag = "admin",
+    summary = "Lock or unlock a thread",
+    security(("admin" = [])),
+    request_body = LockBody,
+    responses(
+        (status = 200, description = "the thread's state", body = ThreadLock),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `POST /api/admin/threads/lock`: locks or unlocks a thread, even one with no comments yet.
 pub async fn lock_thread(state: State, body: Json<LockBody>) -> ApiResult<HttpResponse> {
     let LockBody { site, page, locked } = body.0;
@@ -232,11 +366,12 @@ pub async fn lock_thread(state: State, body: Json<LockBody>) -> ApiResult<HttpRe
         .writer
         .write(move |conn| Ok(m::set_locked(conn, &s, &p, locked, now())?))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"site": site, "page": page, "locked": locked})))
+    Ok(HttpResponse::Ok().json(ThreadLock { site, page, locked }))
 }
 
 /// Body of `POST /api/admin/erase`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = SiteEmail)]
 pub struct EraseBody {
     site: String,
     email: String,
@@ -256,6 +391,21 @@ pub async fn erase(state: &State, site: String, email: String) -> ApiResult<usiz
         .await
 }
 
+/// How many comments an erase removed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Erased {
+    erased: usize,
+}
+
+#[utoipa::path(post, path = "/api/admin/erase", tag = "admin",
+    summary = "Erase everything stored about an email on a site (GDPR)",
+    security(("admin" = [])),
+    request_body = EraseBody,
+    responses(
+        (status = 200, description = "how many comments were erased", body = Erased),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `POST /api/admin/erase`.
 pub async fn erase_email(state: State, body: Json<EraseBody>) -> ApiResult<HttpResponse> {
     let EraseBody { site, email } = body.0;
@@ -263,30 +413,123 @@ pub async fn erase_email(state: State, body: Json<EraseBody>) -> ApiResult<HttpR
     let email = validate::email(Some(&email))?
         .ok_or_else(|| ApiError::invalid("email", "an email is required"))?;
     let n = erase(&state, site, email).await?;
-    Ok(HttpResponse::Ok().json(json!({"erased": n})))
+    Ok(HttpResponse::Ok().json(Erased { erased: n }))
 }
 
+/// The configured sites.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sites<'a> {
+    sites: Vec<SiteInfo<'a>>,
+}
+
+/// One site with its comments per status.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteInfo<'a> {
+    id: &'a str,
+    origins: &'a [String],
+    moderation: Moderation,
+    counts: StatusCounts,
+}
+
+/// Comments per status.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusCounts {
+    approved: i64,
+    pending: i64,
+    rejected: i64,
+    deleted: i64,
+}
+
+#[utoipa::path(get, path = "/api/admin/sites", tag = "admin",
+    summary = "Configured sites with counts per status",
+    security(("admin" = [])),
+    responses((status = 200, description = "the sites", body = Sites)))]
 /// `GET /api/admin/sites`.
 pub async fn list_sites(state: State) -> ApiResult<HttpResponse> {
     let counts = crate::store::read(&state.pool, |conn| Ok(m::site_counts(conn)?)).await?;
-    let sites: Vec<Value> = state
+    let sites = state
         .sites
         .iter()
         .map(|(id, cfg)| {
-            let mut c = json!({"approved": 0, "pending": 0, "rejected": 0, "deleted": 0});
+            let mut c = StatusCounts::default();
             for (site, status, n) in &counts {
-                if site == id {
-                    c[status.as_str()] = json!(n);
-                }
+                let slot = match Status::parse(status) {
+                    _ if site != id => continue,
+                    Some(Status::Approved) => &mut c.approved,
+                    Some(Status::Pending) => &mut c.pending,
+                    Some(Status::Rejected) => &mut c.rejected,
+                    Some(Status::Deleted) => &mut c.deleted,
+                    None => continue,
+                };
+                *slot = *n;
             }
-            json!({"id": id, "origins": cfg.origins, "moderation": cfg.moderation.as_str(), "counts": c})
+            SiteInfo {
+                id,
+                origins: &cfg.origins,
+                moderation: cfg.moderation,
+                counts: c,
+            }
         })
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({"sites": sites})))
+        .json(Sites { sites }))
 }
 
+/// Notification delivery state.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outbox {
+    counts: DeliveryCounts,
+    undelivered: Vec<Undelivered>,
+}
+
+/// Deliveries per status.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryCounts {
+    pending: i64,
+    sent: i64,
+    failed: i64,
+}
+
+/// A delivery not made (yet).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Undelivered {
+    id: i64,
+    kind: String,
+    target: String,
+    #[schema(value_type = UndeliveredStatus)]
+    status: String,
+    attempts: i64,
+    #[schema(required = true)]
+    last_error: Option<String>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    next_attempt_at: String,
+    /// when the attempt under way started; null when none is
+    #[schema(required = true, format = DateTime)]
+    attempt_started_at: Option<String>,
+}
+
+/// The statuses of an undelivered item (the outbox lists every row not `sent`).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // only described: the status is the stored text
+pub enum UndeliveredStatus {
+    Pending,
+    Failed,
+}
+
+#[utoipa::path(get, path = "/api/admin/outbox", tag = "admin",
+    summary = "Notification delivery state",
+    security(("admin" = [])),
+    responses((status = 200, description = "counts and undelivered items", body = Outbox)))]
 /// `GET /api/admin/outbox`: delivery state (counts per status, the undelivered rows).
 pub async fn outbox(state: State) -> ApiResult<HttpResponse> {
     use crate::notify::outbox as o;
@@ -294,21 +537,33 @@ pub async fn outbox(state: State) -> ApiResult<HttpResponse> {
         Ok((o::counts(conn)?, o::undelivered(conn, 100)?))
     })
     .await?;
-    let mut c = json!({"pending": 0, "sent": 0, "failed": 0});
+    let mut c = DeliveryCounts::default();
     for (status, n) in counts {
-        c[status.as_str()] = json!(n);
+        match status.as_str() {
+            "pending" => c.pending = n,
+            "sent" => c.sent = n,
+            "failed" => c.failed = n,
+            _ => {}
+        }
     }
-    let items: Vec<Value> = items
-        .iter()
-        .map(|i| {
-            json!({"id": i.id, "kind": i.kind, "target": i.target, "status": i.status,
-                "attempts": i.attempts, "last_error": i.last_error,
-                "created_at": crate::domain::rfc3339(i.created_at),
-                "next_attempt_at": crate::domain::rfc3339(i.next_attempt_at),
-                "attempt_started_at": i.attempt_started_at.map(crate::domain::rfc3339)})
+    let undelivered = items
+        .into_iter()
+        .map(|i| Undelivered {
+            id: i.id,
+            kind: i.kind,
+            target: i.target,
+            status: i.status,
+            attempts: i.attempts,
+            last_error: i.last_error,
+            created_at: crate::domain::rfc3339(i.created_at),
+            next_attempt_at: crate::domain::rfc3339(i.next_attempt_at),
+            attempt_started_at: i.attempt_started_at.map(crate::domain::rfc3339),
         })
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({"counts": c, "undelivered": items})))
+        .json(Outbox {
+            counts: c,
+            undelivered,
+        }))
 }

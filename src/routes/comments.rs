@@ -1,25 +1,41 @@
 //! The public comment routes: list, create, get, edit, delete, vote.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use std::sync::Arc;
 
 use crate::actions::spam;
-use crate::domain::comment::{Comment, Status};
+use crate::domain::comment::{Comment, PublicComment, Status};
 use crate::domain::crypto;
 use crate::domain::thread::{self, Cursor, Sort};
 use crate::domain::validate::{self, max};
 use crate::domain::{now, rfc3339, Timestamp};
 use crate::error::{ApiError, ApiResult};
 use crate::http::cache::{Body, ThreadKey};
+use crate::http::error::ErrorBody;
 use crate::http::extract::{form_encode_into, Json, Query};
 use crate::http::limits::Class;
 use crate::http::state::{OriginCheck, State};
 use crate::render::markdown;
+use crate::routes::openapi::{opt_email, opt_text, opt_uri, text, PageKey};
 use crate::store::comments as q;
 
+#[utoipa::path(get, path = "/api/comments", tag = "comments",
+    summary = "The page's visible comments, flat, in thread order",
+    params(
+        ("site" = String, Query, description = "a configured site id"),
+        ("page" = inline(PageKey), Query, description = "the page key (a path such as /posts/hello/)"),
+        ("sort" = inline(Option<Sort>), Query, description = "default oldest"),
+        ("limit" = Option<u8>, Query, minimum = 1, maximum = 200,
+            description = "top-level comments per answer, default 50"),
+        ("after" = Option<String>, Query, description = "the `next` cursor of the previous answer"),
+    ),
+    responses(
+        (status = 200, description = "with an `ETag`; `If-None-Match` with it answers 304", body = Thread),
+        (status = 304, description = "the client's copy is current"),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `GET /api/comments`: the page's visible comments in thread order, from the thread cache
 /// when it holds this list, else loaded and cached.
 ///
@@ -45,6 +61,22 @@ pub async fn list_comments(state: State, req: HttpRequest) -> ApiResult<HttpResp
         state.threads.put(ThreadKey(key), v, body.clone());
     }
     Ok(body.respond(&req))
+}
+
+/// The answer of `GET /api/comments`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Thread {
+    site: String,
+    page: String,
+    /// approved comments on the page
+    total: i64,
+    locked: bool,
+    /// flat, in thread order; tombstones keep replies attached
+    comments: Vec<PublicComment>,
+    /// cursor for `after`
+    #[schema(required = true)]
+    next: Option<String>,
 }
 
 /// A validated list query.
@@ -133,9 +165,15 @@ async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<
             after,
         } = list;
         let Some(p) = q::find_page(conn, &site, &page)? else {
-            let json = json!({"site": site, "page": page, "total": 0, "locked": false,
-                "comments": [], "next": null});
-            return Ok((json.to_string(), None));
+            let json = Thread {
+                site,
+                page,
+                total: 0,
+                locked: false,
+                comments: vec![],
+                next: None,
+            };
+            return Ok((serde_json::to_string(&json)?, None));
         };
         let total = q::approved_total(conn, p.id)?;
         let loaded = q::thread_page(conn, p.id, sort, after, limit)?;
@@ -153,37 +191,70 @@ async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<
             (false, Some(first)) if lock_days > 0 => Some(first + i64::from(lock_days) * 86_400),
             _ => None,
         };
-        let json = json!({
-            "site": site,
-            "page": page,
-            "total": total,
-            "locked": locked,
-            "comments": comments,
-            "next": loaded.next.map(|c| c.encode()),
-        });
-        Ok((json.to_string(), expires))
+        let json = Thread {
+            site,
+            page,
+            total,
+            locked,
+            comments,
+            next: loaded.next.map(|c| c.encode()),
+        };
+        Ok((serde_json::to_string(&json)?, expires))
     })
     .await
 }
 
 /// Body of `POST /api/comments`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewComment)]
 pub struct CreateComment {
     site: String,
+    #[schema(schema_with = text::<1, { max::PAGE }>)]
     page: String,
+    #[schema(schema_with = opt_text::<0, { max::TITLE }>)]
     title: Option<String>,
+    #[schema(schema_with = opt_uri::<{ max::URL }>)]
     url: Option<String>,
     parent: Option<i64>,
+    #[schema(schema_with = opt_text::<0, { max::AUTHOR }>)]
     author: Option<String>,
+    #[schema(schema_with = opt_email::<{ max::EMAIL }>)]
     email: Option<String>,
+    #[schema(schema_with = opt_uri::<{ max::WEBSITE }>)]
     website: Option<String>,
+    #[schema(schema_with = text::<1, { max::TEXT }>)]
     text: String,
     notify: Option<bool>,
     author_key: Option<String>,
+    /// honeypot: leave empty
     hp: Option<String>,
+    /// from GET /api/config
     form_token: Option<String>,
 }
 
+/// The answer of `POST /api/comments`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Created {
+    comment: PublicComment,
+    edit_token: String,
+    #[schema(format = DateTime)]
+    edit_until: String,
+}
+
+#[utoipa::path(post, path = "/api/comments", tag = "comments",
+    summary = "Create a comment (approved or held)",
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 16, max_length = 128,
+        description = "a random key per comment the author submits: a retry with the same key \
+            (after a 503 or a lost answer) answers 201 with the comment the first try made and \
+            the same edit token")),
+    request_body = CreateComment,
+    responses(
+        (status = 201, description = "stored; keep the edit token", body = Created),
+        (status = 403, description = "thread locked (`thread_locked`) or origin not allowed", body = ErrorBody),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+        (status = 409, description = "the same text on this page within minutes (`duplicate`)", body = ErrorBody),
+    ))]
 /// `POST /api/comments`: stores a comment (approved or held) and hands its author the edit token.
 pub async fn create_comment(
     state: State,
@@ -329,13 +400,19 @@ pub async fn create_comment(
             Ok(c)
         })
         .await?;
-    Ok(HttpResponse::Created().json(json!({
-        "comment": comment.public(false),
-        "edit_token": token,
-        "edit_until": rfc3339(comment.edit_until),
-    })))
+    Ok(HttpResponse::Created().json(Created {
+        comment: comment.public(false),
+        edit_token: token,
+        edit_until: rfc3339(comment.edit_until),
+    }))
 }
 
+#[utoipa::path(get, path = "/api/comments/{id}", tag = "comments", summary = "One visible comment",
+    params(("id" = u64, Path, minimum = 1)),
+    responses(
+        (status = 200, description = "the comment", body = PublicComment),
+        (status = 404, description = "no visible comment with this id (`not_found`)", body = ErrorBody),
+    ))]
 /// `GET /api/comments/{id}`: one visible comment.
 pub async fn get_comment(
     state: State,
@@ -421,10 +498,14 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<&str>> {
 }
 
 /// Body of `PATCH /api/comments/{id}` (and of a moderator's edit).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = Edit)]
 pub struct EditComment {
+    #[schema(schema_with = opt_text::<1, { max::TEXT }>)]
     text: Option<String>,
+    #[schema(schema_with = opt_text::<0, { max::AUTHOR }>)]
     author: Option<String>,
+    #[schema(schema_with = opt_uri::<{ max::WEBSITE }>)]
     website: Option<String>,
 }
 
@@ -457,6 +538,17 @@ impl EditComment {
     }
 }
 
+#[utoipa::path(patch, path = "/api/comments/{id}", tag = "comments",
+    summary = "Edit one's own comment within the edit window",
+    params(("id" = u64, Path, minimum = 1)),
+    request_body = EditComment,
+    security(("editToken" = [])),
+    responses(
+        (status = 200, description = "the edited comment", body = PublicComment),
+        (status = 401, description = "wrong edit token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "after `edit_until` (`edit_window_closed`)", body = ErrorBody),
+        (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
+    ))]
 /// `PATCH /api/comments/{id}`: the author edits within the window.
 pub async fn edit_comment(
     state: State,
@@ -503,6 +595,16 @@ pub async fn edit_comment(
     Ok(HttpResponse::Ok().json(updated.public(false)))
 }
 
+#[utoipa::path(delete, path = "/api/comments/{id}", tag = "comments",
+    summary = "Delete one's own comment (a tombstone if it has replies)",
+    params(("id" = u64, Path, minimum = 1)),
+    security(("editToken" = [])),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 401, description = "wrong edit token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "after `edit_until` (`edit_window_closed`)", body = ErrorBody),
+        (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
+    ))]
 /// `DELETE /api/comments/{id}`: the author deletes within the window.
 pub async fn delete_comment(
     state: State,
@@ -527,11 +629,29 @@ pub async fn delete_comment(
 }
 
 /// Body of `POST /api/comments/{id}/vote`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Vote {
+    /// 1, -1, or 0 to withdraw
+    #[schema(minimum = -1, maximum = 1)]
     value: i64,
 }
 
+/// The answer of a vote: the comment's counts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Votes {
+    likes: i64,
+    dislikes: i64,
+}
+
+#[utoipa::path(post, path = "/api/comments/{id}/vote", tag = "comments",
+    summary = "Vote: 1, -1, or 0 to withdraw (one vote per voter)",
+    params(("id" = u64, Path, minimum = 1)),
+    request_body = Vote,
+    responses(
+        (status = 200, description = "the comment's counts", body = Votes),
+        (status = 404, description = "no visible comment with this id (`not_found`)", body = ErrorBody),
+    ))]
 /// `POST /api/comments/{id}/vote`: one vote per comment per network.
 pub async fn vote_comment(
     state: State,
@@ -560,7 +680,7 @@ pub async fn vote_comment(
             q::vote(conn, id, &voter, value)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"likes": likes, "dislikes": dislikes})))
+    Ok(HttpResponse::Ok().json(Votes { likes, dislikes }))
 }
 
 #[cfg(test)]

@@ -3,19 +3,38 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::validate;
 use crate::error::{ApiError, ApiResult};
+use crate::http::error::ErrorBody;
 use crate::http::etag::etagged;
 use crate::http::extract::{Json, Query};
 use crate::http::state::State;
+use crate::routes::openapi::pages;
 use crate::store::comments as q;
 
 /// Most pages one call may ask about.
 pub const MAX_PAGES: usize = 100;
 
+/// The answer: each page asked about with its approved comments.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Counts {
+    counts: BTreeMap<String, i64>,
+}
+
+#[utoipa::path(get, path = "/api/counts", tag = "comments",
+    summary = "Approved-comment counts of up to 100 pages",
+    params(
+        ("site" = String, Query, description = "a configured site id"),
+        ("page" = inline(Pages), Query, description = "repeat for each page"),
+    ),
+    responses(
+        (status = 200, description = "with an `ETag`; `If-None-Match` with it answers 304", body = Counts),
+        (status = 304, description = "the client's copy is current"),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `GET /api/counts?site=S&page=P1&page=P2…`.
 pub async fn get_counts(state: State, req: HttpRequest, query: Query) -> ApiResult<HttpResponse> {
     let site = query.require("site")?.to_string();
@@ -23,12 +42,32 @@ pub async fn get_counts(state: State, req: HttpRequest, query: Query) -> ApiResu
 }
 
 /// Body of `POST /api/counts`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = CountsQuery)]
 pub struct CountsBody {
     site: String,
+    #[schema(schema_with = pages::<MAX_PAGES>)]
     pages: Vec<String>,
 }
 
+/// Up to [`MAX_PAGES`] page keys, as a parameter.
+pub struct Pages;
+
+impl utoipa::PartialSchema for Pages {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+        pages::<MAX_PAGES>().into()
+    }
+}
+
+impl utoipa::ToSchema for Pages {}
+
+#[utoipa::path(post, path = "/api/counts", tag = "comments",
+    summary = "The same counts, for long lists",
+    request_body = CountsBody,
+    responses(
+        (status = 200, description = "with an `ETag`; `If-None-Match` with it answers 304", body = Counts),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `POST /api/counts`: the same answer for lists too long for a URL.
 pub async fn post_counts(
     state: State,
@@ -64,7 +103,7 @@ async fn counts(
                 counts.insert(key, n);
             }
         }
-        Ok(json!({"counts": counts}).to_string())
+        Ok(serde_json::to_string(&Counts { counts })?)
     })
     .await?;
     Ok(etagged(&req, "application/json", body.into_bytes()))

@@ -9,6 +9,7 @@ pub mod fragment;
 pub mod meta;
 pub mod moderate;
 pub mod notify;
+pub mod openapi;
 
 use actix_web::{web, HttpResponse, ResponseError};
 
@@ -30,8 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/").route(web::get().to(meta::demo)))
     .service(resource("/embed.js").route(web::get().to(meta::embed_js)))
     .service(resource("/admin").route(web::get().to(meta::admin_page)))
-    .service(resource("/admin.js").route(web::get().to(meta::admin_asset)))
-    .service(resource("/admin.css").route(web::get().to(meta::admin_asset)))
+    .service(resource("/admin.js").route(web::get().to(meta::admin_js)))
+    .service(resource("/admin.css").route(web::get().to(meta::admin_css)))
     .service(resource("/i18n/{file}").route(web::get().to(meta::locale)))
     .service(resource("/healthz").route(web::get().to(meta::healthz)))
     .service(resource("/metrics").route(web::get().to(crate::http::metrics::scrape)))
