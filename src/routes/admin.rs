@@ -6,9 +6,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse, ResponseError};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::config::Moderation;
 use crate::domain::comment::{Comment, Status};
 use crate::domain::{now, validate};
 use crate::error::{ApiError, ApiResult};
@@ -16,6 +15,10 @@ use crate::http::error::ErrorBody;
 use crate::http::extract::{bearer_token, Json, Query};
 use crate::http::state::State;
 use crate::render::markdown::{self, Format};
+use crate::routes::answers::{
+    AdminComment, DeliveryCounts, Erased, Outbox, Queue, SiteInfo, Sites, StatusCounts, ThreadLock,
+    Undelivered,
+};
 use crate::routes::comments::{parse_id, EditComment, ValidEdit};
 use crate::routes::openapi::PageKey;
 use crate::store::comments as q;
@@ -69,75 +72,6 @@ pub async fn require_admin(
         .map_into_right_body())
 }
 
-/// The moderator's view of a comment: the public object's fields (with the real status)
-/// plus the private ones.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AdminComment {
-    id: i64,
-    #[schema(required = true)]
-    parent: Option<i64>,
-    #[schema(required = true)]
-    author: Option<String>,
-    #[schema(required = true)]
-    website: Option<String>,
-    /// `/api/avatar/{hash}.svg`
-    #[schema(required = true)]
-    avatar: Option<String>,
-    /// sanitized HTML
-    html: String,
-    #[schema(value_type = Status)]
-    status: &'static str,
-    #[schema(format = DateTime)]
-    created_at: String,
-    #[schema(required = true, format = DateTime)]
-    edited_at: Option<String>,
-    likes: i64,
-    dislikes: i64,
-    site: String,
-    page: String,
-    #[schema(required = true)]
-    email: Option<String>,
-    /// the markdown source (empty once deleted)
-    text: String,
-    format: String,
-    /// anonymized (/24, /48)
-    #[schema(required = true)]
-    ip: Option<String>,
-}
-
-/// The moderator's view of a comment.
-pub fn admin_json(c: &Comment) -> AdminComment {
-    let p = c.public(false);
-    AdminComment {
-        id: p.id,
-        parent: p.parent,
-        author: p.author,
-        website: p.website,
-        avatar: p.avatar,
-        html: p.html,
-        status: c.status.as_str(),
-        created_at: p.created_at,
-        edited_at: p.edited_at,
-        likes: p.likes,
-        dislikes: p.dislikes,
-        site: c.site.clone(),
-        page: c.page.clone(),
-        email: c.email.clone(),
-        text: c.text.clone(),
-        format: c.format.clone(),
-        ip: c.ip.clone(),
-    }
-}
-
-/// One page of the queue.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Queue {
-    comments: Vec<AdminComment>,
-    total: i64,
-}
-
 #[utoipa::path(get, path = "/api/admin/comments", tag = "admin",
     summary = "The moderation queue, newest first, with private fields",
     security(("admin" = [])),
@@ -185,7 +119,7 @@ pub async fn list_queue(state: State, query: Query) -> ApiResult<HttpResponse> {
     };
     let (rows, total) =
         crate::store::read(&state.pool, move |conn| Ok(m::queue(conn, &filter)?)).await?;
-    let comments = rows.iter().map(admin_json).collect();
+    let comments = rows.iter().map(AdminComment::of).collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Queue { comments, total }))
@@ -247,7 +181,7 @@ pub async fn delete(state: &State, id: i64) -> ApiResult<()> {
 /// `POST /api/admin/comments/{id}/approve`.
 pub async fn approve_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let c = set_status(&state, parse_id(&id)?, Status::Approved).await?;
-    Ok(HttpResponse::Ok().json(admin_json(&c)))
+    Ok(HttpResponse::Ok().json(AdminComment::of(&c)))
 }
 
 #[utoipa::path(post, path = "/api/admin/comments/{id}/reject", tag = "admin", summary = "Reject a comment",
@@ -260,7 +194,7 @@ pub async fn approve_comment(state: State, id: web::Path<String>) -> ApiResult<H
 /// `POST /api/admin/comments/{id}/reject`.
 pub async fn reject_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let c = set_status(&state, parse_id(&id)?, Status::Rejected).await?;
-    Ok(HttpResponse::Ok().json(admin_json(&c)))
+    Ok(HttpResponse::Ok().json(AdminComment::of(&c)))
 }
 
 #[utoipa::path(delete, path = "/api/admin/comments/{id}", tag = "admin",
@@ -327,22 +261,13 @@ pub async fn edit_comment(
             q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(admin_json(&c)))
+    Ok(HttpResponse::Ok().json(AdminComment::of(&c)))
 }
 
 /// Body of `POST /api/admin/threads/lock`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = Lock)]
 pub struct LockBody {
-    site: String,
-    page: String,
-    locked: bool,
-}
-
-/// The answer of a lock: the thread's state.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ThreadLock {
     site: String,
     page: String,
     locked: bool,
@@ -391,13 +316,6 @@ pub async fn erase(state: &State, site: String, email: String) -> ApiResult<usiz
         .await
 }
 
-/// How many comments an erase removed.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Erased {
-    erased: usize,
-}
-
 #[utoipa::path(post, path = "/api/admin/erase", tag = "admin",
     summary = "Erase everything stored about an email on a site (GDPR)",
     security(("admin" = [])),
@@ -416,33 +334,6 @@ pub async fn erase_email(state: State, body: Json<EraseBody>) -> ApiResult<HttpR
     Ok(HttpResponse::Ok().json(Erased { erased: n }))
 }
 
-/// The configured sites.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Sites<'a> {
-    sites: Vec<SiteInfo<'a>>,
-}
-
-/// One site with its comments per status.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SiteInfo<'a> {
-    id: &'a str,
-    origins: &'a [String],
-    moderation: Moderation,
-    counts: StatusCounts,
-}
-
-/// Comments per status.
-#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StatusCounts {
-    approved: i64,
-    pending: i64,
-    rejected: i64,
-    deleted: i64,
-}
-
 #[utoipa::path(get, path = "/api/admin/sites", tag = "admin",
     summary = "Configured sites with counts per status",
     security(("admin" = [])),
@@ -456,15 +347,9 @@ pub async fn list_sites(state: State) -> ApiResult<HttpResponse> {
         .map(|(id, cfg)| {
             let mut c = StatusCounts::default();
             for (site, status, n) in &counts {
-                let slot = match Status::parse(status) {
-                    _ if site != id => continue,
-                    Some(Status::Approved) => &mut c.approved,
-                    Some(Status::Pending) => &mut c.pending,
-                    Some(Status::Rejected) => &mut c.rejected,
-                    Some(Status::Deleted) => &mut c.deleted,
-                    None => continue,
-                };
-                *slot = *n;
+                if site == id {
+                    c.set(status, *n);
+                }
             }
             SiteInfo {
                 id,
@@ -477,53 +362,6 @@ pub async fn list_sites(state: State) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Sites { sites }))
-}
-
-/// Notification delivery state.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Outbox {
-    counts: DeliveryCounts,
-    undelivered: Vec<Undelivered>,
-}
-
-/// Deliveries per status.
-#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DeliveryCounts {
-    pending: i64,
-    sent: i64,
-    failed: i64,
-}
-
-/// A delivery not made (yet).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Undelivered {
-    id: i64,
-    kind: String,
-    target: String,
-    #[schema(value_type = UndeliveredStatus)]
-    status: String,
-    attempts: i64,
-    #[schema(required = true)]
-    last_error: Option<String>,
-    #[schema(format = DateTime)]
-    created_at: String,
-    #[schema(format = DateTime)]
-    next_attempt_at: String,
-    /// when the attempt under way started; null when none is
-    #[schema(required = true, format = DateTime)]
-    attempt_started_at: Option<String>,
-}
-
-/// The statuses of an undelivered item (the outbox lists every row not `sent`).
-#[derive(utoipa::ToSchema)]
-#[schema(rename_all = "lowercase")]
-#[allow(dead_code)] // only described: the status is the stored text
-pub enum UndeliveredStatus {
-    Pending,
-    Failed,
 }
 
 #[utoipa::path(get, path = "/api/admin/outbox", tag = "admin",
@@ -539,12 +377,7 @@ pub async fn outbox(state: State) -> ApiResult<HttpResponse> {
     .await?;
     let mut c = DeliveryCounts::default();
     for (status, n) in counts {
-        match status.as_str() {
-            "pending" => c.pending = n,
-            "sent" => c.sent = n,
-            "failed" => c.failed = n,
-            _ => {}
-        }
+        c.set(&status, n);
     }
     let undelivered = items
         .into_iter()

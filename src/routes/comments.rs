@@ -1,7 +1,7 @@
 //! The public comment routes: list, create, get, edit, delete, vote.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use std::sync::Arc;
 
@@ -18,6 +18,7 @@ use crate::http::extract::{form_encode_into, Json, Query};
 use crate::http::limits::Class;
 use crate::http::state::{OriginCheck, State};
 use crate::render::markdown;
+use crate::routes::answers::{Created, Thread, Votes};
 use crate::routes::openapi::{opt_email, opt_text, opt_uri, text, PageKey};
 use crate::store::comments as q;
 
@@ -61,22 +62,6 @@ pub async fn list_comments(state: State, req: HttpRequest) -> ApiResult<HttpResp
         state.threads.put(ThreadKey(key), v, body.clone());
     }
     Ok(body.respond(&req))
-}
-
-/// The answer of `GET /api/comments`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Thread {
-    site: String,
-    page: String,
-    /// approved comments on the page
-    total: i64,
-    locked: bool,
-    /// flat, in thread order; tombstones keep replies attached
-    comments: Vec<PublicComment>,
-    /// cursor for `after`
-    #[schema(required = true)]
-    next: Option<String>,
 }
 
 /// A validated list query.
@@ -230,16 +215,6 @@ pub struct CreateComment {
     hp: Option<String>,
     /// from GET /api/config
     form_token: Option<String>,
-}
-
-/// The answer of `POST /api/comments`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Created {
-    comment: PublicComment,
-    edit_token: String,
-    #[schema(format = DateTime)]
-    edit_until: String,
 }
 
 #[utoipa::path(post, path = "/api/comments", tag = "comments",
@@ -634,14 +609,6 @@ pub struct Vote {
     /// 1, -1, or 0 to withdraw
     #[schema(minimum = -1, maximum = 1)]
     value: i64,
-}
-
-/// The answer of a vote: the comment's counts.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Votes {
-    likes: i64,
-    dislikes: i64,
 }
 
 #[utoipa::path(post, path = "/api/comments/{id}/vote", tag = "comments",

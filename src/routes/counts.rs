@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::domain::validate;
 use crate::error::{ApiError, ApiResult};
@@ -11,18 +11,12 @@ use crate::http::error::ErrorBody;
 use crate::http::etag::etagged;
 use crate::http::extract::{Json, Query};
 use crate::http::state::State;
+use crate::routes::answers::Counts;
 use crate::routes::openapi::pages;
 use crate::store::comments as q;
 
 /// Most pages one call may ask about.
 pub const MAX_PAGES: usize = 100;
-
-/// The answer: each page asked about with its approved comments.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Counts {
-    counts: BTreeMap<String, i64>,
-}
 
 #[utoipa::path(get, path = "/api/counts", tag = "comments",
     summary = "Approved-comment counts of up to 100 pages",

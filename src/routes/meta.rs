@@ -2,9 +2,8 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
-use crate::config::Moderation;
 use crate::domain::{now, validate};
 use crate::error::{ApiError, ApiResult};
 use crate::http::error::ErrorBody;
@@ -13,6 +12,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::limits::Class;
 use crate::http::state::State;
 use crate::render::markdown;
+use crate::routes::answers::{Html, SiteConfig, StatusBody};
 use crate::routes::openapi::PageKey;
 use crate::store::comments as q;
 
@@ -25,20 +25,6 @@ pub async fn openapi(req: HttpRequest) -> HttpResponse {
         "application/json",
         crate::routes::openapi::document().as_bytes().to_vec(),
     )
-}
-
-/// The answer of `GET /api/config`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SiteConfig<'a> {
-    site: &'a str,
-    moderation: Moderation,
-    edit_window: u32,
-    max_depth: u32,
-    require_name: bool,
-    require_email: bool,
-    images: bool,
-    form_token: String,
 }
 
 #[utoipa::path(get, path = "/api/config", tag = "comments",
@@ -75,13 +61,6 @@ pub struct PreviewBody {
     site: Option<String>,
 }
 
-/// Rendered, sanitized HTML.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Html {
-    html: String,
-}
-
 #[utoipa::path(post, path = "/api/preview", tag = "comments",
     summary = "Render markdown as the server would store it",
     request_body = PreviewBody,
@@ -114,14 +93,6 @@ pub async fn preview(
     let html =
         web::block(move || markdown::render(&text, markdown::Format::Markdown, images)).await?;
     Ok(HttpResponse::Ok().json(Html { html }))
-}
-
-/// A one-word state: `ok` for health, `accepted` for an erase request.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StatusBody {
-    /// the state
-    pub status: &'static str,
 }
 
 #[utoipa::path(get, path = "/healthz", tag = "operations", summary = "Checks the database",

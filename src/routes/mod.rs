@@ -3,6 +3,7 @@
 //! `http::middleware`.
 
 pub mod admin;
+pub mod answers;
 pub mod comments;
 pub mod counts;
 pub mod fragment;

@@ -12,7 +12,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::state::State;
 use crate::notify::{self, outbox};
 use crate::render::html::escape;
-use crate::routes::meta::StatusBody;
+use crate::routes::answers::StatusBody;
 use crate::routes::moderate::respond;
 
 /// What a `/notify/{purpose}/{id}` link does.
