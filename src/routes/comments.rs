@@ -24,6 +24,7 @@ use crate::store::comments as q;
 
 #[utoipa::path(get, path = "/api/comments", tag = "comments",
     summary = "The page's visible comments, flat, in thread order",
+    description = "Parameters the list does not know are ignored.",
     params(
         ("site" = String, Query, description = "a configured site id"),
         ("page" = inline(PageKey), Query, description = "the page key (a path such as /posts/hello/)"),
