@@ -108,7 +108,7 @@ impl Default for Limits {
 }
 
 /// Moderation mode of a site.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Moderation {
     /// Everything is published at once.

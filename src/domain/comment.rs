@@ -5,7 +5,8 @@ use serde::Serialize;
 use super::{rfc3339, Timestamp};
 
 /// Moderation state of a comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Status {
     /// Shown to everyone.
     Approved,
@@ -120,30 +121,48 @@ impl Notify {
 }
 
 /// The public comment object of the contract.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Comment)]
 pub struct PublicComment {
     /// Id.
     pub id: i64,
     /// Parent id.
+    #[schema(required = true)]
     pub parent: Option<i64>,
     /// Name or null.
+    #[schema(required = true)]
     pub author: Option<String>,
     /// Website or null.
+    #[schema(required = true)]
     pub website: Option<String>,
-    /// Identicon path or null.
+    /// Identicon path (`/api/avatar/{hash}.svg`) or null.
+    #[schema(required = true)]
     pub avatar: Option<String>,
     /// Sanitized HTML.
     pub html: String,
     /// `approved`, `pending` or (tombstone) `deleted`.
+    #[schema(schema_with = public_status)]
     pub status: &'static str,
     /// RFC 3339.
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// RFC 3339 or null.
+    #[schema(required = true, format = DateTime)]
     pub edited_at: Option<String>,
     /// Likes.
     pub likes: i64,
     /// Dislikes.
     pub dislikes: i64,
+}
+
+/// The statuses [`Comment::public`] can show (a rejected comment shows as pending).
+fn public_status() -> utoipa::openapi::Object {
+    let shown = [Status::Approved, Status::Pending, Status::Deleted];
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(shown.map(Status::as_str)))
+        .build()
 }
 
 impl Comment {

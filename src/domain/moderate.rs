@@ -9,7 +9,8 @@ use crate::domain::Timestamp;
 pub const LINK_TTL: i64 = 7 * 86_400;
 
 /// What a link does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Action {
     /// Publish the comment.
     Approve,

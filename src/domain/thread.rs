@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use base64::Engine as _;
 
 /// How top-level comments are ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Sort {
     /// Oldest first (the default).
     Oldest,

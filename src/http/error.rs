@@ -3,12 +3,53 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::error::ApiError;
 
+/// Every error answer: `{"error": {code, message, field}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    /// What went wrong.
+    pub error: ErrorDetail<'a>,
+}
+
+/// The inside of an [`ErrorBody`].
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorDetail<'a> {
+    /// One of [`ApiError::CODES`].
+    #[schema(schema_with = error_codes)]
+    pub code: &'static str,
+    /// A human sentence.
+    pub message: String,
+    /// The offending field of a `validation_failed`, else null.
+    #[schema(required = true)]
+    pub field: Option<&'a str>,
+    /// Seconds, with `rate_limited`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub retry_after: Option<u64>,
+}
+
+/// The schema of `code`: the enum of every code [`ApiError::code`] can answer.
+fn error_codes() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(ApiError::CODES.iter().copied()))
+        .build()
+}
+
 impl From<actix_web::error::BlockingError> for ApiError {
     fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
+impl From<serde_json::Error> for ApiError {
+    fn from(e: serde_json::Error) -> Self {
         ApiError::Internal(e.to_string())
     }
 }
@@ -46,12 +87,18 @@ impl ResponseError for ApiError {
             ApiError::Validation(i) => i.field.as_deref(),
             _ => None,
         };
-        let mut body =
-            json!({"error": {"code": self.code(), "message": self.to_string(), "field": field}});
+        let mut body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.to_string(),
+                field,
+                retry_after: None,
+            },
+        };
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CACHE_CONTROL, "no-store"));
         if let ApiError::RateLimited(secs) = self {
-            body["error"]["retry_after"] = json!(secs);
+            body.error.retry_after = Some(*secs);
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
         res.json(body)

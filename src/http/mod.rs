@@ -1,5 +1,5 @@
 //! The web plumbing: app state, extractors, middleware pieces, rate limits, the thread
-//! cache, metrics, the request log, the connection gate and the OpenAPI document. Routes
+//! cache, metrics, the request log and the connection gate. Routes
 //! build on this; nothing here knows a route.
 
 pub mod cache;
@@ -10,6 +10,5 @@ pub mod etag;
 pub mod extract;
 pub mod limits;
 pub mod middleware;
-pub mod openapi;
 pub mod state;
 pub mod telemetry;

@@ -7,14 +7,19 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse, ResponseError};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 use crate::actions::moderation as m;
-use crate::domain::comment::{Comment, Status};
+use crate::domain::comment::Status;
 use crate::domain::validate;
 use crate::error::{ApiError, ApiResult};
+use crate::http::error::ErrorBody;
 use crate::http::extract::{bearer_token, Json, Query};
 use crate::http::state::State;
+use crate::routes::answers::{
+    AdminComment, DeliveryCounts, Erased, Outbox, Queue, SiteInfo, Sites, StatusCounts, ThreadLock,
+    Undelivered,
+};
+use crate::routes::openapi::PageKey;
 use crate::routes::{parse_id, EditComment};
 
 /// Guards every `/api/admin/*` route, known or not: 401 without a valid token.
@@ -46,21 +51,21 @@ pub async fn require_admin(
         .map_into_right_body())
 }
 
-/// The moderator's view of a comment: the public object plus the private fields.
-pub fn admin_json(c: &Comment) -> Value {
-    let mut v = serde_json::to_value(c.public(false)).unwrap_or_default();
-    if c.status != Status::Deleted {
-        v["status"] = json!(c.status.as_str());
-    }
-    v["site"] = json!(c.site);
-    v["page"] = json!(c.page);
-    v["email"] = json!(c.email);
-    v["text"] = json!(c.text);
-    v["format"] = json!(c.format);
-    v["ip"] = json!(c.ip);
-    v
-}
-
+#[utoipa::path(get, path = "/api/admin/comments", tag = "admin",
+    summary = "The moderation queue, newest first, with private fields",
+    security(("admin" = [])),
+    params(
+        ("site" = Option<String>, Query, description = "default: every site"),
+        ("status" = inline(Option<QueueStatus>), Query, description = "default pending"),
+        ("page" = inline(Option<PageKey>), Query, description = "the page key (a path such as /posts/hello/)"),
+        ("q" = Option<String>, Query, description = "text, author or email contains"),
+        ("limit" = Option<u8>, Query, minimum = 1, maximum = 200, description = "default 50"),
+        ("offset" = Option<u32>, Query, minimum = 0, description = "default 0"),
+    ),
+    responses(
+        (status = 200, description = "one page of the queue", body = Queue),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `GET /api/admin/comments`: the queue, newest first.
 pub async fn list_queue(state: State, query: Query) -> ApiResult<HttpResponse> {
     let site = query.get("site").map(str::to_owned);
@@ -92,30 +97,75 @@ pub async fn list_queue(state: State, query: Query) -> ApiResult<HttpResponse> {
             .unwrap_or(0),
     };
     let (rows, total) = m::queue(&state.core, filter).await?;
-    let comments: Vec<Value> = rows.iter().map(admin_json).collect();
+    let comments = rows.iter().map(AdminComment::of).collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({"comments": comments, "total": total})))
+        .json(Queue { comments, total }))
 }
 
+/// The queue's `status` filter: one status, or `all`.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // only described: the handler reads the parameter with `Status::parse`
+pub enum QueueStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Deleted,
+    All,
+}
+
+#[utoipa::path(post, path = "/api/admin/comments/{id}/approve", tag = "admin", summary = "Approve a comment",
+    security(("admin" = [])),
+    params(("id" = u64, Path, minimum = 1)),
+    responses(
+        (status = 200, description = "the comment", body = AdminComment),
+        (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
+    ))]
 /// `POST /api/admin/comments/{id}/approve`.
 pub async fn approve_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let c = m::set_status(&state.core, parse_id(&id)?, Status::Approved).await?;
-    Ok(HttpResponse::Ok().json(admin_json(&c)))
+    Ok(HttpResponse::Ok().json(AdminComment::of(&c)))
 }
 
+#[utoipa::path(post, path = "/api/admin/comments/{id}/reject", tag = "admin", summary = "Reject a comment",
+    security(("admin" = [])),
+    params(("id" = u64, Path, minimum = 1)),
+    responses(
+        (status = 200, description = "the comment", body = AdminComment),
+        (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
+    ))]
 /// `POST /api/admin/comments/{id}/reject`.
 pub async fn reject_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let c = m::set_status(&state.core, parse_id(&id)?, Status::Rejected).await?;
-    Ok(HttpResponse::Ok().json(admin_json(&c)))
+    Ok(HttpResponse::Ok().json(AdminComment::of(&c)))
 }
 
+#[utoipa::path(delete, path = "/api/admin/comments/{id}", tag = "admin",
+    operation_id = "admin_delete_comment",
+    summary = "Delete a comment (a tombstone if it has replies)",
+    security(("admin" = [])),
+    params(("id" = u64, Path, minimum = 1)),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
+    ))]
 /// `DELETE /api/admin/comments/{id}`.
 pub async fn delete_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
     m::delete(&state.core, parse_id(&id)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(patch, path = "/api/admin/comments/{id}", tag = "admin",
+    operation_id = "admin_edit_comment",
+    summary = "Edit a comment's text, author or website",
+    security(("admin" = [])),
+    params(("id" = u64, Path, minimum = 1)),
+    request_body = EditComment,
+    responses(
+        (status = 200, description = "the comment", body = AdminComment),
+        (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
+    ))]
 /// `PATCH /api/admin/comments/{id}`: a moderator's edit, rendered with the comment's own format.
 pub async fn edit_comment(
     state: State,
@@ -123,33 +173,51 @@ pub async fn edit_comment(
     body: Json<EditComment>,
 ) -> ApiResult<HttpResponse> {
     let c = m::edit(&state.core, parse_id(&id)?, body.0.parse()?).await?;
-    Ok(HttpResponse::Ok().json(admin_json(&c)))
+    Ok(HttpResponse::Ok().json(AdminComment::of(&c)))
 }
 
 /// Body of `POST /api/admin/threads/lock`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = Lock)]
 pub struct LockBody {
     site: String,
     page: String,
     locked: bool,
 }
 
+#[utoipa::path(post, path = "/api/admin/threads/lock", tag = "admin",
+    summary = "Lock or unlock a thread",
+    security(("admin" = [])),
+    request_body = LockBody,
+    responses(
+        (status = 200, description = "the thread's state", body = ThreadLock),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `POST /api/admin/threads/lock`: locks or unlocks a thread, even one with no comments yet.
 pub async fn lock_thread(state: State, body: Json<LockBody>) -> ApiResult<HttpResponse> {
     let LockBody { site, page, locked } = body.0;
     state.site(&site)?;
     let page = validate::page(&page)?;
     m::lock(&state.core, site.clone(), page.clone(), locked).await?;
-    Ok(HttpResponse::Ok().json(json!({"site": site, "page": page, "locked": locked})))
+    Ok(HttpResponse::Ok().json(ThreadLock { site, page, locked }))
 }
 
 /// Body of `POST /api/admin/erase`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = SiteEmail)]
 pub struct EraseBody {
     site: String,
     email: String,
 }
 
+#[utoipa::path(post, path = "/api/admin/erase", tag = "admin",
+    summary = "Erase everything stored about an email on a site (GDPR)",
+    security(("admin" = [])),
+    request_body = EraseBody,
+    responses(
+        (status = 200, description = "how many comments were erased", body = Erased),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `POST /api/admin/erase`.
 pub async fn erase_email(state: State, body: Json<EraseBody>) -> ApiResult<HttpResponse> {
     let EraseBody { site, email } = body.0;
@@ -157,48 +225,68 @@ pub async fn erase_email(state: State, body: Json<EraseBody>) -> ApiResult<HttpR
     let email = validate::email(Some(&email))?
         .ok_or_else(|| ApiError::invalid("email", "an email is required"))?;
     let n = m::erase(&state.core, site, email).await?;
-    Ok(HttpResponse::Ok().json(json!({"erased": n})))
+    Ok(HttpResponse::Ok().json(Erased { erased: n }))
 }
 
+#[utoipa::path(get, path = "/api/admin/sites", tag = "admin",
+    summary = "Configured sites with counts per status",
+    security(("admin" = [])),
+    responses((status = 200, description = "the sites", body = Sites)))]
 /// `GET /api/admin/sites`.
 pub async fn list_sites(state: State) -> ApiResult<HttpResponse> {
     let counts = m::site_counts(&state.core).await?;
-    let sites: Vec<Value> = state
+    let sites = state
         .sites
         .iter()
         .map(|(id, cfg)| {
-            let mut c = json!({"approved": 0, "pending": 0, "rejected": 0, "deleted": 0});
+            let mut c = StatusCounts::default();
             for (site, status, n) in &counts {
                 if site == id {
-                    c[status.as_str()] = json!(n);
+                    c.set(status, *n);
                 }
             }
-            json!({"id": id, "origins": cfg.origins, "moderation": cfg.moderation.as_str(), "counts": c})
+            SiteInfo {
+                id,
+                origins: &cfg.origins,
+                moderation: cfg.moderation,
+                counts: c,
+            }
         })
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({"sites": sites})))
+        .json(Sites { sites }))
 }
 
+#[utoipa::path(get, path = "/api/admin/outbox", tag = "admin",
+    summary = "Notification delivery state",
+    security(("admin" = [])),
+    responses((status = 200, description = "counts and undelivered items", body = Outbox)))]
 /// `GET /api/admin/outbox`: delivery state (counts per status, the undelivered rows).
 pub async fn outbox(state: State) -> ApiResult<HttpResponse> {
     let (counts, items) = m::outbox_state(&state.core).await?;
-    let mut c = json!({"pending": 0, "sent": 0, "failed": 0});
+    let mut c = DeliveryCounts::default();
     for (status, n) in counts {
-        c[status.as_str()] = json!(n);
+        c.set(&status, n);
     }
-    let items: Vec<Value> = items
-        .iter()
-        .map(|i| {
-            json!({"id": i.id, "kind": i.kind, "target": i.target, "status": i.status,
-                "attempts": i.attempts, "last_error": i.last_error,
-                "created_at": crate::domain::rfc3339(i.created_at),
-                "next_attempt_at": crate::domain::rfc3339(i.next_attempt_at),
-                "attempt_started_at": i.attempt_started_at.map(crate::domain::rfc3339)})
+    let undelivered = items
+        .into_iter()
+        .map(|i| Undelivered {
+            id: i.id,
+            kind: i.kind,
+            target: i.target,
+            status: i.status,
+            attempts: i.attempts,
+            last_error: i.last_error,
+            created_at: crate::domain::rfc3339(i.created_at),
+            next_attempt_at: crate::domain::rfc3339(i.next_attempt_at),
+            attempt_started_at: i.attempt_started_at.map(crate::domain::rfc3339),
         })
         .collect();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({"counts": c, "undelivered": items})))
+        .json(Outbox {
+            counts: c,
+            undelivered,
+        }))
 }

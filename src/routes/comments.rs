@@ -2,22 +2,42 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use std::sync::Arc;
 
 use crate::actions::comments as actions;
+use crate::domain::comment::PublicComment;
 use crate::domain::input::{RawSubmission, Submission};
 use crate::domain::thread::{Cursor, Sort};
 use crate::domain::validate;
+use crate::domain::validate::max;
 use crate::domain::{now, rfc3339, Timestamp};
 use crate::error::{ApiError, ApiResult};
 use crate::http::cache::{Body, ThreadKey};
+use crate::http::error::ErrorBody;
 use crate::http::extract::{form_encode_into, Json, Query};
 use crate::http::limits::Class;
 use crate::http::state::State;
+use crate::routes::answers::{Created, Thread, Votes};
+use crate::routes::openapi::{opt_email, opt_text, opt_uri, text, PageKey};
 use crate::routes::{parse_id, EditComment};
 
+#[utoipa::path(get, path = "/api/comments", tag = "comments",
+    summary = "The page's visible comments, flat, in thread order",
+    description = "Parameters the list does not know are ignored.",
+    params(
+        ("site" = String, Query, description = "a configured site id"),
+        ("page" = inline(PageKey), Query, description = "the page key (a path such as /posts/hello/)"),
+        ("sort" = inline(Option<Sort>), Query, description = "default oldest"),
+        ("limit" = Option<u8>, Query, minimum = 1, maximum = 200,
+            description = "top-level comments per answer, default 50"),
+        ("after" = Option<String>, Query, description = "the `next` cursor of the previous answer"),
+    ),
+    responses(
+        (status = 200, description = "with an `ETag`; `If-None-Match` with it answers 304", body = Thread),
+        (status = 304, description = "the client's copy is current"),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `GET /api/comments`: the page's visible comments in thread order, from the thread cache
 /// when it holds this list, else loaded and cached.
 ///
@@ -125,35 +145,58 @@ async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<
         after,
     } = list;
     let t = actions::thread(&state.core, site.clone(), page.clone(), sort, limit, after).await?;
-    let json = json!({
-        "site": site,
-        "page": page,
-        "total": t.total,
-        "locked": t.locked,
-        "comments": t.comments,
-        "next": t.next.map(|c| c.encode()),
-    });
-    Ok((json.to_string(), t.expires))
+    let json = Thread {
+        site,
+        page,
+        total: t.total,
+        locked: t.locked,
+        comments: t.comments,
+        next: t.next.map(|c| c.encode()),
+    };
+    Ok((serde_json::to_string(&json)?, t.expires))
 }
 
 /// Body of `POST /api/comments`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = NewComment)]
 pub struct CreateComment {
     site: String,
+    #[schema(schema_with = text::<1, { max::PAGE }>)]
     page: String,
+    #[schema(schema_with = opt_text::<0, { max::TITLE }>)]
     title: Option<String>,
+    #[schema(schema_with = opt_uri::<{ max::URL }>)]
     url: Option<String>,
     parent: Option<i64>,
+    #[schema(schema_with = opt_text::<0, { max::AUTHOR }>)]
     author: Option<String>,
+    #[schema(schema_with = opt_email::<{ max::EMAIL }>)]
     email: Option<String>,
+    #[schema(schema_with = opt_uri::<{ max::WEBSITE }>)]
     website: Option<String>,
+    #[schema(schema_with = text::<1, { max::TEXT }>)]
     text: String,
     notify: Option<bool>,
     author_key: Option<String>,
+    /// honeypot: leave empty
     hp: Option<String>,
+    /// from GET /api/config
     form_token: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/comments", tag = "comments",
+    summary = "Create a comment (approved or held)",
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 16, max_length = 128,
+        description = "a random key per comment the author submits: a retry with the same key \
+            (after a 503 or a lost answer) answers 201 with the comment the first try made and \
+            the same edit token")),
+    request_body = CreateComment,
+    responses(
+        (status = 201, description = "stored; keep the edit token", body = Created),
+        (status = 403, description = "thread locked (`thread_locked`) or origin not allowed", body = ErrorBody),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+        (status = 409, description = "the same text on this page within minutes (`duplicate`)", body = ErrorBody),
+    ))]
 /// `POST /api/comments`: stores a comment (approved or held) and hands its author the edit token.
 pub async fn create_comment(
     state: State,
@@ -186,13 +229,19 @@ pub async fn create_comment(
         form_token: b.form_token,
     };
     let created = actions::create(&state.core, &b.site, new, sender).await?;
-    Ok(HttpResponse::Created().json(json!({
-        "comment": created.comment.public(false),
-        "edit_token": created.edit_token,
-        "edit_until": rfc3339(created.comment.edit_until),
-    })))
+    Ok(HttpResponse::Created().json(Created {
+        edit_until: rfc3339(created.comment.edit_until),
+        comment: created.comment.public(false),
+        edit_token: created.edit_token,
+    }))
 }
 
+#[utoipa::path(get, path = "/api/comments/{id}", tag = "comments", summary = "One visible comment",
+    params(("id" = u64, Path, minimum = 1)),
+    responses(
+        (status = 200, description = "the comment", body = PublicComment),
+        (status = 404, description = "no visible comment with this id (`not_found`)", body = ErrorBody),
+    ))]
 /// `GET /api/comments/{id}`: one visible comment.
 pub async fn get_comment(
     state: State,
@@ -227,6 +276,17 @@ fn idempotency_key(req: &HttpRequest) -> ApiResult<Option<&str>> {
         })
 }
 
+#[utoipa::path(patch, path = "/api/comments/{id}", tag = "comments",
+    summary = "Edit one's own comment within the edit window",
+    params(("id" = u64, Path, minimum = 1)),
+    request_body = EditComment,
+    security(("editToken" = [])),
+    responses(
+        (status = 200, description = "the edited comment", body = PublicComment),
+        (status = 401, description = "wrong edit token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "after `edit_until` (`edit_window_closed`)", body = ErrorBody),
+        (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
+    ))]
 /// `PATCH /api/comments/{id}`: the author edits within the window.
 pub async fn edit_comment(
     state: State,
@@ -243,6 +303,16 @@ pub async fn edit_comment(
     Ok(HttpResponse::Ok().json(updated.public(false)))
 }
 
+#[utoipa::path(delete, path = "/api/comments/{id}", tag = "comments",
+    summary = "Delete one's own comment (a tombstone if it has replies)",
+    params(("id" = u64, Path, minimum = 1)),
+    security(("editToken" = [])),
+    responses(
+        (status = 204, description = "deleted"),
+        (status = 401, description = "wrong edit token (`unauthorized`)", body = ErrorBody),
+        (status = 403, description = "after `edit_until` (`edit_window_closed`)", body = ErrorBody),
+        (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
+    ))]
 /// `DELETE /api/comments/{id}`: the author deletes within the window.
 pub async fn delete_comment(
     state: State,
@@ -257,11 +327,21 @@ pub async fn delete_comment(
 }
 
 /// Body of `POST /api/comments/{id}/vote`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct Vote {
+    /// 1, -1, or 0 to withdraw
+    #[schema(minimum = -1, maximum = 1)]
     value: i64,
 }
 
+#[utoipa::path(post, path = "/api/comments/{id}/vote", tag = "comments",
+    summary = "Vote: 1, -1, or 0 to withdraw (one vote per voter)",
+    params(("id" = u64, Path, minimum = 1)),
+    request_body = Vote,
+    responses(
+        (status = 200, description = "the comment's counts", body = Votes),
+        (status = 404, description = "no visible comment with this id (`not_found`)", body = ErrorBody),
+    ))]
 /// `POST /api/comments/{id}/vote`: one vote per comment per network.
 pub async fn vote_comment(
     state: State,
@@ -278,7 +358,7 @@ pub async fn vote_comment(
     let voter = state.client(&req);
     let origin = state.origin_check(&req);
     let (likes, dislikes) = actions::vote(&state.core, id, &voter, origin, value).await?;
-    Ok(HttpResponse::Ok().json(json!({"likes": likes, "dislikes": dislikes})))
+    Ok(HttpResponse::Ok().json(Votes { likes, dislikes }))
 }
 
 #[cfg(test)]

@@ -7,11 +7,25 @@ use actix_web::{HttpRequest, HttpResponse};
 use crate::actions::reads;
 use crate::domain::validate;
 use crate::error::ApiResult;
+use crate::http::error::ErrorBody;
 use crate::http::etag::etagged;
 use crate::http::extract::Query;
 use crate::http::state::State;
 use crate::render::fragment;
 
+#[utoipa::path(get, path = "/api/comments.html", tag = "comments",
+    summary = "The approved thread as a script-free HTML fragment",
+    params(
+        ("site" = String, Query, description = "a configured site id"),
+        ("page" = inline(crate::routes::openapi::PageKey), Query,
+            description = "the page key (a path such as /posts/hello/)"),
+    ),
+    responses(
+        (status = 200, description = "with an `ETag`; `If-None-Match` with it answers 304",
+            body = String, content_type = "text/html"),
+        (status = 304, description = "the client's copy is current"),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `GET /api/comments.html?site=S&page=P`.
 pub async fn thread_html(state: State, req: HttpRequest, query: Query) -> ApiResult<HttpResponse> {
     state.limit(&req, crate::http::limits::Class::Read)?;

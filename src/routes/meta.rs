@@ -5,26 +5,37 @@ use std::fmt::Write as _;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::actions::reads;
 use crate::domain::{now, validate};
 use crate::error::{ApiError, ApiResult};
+use crate::http::error::ErrorBody;
 use crate::http::etag::etagged;
 use crate::http::extract::{Json, Query};
 use crate::http::limits::Class;
 use crate::http::state::State;
 use crate::render::markdown;
+use crate::routes::answers::{Html, SiteConfig, StatusBody};
+use crate::routes::openapi::PageKey;
 
+#[utoipa::path(get, path = "/api/openapi.json", tag = "operations", summary = "This document",
+    responses((status = 200, description = "OpenAPI 3.1", body = Object)))]
 /// `GET /api/openapi.json`: the API description (built once).
 pub async fn openapi(req: HttpRequest) -> HttpResponse {
     etagged(
         &req,
         "application/json",
-        crate::http::openapi::document().as_bytes().to_vec(),
+        crate::routes::openapi::document().as_bytes().to_vec(),
     )
 }
 
+#[utoipa::path(get, path = "/api/config", tag = "comments",
+    summary = "A site's widget settings and a form token",
+    params(("site" = String, Query, description = "a configured site id")),
+    responses(
+        (status = 200, description = "the settings", body = SiteConfig),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `GET /api/config?site=S`: what the widget needs to know about a site.
 pub async fn get_config(state: State, req: HttpRequest, query: Query) -> ApiResult<HttpResponse> {
     state.limit(&req, Class::Read)?;
@@ -32,25 +43,30 @@ pub async fn get_config(state: State, req: HttpRequest, query: Query) -> ApiResu
     let s = state.site(id)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({
-            "site": id,
-            "moderation": s.moderation.as_str(),
-            "edit_window": s.edit_window,
-            "max_depth": s.max_depth,
-            "require_name": s.require_name,
-            "require_email": s.require_email,
-            "images": s.images,
-            "form_token": crate::actions::spam::issue_form_token(&state.key, id, now()),
-        })))
+        .json(SiteConfig {
+            site: id,
+            moderation: s.moderation,
+            edit_window: s.edit_window,
+            max_depth: s.max_depth,
+            require_name: s.require_name,
+            require_email: s.require_email,
+            images: s.images,
+            form_token: crate::actions::spam::issue_form_token(&state.key, id, now()),
+        }))
 }
 
 /// Body of `POST /api/preview`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = Preview)]
 pub struct PreviewBody {
     text: String,
     site: Option<String>,
 }
 
+#[utoipa::path(post, path = "/api/preview", tag = "comments",
+    summary = "Render markdown as the server would store it",
+    request_body = PreviewBody,
+    responses((status = 200, description = "sanitized HTML", body = Html)))]
 /// `POST /api/preview`: renders markdown exactly as a create would.
 pub async fn preview(
     state: State,
@@ -78,9 +94,14 @@ pub async fn preview(
     let text = validate::text(&b.text)?;
     let html =
         web::block(move || markdown::render(&text, markdown::Format::Markdown, images)).await?;
-    Ok(HttpResponse::Ok().json(json!({"html": html})))
+    Ok(HttpResponse::Ok().json(Html { html }))
 }
 
+#[utoipa::path(get, path = "/healthz", tag = "operations", summary = "Checks the database",
+    responses(
+        (status = 200, description = "healthy", body = StatusBody),
+        (status = 503, description = "the database does not answer (`unavailable`)", body = ErrorBody),
+    ))]
 /// `GET /healthz`: 200 when the database answers a read of a real table, else 503 (a bare
 /// `SELECT 1` would answer on a pooled connection whatever became of the file's tables).
 pub async fn healthz(state: State) -> ApiResult<HttpResponse> {
@@ -92,9 +113,16 @@ pub async fn healthz(state: State) -> ApiResult<HttpResponse> {
     reads::database_answers(&state.core).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({"status": "ok"})))
+        .json(StatusBody { status: "ok" }))
 }
 
+#[utoipa::path(get, path = "/api/avatar/{hash}.svg", tag = "comments",
+    summary = "An identicon (immutable)",
+    params(("hash" = String, Path)),
+    responses(
+        (status = 200, description = "SVG", body = String, content_type = "image/svg+xml"),
+        (status = 404, description = "not a hash (`not_found`)", body = ErrorBody),
+    ))]
 /// `GET /api/avatar/{hash}.svg`: an identicon, immutable.
 pub async fn avatar(file: web::Path<String>) -> ApiResult<HttpResponse> {
     let hash = file
@@ -112,6 +140,16 @@ pub async fn avatar(file: web::Path<String>) -> ApiResult<HttpResponse> {
         .body(crate::render::avatar::identicon_svg(&bytes)))
 }
 
+#[utoipa::path(get, path = "/feed/{site}.atom", tag = "comments",
+    summary = "Atom feed of the newest approved comments",
+    params(
+        ("site" = String, Path),
+        ("page" = inline(Option<PageKey>), Query, description = "the page key (a path such as /posts/hello/)"),
+    ),
+    responses(
+        (status = 200, description = "Atom 1.0", body = String, content_type = "application/atom+xml"),
+        (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
+    ))]
 /// `GET /feed/{site}.atom[?page=P]`: the newest approved comments as Atom 1.0.
 pub async fn feed(
     state: State,
@@ -139,6 +177,8 @@ pub async fn feed(
 /// The widget as served: widget/embed.js minified by build.rs.
 const EMBED_JS: &str = include_str!(concat!(env!("OUT_DIR"), "/embed.min.js"));
 
+#[utoipa::path(get, path = "/", tag = "assets", summary = "A demo page embedding the widget",
+    responses((status = 200, description = "the demo", body = String, content_type = "text/html")))]
 /// `GET /`: a demo page embedding the widget for `default`, else the first site.
 pub async fn demo(state: State) -> HttpResponse {
     let site = if state.sites.contains_key("default") {
@@ -168,6 +208,13 @@ const LOCALES: &[(&str, &str)] = &[
     ("zh", include_str!("../../widget/i18n/zh.json")),
 ];
 
+#[utoipa::path(get, path = "/i18n/{lang}.json", tag = "assets",
+    summary = "The widget's strings in one language",
+    params(("lang" = String, Path)),
+    responses(
+        (status = 200, description = "strings by key", body = Object),
+        (status = 404, description = "no such language (`not_found`)", body = ErrorBody),
+    ))]
 /// `GET /i18n/{lang}.json`: one language's strings, readable from any blog's origin.
 pub async fn locale(req: HttpRequest, file: web::Path<String>) -> ApiResult<HttpResponse> {
     let lang = file.strip_suffix(".json").unwrap_or("");
@@ -196,6 +243,9 @@ const ADMIN_CSS: &str = include_str!("../../widget/admin.css");
 const ADMIN_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
     img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+#[utoipa::path(get, path = "/admin", tag = "assets",
+    summary = "The moderation page (log in with an admin token)",
+    responses((status = 200, description = "the page", body = String, content_type = "text/html")))]
 /// `GET /admin`: the moderation page (it logs in with a token kept in sessionStorage).
 pub async fn admin_page() -> HttpResponse {
     HttpResponse::Ok()
@@ -207,16 +257,29 @@ pub async fn admin_page() -> HttpResponse {
         .body(ADMIN_HTML)
 }
 
-/// `GET /admin.js` and `GET /admin.css`: the admin page's assets.
-pub async fn admin_asset(req: HttpRequest) -> HttpResponse {
-    let (body, ct) = if req.path().ends_with(".js") {
-        (ADMIN_JS, "application/javascript; charset=utf-8")
-    } else {
-        (ADMIN_CSS, "text/css; charset=utf-8")
-    };
-    etagged(&req, ct, body.as_bytes().to_vec())
+#[utoipa::path(get, path = "/admin.js", tag = "assets", summary = "The moderation page's script",
+    responses((status = 200, description = "JavaScript", body = String,
+        content_type = "application/javascript")))]
+/// `GET /admin.js`: the admin page's script.
+pub async fn admin_js(req: HttpRequest) -> HttpResponse {
+    let ct = "application/javascript; charset=utf-8";
+    etagged(&req, ct, ADMIN_JS.as_bytes().to_vec())
 }
 
+#[utoipa::path(get, path = "/admin.css", tag = "assets", summary = "The moderation page's styles",
+    responses((status = 200, description = "CSS", body = String, content_type = "text/css")))]
+/// `GET /admin.css`: the admin page's styles.
+pub async fn admin_css(req: HttpRequest) -> HttpResponse {
+    etagged(
+        &req,
+        "text/css; charset=utf-8",
+        ADMIN_CSS.as_bytes().to_vec(),
+    )
+}
+
+#[utoipa::path(get, path = "/embed.js", tag = "assets", summary = "The widget",
+    responses((status = 200, description = "JavaScript", body = String,
+        content_type = "application/javascript")))]
 /// `GET /embed.js`: the widget; cached for an hour so a release reaches readers soon.
 pub async fn embed_js(req: HttpRequest) -> HttpResponse {
     let mut res = etagged(
@@ -231,6 +294,8 @@ pub async fn embed_js(req: HttpRequest) -> HttpResponse {
     res
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations", summary = "Prometheus metrics",
+    responses((status = 200, description = "text exposition format", body = String, content_type = "text/plain")))]
 /// `GET /metrics`.
 pub async fn metrics(state: State) -> ApiResult<HttpResponse> {
     let (pending, failed, bytes) = reads::gauges(&state.core).await?;

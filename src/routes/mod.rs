@@ -3,18 +3,22 @@
 //! `http::middleware`.
 
 pub mod admin;
+pub mod answers;
 pub mod comments;
 pub mod counts;
 pub mod fragment;
 pub mod meta;
 pub mod moderate;
 pub mod notify;
+pub mod openapi;
 
 use actix_web::{web, HttpResponse, ResponseError};
 use serde::Deserialize;
 
 use crate::domain::input::Edit;
+use crate::domain::validate::max;
 use crate::error::{ApiError, ApiResult};
+use crate::routes::openapi::{opt_text, opt_uri};
 
 /// Registers every route.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -32,8 +36,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/").route(web::get().to(meta::demo)))
     .service(resource("/embed.js").route(web::get().to(meta::embed_js)))
     .service(resource("/admin").route(web::get().to(meta::admin_page)))
-    .service(resource("/admin.js").route(web::get().to(meta::admin_asset)))
-    .service(resource("/admin.css").route(web::get().to(meta::admin_asset)))
+    .service(resource("/admin.js").route(web::get().to(meta::admin_js)))
+    .service(resource("/admin.css").route(web::get().to(meta::admin_css)))
     .service(resource("/i18n/{file}").route(web::get().to(meta::locale)))
     .service(resource("/healthz").route(web::get().to(meta::healthz)))
     .service(resource("/metrics").route(web::get().to(meta::metrics)))
@@ -108,10 +112,14 @@ pub fn parse_id(raw: &str) -> ApiResult<i64> {
 }
 
 /// Body of `PATCH /api/comments/{id}` (and of a moderator's edit).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = Edit)]
 pub struct EditComment {
+    #[schema(schema_with = opt_text::<1, { max::TEXT }>)]
     text: Option<String>,
+    #[schema(schema_with = opt_text::<0, { max::AUTHOR }>)]
     author: Option<String>,
+    #[schema(schema_with = opt_uri::<{ max::WEBSITE }>)]
     website: Option<String>,
 }
 

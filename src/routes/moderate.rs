@@ -65,6 +65,18 @@ fn sig_hash(sig: &str) -> String {
 }
 
 /// `GET /moderate/{id}/{action}?sig=…`: shows the comment and a button; changes nothing.
+#[utoipa::path(get, path = "/moderate/{id}/{action}", tag = "admin",
+    operation_id = "moderate_show",
+    summary = "One-click moderation link from an email: a confirmation page",
+    params(
+        ("id" = i64, Path),
+        ("action" = inline(Action), Path),
+        ("sig" = String, Query, description = "the signature from the email"),
+    ),
+    responses(
+        (status = 200, description = "a page with a button that POSTs", body = String, content_type = "text/html"),
+        (status = 403, description = "a bad or expired signature", body = String, content_type = "text/html"),
+    ))]
 pub async fn show(state: State, path: web::Path<(String, String)>, query: Query) -> HttpResponse {
     let link = match check(&state, &path, &query) {
         Ok(l) => l,
@@ -103,6 +115,18 @@ pub async fn show(state: State, path: web::Path<(String, String)>, query: Query)
     )
 }
 
+#[utoipa::path(post, path = "/moderate/{id}/{action}", tag = "admin",
+    operation_id = "moderate_act",
+    summary = "Carry out a signed moderation link",
+    params(
+        ("id" = i64, Path),
+        ("action" = inline(Action), Path),
+        ("sig" = String, Query, description = "the signature from the email"),
+    ),
+    responses(
+        (status = 200, description = "done", body = String, content_type = "text/html"),
+        (status = 403, description = "a bad or expired signature", body = String, content_type = "text/html"),
+    ))]
 /// `POST /moderate/{id}/{action}?sig=…`: acts, once, from this server's own pages only.
 pub async fn act(
     state: State,

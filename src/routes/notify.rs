@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::actions::subscriptions;
 use crate::domain::links::LinkError;
@@ -13,7 +12,19 @@ use crate::error::{ApiError, ApiResult};
 use crate::http::extract::{Json, Query};
 use crate::http::state::State;
 use crate::render::pages;
+use crate::routes::answers::StatusBody;
 use crate::routes::moderate::{message, respond};
+
+/// What a `/notify/{purpose}/{id}` link does.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // only described: the handlers match the path segment
+pub enum Purpose {
+    /// Opt in to reply emails.
+    Confirm,
+    /// Stop them.
+    Unsubscribe,
+}
 
 fn refused(e: LinkError) -> HttpResponse {
     let why = match e {
@@ -46,6 +57,18 @@ fn foreign_post(state: &State, req: &HttpRequest) -> bool {
     crate::http::state::origin_header(req).is_some_and(|o| !state.is_own_origin(req, o))
 }
 
+#[utoipa::path(get, path = "/notify/{purpose}/{id}", tag = "privacy",
+    operation_id = "notify_show",
+    summary = "Signed reply-notification link (confirm or unsubscribe): a page",
+    params(
+        ("purpose" = inline(Purpose), Path),
+        ("id" = i64, Path),
+        ("sig" = String, Query, description = "the signature from the email"),
+    ),
+    responses(
+        (status = 200, description = "a page with a button that POSTs", body = String, content_type = "text/html"),
+        (status = 403, description = "a bad or expired signature", body = String, content_type = "text/html"),
+    ))]
 /// `GET /notify/{purpose}/{id}`: confirm or unsubscribe, shown with a button.
 pub async fn show(state: State, path: web::Path<(String, String)>, query: Query) -> HttpResponse {
     let (purpose, id) = path.into_inner();
@@ -67,6 +90,18 @@ pub async fn show(state: State, path: web::Path<(String, String)>, query: Query)
     }
 }
 
+#[utoipa::path(post, path = "/notify/{purpose}/{id}", tag = "privacy",
+    operation_id = "notify_act",
+    summary = "Carry out a signed notification link",
+    params(
+        ("purpose" = inline(Purpose), Path),
+        ("id" = i64, Path),
+        ("sig" = String, Query, description = "the signature from the email"),
+    ),
+    responses(
+        (status = 200, description = "done", body = String, content_type = "text/html"),
+        (status = 403, description = "a bad or expired signature", body = String, content_type = "text/html"),
+    ))]
 /// `POST /notify/{purpose}/{id}`: acts (also the one-click `List-Unsubscribe-Post`).
 pub async fn act(
     state: State,
@@ -108,12 +143,18 @@ pub async fn act(
 }
 
 /// Body of `POST /api/privacy/erase`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct EraseRequest {
     site: String,
     email: String,
 }
 
+#[utoipa::path(post, path = "/api/privacy/erase", tag = "privacy",
+    summary = "Ask for a signed link that erases everything stored about an email",
+    request_body = EraseRequest,
+    responses(
+        (status = 202, description = "a link is mailed if anything is stored", body = StatusBody),
+    ))]
 /// `POST /api/privacy/erase`: always 202; mails a signed erase link when the address has
 /// comments on the site (at most one an hour per address, and rate-limited per client).
 pub async fn request_erase(
@@ -128,7 +169,7 @@ pub async fn request_erase(
     let email = validate::email(Some(&email))?
         .ok_or_else(|| ApiError::invalid("email", "an email is required"))?;
     subscriptions::request_erase(&state.core, site, email).await?;
-    Ok(HttpResponse::Accepted().json(json!({"status": "accepted"})))
+    Ok(HttpResponse::Accepted().json(StatusBody { status: "accepted" }))
 }
 
 fn erase_params(state: &State, query: &Query) -> Result<(String, String), LinkError> {
@@ -139,6 +180,12 @@ fn erase_params(state: &State, query: &Query) -> Result<(String, String), LinkEr
     Ok((site, email))
 }
 
+#[utoipa::path(get, path = "/privacy/erase", tag = "privacy",
+    summary = "Signed erase link from an email: a confirmation page",
+    responses(
+        (status = 200, description = "a page with a button that POSTs", body = String, content_type = "text/html"),
+        (status = 403, description = "a bad or expired signature", body = String, content_type = "text/html"),
+    ))]
 /// `GET /privacy/erase?site&email&sig`: shows what will happen and a button.
 pub async fn show_erase(state: State, query: Query) -> HttpResponse {
     match erase_params(&state, &query) {
@@ -151,6 +198,12 @@ pub async fn show_erase(state: State, query: Query) -> HttpResponse {
     }
 }
 
+#[utoipa::path(post, path = "/privacy/erase", tag = "privacy",
+    summary = "Carry out a signed erase link",
+    responses(
+        (status = 200, description = "done", body = String, content_type = "text/html"),
+        (status = 403, description = "a bad or expired signature", body = String, content_type = "text/html"),
+    ))]
 /// `POST /privacy/erase?site&email&sig`: erases, as the admin erase does.
 pub async fn act_erase(state: State, req: HttpRequest, query: Query) -> HttpResponse {
     if foreign_post(&state, &req) {

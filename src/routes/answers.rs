@@ -1,0 +1,267 @@
+//! The JSON answers of the routes, each a struct the handler serializes and whose
+//! `ToSchema` derive describes it in the OpenAPI document (`routes::openapi`), so the
+//! document can't drift from the answer. Every answer forbids undocumented fields.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::config::Moderation;
+use crate::domain::comment::{Comment, PublicComment, Status};
+
+/// The answer of `GET /api/comments`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Thread {
+    pub site: String,
+    pub page: String,
+    /// approved comments on the page
+    pub total: i64,
+    pub locked: bool,
+    /// flat, in thread order; tombstones keep replies attached
+    pub comments: Vec<PublicComment>,
+    /// cursor for `after`
+    #[schema(required = true)]
+    pub next: Option<String>,
+}
+
+/// The answer of `POST /api/comments`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Created {
+    pub comment: PublicComment,
+    pub edit_token: String,
+    #[schema(format = DateTime)]
+    pub edit_until: String,
+}
+
+/// The answer of a vote: the comment's counts.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Votes {
+    pub likes: i64,
+    pub dislikes: i64,
+}
+
+/// The answer: each page asked about with its approved comments.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Counts {
+    pub counts: BTreeMap<String, i64>,
+}
+
+/// The answer of `GET /api/config`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig<'a> {
+    pub site: &'a str,
+    pub moderation: Moderation,
+    pub edit_window: u32,
+    pub max_depth: u32,
+    pub require_name: bool,
+    pub require_email: bool,
+    pub images: bool,
+    pub form_token: String,
+}
+
+/// Rendered, sanitized HTML.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Html {
+    pub html: String,
+}
+
+/// A one-word state: `ok` for health, `accepted` for an erase request.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    /// the state
+    pub status: &'static str,
+}
+
+/// The moderator's view of a comment: the public object's fields (with the real status)
+/// plus the private ones.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminComment {
+    pub id: i64,
+    #[schema(required = true)]
+    pub parent: Option<i64>,
+    #[schema(required = true)]
+    pub author: Option<String>,
+    #[schema(required = true)]
+    pub website: Option<String>,
+    /// `/api/avatar/{hash}.svg`
+    #[schema(required = true)]
+    pub avatar: Option<String>,
+    /// sanitized HTML
+    pub html: String,
+    #[schema(value_type = Status)]
+    pub status: &'static str,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(required = true, format = DateTime)]
+    pub edited_at: Option<String>,
+    pub likes: i64,
+    pub dislikes: i64,
+    pub site: String,
+    pub page: String,
+    #[schema(required = true)]
+    pub email: Option<String>,
+    /// the markdown source (empty once deleted)
+    pub text: String,
+    pub format: String,
+    /// anonymized (/24, /48)
+    #[schema(required = true)]
+    pub ip: Option<String>,
+}
+
+impl AdminComment {
+    /// The moderator's view of a comment.
+    pub fn of(c: &Comment) -> AdminComment {
+        let p = c.public(false);
+        AdminComment {
+            id: p.id,
+            parent: p.parent,
+            author: p.author,
+            website: p.website,
+            avatar: p.avatar,
+            html: p.html,
+            status: c.status.as_str(),
+            created_at: p.created_at,
+            edited_at: p.edited_at,
+            likes: p.likes,
+            dislikes: p.dislikes,
+            site: c.site.clone(),
+            page: c.page.clone(),
+            email: c.email.clone(),
+            text: c.text.clone(),
+            format: c.format.clone(),
+            ip: c.ip.clone(),
+        }
+    }
+}
+
+/// One page of the queue.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Queue {
+    pub comments: Vec<AdminComment>,
+    pub total: i64,
+}
+
+/// The answer of a lock: the thread's state.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ThreadLock {
+    pub site: String,
+    pub page: String,
+    pub locked: bool,
+}
+
+/// How many comments an erase removed.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Erased {
+    pub erased: usize,
+}
+
+/// The configured sites.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sites<'a> {
+    pub sites: Vec<SiteInfo<'a>>,
+}
+
+/// One site with its comments per status.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SiteInfo<'a> {
+    pub id: &'a str,
+    pub origins: &'a [String],
+    pub moderation: Moderation,
+    pub counts: StatusCounts,
+}
+
+/// Comments per status.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusCounts {
+    pub approved: i64,
+    pub pending: i64,
+    pub rejected: i64,
+    pub deleted: i64,
+}
+
+impl StatusCounts {
+    /// Sets the count of a stored status (an unknown one is left out).
+    pub fn set(&mut self, status: &str, n: i64) {
+        let slot = match Status::parse(status) {
+            Some(Status::Approved) => &mut self.approved,
+            Some(Status::Pending) => &mut self.pending,
+            Some(Status::Rejected) => &mut self.rejected,
+            Some(Status::Deleted) => &mut self.deleted,
+            None => return,
+        };
+        *slot = n;
+    }
+}
+
+/// Notification delivery state.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outbox {
+    pub counts: DeliveryCounts,
+    pub undelivered: Vec<Undelivered>,
+}
+
+/// Deliveries per status.
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryCounts {
+    pub pending: i64,
+    pub sent: i64,
+    pub failed: i64,
+}
+
+impl DeliveryCounts {
+    /// Sets the count of a stored status (an unknown one is left out).
+    pub fn set(&mut self, status: &str, n: i64) {
+        match status {
+            "pending" => self.pending = n,
+            "sent" => self.sent = n,
+            "failed" => self.failed = n,
+            _ => {}
+        }
+    }
+}
+
+/// A delivery not made (yet).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Undelivered {
+    pub id: i64,
+    pub kind: String,
+    pub target: String,
+    #[schema(value_type = UndeliveredStatus)]
+    pub status: String,
+    pub attempts: i64,
+    #[schema(required = true)]
+    pub last_error: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub next_attempt_at: String,
+    /// when the attempt under way started; null when none is
+    #[schema(required = true, format = DateTime)]
+    pub attempt_started_at: Option<String>,
+}
+
+/// The statuses of an undelivered item (the outbox lists every row not `sent`).
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // only described: the status is the stored text
+pub enum UndeliveredStatus {
+    Pending,
+    Failed,
+}
