@@ -160,7 +160,12 @@ pub async fn create(
     let ip = sender.ip.as_str().to_string();
     let row = q::NewComment {
         parent: new.parent,
-        avatar: crate::import::avatar_hash(key, new.email.as_deref(), new.author.as_deref(), &ip),
+        avatar: crate::domain::crypto::avatar_hash(
+            key,
+            new.email.as_deref(),
+            new.author.as_deref(),
+            &ip,
+        ),
         author_key_hash: new
             .author_key
             .as_ref()

@@ -78,6 +78,17 @@ pub fn digest_hex(b: &[u8]) -> String {
     hex::encode(&Sha256::digest(b)[..16])
 }
 
+/// The identicon seed of a comment: a keyed hash of its email (any case), or of its name
+/// and network when it has none. The same person gets the same picture on every comment,
+/// and the hash tells nobody the address.
+pub fn avatar_hash(key: &ServerKey, email: Option<&str>, author: Option<&str>, ip: &str) -> String {
+    let seed = match email {
+        Some(e) => format!("e:{}", e.to_lowercase()),
+        None => format!("n:{}\0{ip}", author.unwrap_or("")),
+    };
+    hex::encode(&key.mac("avatar", seed.as_bytes())[..16])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
