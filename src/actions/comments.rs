@@ -14,6 +14,7 @@ use crate::domain::{now, Timestamp};
 use crate::error::{ApiError, ApiResult};
 use crate::render::markdown::{self, Format};
 use crate::store::comments as q;
+use crate::store::Tx;
 
 /// One answer of the thread list.
 #[derive(Debug)]
@@ -41,48 +42,49 @@ pub async fn thread(
     after: Option<Cursor>,
 ) -> ApiResult<Thread> {
     let lock_days = core.site(&site)?.lock_after_days;
-    crate::store::read(&core.pool, move |conn| {
-        // One snapshot for the page, the count and every part of the thread.
-        let tx = conn.unchecked_transaction()?;
-        let conn = &*tx;
-        let Some(p) = q::find_page(conn, &site, &page)? else {
-            return Ok(Thread {
-                total: 0,
-                locked: false,
-                comments: Vec::new(),
-                next: None,
-                expires: None,
-            });
-        };
-        let total = q::approved_total(conn, p.id)?;
-        let loaded = q::thread_page(conn, p.id, sort, after, limit)?;
-        // The loaded rows are whole subtrees of the picked top-level comments: ordered alone,
-        // they give exactly that part of the thread, tombstones included.
-        let ordered = thread::order_comments(&loaded.rows, sort, None, limit);
-        let comments = ordered
-            .items
-            .iter()
-            .map(|placed| loaded.rows[placed.index].public(placed.tombstone))
-            .collect();
-        let locked = p.is_locked(lock_days, now());
-        let expires = match (locked, p.first_comment_at) {
-            (false, Some(first)) if lock_days > 0 => Some(first + i64::from(lock_days) * 86_400),
-            _ => None,
-        };
-        Ok(Thread {
-            total,
-            locked,
-            comments,
-            next: loaded.next,
-            expires,
+    // One snapshot for the page, the count and every part of the thread.
+    core.store
+        .snapshot(move |tx| {
+            let Some(p) = tx.find_page(&site, &page)? else {
+                return Ok(Thread {
+                    total: 0,
+                    locked: false,
+                    comments: Vec::new(),
+                    next: None,
+                    expires: None,
+                });
+            };
+            let total = tx.approved_total(p.id)?;
+            let loaded = tx.thread_page(p.id, sort, after, limit)?;
+            // The loaded rows are whole subtrees of the picked top-level comments: ordered alone,
+            // they give exactly that part of the thread, tombstones included.
+            let ordered = thread::order_comments(&loaded.rows, sort, None, limit);
+            let comments = ordered
+                .items
+                .iter()
+                .map(|placed| loaded.rows[placed.index].public(placed.tombstone))
+                .collect();
+            let locked = p.is_locked(lock_days, now());
+            let expires = match (locked, p.first_comment_at) {
+                (false, Some(first)) if lock_days > 0 => {
+                    Some(first + i64::from(lock_days) * 86_400)
+                }
+                _ => None,
+            };
+            Ok(Thread {
+                total,
+                locked,
+                comments,
+                next: loaded.next,
+                expires,
+            })
         })
-    })
-    .await
+        .await
 }
 
 /// One visible comment of a configured site.
 pub async fn get(core: &Arc<Core>, id: i64) -> ApiResult<Comment> {
-    let c = crate::store::read(&core.pool, move |conn| Ok(q::find_comment(conn, id)?)).await?;
+    let c = core.store.read(move |tx| tx.find_comment(id)).await?;
     let c = c
         .filter(|c| c.status == Status::Approved)
         .ok_or_else(ApiError::no_comment)?;
@@ -185,22 +187,23 @@ pub async fn create(
     };
     let (site, page, title, url) = (site.to_string(), new.page, new.title, new.url);
     let comment = core
-        .writer
+        .store
         .write({
             let core = core.clone();
-            move |conn| {
+            move |tx| {
                 // A retry of a request that already made its comment gets that comment.
                 if let Some(hash) = &row.request_key_hash {
-                    if let Some(c) = q::find_by_request_key(conn, hash)? {
+                    if let Some(c) = tx.find_by_request_key(hash)? {
                         return Ok(c);
                     }
                 }
-                let p = q::ensure_page(conn, &site, &page, created_at)?;
+                let p = tx.ensure_page(&site, &page, created_at)?;
                 if p.is_locked(site_cfg.lock_after_days, created_at) {
                     return Err(ApiError::ThreadLocked);
                 }
                 if let Some(parent) = row.parent {
-                    let ok = q::find_comment(conn, parent)?
+                    let ok = tx
+                        .find_comment(parent)?
                         .is_some_and(|c| c.page_id == p.id && c.status == Status::Approved);
                     if !ok {
                         return Err(ApiError::invalid(
@@ -210,29 +213,22 @@ pub async fn create(
                     }
                 }
                 let since = created_at - spam::DUPLICATE_WINDOW;
-                if q::is_duplicate(conn, p.id, &row.ip, &row.text, since)? {
+                if tx.is_duplicate(p.id, &row.ip, &row.text, since)? {
                     return Err(ApiError::Duplicate(
                         "the same comment was just posted on this page".into(),
                     ));
                 }
                 let trusted = match (&row.email, &row.author_key_hash) {
                     (Some(e), Some(k)) if site_cfg.moderation == Moderation::First => {
-                        q::is_trusted(conn, &site, e, k)?
+                        tx.is_trusted(&site, e, k)?
                     }
                     _ => false,
                 };
                 let status = screening.status(site_cfg.moderation, trusted);
                 let row = q::NewComment { status, ..row };
-                let c = q::insert_comment(
-                    conn,
-                    &p,
-                    &site,
-                    &page,
-                    row,
-                    title.as_deref(),
-                    url.as_deref(),
-                )?;
-                crate::notify::created(conn, &core.notifier(), &c)?;
+                let c =
+                    tx.insert_comment(&p, &site, &page, row, title.as_deref(), url.as_deref())?;
+                crate::notify::created(tx, &core.notifier(), &c)?;
                 Ok(c)
             }
         })
@@ -252,12 +248,12 @@ pub async fn create(
 fn authorize_author(
     core: &Core,
     origin: &Origin,
-    conn: &rusqlite::Connection,
+    tx: Tx<'_>,
     id: i64,
     token_hash: &str,
     at: i64,
 ) -> ApiResult<Comment> {
-    let Some(c) = q::find_comment(conn, id)?.filter(|c| c.status != Status::Deleted) else {
+    let Some(c) = tx.find_comment(id)?.filter(|c| c.status != Status::Deleted) else {
         // Spend the same comparison as for a real comment, so timing doesn't add anything.
         let _ = crypto::ct_eq(&crypto::token_hash(""), token_hash);
         return Err(ApiError::no_comment());
@@ -290,19 +286,18 @@ pub async fn edit(
 ) -> ApiResult<Comment> {
     let token_hash = crypto::token_hash(edit_token);
     let handle = core.clone();
-    core.writer
-        .write(move |conn| {
+    core.store
+        .write(move |tx| {
             let core = &handle;
             let at = now();
-            let c = authorize_author(core, &origin, conn, id, &token_hash, at)?;
+            let c = authorize_author(core, &origin, tx, id, &token_hash, at)?;
             let site = core.site(&c.site)?;
             let text = edit.text.unwrap_or(c.text.clone());
             let author = edit.author.unwrap_or(c.author.clone());
             let website = edit.website.unwrap_or(c.website.clone());
             let html = markdown::render(&text, Format::Markdown, site.images);
             let status = spam::after_edit(c.status, site.moderation, markdown::count_links(&html));
-            q::update_comment(
-                conn,
+            tx.update_comment(
                 id,
                 &q::CommentEdit {
                     author: author.as_deref(),
@@ -313,7 +308,7 @@ pub async fn edit(
                     edited_at: at,
                 },
             )?;
-            q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)
+            tx.find_comment(id)?.ok_or_else(ApiError::no_comment)
         })
         .await
 }
@@ -322,12 +317,12 @@ pub async fn edit(
 pub async fn delete(core: &Arc<Core>, id: i64, edit_token: &str, origin: Origin) -> ApiResult<()> {
     let token_hash = crypto::token_hash(edit_token);
     let handle = core.clone();
-    core.writer
-        .write(move |conn| {
+    core.store
+        .write(move |tx| {
             let core = &handle;
-            let c = authorize_author(core, &origin, conn, id, &token_hash, now())?;
-            crate::notify::deleted(conn, &core.notifier(), &c)?;
-            q::delete_comment(conn, id)?;
+            let c = authorize_author(core, &origin, tx, id, &token_hash, now())?;
+            crate::notify::deleted(tx, &core.notifier(), &c)?;
+            tx.delete_comment(id)?;
             Ok(())
         })
         .await
@@ -344,14 +339,15 @@ pub async fn vote(
 ) -> ApiResult<(i64, i64)> {
     let voter = core.key.mac_hex("voter", voter.as_str().as_bytes());
     let handle = core.clone();
-    core.writer
-        .write(move |conn| {
+    core.store
+        .write(move |tx| {
             let core = &handle;
-            let c = q::find_comment(conn, id)?
+            let c = tx
+                .find_comment(id)?
                 .filter(|c| c.status == Status::Approved)
                 .ok_or_else(ApiError::no_comment)?;
             origin.allow(core.site(&c.site)?)?;
-            q::vote(conn, id, &voter, value)
+            tx.vote(id, &voter, value)
         })
         .await
 }

@@ -15,7 +15,7 @@ use crate::config::{Settings, SiteConfig};
 use crate::domain::crypto::ServerKey;
 use crate::error::{ApiError, ApiResult};
 use crate::metrics::Metrics;
-use crate::store::{Pool, Writer};
+use crate::store::Store;
 
 /// What every use case works with: the settings, the configured sites, the database and
 /// the server key. One per process; `http::state::AppState` adds the web's own parts.
@@ -24,10 +24,8 @@ pub struct Core {
     pub settings: Settings,
     /// Configured sites (or the implicit `default`).
     pub sites: BTreeMap<String, SiteConfig>,
-    /// Read pool.
-    pub pool: Pool,
-    /// The single writer.
-    pub writer: Writer,
+    /// The database.
+    pub store: Store,
     /// Server secret for keyed hashes and signatures.
     pub key: ServerKey,
     /// Prometheus counters.

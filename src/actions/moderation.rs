@@ -11,27 +11,28 @@ use crate::domain::{now, Timestamp};
 use crate::error::{ApiError, ApiResult};
 use crate::render::markdown::{self, Format};
 use crate::store::comments as q;
-use crate::store::moderation as m;
 use crate::store::outbox;
+use crate::store::Tx;
 
 pub use crate::store::moderation::QueueFilter;
 
 /// The queue: matching comments, newest first, and how many match in all.
 pub async fn queue(core: &Core, filter: QueueFilter) -> ApiResult<(Vec<Comment>, i64)> {
-    crate::store::read(&core.pool, move |conn| Ok(m::queue(conn, &filter)?)).await
+    core.store
+        .read(move |tx| tx.moderation_queue(&filter))
+        .await
 }
 
 /// `(site, status, count)` of every active site's comments.
 pub async fn site_counts(core: &Core) -> ApiResult<Vec<(String, String, i64)>> {
-    crate::store::read(&core.pool, |conn| Ok(m::site_counts(conn)?)).await
+    core.store.read(|tx| tx.site_counts()).await
 }
 
 /// The outbox's counts per status and its oldest undelivered rows.
 pub async fn outbox_state(core: &Core) -> ApiResult<(Vec<(String, i64)>, Vec<outbox::Item>)> {
-    crate::store::read(&core.pool, |conn| {
-        Ok((outbox::counts(conn)?, outbox::undelivered(conn, 100)?))
-    })
-    .await
+    core.store
+        .read(|tx| Ok((tx.outbox_counts()?, tx.undelivered(100)?)))
+        .await
 }
 
 /// Whether `token` is an admin token (stored, or `NATTER_ADMIN_TOKEN` whose hash is
@@ -41,10 +42,7 @@ pub async fn is_admin(core: &Core, env_hash: Option<&str>, token: &str) -> ApiRe
     if env_hash.is_some_and(|env| crate::domain::crypto::ct_eq(env, &hash)) {
         return Ok(true);
     }
-    let hashes = crate::store::read(&core.pool, |conn| {
-        Ok(crate::store::admin_tokens::hashes(conn)?)
-    })
-    .await?;
+    let hashes = core.store.read(|tx| tx.admin_token_hashes()).await?;
     // Every stored hash is compared, so the time taken doesn't say which one matched.
     Ok(hashes.iter().fold(false, |found, h| {
         crate::domain::crypto::ct_eq(h, &hash) | found
@@ -56,29 +54,29 @@ pub async fn is_admin(core: &Core, env_hash: Option<&str>, token: &str) -> ApiRe
 /// (`always` writes the status even when it is the same, as a one-click link always did.)
 fn set_status_in(
     core: &Core,
-    conn: &rusqlite::Connection,
+    tx: Tx<'_>,
     c: &Comment,
     status: Status,
     always: bool,
 ) -> ApiResult<Comment> {
     if always || c.status != status {
-        m::set_status(conn, c.id, status)?;
+        tx.set_status(c.id, status)?;
     }
-    let after = q::find_comment(conn, c.id)?.ok_or_else(ApiError::no_comment)?;
-    crate::notify::status_changed(conn, &core.notifier(), c.status, &after)?;
+    let after = tx.find_comment(c.id)?.ok_or_else(ApiError::no_comment)?;
+    crate::notify::status_changed(tx, &core.notifier(), c.status, &after)?;
     Ok(after)
 }
 
 /// Deletes a comment (a tombstone when it has replies) and notifies, in the writer.
-fn delete_in(core: &Core, conn: &rusqlite::Connection, c: &Comment) -> ApiResult<()> {
-    crate::notify::deleted(conn, &core.notifier(), c)?;
-    q::delete_comment(conn, c.id)?;
+fn delete_in(core: &Core, tx: Tx<'_>, c: &Comment) -> ApiResult<()> {
+    crate::notify::deleted(tx, &core.notifier(), c)?;
+    tx.delete_comment(c.id)?;
     Ok(())
 }
 
 /// A comment that is not deleted, or 404.
-fn live(conn: &rusqlite::Connection, id: i64) -> ApiResult<Comment> {
-    let c = q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
+fn live(tx: Tx<'_>, id: i64) -> ApiResult<Comment> {
+    let c = tx.find_comment(id)?.ok_or_else(ApiError::no_comment)?;
     if c.status == Status::Deleted {
         return Err(ApiError::NotFound("that comment was deleted".into()));
     }
@@ -88,10 +86,10 @@ fn live(conn: &rusqlite::Connection, id: i64) -> ApiResult<Comment> {
 /// Approves or rejects a comment.
 pub async fn set_status(core: &Arc<Core>, id: i64, status: Status) -> ApiResult<Comment> {
     let handle = core.clone();
-    core.writer
-        .write(move |conn| {
-            let c = live(conn, id)?;
-            set_status_in(&handle, conn, &c, status, false)
+    core.store
+        .write(move |tx| {
+            let c = live(tx, id)?;
+            set_status_in(&handle, tx, &c, status, false)
         })
         .await
 }
@@ -99,10 +97,10 @@ pub async fn set_status(core: &Arc<Core>, id: i64, status: Status) -> ApiResult<
 /// Deletes a comment as a moderator.
 pub async fn delete(core: &Arc<Core>, id: i64) -> ApiResult<()> {
     let handle = core.clone();
-    core.writer
-        .write(move |conn| {
-            let c = q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)?;
-            delete_in(&handle, conn, &c)
+    core.store
+        .write(move |tx| {
+            let c = tx.find_comment(id)?.ok_or_else(ApiError::no_comment)?;
+            delete_in(&handle, tx, &c)
         })
         .await
 }
@@ -110,15 +108,14 @@ pub async fn delete(core: &Arc<Core>, id: i64) -> ApiResult<()> {
 /// A moderator's edit, rendered with the comment's own format; the status stays.
 pub async fn edit(core: &Arc<Core>, id: i64, edit: Edit) -> ApiResult<Comment> {
     let handle = core.clone();
-    core.writer
-        .write(move |conn| {
-            let c = live(conn, id)?;
+    core.store
+        .write(move |tx| {
+            let c = live(tx, id)?;
             let images = handle.sites.get(&c.site).is_some_and(|s| s.images);
             let format = Format::parse(&c.format).unwrap_or(Format::Markdown);
             let text = edit.text.unwrap_or(c.text.clone());
             let html = markdown::render(&text, format, images);
-            q::update_comment(
-                conn,
+            tx.update_comment(
                 id,
                 &q::CommentEdit {
                     author: edit.author.unwrap_or(c.author.clone()).as_deref(),
@@ -129,7 +126,7 @@ pub async fn edit(core: &Arc<Core>, id: i64, edit: Edit) -> ApiResult<Comment> {
                     edited_at: now(),
                 },
             )?;
-            q::find_comment(conn, id)?.ok_or_else(ApiError::no_comment)
+            tx.find_comment(id)?.ok_or_else(ApiError::no_comment)
         })
         .await
 }
@@ -137,8 +134,8 @@ pub async fn edit(core: &Arc<Core>, id: i64, edit: Edit) -> ApiResult<Comment> {
 /// Locks or unlocks a thread, even one with no comments yet.
 pub async fn lock(core: &Core, site: String, page: String, locked: bool) -> ApiResult<()> {
     core.site(&site)?;
-    core.writer
-        .write(move |conn| Ok(m::set_locked(conn, &site, &page, locked, now())?))
+    core.store
+        .write(move |tx| tx.set_locked(&site, &page, locked, now()))
         .await
 }
 
@@ -147,16 +144,10 @@ pub async fn lock(core: &Core, site: String, page: String, locked: bool) -> ApiR
 /// self-service link. Returns how many comments were erased.
 pub async fn erase(core: &Arc<Core>, site: String, email: String) -> ApiResult<usize> {
     let handle = core.clone();
-    core.writer
-        .write(move |conn| {
-            let erased = m::erase_email(conn, &site, &email)?;
-            Ok(crate::notify::erased(
-                conn,
-                &handle.notifier(),
-                &site,
-                &email,
-                erased,
-            )?)
+    core.store
+        .write(move |tx| {
+            let erased = tx.erase_email(&site, &email)?;
+            crate::notify::erased(tx, &handle.notifier(), &site, &email, erased)
         })
         .await
 }
@@ -168,11 +159,12 @@ pub async fn link_state(
     id: i64,
     sig_hash: String,
 ) -> ApiResult<(Option<Comment>, bool)> {
-    crate::store::read(&core.pool, move |conn| {
-        let c = q::find_comment(conn, id)?.filter(|c| c.status != Status::Deleted);
-        Ok((c, m::link_used(conn, &sig_hash)?))
-    })
-    .await
+    core.store
+        .read(move |tx| {
+            let c = tx.find_comment(id)?.filter(|c| c.status != Status::Deleted);
+            Ok((c, tx.link_used(&sig_hash)?))
+        })
+        .await
 }
 
 /// Uses a checked one-click link, once: `Duplicate` when it was used, `NotFound` when the
@@ -185,18 +177,19 @@ pub async fn use_link(
     expires: Timestamp,
 ) -> ApiResult<Comment> {
     let handle = core.clone();
-    core.writer
-        .write(move |conn| {
-            let c = q::find_comment(conn, id)?
+    core.store
+        .write(move |tx| {
+            let c = tx
+                .find_comment(id)?
                 .filter(|c| c.status != Status::Deleted)
                 .ok_or_else(ApiError::no_comment)?;
-            if !m::use_link(conn, &sig_hash, expires, now())? {
+            if !tx.use_link(&sig_hash, expires, now())? {
                 return Err(ApiError::Duplicate("link already used".into()));
             }
             match action {
-                Action::Approve => drop(set_status_in(&handle, conn, &c, Status::Approved, true)?),
-                Action::Reject => drop(set_status_in(&handle, conn, &c, Status::Rejected, true)?),
-                Action::Delete => delete_in(&handle, conn, &c)?,
+                Action::Approve => drop(set_status_in(&handle, tx, &c, Status::Approved, true)?),
+                Action::Reject => drop(set_status_in(&handle, tx, &c, Status::Rejected, true)?),
+                Action::Delete => delete_in(&handle, tx, &c)?,
             }
             Ok(c)
         })

@@ -13,15 +13,13 @@ use crate::store::outbox;
 /// Confirms the address of comment `id` and turns on every reply-mail request it made on
 /// the comment's site; `false` when the comment is gone.
 pub async fn confirm(core: &Core, id: i64) -> ApiResult<bool> {
-    core.writer
-        .write(move |conn| Ok(notify::confirm(conn, id)?))
-        .await
+    core.store.write(move |tx| notify::confirm(tx, id)).await
 }
 
 /// Stops reply mail for comment `id`; `false` when the comment is gone.
 pub async fn unsubscribe(core: &Core, id: i64) -> ApiResult<bool> {
-    core.writer
-        .write(move |conn| Ok(notify::unsubscribe(conn, id)?))
+    core.store
+        .write(move |tx| notify::unsubscribe(tx, id))
         .await
 }
 
@@ -67,11 +65,11 @@ pub async fn request_erase(core: &Arc<Core>, site: String, email: String) -> Api
         return Ok(());
     }
     let handle = core.clone();
-    core.writer
-        .write(move |conn| {
+    core.store
+        .write(move |tx| {
             let since = now() - notify::MAIL_COOLDOWN;
-            if crate::store::comments::has_comments_from(conn, &site, &email)?
-                && !outbox::recently_mailed(conn, &email, "erase", since)?
+            if tx.has_comments_from(&site, &email)?
+                && !tx.recently_mailed(&email, "erase", since)?
             {
                 let link = erase_link(&handle, &site, &email);
                 let about = outbox::About {
@@ -79,7 +77,7 @@ pub async fn request_erase(core: &Arc<Core>, site: String, email: String) -> Api
                     comment: None,
                 };
                 let mail = notify::mail::erase(&site, &link);
-                outbox::push_email(conn, &email, &mail, about, now())?;
+                tx.push_email(&email, &mail, about, now())?;
             }
             Ok(())
         })

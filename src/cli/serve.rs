@@ -168,7 +168,7 @@ impl Application {
 /// file later never meets a stale WAL.
 pub fn close(state: Arc<AppState>) {
     let path = state.settings.database.clone();
-    if let Err(e) = state.writer.close() {
+    if let Err(e) = state.store.close() {
         tracing::warn!(error = %e, "closing the database writer");
     }
     let users = Arc::downgrade(&state);
@@ -271,8 +271,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
         core: Arc::new(crate::actions::Core {
             settings,
             sites,
-            pool,
-            writer,
+            store: store::Store::new(pool, writer),
             key,
             metrics: crate::metrics::Metrics::default(),
         }),

@@ -11,14 +11,14 @@
 //! it will ever have. The row's payload names nobody; the entries hold each comment's part
 //! of the mail, so an erase removes one person's entries and leaves the rest.
 
-use rusqlite::Connection;
-
 use super::mail;
 use crate::config::Smtp;
 use crate::domain::comment::Comment;
 use crate::domain::Timestamp;
-use crate::store::digests::{self, DigestEntry};
-use crate::store::outbox::{self, About, Email, Item};
+use crate::error::ApiResult;
+use crate::store::digests::DigestEntry;
+use crate::store::outbox::{About, Email, Item};
+use crate::store::Tx;
 
 /// The `purpose` of a digest's email.
 pub const PURPOSE: &str = "digest";
@@ -26,28 +26,27 @@ pub const PURPOSE: &str = "digest";
 /// Queues what one moderator hears about the new comment `c`: its own mail (`alone`, made
 /// on demand), or its `entry` in the moderator's digest for the comment's site.
 pub fn push_moderation(
-    conn: &Connection,
+    tx: Tx<'_>,
     smtp: &Smtp,
     to: &str,
     c: &Comment,
     alone: &Email,
     entry: &DigestEntry,
     now: Timestamp,
-) -> rusqlite::Result<()> {
+) -> ApiResult<()> {
     let about = About {
         site: &c.site,
         comment: Some(c.id),
     };
     if smtp.digest_after == 0 {
-        return outbox::push_email(conn, to, alone, about, now);
+        return tx.push_email(to, alone, about, now);
     }
-    let digest = match digests::open_digest(conn, to, &c.site, now)? {
+    let digest = match tx.open_digest(to, &c.site, now)? {
         Some(id) => id,
-        None if digests::mailed_alone(conn, to, now - i64::from(smtp.digest_window))?
+        None if tx.mailed_alone(to, now - i64::from(smtp.digest_window))?
             >= i64::from(smtp.digest_after) =>
         {
-            outbox::push_email_due(
-                conn,
+            tx.push_email_due(
                 to,
                 &mail::digest_placeholder(),
                 About {
@@ -58,18 +57,18 @@ pub fn push_moderation(
                 now + i64::from(smtp.digest_window),
             )?
         }
-        None => return outbox::push_email(conn, to, alone, about, now),
+        None => return tx.push_email(to, alone, about, now),
     };
-    digests::add_entry(conn, digest, c.id, entry, now)
+    tx.add_entry(digest, c.id, entry, now)
 }
 
 /// For a claimed delivery: a digest's mail put together from the entries it holds now
 /// (`Ok(None)` when an erase left it none: nothing to send); any other item as it is.
-pub fn expand(conn: &Connection, public_url: &str, item: Item) -> rusqlite::Result<Option<Item>> {
+pub fn expand(tx: Tx<'_>, public_url: &str, item: Item) -> ApiResult<Option<Item>> {
     if item.kind != "email" || !is_digest(&item.payload) {
         return Ok(Some(item));
     }
-    let (site, entries) = digests::contents(conn, item.id)?;
+    let (site, entries) = tx.digest_contents(item.id)?;
     if entries.is_empty() {
         return Ok(None);
     }

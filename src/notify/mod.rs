@@ -6,7 +6,6 @@ pub mod digest;
 pub mod mail;
 pub mod worker;
 
-use rusqlite::Connection;
 use serde_json::json;
 
 use crate::config::Settings;
@@ -14,10 +13,10 @@ use crate::domain::comment::{Comment, Notify, Status};
 use crate::domain::crypto::ServerKey;
 use crate::domain::links;
 use crate::domain::{now, rfc3339};
+use crate::error::ApiResult;
 use crate::metrics::Metrics;
-use crate::store::comments as q;
 use crate::store::outbox;
-use crate::store::subscriptions as subs;
+use crate::store::Tx;
 
 /// What notifications need of the running server: its settings (webhooks, `[smtp]`, the
 /// public URL), its key (for signed links) and its event counters.
@@ -48,12 +47,7 @@ fn about(c: &Comment) -> outbox::About<'_> {
     }
 }
 
-fn webhooks(
-    conn: &Connection,
-    st: &Notifier<'_>,
-    event: &str,
-    c: &Comment,
-) -> rusqlite::Result<()> {
+fn webhooks(tx: Tx<'_>, st: &Notifier<'_>, event: &str, c: &Comment) -> ApiResult<()> {
     let hooks: Vec<_> = st
         .settings
         .webhooks
@@ -63,7 +57,7 @@ fn webhooks(
     if hooks.is_empty() {
         return Ok(());
     }
-    let (title, url) = subs::page_meta(conn, c.page_id)?;
+    let (title, url) = tx.page_meta(c.page_id)?;
     let mut comment = serde_json::to_value(c.public(false)).unwrap_or_default();
     comment["status"] = json!(c.status.as_str());
     let body = json!({
@@ -76,13 +70,13 @@ fn webhooks(
     })
     .to_string();
     for hook in hooks {
-        outbox::push_webhook(conn, &hook.url, &body, about(c), now())?;
+        tx.push_webhook(&hook.url, &body, about(c), now())?;
     }
     Ok(())
 }
 
 /// A comment was just created (any status but the honeypot's).
-pub fn created(conn: &Connection, st: &Notifier<'_>, c: &Comment) -> rusqlite::Result<()> {
+pub fn created(tx: Tx<'_>, st: &Notifier<'_>, c: &Comment) -> ApiResult<()> {
     let held = match c.status {
         Status::Approved => "approved",
         Status::Rejected => "spam",
@@ -93,62 +87,52 @@ pub fn created(conn: &Connection, st: &Notifier<'_>, c: &Comment) -> rusqlite::R
         // The honeypot: a bot. Nobody needs to hear about it.
         return Ok(());
     }
-    webhooks(conn, st, "comment.created", c)?;
+    webhooks(tx, st, "comment.created", c)?;
     if let Some(smtp) = &st.settings.smtp {
-        let (title, url) = subs::page_meta(conn, c.page_id)?;
+        let (title, url) = tx.page_meta(c.page_id)?;
         let alone = mail::moderation(st, c, title.as_deref(), url.as_deref());
         let entry = mail::digest_entry(st, c, title.as_deref(), url.as_deref());
         for m in &smtp.moderators {
-            digest::push_moderation(conn, smtp, m, c, &alone, &entry, now())?;
+            digest::push_moderation(tx, smtp, m, c, &alone, &entry, now())?;
         }
     }
     if c.status == Status::Approved {
-        became_visible(conn, st, c)?;
+        became_visible(tx, st, c)?;
     }
     Ok(())
 }
 
 /// A moderator changed a comment's status.
-pub fn status_changed(
-    conn: &Connection,
-    st: &Notifier<'_>,
-    before: Status,
-    c: &Comment,
-) -> rusqlite::Result<()> {
+pub fn status_changed(tx: Tx<'_>, st: &Notifier<'_>, before: Status, c: &Comment) -> ApiResult<()> {
     if before == c.status {
         return Ok(());
     }
     st.metrics.event("moderation", &c.site, c.status.as_str());
     match c.status {
         Status::Approved => {
-            webhooks(conn, st, "comment.approved", c)?;
-            became_visible(conn, st, c)?;
+            webhooks(tx, st, "comment.approved", c)?;
+            became_visible(tx, st, c)?;
         }
-        Status::Rejected => webhooks(conn, st, "comment.rejected", c)?,
+        Status::Rejected => webhooks(tx, st, "comment.rejected", c)?,
         _ => {}
     }
     Ok(())
 }
 
 /// A comment was deleted (by its author, a moderator, or an erase).
-pub fn deleted(conn: &Connection, st: &Notifier<'_>, c: &Comment) -> rusqlite::Result<()> {
+pub fn deleted(tx: Tx<'_>, st: &Notifier<'_>, c: &Comment) -> ApiResult<()> {
     st.metrics.event("moderation", &c.site, "deleted");
-    webhooks(conn, st, "comment.deleted", c)
+    webhooks(tx, st, "comment.deleted", c)
 }
 
 /// First approval: the parent's subscriber hears of the reply, and the author's own
 /// notification request is confirmed (or a confirmation mail is sent).
-fn became_visible(conn: &Connection, st: &Notifier<'_>, c: &Comment) -> rusqlite::Result<()> {
+fn became_visible(tx: Tx<'_>, st: &Notifier<'_>, c: &Comment) -> ApiResult<()> {
     if st.settings.smtp.is_none() {
         return Ok(());
     }
-    let (title, url) = subs::page_meta(conn, c.page_id)?;
-    if let Some(parent) = c
-        .parent
-        .map(|p| q::find_comment(conn, p))
-        .transpose()?
-        .flatten()
-    {
+    let (title, url) = tx.page_meta(c.page_id)?;
+    if let Some(parent) = c.parent.map(|p| tx.find_comment(p)).transpose()?.flatten() {
         let subscribed = parent.notify == Notify::On && parent.status != Status::Deleted;
         let own_reply = match (&parent.email, &c.email) {
             (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
@@ -157,16 +141,15 @@ fn became_visible(conn: &Connection, st: &Notifier<'_>, c: &Comment) -> rusqlite
         if let (true, false, Some(to)) = (subscribed, own_reply, parent.email.as_deref()) {
             let unsubscribe = signed_url(st, "unsubscribe", parent.id, UNSUBSCRIBE_TTL);
             let m = mail::reply(c, &parent, title.as_deref(), url.as_deref(), &unsubscribe);
-            outbox::push_email(conn, to, &m, about(c), now())?;
+            tx.push_email(to, &m, about(c), now())?;
         }
     }
     if let (Notify::Asked, Some(email)) = (c.notify, c.email.as_deref()) {
-        if subs::is_confirmed(conn, &c.site, email)? {
-            subs::set_notify(conn, c.id, Notify::On)?;
-        } else if !outbox::recently_mailed(conn, email, "confirm", now() - MAIL_COOLDOWN)? {
+        if tx.is_confirmed(&c.site, email)? {
+            tx.set_notify(c.id, Notify::On)?;
+        } else if !tx.recently_mailed(email, "confirm", now() - MAIL_COOLDOWN)? {
             let link = signed_url(st, "confirm", c.id, CONFIRM_TTL);
-            outbox::push_email(
-                conn,
+            tx.push_email(
                 email,
                 &mail::confirm(c, title.as_deref(), &link),
                 about(c),
@@ -187,14 +170,14 @@ pub fn signed_url(st: &Notifier<'_>, purpose: &str, id: i64, ttl: i64) -> String
 }
 
 /// Marks an address confirmed on a site and turns on every request it made there.
-pub fn confirm(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    let Some(c) = q::find_comment(conn, id)? else {
+pub fn confirm(tx: Tx<'_>, id: i64) -> ApiResult<bool> {
+    let Some(c) = tx.find_comment(id)? else {
         return Ok(false);
     };
     let Some(email) = c.email.as_deref() else {
         return Ok(false);
     };
-    subs::confirm_email(conn, &c.site, email, now())?;
+    tx.confirm_email(&c.site, email, now())?;
     Ok(true)
 }
 
@@ -203,23 +186,23 @@ pub fn confirm(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
 /// tells webhook receivers each comment was deleted, with nothing of it but its id, place
 /// and time (they may hold copies of it). Returns how many comments were erased.
 pub fn erased(
-    conn: &Connection,
+    tx: Tx<'_>,
     st: &Notifier<'_>,
     site: &str,
     email: &str,
     erased: Vec<Comment>,
-) -> rusqlite::Result<usize> {
-    subs::forget_confirmation(conn, site, email)?;
+) -> ApiResult<usize> {
+    tx.forget_confirmation(site, email)?;
     let ids: Vec<i64> = erased.iter().map(|c| c.id).collect();
-    outbox::forget(conn, site, email, &ids)?;
+    tx.forget_deliveries(site, email, &ids)?;
     for mut c in erased {
         c.status = Status::Deleted;
-        deleted(conn, st, &c)?;
+        deleted(tx, st, &c)?;
     }
     Ok(ids.len())
 }
 
 /// Stops reply mail for one comment.
-pub fn unsubscribe(conn: &Connection, id: i64) -> rusqlite::Result<bool> {
-    subs::set_notify(conn, id, Notify::Off)
+pub fn unsubscribe(tx: Tx<'_>, id: i64) -> ApiResult<bool> {
+    tx.set_notify(id, Notify::Off)
 }

@@ -21,7 +21,9 @@ use sha2::Sha256;
 use super::digest;
 use crate::config::{Settings, Smtp, SmtpTls};
 use crate::domain::now;
+use crate::error::ApiResult;
 use crate::store::outbox::{self, Email, Item};
+use crate::store::Tx;
 
 /// How often an idle delivery thread looks at the outbox.
 const POLL: Duration = Duration::from_millis(300);
@@ -107,7 +109,7 @@ fn deliver_loop(alive: &Alive, settings: &Settings, clients: &Arc<Clients>, owne
     };
     loop {
         let Some(app) = alive.upgrade() else { break };
-        let busy = match run_once(settings, &conn, clients, owner) {
+        let busy = match run_once(settings, Tx::over(&conn), clients, owner) {
             Ok(busy) => busy,
             Err(e) => {
                 tracing::warn!(error = %e, "outbox pass failed");
@@ -124,26 +126,26 @@ fn deliver_loop(alive: &Alive, settings: &Settings, clients: &Arc<Clients>, owne
 /// Claims one due delivery and attempts it; `true` when there was one.
 fn run_once(
     settings: &Settings,
-    conn: &rusqlite::Connection,
+    tx: Tx<'_>,
     clients: &Arc<Clients>,
     owner: &str,
-) -> rusqlite::Result<bool> {
+) -> ApiResult<bool> {
     if LINGERING.load(Ordering::Relaxed) >= MAX_LINGERING {
         return Ok(false);
     }
-    let Some(item) = outbox::claim(conn, owner, now(), i64::from(EMAIL_SLOTS))? else {
+    let Some(item) = tx.claim_delivery(owner, now(), i64::from(EMAIL_SLOTS))? else {
         return Ok(false);
     };
     let (id, public_url) = (item.id, &settings.public_url);
-    let Some(item) = digest::expand(conn, public_url, item)? else {
+    let Some(item) = digest::expand(tx, public_url, item)? else {
         // A digest whose every entry was erased after the claim: nothing is left to send.
-        crate::store::digests::drop_claimed(conn, id, owner)?;
+        tx.drop_claimed(id, owner)?;
         return Ok(true);
     };
     let result = attempt(settings, clients, &item);
     let at = now();
     let held = match result {
-        Ok(()) => outbox::mark_sent(conn, item.id, owner, at)?,
+        Ok(()) => tx.mark_sent(item.id, owner, at)?,
         Err(error) => {
             let give_up = at - item.created_at >= settings.outbox_max_age;
             let retry = (!give_up).then(|| at + outbox::backoff(item.attempts));
@@ -152,7 +154,7 @@ fn run_once(
             } else {
                 tracing::warn!(id = item.id, kind = %item.kind, attempts = item.attempts + 1, error = %error, "delivery failed; will retry");
             }
-            outbox::mark_failed(conn, item.id, owner, &error, retry, at)?
+            tx.mark_failed(item.id, owner, &error, retry, at)?
         }
     };
     if !held {

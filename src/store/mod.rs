@@ -16,6 +16,7 @@ pub mod restore;
 pub mod stats;
 pub mod subscriptions;
 pub mod threads;
+pub mod tx;
 pub mod votes;
 pub mod watch;
 pub mod writer;
@@ -29,6 +30,7 @@ use rusqlite::Connection;
 use crate::config::Durability;
 use crate::error::{ApiError, ApiResult};
 
+pub use tx::Tx;
 pub use writer::Writer;
 
 /// The read pool.
@@ -107,8 +109,60 @@ pub fn pool(path: &Path, durability: Durability, size: u32) -> Result<Pool, r2d2
         .build(manager)
 }
 
+/// The database as the use cases see it: reads on the pool, writes through the single
+/// writer, each over a [`Tx`].
+pub struct Store {
+    pool: Pool,
+    writer: Writer,
+}
+
+impl Store {
+    /// A store over a read pool and the writer of the same file.
+    pub fn new(pool: Pool, writer: Writer) -> Store {
+        Store { pool, writer }
+    }
+
+    /// Runs `f` in the writer: one savepoint of a group commit, acknowledged after the
+    /// group's commit (and, with `durability = "full"`, its fsync).
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(Tx<'_>) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.writer.write(move |conn| f(Tx::over(conn))).await
+    }
+
+    /// Runs `f` on a pooled reader, off the async workers; each statement sees the latest
+    /// commit.
+    pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(Tx<'_>) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        read(&self.pool, move |conn| f(Tx::over(conn))).await
+    }
+
+    /// Like [`Store::read`], with every statement of `f` in one snapshot.
+    pub async fn snapshot<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(Tx<'_>) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        read(&self.pool, move |conn| {
+            let tx = conn.unchecked_transaction()?;
+            f(Tx::over(&tx))
+        })
+        .await
+    }
+
+    /// Stops the writer after its last batch (see [`Writer::close`]).
+    pub fn close(&self) -> Result<(), String> {
+        self.writer.close()
+    }
+}
+
 /// Runs a read off the async workers: `pool.get()` can block too, so it happens in here.
-pub async fn read<T, F>(pool: &Pool, f: F) -> ApiResult<T>
+async fn read<T, F>(pool: &Pool, f: F) -> ApiResult<T>
 where
     F: FnOnce(&Connection) -> ApiResult<T> + Send + 'static,
     T: Send + 'static,
