@@ -1,8 +1,5 @@
 //! Tests of the log format: the cached timestamp and the lean plain fields.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use super::*;
 use tracing_subscriber::fmt::time::FormatTime;
 
