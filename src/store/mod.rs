@@ -1,5 +1,7 @@
-//! SQLite access: the pool with per-connection PRAGMAs, migrations, the single writer,
-//! and the query functions of each use case.
+//! Every SQL statement of the program, and SQLite's machinery: the pool with its
+//! per-connection PRAGMAs, migrations, the single writer, checkpoints, backups. The use
+//! cases reach it only through [`Store`] and the operations of [`Tx`] (see `tx.rs`);
+//! importers, exports and the CLI use the files for their own tables directly.
 
 pub mod admin_tokens;
 pub mod backup;
@@ -7,6 +9,9 @@ pub mod check;
 pub mod checkpoint;
 pub mod comments;
 pub mod digests;
+pub mod exports;
+pub mod imports;
+pub mod isso_source;
 pub mod lock;
 pub mod migrate;
 pub mod moderation;

@@ -1,26 +1,14 @@
 //! Typed settings: defaults, then the TOML file, then `NATTER_*` environment overrides.
+//! The types are here; reading them in [`load`](Settings::load) (`load.rs`), the checks
+//! serde can't express in `check.rs`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use figment::providers::{Env, Format as _, Serialized, Toml};
-use figment::Figment;
 use serde::{Deserialize, Serialize};
 
-/// Environment variables that look like config overrides but are not config keys.
-const NON_KEYS: [&str; 3] = ["config", "admin_token", "log_format"];
-
-/// Top-level keys the environment may override.
-const ENV_KEYS: [&str; 8] = [
-    "outbox_max_age",
-    "bind",
-    "database",
-    "public_url",
-    "trusted_proxies",
-    "durability",
-    "limits",
-    "smtp",
-];
+mod check;
+mod load;
 
 /// Everything the service needs to know, read once at start-up and passed by value.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -293,137 +281,6 @@ pub struct Webhook {
 pub struct ConfigError(pub String);
 
 impl Settings {
-    /// Loads defaults, the optional file and the environment, then checks every value.
-    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
-        Self::load_from(file, Env::prefixed("NATTER_"))
-    }
-
-    /// Like [`Settings::load`] with an explicit environment provider (tests).
-    pub fn load_from(file: Option<&Path>, env: Env) -> Result<Settings, ConfigError> {
-        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
-        let mut name = "the environment".to_string();
-        if let Some(path) = file {
-            if !path.is_file() {
-                return Err(ConfigError(format!(
-                    "config file {} does not exist or is not a file",
-                    path.display()
-                )));
-            }
-            name = path.display().to_string();
-            figment = figment.merge(Toml::file_exact(path));
-        }
-        let env = env.ignore(&NON_KEYS).split("__").filter(|k| {
-            // Sites and webhooks live in the file; any other NATTER_* variable
-            // is somebody else's business, not an unknown key.
-            let top = k.as_str().split('.').next().unwrap_or("");
-            ENV_KEYS.iter().any(|known| known.eq_ignore_ascii_case(top))
-        });
-        figment = figment.merge(env);
-        let settings: Settings = figment.extract().map_err(|e| {
-            let mut msgs = Vec::new();
-            for err in e {
-                let key = if err.path.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (key `{}`)", err.path.join("."))
-                };
-                let source = err
-                    .metadata
-                    .as_ref()
-                    .map(|m| match &m.source {
-                        Some(src) => format!("{src}"),
-                        None => m.name.to_string(),
-                    })
-                    .unwrap_or_else(|| name.clone());
-                msgs.push(format!("{source}{key}: {}", err.kind));
-            }
-            ConfigError(format!("invalid configuration: {}", msgs.join("; ")))
-        })?;
-        settings.check().map_err(|(key, why)| {
-            ConfigError(format!(
-                "invalid configuration in {name} (key `{key}`): {why}"
-            ))
-        })?;
-        Ok(settings)
-    }
-
-    /// Range checks serde can't express; returns the offending key.
-    fn check(&self) -> Result<(), (String, String)> {
-        if self.bind.parse::<std::net::SocketAddr>().is_err() && !self.bind.contains(':') {
-            return Err(("bind".into(), "expected host:port".into()));
-        }
-        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
-            return Err((
-                "public_url".into(),
-                "must start with http:// or https://".into(),
-            ));
-        }
-        if let Err(e) = crate::domain::ip::TrustedProxies::parse(&self.trusted_proxies) {
-            return Err(("trusted_proxies".into(), e));
-        }
-        if self.outbox_max_age < 0 {
-            return Err(("outbox_max_age".into(), "must not be negative".into()));
-        }
-        if self.limits.max_body_bytes < 1024 {
-            return Err((
-                "limits.max_body_bytes".into(),
-                "must be at least 1024".into(),
-            ));
-        }
-        for (id, site) in &self.sites {
-            if !crate::domain::is_site_id(id) {
-                return Err((format!("sites.{id}"), "site ids are [a-z0-9-]{1,64}".into()));
-            }
-            if site.origins.is_empty() {
-                return Err((
-                    format!("sites.{id}.origins"),
-                    "at least one origin is required".into(),
-                ));
-            }
-            for o in &site.origins {
-                if o != "*" && !crate::domain::is_origin(o) {
-                    return Err((
-                        format!("sites.{id}.origins"),
-                        format!("{o:?} is not an origin (scheme://host[:port]) or *"),
-                    ));
-                }
-            }
-            if site.max_depth == 0 || site.max_depth > 100 {
-                return Err((format!("sites.{id}.max_depth"), "must be 1..100".into()));
-            }
-        }
-        if let Some(smtp) = &self.smtp {
-            if smtp.host.is_empty() {
-                return Err(("smtp.host".into(), "must not be empty".into()));
-            }
-            if !(1..=MAX_DIGEST_WINDOW).contains(&smtp.digest_window) {
-                return Err((
-                    "smtp.digest_window".into(),
-                    format!("must be 1..{MAX_DIGEST_WINDOW} seconds"),
-                ));
-            }
-        }
-        for (i, w) in self.webhooks.iter().enumerate() {
-            if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
-                return Err((
-                    format!("webhooks[{i}].url"),
-                    "must be an http(s) URL".into(),
-                ));
-            }
-            if let Some(e) = w
-                .events
-                .iter()
-                .find(|e| !WEBHOOK_EVENTS.contains(&e.as_str()))
-            {
-                return Err((
-                    format!("webhooks[{i}].events"),
-                    format!("{e:?} is not one of {}", WEBHOOK_EVENTS.join(", ")),
-                ));
-            }
-        }
-        Ok(())
-    }
-
     /// The declared sites, or the implicit `default` one.
     pub fn effective_sites(&self) -> BTreeMap<String, SiteConfig> {
         if self.sites.is_empty() {

@@ -1,0 +1,82 @@
+//! The range checks serde can't express.
+
+use super::{Settings, MAX_DIGEST_WINDOW, WEBHOOK_EVENTS};
+
+impl Settings {
+    /// Range checks serde can't express; returns the offending key.
+    pub(super) fn check(&self) -> Result<(), (String, String)> {
+        if self.bind.parse::<std::net::SocketAddr>().is_err() && !self.bind.contains(':') {
+            return Err(("bind".into(), "expected host:port".into()));
+        }
+        if !(self.public_url.starts_with("http://") || self.public_url.starts_with("https://")) {
+            return Err((
+                "public_url".into(),
+                "must start with http:// or https://".into(),
+            ));
+        }
+        if let Err(e) = crate::domain::ip::TrustedProxies::parse(&self.trusted_proxies) {
+            return Err(("trusted_proxies".into(), e));
+        }
+        if self.outbox_max_age < 0 {
+            return Err(("outbox_max_age".into(), "must not be negative".into()));
+        }
+        if self.limits.max_body_bytes < 1024 {
+            return Err((
+                "limits.max_body_bytes".into(),
+                "must be at least 1024".into(),
+            ));
+        }
+        for (id, site) in &self.sites {
+            if !crate::domain::is_site_id(id) {
+                return Err((format!("sites.{id}"), "site ids are [a-z0-9-]{1,64}".into()));
+            }
+            if site.origins.is_empty() {
+                return Err((
+                    format!("sites.{id}.origins"),
+                    "at least one origin is required".into(),
+                ));
+            }
+            for o in &site.origins {
+                if o != "*" && !crate::domain::is_origin(o) {
+                    return Err((
+                        format!("sites.{id}.origins"),
+                        format!("{o:?} is not an origin (scheme://host[:port]) or *"),
+                    ));
+                }
+            }
+            if site.max_depth == 0 || site.max_depth > 100 {
+                return Err((format!("sites.{id}.max_depth"), "must be 1..100".into()));
+            }
+        }
+        if let Some(smtp) = &self.smtp {
+            if smtp.host.is_empty() {
+                return Err(("smtp.host".into(), "must not be empty".into()));
+            }
+            if !(1..=MAX_DIGEST_WINDOW).contains(&smtp.digest_window) {
+                return Err((
+                    "smtp.digest_window".into(),
+                    format!("must be 1..{MAX_DIGEST_WINDOW} seconds"),
+                ));
+            }
+        }
+        for (i, w) in self.webhooks.iter().enumerate() {
+            if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
+                return Err((
+                    format!("webhooks[{i}].url"),
+                    "must be an http(s) URL".into(),
+                ));
+            }
+            if let Some(e) = w
+                .events
+                .iter()
+                .find(|e| !WEBHOOK_EVENTS.contains(&e.as_str()))
+            {
+                return Err((
+                    format!("webhooks[{i}].events"),
+                    format!("{e:?} is not one of {}", WEBHOOK_EVENTS.join(", ")),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
