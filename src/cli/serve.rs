@@ -10,7 +10,6 @@ use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{web, App};
 
 use crate::config::Settings;
-use crate::error::ApiError;
 use crate::http::state::AppState;
 use crate::store;
 
@@ -71,10 +70,6 @@ impl Application {
                 let (data, counts, shutdown) = (data.clone(), counts.clone(), shutdown.clone());
                 let app = App::new()
                     .app_data(data.clone())
-                    .app_data(
-                        web::JsonConfig::default()
-                            .error_handler(|e, _| ApiError::Malformed(e.to_string()).into()),
-                    )
                     .configure(crate::routes::configure)
                     .wrap(from_fn(crate::http::middleware::api_rules))
                     .wrap(from_fn(crate::http::middleware::mark_small))

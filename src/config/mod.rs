@@ -189,11 +189,6 @@ impl SiteConfig {
             .iter()
             .any(|o| o == "*" || o.eq_ignore_ascii_case(origin))
     }
-
-    /// Whether any origin is allowed.
-    pub fn any_origin(&self) -> bool {
-        self.origins.iter().any(|o| o == "*")
-    }
 }
 
 /// TLS mode for SMTP.

@@ -18,7 +18,7 @@ fn insert(n: i64) -> impl FnOnce(&Connection) -> ApiResult<i64> + Send + 'static
     }
 }
 
-#[actix_web::test]
+#[tokio::test]
 async fn answers_wait_for_the_wal_fsync_and_carry_its_failure() {
     let dir = tempfile::tempdir().unwrap();
     let (conn, wal) = open(dir.path());
@@ -42,7 +42,7 @@ async fn answers_wait_for_the_wal_fsync_and_carry_its_failure() {
     }
 }
 
-#[actix_web::test]
+#[tokio::test]
 async fn each_commit_is_counted_before_its_writes_are_answered() {
     let dir = tempfile::tempdir().unwrap();
     let (conn, wal) = open(dir.path());
@@ -59,7 +59,7 @@ async fn each_commit_is_counted_before_its_writes_are_answered() {
     assert_eq!(commits.load(Ordering::Acquire), 4);
 }
 
-#[actix_web::test]
+#[tokio::test]
 async fn close_answers_what_was_queued_then_empties_the_wal_and_refuses_more() {
     let dir = tempfile::tempdir().unwrap();
     let (conn, wal) = open(dir.path());
@@ -69,10 +69,10 @@ async fn close_answers_what_was_queued_then_empties_the_wal_and_refuses_more() {
     let queued: Vec<_> = (0..50)
         .map(|i| {
             let w = w.clone();
-            actix_web::rt::spawn(async move { w.write(insert(i)).await })
+            tokio::spawn(async move { w.write(insert(i)).await })
         })
         .collect();
-    actix_web::rt::task::yield_now().await;
+    tokio::task::yield_now().await;
     // Another connection stays open (as the outbox worker's may): closing the writer's
     // is then not what removes the WAL; the checkpoint has to empty it.
     let other = Connection::open(&path).unwrap();
@@ -80,7 +80,7 @@ async fn close_answers_what_was_queued_then_empties_the_wal_and_refuses_more() {
         .query_row("SELECT count(*) FROM t", [], |_| Ok(()))
         .unwrap();
     let closer = w.clone();
-    let closed = actix_web::rt::task::spawn_blocking(move || closer.close())
+    let closed = tokio::task::spawn_blocking(move || closer.close())
         .await
         .unwrap();
     assert_eq!(closed, Ok(()));
@@ -106,7 +106,7 @@ async fn close_answers_what_was_queued_then_empties_the_wal_and_refuses_more() {
     assert_eq!(n, 50);
 }
 
-#[actix_web::test]
+#[tokio::test]
 async fn one_failing_write_leaves_its_batch_neighbours_committed() {
     let dir = tempfile::tempdir().unwrap();
     let (conn, wal) = open(dir.path());

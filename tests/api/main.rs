@@ -15,6 +15,7 @@ mod deliveries;
 mod digest;
 mod durability;
 mod fragment;
+mod house;
 mod http_rules;
 mod hygiene;
 mod import_backup;
