@@ -1,10 +1,12 @@
 //! Natter: a self-hosted comment service. A blogger runs one binary, pastes one script
 //! tag, and readers get fast, threaded, markdown comments with moderation.
 //!
-//! The parts, and which may use which (arrows point one way only):
-//! `cli` → `routes` → `http` → `actions` → `store` / `notify` / `render` → `domain`.
+//! The parts, and which may use which (arrows point one way only; `tests/api/house.rs`
+//! checks them): `cli` → `routes` → `http` → `actions` → `notify` → `store` → `domain`;
+//! `import` → `store`; `render` (used by routes, actions, notify and import) → `domain`;
+//! `config`, `error` and `metrics` are leaves. README, "Architecture", says what each owns.
 
-/// The use cases, each one transaction through the store.
+/// The use cases, one function each, each one transaction through the store. No actix.
 pub mod actions;
 /// The binary's commands: arguments, `serve`, backups, imports, tokens.
 pub mod cli;
@@ -14,17 +16,18 @@ pub mod config;
 pub mod domain;
 /// The error every use case can end in, with its contract code (no HTTP here).
 pub mod error;
-/// Web plumbing: state, extractors, limits, the thread cache, metrics, logs, OpenAPI.
+/// Web plumbing: state, extractors, middleware, limits, the thread cache, the request log.
 pub mod http;
 /// Importers of other systems' exports (Disqus, WordPress, Isso, Natter JSON).
 pub mod import;
 /// Counters of requests and events, and their Prometheus text form.
 pub mod metrics;
-/// Notifications: the outbox, its delivery workers, emails, webhooks and digests.
+/// Notifications: what each event queues (mail, webhooks, digests) and the delivery workers.
 pub mod notify;
 /// Stored things to reader-facing bytes: markdown, avatars, feeds, HTML.
 pub mod render;
-/// Thin HTTP handlers, one file per area, and the route table.
+/// Thin HTTP handlers, one file per area, the route table and the generated OpenAPI document.
 pub mod routes;
-/// Every SQL statement: the SQLite pool, writer, checkpoints, migrations and queries.
+/// Every SQL statement, behind `Store` and `Tx`: the SQLite pool, writer, checkpoints,
+/// migrations, backups and the queries of each table.
 pub mod store;
