@@ -321,9 +321,7 @@ pub async fn delete(core: &Arc<Core>, id: i64, edit_token: &str, origin: Origin)
         .write(move |tx| {
             let core = &handle;
             let c = authorize_author(core, &origin, tx, id, &token_hash, now())?;
-            crate::notify::deleted(tx, &core.notifier(), &c)?;
-            tx.delete_comment(id)?;
-            Ok(())
+            super::moderation::delete_in(core, tx, &c)
         })
         .await
 }

@@ -67,8 +67,9 @@ fn set_status_in(
     Ok(after)
 }
 
-/// Deletes a comment (a tombstone when it has replies) and notifies, in the writer.
-fn delete_in(core: &Core, tx: Tx<'_>, c: &Comment) -> ApiResult<()> {
+/// Deletes a comment (a tombstone when it has replies) and notifies, in the writer: the
+/// one step behind an author's delete, a moderator's, and a one-click link's.
+pub(super) fn delete_in(core: &Core, tx: Tx<'_>, c: &Comment) -> ApiResult<()> {
     crate::notify::deleted(tx, &core.notifier(), c)?;
     tx.delete_comment(c.id)?;
     Ok(())
