@@ -248,7 +248,7 @@ pub async fn create(
 fn authorize_author(
     core: &Core,
     origin: &Origin,
-    tx: Tx<'_>,
+    tx: &dyn Tx,
     id: i64,
     token_hash: &str,
     at: i64,

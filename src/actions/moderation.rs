@@ -54,7 +54,7 @@ pub async fn is_admin(core: &Core, env_hash: Option<&str>, token: &str) -> ApiRe
 /// (`always` writes the status even when it is the same, as a one-click link always did.)
 fn set_status_in(
     core: &Core,
-    tx: Tx<'_>,
+    tx: &dyn Tx,
     c: &Comment,
     status: Status,
     always: bool,
@@ -69,14 +69,14 @@ fn set_status_in(
 
 /// Deletes a comment (a tombstone when it has replies) and notifies, in the writer: the
 /// one step behind an author's delete, a moderator's, and a one-click link's.
-pub(super) fn delete_in(core: &Core, tx: Tx<'_>, c: &Comment) -> ApiResult<()> {
+pub(super) fn delete_in(core: &Core, tx: &dyn Tx, c: &Comment) -> ApiResult<()> {
     crate::notify::deleted(tx, &core.notifier(), c)?;
     tx.delete_comment(c.id)?;
     Ok(())
 }
 
 /// A comment that is not deleted, or 404.
-fn live(tx: Tx<'_>, id: i64) -> ApiResult<Comment> {
+fn live(tx: &dyn Tx, id: i64) -> ApiResult<Comment> {
     let c = tx.find_comment(id)?.ok_or_else(ApiError::no_comment)?;
     if c.status == Status::Deleted {
         return Err(ApiError::NotFound("that comment was deleted".into()));

@@ -26,7 +26,7 @@ pub const PURPOSE: &str = "digest";
 /// Queues what one moderator hears about the new comment `c`: its own mail (`alone`, made
 /// on demand), or its `entry` in the moderator's digest for the comment's site.
 pub fn push_moderation(
-    tx: Tx<'_>,
+    tx: &dyn Tx,
     smtp: &Smtp,
     to: &str,
     c: &Comment,
@@ -64,7 +64,7 @@ pub fn push_moderation(
 
 /// For a claimed delivery: a digest's mail put together from the entries it holds now
 /// (`Ok(None)` when an erase left it none: nothing to send); any other item as it is.
-pub fn expand(tx: Tx<'_>, public_url: &str, item: Item) -> ApiResult<Option<Item>> {
+pub fn expand(tx: &dyn Tx, public_url: &str, item: Item) -> ApiResult<Option<Item>> {
     if item.kind != "email" || !is_digest(&item.payload) {
         return Ok(Some(item));
     }

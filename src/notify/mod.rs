@@ -47,7 +47,7 @@ fn about(c: &Comment) -> outbox::About<'_> {
     }
 }
 
-fn webhooks(tx: Tx<'_>, st: &Notifier<'_>, event: &str, c: &Comment) -> ApiResult<()> {
+fn webhooks(tx: &dyn Tx, st: &Notifier<'_>, event: &str, c: &Comment) -> ApiResult<()> {
     let hooks: Vec<_> = st
         .settings
         .webhooks
@@ -76,7 +76,7 @@ fn webhooks(tx: Tx<'_>, st: &Notifier<'_>, event: &str, c: &Comment) -> ApiResul
 }
 
 /// A comment was just created (any status but the honeypot's).
-pub fn created(tx: Tx<'_>, st: &Notifier<'_>, c: &Comment) -> ApiResult<()> {
+pub fn created(tx: &dyn Tx, st: &Notifier<'_>, c: &Comment) -> ApiResult<()> {
     let held = match c.status {
         Status::Approved => "approved",
         Status::Rejected => "spam",
@@ -103,7 +103,12 @@ pub fn created(tx: Tx<'_>, st: &Notifier<'_>, c: &Comment) -> ApiResult<()> {
 }
 
 /// A moderator changed a comment's status.
-pub fn status_changed(tx: Tx<'_>, st: &Notifier<'_>, before: Status, c: &Comment) -> ApiResult<()> {
+pub fn status_changed(
+    tx: &dyn Tx,
+    st: &Notifier<'_>,
+    before: Status,
+    c: &Comment,
+) -> ApiResult<()> {
     if before == c.status {
         return Ok(());
     }
@@ -120,14 +125,14 @@ pub fn status_changed(tx: Tx<'_>, st: &Notifier<'_>, before: Status, c: &Comment
 }
 
 /// A comment was deleted (by its author, a moderator, or an erase).
-pub fn deleted(tx: Tx<'_>, st: &Notifier<'_>, c: &Comment) -> ApiResult<()> {
+pub fn deleted(tx: &dyn Tx, st: &Notifier<'_>, c: &Comment) -> ApiResult<()> {
     st.metrics.event("moderation", &c.site, "deleted");
     webhooks(tx, st, "comment.deleted", c)
 }
 
 /// First approval: the parent's subscriber hears of the reply, and the author's own
 /// notification request is confirmed (or a confirmation mail is sent).
-fn became_visible(tx: Tx<'_>, st: &Notifier<'_>, c: &Comment) -> ApiResult<()> {
+fn became_visible(tx: &dyn Tx, st: &Notifier<'_>, c: &Comment) -> ApiResult<()> {
     if st.settings.smtp.is_none() {
         return Ok(());
     }
@@ -170,7 +175,7 @@ pub fn signed_url(st: &Notifier<'_>, purpose: &str, id: i64, ttl: i64) -> String
 }
 
 /// Marks an address confirmed on a site and turns on every request it made there.
-pub fn confirm(tx: Tx<'_>, id: i64) -> ApiResult<bool> {
+pub fn confirm(tx: &dyn Tx, id: i64) -> ApiResult<bool> {
     let Some(c) = tx.find_comment(id)? else {
         return Ok(false);
     };
@@ -186,7 +191,7 @@ pub fn confirm(tx: Tx<'_>, id: i64) -> ApiResult<bool> {
 /// tells webhook receivers each comment was deleted, with nothing of it but its id, place
 /// and time (they may hold copies of it). Returns how many comments were erased.
 pub fn erased(
-    tx: Tx<'_>,
+    tx: &dyn Tx,
     st: &Notifier<'_>,
     site: &str,
     email: &str,
@@ -203,6 +208,6 @@ pub fn erased(
 }
 
 /// Stops reply mail for one comment.
-pub fn unsubscribe(tx: Tx<'_>, id: i64) -> ApiResult<bool> {
+pub fn unsubscribe(tx: &dyn Tx, id: i64) -> ApiResult<bool> {
     tx.set_notify(id, Notify::Off)
 }

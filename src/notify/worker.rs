@@ -23,7 +23,7 @@ use crate::config::{Settings, Smtp, SmtpTls};
 use crate::domain::now;
 use crate::error::ApiResult;
 use crate::store::outbox::{self, Email, Item};
-use crate::store::Tx;
+use crate::store::{SqliteTx, Tx};
 
 /// How often an idle delivery thread looks at the outbox.
 const POLL: Duration = Duration::from_millis(300);
@@ -109,7 +109,7 @@ fn deliver_loop(alive: &Alive, settings: &Settings, clients: &Arc<Clients>, owne
     };
     loop {
         let Some(app) = alive.upgrade() else { break };
-        let busy = match run_once(settings, Tx::over(&conn), clients, owner) {
+        let busy = match run_once(settings, &SqliteTx::over(&conn), clients, owner) {
             Ok(busy) => busy,
             Err(e) => {
                 tracing::warn!(error = %e, "outbox pass failed");
@@ -126,7 +126,7 @@ fn deliver_loop(alive: &Alive, settings: &Settings, clients: &Arc<Clients>, owne
 /// Claims one due delivery and attempts it; `true` when there was one.
 fn run_once(
     settings: &Settings,
-    tx: Tx<'_>,
+    tx: &dyn Tx,
     clients: &Arc<Clients>,
     owner: &str,
 ) -> ApiResult<bool> {

@@ -1,6 +1,7 @@
 //! Every SQL statement of the program, and SQLite's machinery: the pool with its
 //! per-connection PRAGMAs, migrations, the single writer, checkpoints, backups. The use
-//! cases reach it only through [`Store`] and the operations of [`Tx`] (see `tx.rs`);
+//! cases reach it only through [`Store`] and the trait [`Tx`] (see `tx.rs`; SQLite's answer
+//! is [`SqliteTx`]);
 //! importers, exports and the CLI use the files for their own tables directly.
 
 pub mod admin_tokens;
@@ -18,6 +19,7 @@ pub mod moderation;
 pub mod outbox;
 pub mod pages;
 pub mod restore;
+pub mod sqlite_tx;
 pub mod stats;
 pub mod subscriptions;
 pub mod threads;
@@ -35,6 +37,7 @@ use rusqlite::Connection;
 use crate::config::Durability;
 use crate::error::{ApiError, ApiResult};
 
+pub use sqlite_tx::SqliteTx;
 pub use tx::Tx;
 pub use writer::Writer;
 
@@ -131,31 +134,33 @@ impl Store {
     /// group's commit (and, with `durability = "full"`, its fsync).
     pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
     where
-        F: FnOnce(Tx<'_>) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&dyn Tx) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.writer.write(move |conn| f(Tx::over(conn))).await
+        self.writer
+            .write(move |conn| f(&SqliteTx::over(conn)))
+            .await
     }
 
     /// Runs `f` on a pooled reader, off the async workers; each statement sees the latest
     /// commit.
     pub async fn read<T, F>(&self, f: F) -> ApiResult<T>
     where
-        F: FnOnce(Tx<'_>) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&dyn Tx) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        read(&self.pool, move |conn| f(Tx::over(conn))).await
+        read(&self.pool, move |conn| f(&SqliteTx::over(conn))).await
     }
 
     /// Like [`Store::read`], with every statement of `f` in one snapshot.
     pub async fn snapshot<T, F>(&self, f: F) -> ApiResult<T>
     where
-        F: FnOnce(Tx<'_>) -> ApiResult<T> + Send + 'static,
+        F: FnOnce(&dyn Tx) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
         read(&self.pool, move |conn| {
             let tx = conn.unchecked_transaction()?;
-            f(Tx::over(&tx))
+            f(&SqliteTx::over(&tx))
         })
         .await
     }
