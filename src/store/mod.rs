@@ -1,8 +1,8 @@
 //! Every SQL statement of the program, and SQLite's machinery: the pool with its
 //! per-connection PRAGMAs, migrations, the single writer, checkpoints, backups. The use
-//! cases reach it only through [`Store`] and the trait [`Tx`] (see `tx.rs`; SQLite's answer
-//! is [`SqliteTx`]);
-//! importers, exports and the CLI use the files for their own tables directly.
+//! cases reach it only through [`Store`] and the trait [`Tx`] (see `tx.rs`; SQLite's
+//! answer is [`SqliteTx`]); importers, exports and the CLI use the files for their own
+//! tables directly.
 
 pub mod admin_tokens;
 pub mod backup;
