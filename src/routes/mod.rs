@@ -12,12 +12,14 @@ pub mod moderate;
 pub mod notify;
 pub mod openapi;
 
+use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse, ResponseError};
 use serde::Deserialize;
 
 use crate::domain::input::Edit;
 use crate::domain::validate::max;
 use crate::error::{ApiError, ApiResult};
+use crate::render::pages::{self, PAGE_CSP};
 use crate::routes::openapi::{opt_text, opt_uri};
 
 /// Registers every route.
@@ -101,6 +103,22 @@ fn resource(path: &str) -> actix_web::Resource {
 
 async fn not_found() -> HttpResponse {
     ApiError::NotFound("no such route".into()).error_response()
+}
+
+/// A server-rendered page (from `render::pages`) with the strict headers every such page gets.
+pub fn respond(status: StatusCode, page: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("content-security-policy", PAGE_CSP))
+        .insert_header(("x-frame-options", "DENY"))
+        .insert_header(("referrer-policy", "no-referrer"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page)
+}
+
+/// A page that only says `text`.
+pub fn message(status: StatusCode, title: &str, text: &str) -> HttpResponse {
+    respond(status, pages::message(title, text))
 }
 
 /// A comment id from the path; anything else names no comment.

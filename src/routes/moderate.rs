@@ -1,7 +1,7 @@
 //! Pages behind signed one-click links from moderation emails. `GET` only shows the
 //! comment and a button (email scanners prefetch links); the form's `POST` acts, once.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::actions::moderation;
@@ -10,23 +10,8 @@ use crate::domain::now;
 use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::state::State;
-use crate::render::pages::{self, PAGE_CSP};
-
-/// A server-rendered page (from `render::pages`) with the strict headers every such page gets.
-pub fn respond(status: StatusCode, page: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("content-security-policy", PAGE_CSP))
-        .insert_header(("x-frame-options", "DENY"))
-        .insert_header(("referrer-policy", "no-referrer"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(page)
-}
-
-/// A page that only says `text`.
-pub fn message(status: StatusCode, title: &str, text: &str) -> HttpResponse {
-    respond(status, pages::message(title, text))
-}
+use crate::render::pages;
+use crate::routes::{message, respond};
 
 fn refused(why: &str) -> HttpResponse {
     message(StatusCode::FORBIDDEN, "This link does not work", why)

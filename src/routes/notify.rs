@@ -13,7 +13,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::state::State;
 use crate::render::pages;
 use crate::routes::answers::StatusBody;
-use crate::routes::moderate::{message, respond};
+use crate::routes::{message, respond};
 
 /// What a `/notify/{purpose}/{id}` link does.
 #[derive(utoipa::ToSchema)]
