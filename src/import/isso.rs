@@ -43,7 +43,7 @@ pub fn import(
         imp.tick(n);
         let id = r.id;
         let label = format!("comment {id}");
-        let Some(uri) = r.uri else {
+        let Some(uri) = r.uri.clone() else {
             imp.report.skip("its thread is not in the database", label);
             return Ok(());
         };
@@ -55,14 +55,15 @@ pub fn import(
             return Ok(());
         };
         let Some(created_at) = r
-            .created
+            .created()?
             .filter(|t| t.is_finite())
             .map(|t| t.floor() as i64)
         else {
             imp.report.skip("its date cannot be read", label);
             return Ok(());
         };
-        let status = match r.mode {
+        let modified = r.modified()?;
+        let status = match r.mode()? {
             Some(1) => Status::Approved,
             Some(2) => Status::Pending,
             Some(4) => Status::Deleted,
@@ -73,7 +74,7 @@ pub fn import(
                 Status::Pending
             }
         };
-        let text = r.text.unwrap_or_default().trim().to_string();
+        let text = r.text()?.unwrap_or_default().trim().to_string();
         if status != Status::Deleted && text.is_empty() {
             imp.report.skip("it has no text", label);
             return Ok(());
@@ -81,13 +82,13 @@ pub fn import(
         let page = PageInfo {
             url: super::clean_website(Some(&uri)),
             key,
-            title: super::clean_title(r.title.as_deref()),
+            title: super::clean_title(r.title()?.as_deref()),
             locked: false,
         };
         let page_id = imp.page(&page)?;
         let site = imp.site().to_string();
         // A source id names the row and its time, so two Isso databases never collide.
-        let parent = match r.parent {
+        let parent = match r.parent()? {
             Some(p) => {
                 let at = src.created_of(p)?;
                 Some(match at {
@@ -102,20 +103,17 @@ pub fn import(
             Incoming {
                 source_id: format!("{site}:{id}:{created_at}"),
                 parent,
-                author: super::clean_author(r.author.as_deref()),
-                email: super::clean_email(r.email.as_deref()),
-                website: super::clean_website(r.website.as_deref()),
+                author: super::clean_author(r.author()?.as_deref()),
+                email: super::clean_email(r.email()?.as_deref()),
+                website: super::clean_website(r.website()?.as_deref()),
                 text,
                 format: Format::Markdown,
                 status,
                 created_at,
-                edited_at: r
-                    .modified
-                    .filter(|t| t.is_finite())
-                    .map(|t| t.floor() as i64),
-                likes: r.likes.unwrap_or(0),
-                dislikes: r.dislikes.unwrap_or(0),
-                ip: r.remote_addr,
+                edited_at: modified.filter(|t| t.is_finite()).map(|t| t.floor() as i64),
+                likes: r.likes()?.unwrap_or(0),
+                dislikes: r.dislikes()?.unwrap_or(0),
+                ip: r.remote_addr()?,
             },
         )
     })?;

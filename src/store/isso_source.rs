@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use rusqlite::types::{FromSql, FromSqlError, Value, ValueRef};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 /// Isso's comments with their thread, parents before replies (Isso ids grow).
@@ -12,37 +13,110 @@ const ROWS: &str =
              FROM comments c LEFT JOIN threads t ON t.id = c.tid ORDER BY c.id";
 
 /// One row of Isso's `comments` with its thread's `uri` and `title`, as Isso stores them.
+/// Each column is converted when it is asked for, as a reader of the row would: a value of
+/// the wrong type in a column the import never reaches (a row skipped for its thread, say)
+/// stops nothing.
 #[derive(Debug, Clone)]
 pub struct IssoComment {
     /// Isso id.
     pub id: i64,
-    /// Parent's Isso id.
-    pub parent: Option<i64>,
-    /// Creation time (seconds, fractional).
-    pub created: Option<f64>,
-    /// Last edit.
-    pub modified: Option<f64>,
-    /// 1 approved, 2 pending, 4 deleted.
-    pub mode: Option<i64>,
-    /// Address as Isso stored it.
-    pub remote_addr: Option<String>,
-    /// Markdown text.
-    pub text: Option<String>,
-    /// Name.
-    pub author: Option<String>,
-    /// Email.
-    pub email: Option<String>,
-    /// Website.
-    pub website: Option<String>,
-    /// Likes.
-    pub likes: Option<i64>,
-    /// Dislikes.
-    pub dislikes: Option<i64>,
     /// The thread's URI (none when the thread row is missing).
     pub uri: Option<String>,
-    /// The thread's title.
-    pub title: Option<String>,
+    values: Vec<Value>,
 }
+
+impl IssoComment {
+    fn col<T: FromSql>(&self, i: usize) -> rusqlite::Result<T> {
+        T::column_result(ValueRef::from(&self.values[i])).map_err(|e| {
+            let kind = self.values[i].data_type();
+            match e {
+                FromSqlError::InvalidType => {
+                    rusqlite::Error::InvalidColumnType(i, COLUMNS[i].to_string(), kind)
+                }
+                other => rusqlite::Error::FromSqlConversionFailure(i, kind, Box::new(other)),
+            }
+        })
+    }
+
+    /// Parent's Isso id.
+    pub fn parent(&self) -> rusqlite::Result<Option<i64>> {
+        self.col(2)
+    }
+
+    /// Creation time (seconds, fractional).
+    pub fn created(&self) -> rusqlite::Result<Option<f64>> {
+        self.col(3)
+    }
+
+    /// Last edit.
+    pub fn modified(&self) -> rusqlite::Result<Option<f64>> {
+        self.col(4)
+    }
+
+    /// 1 approved, 2 pending, 4 deleted.
+    pub fn mode(&self) -> rusqlite::Result<Option<i64>> {
+        self.col(5)
+    }
+
+    /// Address as Isso stored it.
+    pub fn remote_addr(&self) -> rusqlite::Result<Option<String>> {
+        self.col(6)
+    }
+
+    /// Markdown text.
+    pub fn text(&self) -> rusqlite::Result<Option<String>> {
+        self.col(7)
+    }
+
+    /// Name.
+    pub fn author(&self) -> rusqlite::Result<Option<String>> {
+        self.col(8)
+    }
+
+    /// Email.
+    pub fn email(&self) -> rusqlite::Result<Option<String>> {
+        self.col(9)
+    }
+
+    /// Website.
+    pub fn website(&self) -> rusqlite::Result<Option<String>> {
+        self.col(10)
+    }
+
+    /// Likes.
+    pub fn likes(&self) -> rusqlite::Result<Option<i64>> {
+        self.col(11)
+    }
+
+    /// Dislikes.
+    pub fn dislikes(&self) -> rusqlite::Result<Option<i64>> {
+        self.col(12)
+    }
+
+    /// The thread's title.
+    pub fn title(&self) -> rusqlite::Result<Option<String>> {
+        self.col(14)
+    }
+}
+
+/// The names of [`ROWS`]' columns, for errors.
+const COLUMNS: [&str; 15] = [
+    "id",
+    "tid",
+    "parent",
+    "created",
+    "modified",
+    "mode",
+    "remote_addr",
+    "text",
+    "author",
+    "email",
+    "website",
+    "likes",
+    "dislikes",
+    "uri",
+    "title",
+];
 
 /// An Isso database opened read-only.
 pub struct IssoSource {
@@ -88,22 +162,12 @@ impl IssoSource {
         let mut stmt = self.conn.prepare_cached(ROWS)?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            f(IssoComment {
-                id: r.get(0)?,
-                parent: r.get(2)?,
-                created: r.get(3)?,
-                modified: r.get(4)?,
-                mode: r.get(5)?,
-                remote_addr: r.get(6)?,
-                text: r.get(7)?,
-                author: r.get(8)?,
-                email: r.get(9)?,
-                website: r.get(10)?,
-                likes: r.get(11)?,
-                dislikes: r.get(12)?,
-                uri: r.get(13)?,
-                title: r.get(14)?,
-            })?;
+            let id = r.get(0)?;
+            let uri = r.get(13)?;
+            let values = (0..COLUMNS.len())
+                .map(|i| r.get::<_, Value>(i))
+                .collect::<rusqlite::Result<_>>()?;
+            f(IssoComment { id, uri, values })?;
         }
         Ok(())
     }

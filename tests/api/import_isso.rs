@@ -107,3 +107,31 @@ fn a_file_that_is_not_an_isso_database_is_refused() {
     assert_eq!(code, 1);
     assert!(err.contains("not an Isso database"), "{err}");
 }
+
+/// A row is read as far as the import needs it: a comment whose thread is gone is skipped
+/// on that ground even when a column it never reaches holds a value of the wrong type.
+#[test]
+fn a_row_skipped_for_its_thread_is_not_read_further() {
+    let (dir, cfg) = dir_with_sites(&["blog"]);
+    let file = dir.path().join("isso.db");
+    std::fs::copy(fixture("isso-0.14-comments.db"), &file).unwrap();
+    let isso = rusqlite::Connection::open(&file).unwrap();
+    // A thread deleted under Isso's feet: its comment points at nothing.
+    isso.pragma_update(None, "foreign_keys", "OFF").unwrap();
+    isso.execute(
+        "INSERT INTO comments (tid, parent, created, modified, mode, remote_addr, text, author,
+            email, website, likes, dislikes, voters)
+         VALUES (9999, NULL, 'yesterday', NULL, 1, '127.0.0.1', 'orphan', 'Nobody', NULL, NULL,
+            0, 0, x'00')",
+        [],
+    )
+    .unwrap();
+    drop(isso);
+    let out = import_ok(
+        &dir,
+        &cfg,
+        &["isso", file.to_str().unwrap(), "--site", "blog"],
+    );
+    assert!(out.contains("9 comments imported"), "{out}");
+    assert!(out.contains("its thread is not in the database"), "{out}");
+}
