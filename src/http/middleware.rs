@@ -5,7 +5,7 @@ use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 
 use crate::error::ApiError;
 use crate::http::extract::is_json;
@@ -88,20 +88,26 @@ pub async fn unmark_small(
     Ok(res)
 }
 
-/// The rate-limit class a request spends before its handler runs, when its handler does
-/// not charge it itself: routes with a body (so a client over its limit is refused before
-/// its body is read), and every route that has no class of its own (assets). Handlers of
-/// thread reads, counts, config, the fragment and feeds charge `Read` themselves; admin
-/// routes need a token instead.
-fn early_class(method: &Method, path: &str) -> Option<Class> {
+/// The rate-limit class each route spends, charged here before its handler runs (and,
+/// for routes with a body, before the body is read, so a client over its limit is refused
+/// without it): the one table of which route costs what. Admin routes need a token
+/// instead; preflights and unknown `/api/` routes cost nothing.
+fn route_class(method: &Method, path: &str) -> Option<Class> {
     let comment = path.strip_prefix("/api/comments/");
+    let one_comment = comment.is_some_and(|c| !c.is_empty() && !c.contains('/'));
     match (method, path) {
-        (_, p) if p.starts_with("/api/admin/") || p.starts_with("/feed/") => None,
+        (_, p) if p.starts_with("/api/admin/") => None,
         (&Method::OPTIONS, _) => None,
         (&Method::POST, "/api/comments" | "/api/privacy/erase") => Some(Class::Create),
+        (&Method::GET, "/api/comments" | "/api/comments.html" | "/api/counts" | "/api/config") => {
+            Some(Class::Read)
+        }
         (&Method::POST, "/api/preview" | "/api/counts") => Some(Class::Read),
+        (&Method::GET, _) if one_comment => Some(Class::Read),
         (&Method::POST, _) if comment.is_some_and(|c| c.ends_with("/vote")) => Some(Class::Vote),
         (&Method::PATCH | &Method::DELETE, _) if comment.is_some() => Some(Class::Edit),
+        (&Method::GET, p) if p.starts_with("/feed/") => Some(Class::Read),
+        (_, p) if p.starts_with("/feed/") => None,
         (_, "/api/openapi.json") => Some(Class::Asset),
         (_, p) if p.starts_with("/api/avatar/") => Some(Class::Asset),
         (_, p) if p.starts_with("/api/") => None,
@@ -109,20 +115,17 @@ fn early_class(method: &Method, path: &str) -> Option<Class> {
     }
 }
 
-/// Spends the request's early class (see [`early_class`]); a 429 answer when over it.
-fn charge_early(req: &ServiceRequest, state: &State) -> Option<HttpResponse> {
-    let class = early_class(req.method(), req.path())?;
-    match state.limit(req.request(), class) {
-        Ok(()) => {
-            req.extensions_mut().insert(crate::http::state::Charged);
-            None
-        }
-        Err(e) => Some(e.error_response()),
-    }
+/// Spends the request's class (see [`route_class`]); a 429 answer when over it.
+fn charge(req: &ServiceRequest, state: &State) -> Option<HttpResponse> {
+    let class = route_class(req.method(), req.path())?;
+    state
+        .limit(req.request(), class)
+        .err()
+        .map(|e| e.error_response())
 }
 
-/// CORS, preflights and the JSON content-type rule for `/api/*`; the per-client limits of
-/// routes whose handlers don't charge them (see [`early_class`]).
+/// CORS, preflights and the JSON content-type rule for `/api/*`; every route's per-client
+/// limit (see [`route_class`]).
 pub async fn api_rules(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -134,7 +137,7 @@ pub async fn api_rules(
             .map(ServiceResponse::map_into_left_body);
     };
     if !req.path().starts_with("/api/") {
-        if let Some(res) = charge_early(&req, &state) {
+        if let Some(res) = charge(&req, &state) {
             return Ok(req.into_response(res).map_into_right_body());
         }
         return next
@@ -192,7 +195,7 @@ pub async fn api_rules(
         }
     }
 
-    if let Some(mut res) = charge_early(&req, &state) {
+    if let Some(mut res) = charge(&req, &state) {
         if let Some(o) = &origin {
             add_cors(res.headers_mut(), o);
         }

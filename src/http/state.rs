@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use actix_web::{HttpMessage, HttpRequest};
+use actix_web::HttpRequest;
 
 use crate::actions::{Core, Origin};
 use crate::config::SiteConfig;
@@ -35,18 +35,13 @@ impl std::ops::Deref for AppState {
     }
 }
 
-/// Marks a request whose rate limit the middleware already charged, before its body was
-/// read (`http::middleware::api_rules`); the handler's own charge is then skipped.
-#[derive(Debug, Clone, Copy)]
-pub struct Charged;
-
 /// The state as handlers receive it.
 pub type State = actix_web::web::Data<Arc<AppState>>;
 
 impl AppState {
     /// Spends one unit of a rate-limit class for the request's client.
     pub fn limit(&self, req: &HttpRequest, class: crate::http::limits::Class) -> ApiResult<()> {
-        if !self.limits.applies(class) || req.extensions().get::<Charged>().is_some() {
+        if !self.limits.applies(class) {
             return Ok(());
         }
         let verdict = self.limits.check(class, &self.client(req));

@@ -77,7 +77,6 @@ async fn counts(
     pages: Vec<String>,
     field: &'static str,
 ) -> ApiResult<HttpResponse> {
-    state.limit(&req, crate::http::limits::Class::Read)?;
     state.site(&site)?;
     if pages.len() > MAX_PAGES {
         return Err(ApiError::invalid(

@@ -28,7 +28,6 @@ use crate::render::fragment;
     ))]
 /// `GET /api/comments.html?site=S&page=P`.
 pub async fn thread_html(state: State, req: HttpRequest, query: Query) -> ApiResult<HttpResponse> {
-    state.limit(&req, crate::http::limits::Class::Read)?;
     let site = query.require("site")?.to_string();
     let max_depth = state.site(&site)?.max_depth as usize;
     let page = validate::page(query.require("page")?)?;

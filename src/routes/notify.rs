@@ -162,7 +162,6 @@ pub async fn request_erase(
     req: HttpRequest,
     body: Json<EraseRequest>,
 ) -> ApiResult<HttpResponse> {
-    state.limit(&req, crate::http::limits::Class::Create)?;
     let EraseRequest { site, email } = body.0;
     let cfg = state.site(&site)?;
     state.check_origin(&req, cfg)?;

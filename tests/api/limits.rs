@@ -417,3 +417,36 @@ async fn previews_spend_the_read_quota() {
     )
     .await;
 }
+
+/// Every read route spends the read budget, once per request, in the one table of route
+/// classes (`http::middleware::route_class`): with one read a minute, the second request
+/// to any of them is 429, whatever the route.
+#[tokio::test]
+async fn every_read_route_spends_the_read_budget() {
+    let gets = [
+        "/api/comments?site=blog&page=/p",
+        "/api/comments/{id}",
+        "/api/comments.html?site=blog&page=/p",
+        "/api/counts?site=blog&page=/p",
+        "/api/config?site=blog",
+        "/feed/blog.atom",
+    ];
+    for path in gets {
+        let app = TestApp::spawn_with(|s| s.limits.reads_per_minute = 1).await;
+        let id = app.create("/p", "x").await["comment"]["id"]
+            .as_i64()
+            .unwrap();
+        let path = path.replace("{id}", &id.to_string());
+        assert_eq!(app.get(&path).await.status(), 200, "{path}");
+        assert_error(app.get(&path).await, 429, "rate_limited").await;
+    }
+    let posts = [
+        ("/api/counts", json!({"site": "blog", "pages": ["/p"]})),
+        ("/api/preview", json!({"site": "blog", "text": "*hi*"})),
+    ];
+    for (path, body) in &posts {
+        let app = TestApp::spawn_with(|s| s.limits.reads_per_minute = 1).await;
+        assert_eq!(app.post_json(path, body).await.status(), 200, "{path}");
+        assert_error(app.post_json(path, body).await, 429, "rate_limited").await;
+    }
+}
