@@ -50,16 +50,9 @@ pub async fn is_admin(core: &Core, env_hash: Option<&str>, token: &str) -> ApiRe
 }
 
 /// Sets a comment's status and notifies, in the writer: the shared step of the API and
-/// the one-click links. A deleted comment is 404.
-/// (`always` writes the status even when it is the same, as a one-click link always did.)
-fn set_status_in(
-    core: &Core,
-    tx: &dyn Tx,
-    c: &Comment,
-    status: Status,
-    always: bool,
-) -> ApiResult<Comment> {
-    if always || c.status != status {
+/// the one-click links.
+fn set_status_in(core: &Core, tx: &dyn Tx, c: &Comment, status: Status) -> ApiResult<Comment> {
+    if c.status != status {
         tx.set_status(c.id, status)?;
     }
     let after = tx.find_comment(c.id)?.ok_or_else(ApiError::no_comment)?;
@@ -90,7 +83,7 @@ pub async fn set_status(core: &Arc<Core>, id: i64, status: Status) -> ApiResult<
     core.store
         .write(move |tx| {
             let c = live(tx, id)?;
-            set_status_in(&handle, tx, &c, status, false)
+            set_status_in(&handle, tx, &c, status)
         })
         .await
 }
@@ -188,8 +181,8 @@ pub async fn use_link(
                 return Err(ApiError::Duplicate("link already used".into()));
             }
             match action {
-                Action::Approve => drop(set_status_in(&handle, tx, &c, Status::Approved, true)?),
-                Action::Reject => drop(set_status_in(&handle, tx, &c, Status::Rejected, true)?),
+                Action::Approve => set_status_in(&handle, tx, &c, Status::Approved).map(drop)?,
+                Action::Reject => set_status_in(&handle, tx, &c, Status::Rejected).map(drop)?,
                 Action::Delete => delete_in(&handle, tx, &c)?,
             }
             Ok(c)
