@@ -126,6 +126,16 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
+impl From<postgres::Error> for ApiError {
+    fn from(e: postgres::Error) -> Self {
+        if pg_unreachable(&e) {
+            ApiError::Unavailable(format!("the database is out of reach: {e}"))
+        } else {
+            ApiError::Internal(e.to_string())
+        }
+    }
+}
+
 impl From<r2d2::Error> for ApiError {
     fn from(e: r2d2::Error) -> Self {
         ApiError::Unavailable(e.to_string())
@@ -136,6 +146,26 @@ impl From<tokio::task::JoinError> for ApiError {
     fn from(e: tokio::task::JoinError) -> Self {
         ApiError::Internal(e.to_string())
     }
+}
+
+/// Whether a PostgreSQL error means the database is out of reach (or going away), rather
+/// than that a statement was wrong: those answer 503.
+pub fn pg_unreachable(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    if e.is_closed() || e.code().is_none() {
+        return true;
+    }
+    matches!(
+        e.code(),
+        Some(c) if *c == SqlState::ADMIN_SHUTDOWN
+            || *c == SqlState::CRASH_SHUTDOWN
+            || *c == SqlState::CANNOT_CONNECT_NOW
+            || *c == SqlState::T_R_SERIALIZATION_FAILURE
+            || *c == SqlState::T_R_DEADLOCK_DETECTED
+            || *c == SqlState::QUERY_CANCELED
+            || *c == SqlState::TOO_MANY_CONNECTIONS
+            || c.code().starts_with("08")
+    )
 }
 
 /// Shorthand for results that end in an [`ApiError`].

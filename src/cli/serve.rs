@@ -163,6 +163,7 @@ impl Application {
 /// file later never meets a stale WAL.
 pub fn close(state: Arc<AppState>) {
     let path = state.settings.database.clone();
+    let sqlite = !state.store.shared();
     if let Err(e) = state.store.close() {
         tracing::warn!(error = %e, "closing the database writer");
     }
@@ -171,6 +172,10 @@ pub fn close(state: Arc<AppState>) {
     let deadline = std::time::Instant::now() + RELEASE_WAIT;
     while users.strong_count() > 0 && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    if !sqlite {
+        tracing::info!("database closed");
+        return;
     }
     if users.strong_count() > 0 {
         tracing::warn!("the database is still in use (an outbox delivery?); checkpointing anyway");
@@ -202,6 +207,16 @@ fn final_checkpoint(path: &std::path::Path) -> Result<(), String> {
 
 /// Everything before the listener: usable by CLI commands that need the database.
 pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
+    if let Some(url) = settings.postgres_url() {
+        let url = url.to_string();
+        // The `postgres` client runs a runtime of its own, which may not start on a thread
+        // that is already running one (the server's, a test's).
+        return std::thread::scope(|s| {
+            s.spawn(move || prepare_postgres(settings, &url))
+                .join()
+                .unwrap_or_else(|_| Err(StartError("the database start-up panicked".into())))
+        });
+    }
     let path = settings.database.clone();
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.is_dir() {
@@ -231,13 +246,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
     } else {
         store::check::spawn_background(path.clone(), health.clone());
     }
-    let sites = settings.effective_sites();
-    if settings.sites.is_empty() {
-        tracing::warn!(
-            "no site is declared in the config: serving the site `default` open to every origin"
-        );
-    }
-    let ids: Vec<String> = sites.keys().cloned().collect();
+    let ids: Vec<String> = settings.effective_sites().keys().cloned().collect();
     store::comments::sync_sites(&conn, &ids, crate::domain::now()).map_err(open_err)?;
     let key = store::comments::server_key(&conn).map_err(open_err)?;
     crate::store::admin_tokens::bootstrap_token(&conn).map_err(open_err)?;
@@ -250,9 +259,65 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
     let threads = crate::http::cache::ThreadCache::open(&path, crate::http::cache::DEFAULT_BUDGET);
     let pool = store::pool(&path, settings.durability, POOL_SIZE)
         .map_err(|e| StartError(format!("cannot open the database {}: {e}", path.display())))?;
+    let writer = store::Writer::start(conn, sync_wal, Some(checkpointer), threads.commits())
+        .map_err(|e| StartError(format!("cannot start the database writer: {e}")))?;
+    let store = store::Store::new(pool, writer);
+    Ok(assemble(settings, store, key, threads, health))
+}
+
+/// How long a node waits at start for PostgreSQL to answer before it gives up.
+pub const POSTGRES_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// [`prepare`] on PostgreSQL: connect (patiently), migrate under the advisory lock, sync
+/// sites and read the shared secret, then the pool, the writer and the commit listener.
+fn prepare_postgres(settings: Settings, url: &str) -> Result<AppState, StartError> {
+    use store::pg;
+    let config = pg::config(url).map_err(StartError)?;
+    let patience = std::env::var("NATTER_DATABASE_WAIT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(POSTGRES_PATIENCE, std::time::Duration::from_secs);
+    let mut client = pg::connect_patiently(&config, patience).map_err(StartError)?;
+    let place = pg::describe(&config);
+    let applied = pg::migrate::run(&mut client)
+        .map_err(|e| StartError(format!("cannot use the database {place}: {e}")))?;
+    if applied > 0 {
+        tracing::info!(applied, "database migrations applied");
+    }
+    let sites = settings.effective_sites();
+    let ids: Vec<String> = sites.keys().cloned().collect();
+    let key = pg::startup::prepare(&mut client, &ids, crate::domain::now())
+        .map_err(|e| StartError(format!("cannot prepare the database {place}: {e}")))?;
+    let listener = pg::watch::Listener::start(config.clone());
+    let threads = crate::http::cache::ThreadCache::over(
+        store::watch::Watch::Listen(listener),
+        crate::http::cache::DEFAULT_BUDGET,
+    );
+    let pool = pg::pool(config.clone(), POOL_SIZE);
+    let writer = pg::writer::Writer::start(client, config, threads.commits())
+        .map_err(|e| StartError(format!("cannot start the database writer: {e}")))?;
+    let store = store::Store::postgres(pool, writer);
+    let health = Arc::new(store::check::Health::default());
+    Ok(assemble(settings, store, key, threads, health))
+}
+
+/// The state both engines end in.
+fn assemble(
+    settings: Settings,
+    store: store::Store,
+    key: crate::domain::crypto::ServerKey,
+    threads: crate::http::cache::ThreadCache,
+    health: Arc<store::check::Health>,
+) -> AppState {
+    if settings.sites.is_empty() {
+        tracing::warn!(
+            "no site is declared in the config: serving the site `default` open to every origin"
+        );
+    }
+    let sites = settings.effective_sites();
     // Checked when the settings were loaded; an entry that fails here was never valid.
-    let trusted_proxies = crate::domain::ip::TrustedProxies::parse(&settings.trusted_proxies)
-        .map_err(|e| StartError(format!("trusted_proxies: {e}")))?;
+    let trusted_proxies =
+        crate::domain::ip::TrustedProxies::parse(&settings.trusted_proxies).unwrap_or_default();
     let public_origin =
         crate::domain::validate::origin_of(&settings.public_url).unwrap_or_default();
     let admin_env_hash = std::env::var("NATTER_ADMIN_TOKEN")
@@ -260,13 +325,11 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
         .filter(|t| !t.trim().is_empty())
         .map(|t| crate::domain::crypto::token_hash(t.trim()));
     let limits = crate::http::limits::Limiters::new(&settings.limits);
-    let writer = store::Writer::start(conn, sync_wal, Some(checkpointer), threads.commits())
-        .map_err(|e| StartError(format!("cannot start the database writer: {e}")))?;
-    Ok(AppState {
+    AppState {
         core: Arc::new(crate::actions::Core {
             settings,
             sites,
-            store: store::Store::new(pool, writer),
+            store,
             key,
             metrics: crate::metrics::Metrics::default(),
         }),
@@ -276,7 +339,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
         public_origin,
         trusted_proxies,
         health,
-    })
+    }
 }
 
 /// Prunes idle rate-limit keys every minute, until the app is gone.

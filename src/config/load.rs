@@ -49,7 +49,7 @@ impl Settings {
             ENV_KEYS.iter().any(|known| known.eq_ignore_ascii_case(top))
         });
         figment = figment.merge(env);
-        let settings: Settings = figment.extract().map_err(|e| {
+        let mut settings: Settings = figment.extract().map_err(|e| {
             let mut msgs = Vec::new();
             for err in e {
                 let key = if err.path.is_empty() {
@@ -69,6 +69,7 @@ impl Settings {
             }
             ConfigError(format!("invalid configuration: {}", msgs.join("; ")))
         })?;
+        settings.strip_sqlite_scheme();
         settings.check().map_err(|(key, why)| {
             ConfigError(format!(
                 "invalid configuration in {name} (key `{key}`): {why}"

@@ -16,7 +16,8 @@ mod load;
 pub struct Settings {
     /// Address the HTTP server listens on.
     pub bind: String,
-    /// Path of the SQLite database file.
+    /// The database: a SQLite file's path (or `sqlite://PATH`), or a PostgreSQL URL
+    /// (`postgres://` or `postgresql://`); see [`Settings::postgres_url`].
     pub database: PathBuf,
     /// The public origin of this server, used in emails, feeds and avatars.
     pub public_url: String,
@@ -49,6 +50,26 @@ impl Default for Settings {
             sites: BTreeMap::new(),
             smtp: None,
             webhooks: Vec::new(),
+        }
+    }
+}
+
+impl Settings {
+    /// The PostgreSQL URL when `database` names one; `None` for a SQLite file.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.database
+            .to_str()
+            .filter(|d| d.starts_with("postgres://") || d.starts_with("postgresql://"))
+    }
+
+    /// `database` with a `sqlite://` prefix taken off (the path is what follows it).
+    pub(crate) fn strip_sqlite_scheme(&mut self) {
+        if let Some(path) = self
+            .database
+            .to_str()
+            .and_then(|d| d.strip_prefix("sqlite://"))
+        {
+            self.database = PathBuf::from(path);
         }
     }
 }

@@ -184,10 +184,11 @@ impl ThreadCache {
     /// A cache over the database at `path`, holding at most `budget` bytes. When nothing
     /// can watch the database's commits the cache stays empty and every read goes to it.
     pub fn open(path: &Path, budget: usize) -> Self {
-        Self::with_watch(Watch::open(path), budget)
+        Self::over(Watch::open(path), budget)
     }
 
-    fn with_watch(watch: Watch, budget: usize) -> Self {
+    /// A cache over any watch (PostgreSQL's commit listener).
+    pub fn over(watch: Watch, budget: usize) -> Self {
         Self {
             watch,
             commits: Arc::default(),

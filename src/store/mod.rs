@@ -18,6 +18,8 @@ pub mod migrate;
 pub mod moderation;
 pub mod outbox;
 pub mod pages;
+pub mod pg;
+pub mod pg_tx;
 pub mod restore;
 pub mod sqlite_tx;
 pub mod stats;
@@ -37,6 +39,7 @@ use rusqlite::Connection;
 use crate::config::Durability;
 use crate::error::{ApiError, ApiResult};
 
+pub use pg_tx::PgTx;
 pub use sqlite_tx::SqliteTx;
 pub use tx::Tx;
 pub use writer::Writer;
@@ -117,29 +120,44 @@ pub fn pool(path: &Path, durability: Durability, size: u32) -> Result<Pool, r2d2
         .build(manager)
 }
 
-/// The database as the use cases see it: reads on the pool, writes through the single
-/// writer, each over a [`Tx`].
-pub struct Store {
-    pool: Pool,
-    writer: Writer,
+/// The database as the use cases see it: reads on a pool, writes through the node's single
+/// writer, each over a [`Tx`], on either engine.
+pub enum Store {
+    /// One SQLite file.
+    Sqlite {
+        /// Readers.
+        pool: Pool,
+        /// The single writer.
+        writer: Writer,
+    },
+    /// A PostgreSQL database, possibly shared by several nodes.
+    Postgres(pg::PgStore),
 }
 
 impl Store {
-    /// A store over a read pool and the writer of the same file.
+    /// A store over a SQLite read pool and the writer of the same file.
     pub fn new(pool: Pool, writer: Writer) -> Store {
-        Store { pool, writer }
+        Store::Sqlite { pool, writer }
+    }
+
+    /// A store over a PostgreSQL read pool and this node's writer.
+    pub fn postgres(pool: pg::Pool, writer: pg::writer::Writer) -> Store {
+        Store::Postgres(pg::PgStore { pool, writer })
     }
 
     /// Runs `f` in the writer: one savepoint of a group commit, acknowledged after the
-    /// group's commit (and, with `durability = "full"`, its fsync).
+    /// group's commit (and, on SQLite with `durability = "full"`, its fsync).
     pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
     where
         F: FnOnce(&dyn Tx) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.writer
-            .write(move |conn| f(&SqliteTx::over(conn)))
-            .await
+        match self {
+            Store::Sqlite { writer, .. } => {
+                writer.write(move |conn| f(&SqliteTx::over(conn))).await
+            }
+            Store::Postgres(pg) => pg.writer.write(move |t| f(&PgTx::over(t))).await,
+        }
     }
 
     /// Runs `f` on a pooled reader, off the async workers; each statement sees the latest
@@ -149,7 +167,10 @@ impl Store {
         F: FnOnce(&dyn Tx) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        read(&self.pool, move |conn| f(&SqliteTx::over(conn))).await
+        match self {
+            Store::Sqlite { pool, .. } => read(pool, move |conn| f(&SqliteTx::over(conn))).await,
+            Store::Postgres(pg) => pg.read(false, move |t| f(&PgTx::over(t))).await,
+        }
     }
 
     /// Like [`Store::read`], with every statement of `f` in one snapshot.
@@ -158,16 +179,29 @@ impl Store {
         F: FnOnce(&dyn Tx) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        read(&self.pool, move |conn| {
-            let tx = conn.unchecked_transaction()?;
-            f(&SqliteTx::over(&tx))
-        })
-        .await
+        match self {
+            Store::Sqlite { pool, .. } => {
+                read(pool, move |conn| {
+                    let tx = conn.unchecked_transaction()?;
+                    f(&SqliteTx::over(&tx))
+                })
+                .await
+            }
+            Store::Postgres(pg) => pg.read(true, move |t| f(&PgTx::over(t))).await,
+        }
+    }
+
+    /// Whether several processes may serve this database at once (PostgreSQL).
+    pub fn shared(&self) -> bool {
+        matches!(self, Store::Postgres(_))
     }
 
     /// Stops the writer after its last batch (see [`Writer::close`]).
     pub fn close(&self) -> Result<(), String> {
-        self.writer.close()
+        match self {
+            Store::Sqlite { writer, .. } => writer.close(),
+            Store::Postgres(pg) => pg.writer.close(),
+        }
     }
 }
 

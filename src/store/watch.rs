@@ -17,6 +17,8 @@ pub enum Watch {
     Shm(File),
     /// A connection of the cache's own, asked for `PRAGMA data_version`.
     Pragma(Mutex<Connection>),
+    /// PostgreSQL: the node's commit listener (see `pg/watch.rs`).
+    Listen(std::sync::Arc<super::pg::watch::Listener>),
     /// Nothing could be opened: never cache.
     Blind,
 }
@@ -38,6 +40,11 @@ impl Watch {
                     .ok()?;
                 let mut v = [0u8; HEADER];
                 v[..8].copy_from_slice(&n.to_le_bytes());
+                Some(v)
+            }
+            Watch::Listen(l) => {
+                let mut v = [0u8; HEADER];
+                v[..8].copy_from_slice(&l.version()?.to_le_bytes());
                 Some(v)
             }
             Watch::Blind => None,

@@ -26,12 +26,46 @@ pub fn blog_site() -> SiteConfig {
     }
 }
 
+/// The PostgreSQL server the suite runs against: `NATTER_TEST_PG`, a URL of a role that may
+/// create databases (scripts/test.sh starts a throwaway cluster and sets it). Unset: SQLite.
+pub fn test_pg() -> Option<String> {
+    std::env::var("NATTER_TEST_PG")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+/// A new, empty database on the test PostgreSQL server; returns its URL.
+pub fn fresh_pg_database(admin: &str) -> String {
+    let name = format!("natter_t{}_{}", std::process::id(), rand_suffix());
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("NATTER_TEST_PG is a URL with a database");
+    let (admin, create) = (admin.to_string(), format!("CREATE DATABASE {name}"));
+    // The blocking client runs a runtime of its own: not on a test's runtime thread.
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&admin, postgres::NoTls).expect("test PostgreSQL");
+        c.batch_execute(&create).expect("CREATE DATABASE");
+    })
+    .join()
+    .unwrap();
+    format!("{base}/{name}")
+}
+
+/// The `database` setting of a new test database in `dir`: a SQLite file there, or a new
+/// database on the test PostgreSQL server when the suite runs on PostgreSQL.
+pub fn fresh_database(dir: &std::path::Path) -> PathBuf {
+    match test_pg() {
+        Some(admin) => PathBuf::from(fresh_pg_database(&admin)),
+        None => dir.join("natter.db"),
+    }
+}
+
 /// Settings for a fresh temp database and a random port, with the site `blog`.
 pub fn settings() -> (Settings, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Settings {
         bind: "127.0.0.1:0".into(),
-        database: dir.path().join("natter.db"),
+        database: fresh_database(dir.path()),
         ..Settings::default()
     };
     // Limits are tested on their own (limits.rs); elsewhere they would only get in the way.

@@ -1,0 +1,1 @@
+//! Copies a whole database between engines (`natter db copy`).

@@ -1,0 +1,147 @@
+//! PostgreSQL, the engine for several nodes: its connections, migrations, the group-commit
+//! writer, the commit listener for the thread cache, and the statements of every
+//! operation of [`Tx`](super::Tx) (one file per table, as for SQLite).
+//!
+//! Each node keeps a read pool and one writer connection. The writer gathers the writes
+//! waiting at that moment into one transaction, each inside its own savepoint, as the
+//! SQLite writer does; several nodes' writers commit side by side (PostgreSQL locks rows,
+//! not the database).
+
+pub mod admin_tokens;
+pub mod comments;
+pub mod copy;
+pub mod digests;
+pub mod migrate;
+pub mod moderation;
+pub mod outbox;
+pub mod pages;
+pub mod startup;
+pub mod stats;
+pub mod subscriptions;
+pub mod threads;
+pub mod votes;
+pub mod watch;
+pub mod writer;
+
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use postgres::{Client, Config, NoTls};
+use r2d2_postgres::PostgresConnectionManager;
+
+use crate::error::{ApiError, ApiResult};
+
+/// The read pool.
+pub type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+/// Whether a `database` setting names PostgreSQL.
+pub fn is_url(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
+/// The connection settings of a `postgres://` URL, with Natter's deadlines: 5 s to connect,
+/// 15 s for any statement, TCP keepalives so a peer that vanished is noticed.
+pub fn config(url: &str) -> Result<Config, String> {
+    let mut config = Config::from_str(url).map_err(|e| format!("invalid PostgreSQL URL: {e}"))?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(Duration::from_secs(5));
+    }
+    let options = config.get_options().unwrap_or_default().to_string();
+    config.options(format!("{options} -c statement_timeout=15000").trim());
+    config
+        .keepalives(true)
+        .keepalives_idle(Duration::from_secs(10));
+    config.tcp_user_timeout(Duration::from_secs(15));
+    config.application_name("natter");
+    Ok(config)
+}
+
+/// Where a URL points, for messages: `host:port/db`, never the password.
+pub fn describe(config: &Config) -> String {
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        Some(postgres::config::Host::Unix(p)) => p.display().to_string(),
+        None => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let db = config.get_dbname().unwrap_or("(default)");
+    format!("{host}:{port}/{db}")
+}
+
+/// Connects, retrying with backoff until `patience` has passed: a node may start before
+/// its database does (compose, a rolling restart). Each failure is logged with the host.
+pub fn connect_patiently(config: &Config, patience: Duration) -> Result<Client, String> {
+    let start = Instant::now();
+    let mut wait = Duration::from_millis(250);
+    loop {
+        match config.connect(NoTls) {
+            Ok(c) => return Ok(c),
+            Err(e) if start.elapsed() + wait < patience => {
+                tracing::warn!(
+                    database = %describe(config),
+                    error = %e,
+                    "PostgreSQL is not answering yet; retrying in {} ms",
+                    wait.as_millis()
+                );
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_secs(4));
+            }
+            Err(e) => {
+                return Err(format!(
+                    "cannot connect to PostgreSQL at {} (tried for {} s): {e}",
+                    describe(config),
+                    start.elapsed().as_secs()
+                ))
+            }
+        }
+    }
+}
+
+/// Builds the read pool; a short checkout timeout so a database that went away answers
+/// 503, not a hang. Broken connections are dropped when returned and made anew on demand.
+pub fn pool(config: Config, size: u32) -> Pool {
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .test_on_check_out(false)
+        .connection_timeout(Duration::from_secs(2))
+        .build_unchecked(PostgresConnectionManager::new(config, NoTls))
+}
+
+/// Reads on the pool and writes through the writer, each over a [`PgTx`](super::pg_tx::PgTx).
+pub struct PgStore {
+    pub(super) pool: Pool,
+    pub(super) writer: writer::Writer,
+}
+
+impl PgStore {
+    /// Runs `f` on a pooled connection in one transaction, off the async workers: read
+    /// committed, or one repeatable-read snapshot when `snapshot`.
+    pub(super) async fn read<T, F>(&self, snapshot: bool, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut postgres::Transaction<'_>) -> ApiResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            let mut builder = conn.build_transaction();
+            if snapshot {
+                builder = builder
+                    .isolation_level(postgres::IsolationLevel::RepeatableRead)
+                    .read_only(true);
+            }
+            let mut t = builder.start()?;
+            let out = f(&mut t)?;
+            t.commit()?;
+            Ok(out)
+        })
+        .await
+        .map_err(ApiError::from)?
+    }
+}
+
+/// Whether a PostgreSQL error means the database is out of reach (see [`crate::error`]).
+pub fn unreachable(e: &postgres::Error) -> bool {
+    crate::error::pg_unreachable(e)
+}

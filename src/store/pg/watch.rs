@@ -1,0 +1,100 @@
+//! How a node's thread cache learns of commits made through other nodes (or `natter
+//! import`, or a hand edit): a connection of its own LISTENs on `natter_threads`, which the
+//! triggers of the schema notify at each commit that changes comments, pages or sites. Each
+//! notification bumps a counter; the cache keys its entries by that counter.
+//!
+//! While the listener has no connection it cannot know what changed, so the cache is off
+//! ([`Listener::version`] is `None`) until it is connected again; the counter is bumped at
+//! every (re)connection, since notifications sent meanwhile were lost.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{Config, NoTls};
+
+/// The channel the schema's triggers notify.
+pub const CHANNEL: &str = "natter_threads";
+
+/// How long the listener waits for a notification before it checks it is still wanted.
+const TICK: Duration = Duration::from_millis(500);
+
+/// The commit counter shared with the cache.
+#[derive(Debug, Default)]
+pub struct Listener {
+    version: AtomicU64,
+    live: AtomicBool,
+}
+
+impl Listener {
+    /// Starts listening on a thread of its own; it ends when the returned handle is dropped.
+    pub fn start(config: Config) -> Arc<Listener> {
+        let listener = Arc::new(Listener::default());
+        let weak = Arc::downgrade(&listener);
+        let _ = std::thread::Builder::new()
+            .name("natter-pg-listen".into())
+            .spawn(move || listen_loop(&config, &weak));
+        listener
+    }
+
+    /// What identifies the last commit seen, or `None` while not listening.
+    pub fn version(&self) -> Option<u64> {
+        self.live
+            .load(Ordering::Acquire)
+            .then(|| self.version.load(Ordering::Acquire))
+    }
+}
+
+fn listen_loop(config: &Config, weak: &Weak<Listener>) {
+    let mut wait = Duration::from_millis(100);
+    loop {
+        if weak.strong_count() == 0 {
+            return;
+        }
+        let client = config.connect(NoTls).and_then(|mut c| {
+            c.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+            Ok(c)
+        });
+        let mut client = match client {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::debug!(error = %e, "the commit listener cannot connect");
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(Duration::from_secs(2));
+                continue;
+            }
+        };
+        wait = Duration::from_millis(100);
+        match weak.upgrade() {
+            Some(l) => {
+                l.version.fetch_add(1, Ordering::AcqRel);
+                l.live.store(true, Ordering::Release);
+            }
+            None => return,
+        }
+        loop {
+            let outcome = {
+                let mut notes = client.notifications();
+                let mut iter = notes.timeout_iter(TICK);
+                loop {
+                    match iter.next() {
+                        Ok(Some(_)) => {}
+                        Ok(None) => break Ok(()),
+                        Err(e) => break Err(e),
+                    }
+                    // Bump as they come: a burst must not wait for the tick.
+                    if let Some(l) = weak.upgrade() {
+                        l.version.fetch_add(1, Ordering::AcqRel);
+                    }
+                }
+            };
+            let Some(l) = weak.upgrade() else { return };
+            if outcome.is_err() || client.is_closed() {
+                l.live.store(false, Ordering::Release);
+                tracing::warn!("the commit listener lost its connection; the thread cache is off until it is back");
+                break;
+            }
+        }
+    }
+}
