@@ -29,7 +29,7 @@ start)
   "${as_pg[@]}" "$bin/initdb" -D "$dir/data" -U natter --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }
   "${as_pg[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=400 -c shared_buffers=64MB" \
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=on -c max_connections=1000 -c shared_buffers=64MB" \
     start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
   echo "$port" >"$dir/port"
   echo "postgres://natter@127.0.0.1:$port/postgres"
