@@ -23,13 +23,23 @@ for want in "restart: unless-stopped" "natter-data:" "/etc/natter/natter.toml" "
   grep -qF "$want" <<<"$resolved" || fail "docker-compose.yml lost '$want'"
 done
 
+# The cluster set-up (README "Outgrowing one machine"): PostgreSQL, two nodes, one proxy.
+docker-compose -f docker-compose.cluster.yml config -q || fail "docker-compose.cluster.yml does not validate"
+cluster=$(docker-compose -f docker-compose.cluster.yml config)
+for want in "natter-1:" "natter-2:" "postgres:" "NATTER_DATABASE: postgres://" "condition: service_healthy" \
+  "/etc/nginx/conf.d/default.conf" "NATTER_TRUSTED_PROXIES"; do
+  grep -qF "$want" <<<"$cluster" || fail "docker-compose.cluster.yml lost '$want'"
+done
+grep -q "server natter-1:8080" deploy/cluster-nginx.conf && grep -q "server natter-2:8080" deploy/cluster-nginx.conf ||
+  fail "deploy/cluster-nginx.conf does not spread over both nodes"
+
 build=$(sed -n 's/^RUN \(cargo build .*\)$/\1/p' Dockerfile)
 [ -n "$build" ] || fail "no 'RUN cargo build …' in the Dockerfile"
 grep -qxF "$build" README.md || fail "the README's build command is not the Dockerfile's: $build"
 grep -q '^FROM .* AS build$' Dockerfile || fail "the Dockerfile is not multi-stage"
 # Sources of every COPY from the build context (all words but the last; not --from=…).
 context=$(awk '$1 == "COPY" && $2 !~ /^--/ { for (i = 2; i < NF; i++) print $i }' Dockerfile)
-for path in $context deploy/natter.toml; do
+for path in $context deploy/natter.toml deploy/cluster-nginx.conf; do
   [ -e "$path" ] || fail "the Dockerfile or compose file needs $path, which is missing"
 done
 echo "check-docker: docker-compose.yml valid; the Dockerfile builds with the README's command: $build"

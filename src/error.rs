@@ -148,8 +148,9 @@ impl From<tokio::task::JoinError> for ApiError {
     }
 }
 
-/// Whether a PostgreSQL error means the database is out of reach (or going away), rather
-/// than that a statement was wrong: those answer 503.
+/// Whether a PostgreSQL error is one a retry may not meet (the database out of reach or
+/// going away, a conflict with another node's transaction) rather than a wrong statement:
+/// those answer 503, which clients retry.
 pub fn pg_unreachable(e: &postgres::Error) -> bool {
     use postgres::error::SqlState;
     if e.is_closed() || e.code().is_none() {
@@ -164,6 +165,9 @@ pub fn pg_unreachable(e: &postgres::Error) -> bool {
             || *c == SqlState::T_R_DEADLOCK_DETECTED
             || *c == SqlState::QUERY_CANCELED
             || *c == SqlState::TOO_MANY_CONNECTIONS
+            // Two nodes wrote the same unique value at the same moment (the same
+            // Idempotency-Key, say): a retry finds what the other one wrote.
+            || *c == SqlState::UNIQUE_VIOLATION
             || c.code().starts_with("08")
     )
 }

@@ -49,6 +49,8 @@ pub struct Limiters {
     edit: Option<DefaultKeyedRateLimiter<String>>,
     asset: Option<DefaultKeyedRateLimiter<String>>,
     clock: DefaultClock,
+    /// `comments_per_minute` and `votes_per_minute`, which hold for the whole cluster.
+    cluster: (u32, u32),
 }
 
 fn keyed(per_minute: u32) -> Option<DefaultKeyedRateLimiter<String>> {
@@ -65,6 +67,7 @@ impl Limiters {
             edit: keyed(limits.edits_per_minute),
             asset: keyed(limits.assets_per_minute),
             clock: DefaultClock::default(),
+            cluster: (limits.comments_per_minute, limits.votes_per_minute),
         }
     }
 
@@ -89,6 +92,17 @@ impl Limiters {
             Class::Edit => self.edit.as_ref(),
             Class::Asset => self.asset.as_ref(),
         }
+    }
+
+    /// The per-minute quota of a class that holds for the whole cluster (creates and votes;
+    /// the others are per node), when it is on.
+    pub fn cluster_quota(&self, class: Class) -> Option<u32> {
+        let n = match class {
+            Class::Create => self.cluster.0,
+            Class::Vote => self.cluster.1,
+            _ => 0,
+        };
+        (n > 0).then_some(n)
     }
 
     /// Whether a class is limited at all (`0` per minute turns it off).

@@ -116,10 +116,11 @@ fn route_class(method: &Method, path: &str) -> Option<Class> {
 }
 
 /// Spends the request's class (see [`route_class`]); a 429 answer when over it.
-fn charge(req: &ServiceRequest, state: &State) -> Option<HttpResponse> {
+async fn charge(req: &ServiceRequest, state: &State) -> Option<HttpResponse> {
     let class = route_class(req.method(), req.path())?;
     state
         .limit(req.request(), class)
+        .await
         .err()
         .map(|e| e.error_response())
 }
@@ -137,7 +138,7 @@ pub async fn api_rules(
             .map(ServiceResponse::map_into_left_body);
     };
     if !req.path().starts_with("/api/") {
-        if let Some(res) = charge(&req, &state) {
+        if let Some(res) = charge(&req, &state).await {
             return Ok(req.into_response(res).map_into_right_body());
         }
         return next
@@ -195,7 +196,7 @@ pub async fn api_rules(
         }
     }
 
-    if let Some(mut res) = charge(&req, &state) {
+    if let Some(mut res) = charge(&req, &state).await {
         if let Some(o) = &origin {
             add_cors(res.headers_mut(), o);
         }

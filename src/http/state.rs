@@ -39,12 +39,35 @@ impl std::ops::Deref for AppState {
 pub type State = actix_web::web::Data<Arc<AppState>>;
 
 impl AppState {
-    /// Spends one unit of a rate-limit class for the request's client.
-    pub fn limit(&self, req: &HttpRequest, class: crate::http::limits::Class) -> ApiResult<()> {
+    /// Spends one unit of a rate-limit class for the request's client: in this process, and
+    /// for the classes that hold cluster-wide, in the shared database too (PostgreSQL).
+    pub async fn limit(
+        &self,
+        req: &HttpRequest,
+        class: crate::http::limits::Class,
+    ) -> ApiResult<()> {
         if !self.limits.applies(class) {
             return Ok(());
         }
-        let verdict = self.limits.check(class, &self.client(req));
+        let client = self.client(req);
+        let mut verdict = self.limits.check(class, &client);
+        if let (Ok(()), Some(per_minute), true) = (
+            &verdict,
+            self.limits.cluster_quota(class),
+            self.store.shared(),
+        ) {
+            let key = client.as_str().to_string();
+            match self
+                .store
+                .cluster_hit(class.as_str(), key, per_minute)
+                .await
+            {
+                Ok(Some(wait)) => verdict = Err(crate::error::ApiError::RateLimited(wait)),
+                Ok(None) => {}
+                // The limit fails open: the write itself answers 503 if the database is gone.
+                Err(e) => tracing::warn!(error = %e, "the cluster rate limit could not be read"),
+            }
+        }
         if verdict.is_err() {
             let site = crate::http::extract::Query::parse(req.query_string())
                 .ok()

@@ -23,7 +23,8 @@ use crate::config::{Settings, Smtp, SmtpTls};
 use crate::domain::now;
 use crate::error::ApiResult;
 use crate::store::outbox::{self, Email, Item};
-use crate::store::{SqliteTx, Tx};
+use crate::store::session::Session;
+use crate::store::Tx;
 
 /// How often an idle delivery thread looks at the outbox.
 const POLL: Duration = Duration::from_millis(300);
@@ -98,10 +99,8 @@ pub fn spawn(settings: Settings, alive: Alive) {
 }
 
 fn deliver_loop(alive: &Alive, settings: &Settings, clients: &Arc<Clients>, owner: &str) {
-    // Claims and marks need no fsync of their own: lost in a power cut, a claim runs out
-    // and a mark means one delivery is made again, which a receiver must expect anyway.
-    let Some(conn) = alive.upgrade().and_then(|_| {
-        crate::store::open(&settings.database, crate::config::Durability::Normal)
+    let Some(mut session) = alive.upgrade().and_then(|_| {
+        Session::open(settings)
             .map_err(|e| tracing::error!(error = %e, "the outbox worker cannot open the database"))
             .ok()
     }) else {
@@ -109,7 +108,7 @@ fn deliver_loop(alive: &Alive, settings: &Settings, clients: &Arc<Clients>, owne
     };
     loop {
         let Some(app) = alive.upgrade() else { break };
-        let busy = match run_once(settings, &SqliteTx::over(&conn), clients, owner) {
+        let busy = match session.run(|tx| run_once(settings, tx, clients, owner)) {
             Ok(busy) => busy,
             Err(e) => {
                 tracing::warn!(error = %e, "outbox pass failed");

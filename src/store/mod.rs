@@ -21,6 +21,7 @@ pub mod pages;
 pub mod pg;
 pub mod pg_tx;
 pub mod restore;
+pub mod session;
 pub mod sqlite_tx;
 pub mod stats;
 pub mod subscriptions;
@@ -188,6 +189,27 @@ impl Store {
                 .await
             }
             Store::Postgres(pg) => pg.read(true, move |t| f(&PgTx::over(t))).await,
+        }
+    }
+
+    /// Spends one hit of a cluster-wide rate limit (`class` per client `key`, `limit` per
+    /// minute): `None` when allowed, else the seconds to wait. Only PostgreSQL keeps such
+    /// limits (a SQLite database has one server, whose own limiter is exact): `None` there.
+    pub async fn cluster_hit(
+        &self,
+        class: &'static str,
+        key: String,
+        limit: u32,
+    ) -> ApiResult<Option<u64>> {
+        match self {
+            Store::Sqlite { .. } => Ok(None),
+            Store::Postgres(pg) => {
+                let now_ms = chrono::Utc::now().timestamp_millis();
+                pg.read(false, move |t| {
+                    pg::limits::hit(t, class, &key, limit, now_ms)
+                })
+                .await
+            }
         }
     }
 

@@ -11,6 +11,7 @@ pub mod admin_tokens;
 pub mod comments;
 pub mod copy;
 pub mod digests;
+pub mod limits;
 pub mod migrate;
 pub mod moderation;
 pub mod outbox;
