@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin;
 mod cli;
+mod cluster;
 mod comments_create;
 mod comments_edit;
 mod comments_list;
