@@ -101,6 +101,10 @@ impl ResponseError for ApiError {
             body.error.retry_after = Some(*secs);
             res.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
+        if let ApiError::Unavailable(_) = self {
+            // The database is restarting, a node is catching up: worth another try soon.
+            res.insert_header((header::RETRY_AFTER, "1"));
+        }
         res.json(body)
     }
 }

@@ -44,6 +44,14 @@ pub fn is_url(database: &str) -> bool {
 /// 15 s for any statement, TCP keepalives so a peer that vanished is noticed.
 pub fn config(url: &str) -> Result<Config, String> {
     let mut config = Config::from_str(url).map_err(|e| format!("invalid PostgreSQL URL: {e}"))?;
+    if config.get_ssl_mode() == postgres::config::SslMode::Require {
+        return Err(format!(
+            "the PostgreSQL URL for {} asks for sslmode=require, but this natter connects \
+             without TLS: reach PostgreSQL over a private network or a Unix socket and use \
+             sslmode=prefer or disable",
+            describe(&config)
+        ));
+    }
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(5));
     }
