@@ -468,3 +468,87 @@ async fn postgres_going_away_answers_503_and_service_resumes_without_a_restart()
     }
     stop(a);
 }
+
+fn sql(database: &str, statement: &str) {
+    let (db, q) = (database.to_string(), statement.to_string());
+    std::thread::spawn(move || {
+        let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
+        c.batch_execute(&q).unwrap();
+    })
+    .join()
+    .unwrap();
+}
+
+#[test]
+fn an_unreachable_postgres_is_retried_for_a_bounded_time_then_named_and_refused() {
+    // Nothing listens on this port (no server is needed for this one).
+    let port = crate::sinks::free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crate::cli::natter(&dir);
+    cmd.env(
+        "NATTER_DATABASE",
+        format!("postgres://natter:s3cret-pw@127.0.0.1:{port}/natter"),
+    )
+    .env("NATTER_DATABASE_WAIT", "2");
+    let started = Instant::now();
+    let (code, _, err) = crate::cli::run_to_exit(&mut cmd);
+    assert_ne!(code, 0, "{err}");
+    assert_ne!(code, -1, "it gave up by itself: {err}");
+    assert!(
+        err.contains(&format!("127.0.0.1:{port}")),
+        "names the host: {err}"
+    );
+    assert!(err.contains("retrying"), "it retried: {err}");
+    assert!(!err.contains("s3cret-pw"), "never the password: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "it waited before giving up"
+    );
+}
+
+#[test]
+fn a_schema_newer_than_the_binary_is_refused_naming_both_versions() {
+    let Some(db) = cluster_db("newer schema") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "none", 0, "");
+    stop(node(&db, &cfg));
+    sql(
+        &db,
+        "INSERT INTO schema_migrations (version, applied_at) VALUES ('9999_from_the_future', 0)",
+    );
+    let mut cmd = crate::cli::natter(&dir);
+    cmd.env("NATTER_DATABASE", &db)
+        .args(["serve", "--config", cfg.to_str().unwrap()]);
+    let (code, _, err) = crate::cli::run_to_exit(&mut cmd);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("9999_from_the_future") && err.contains("0001_init"),
+        "{err}"
+    );
+    assert!(err.contains("newer"), "{err}");
+}
+
+#[test]
+fn nodes_starting_together_migrate_once() {
+    let Some(db) = cluster_db("migrate once") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = config(dir.path(), "none", 0, "");
+    let nodes: Vec<Server> = std::thread::scope(|s| {
+        let starts: Vec<_> = (0..3).map(|_| s.spawn(|| node(&db, &cfg))).collect();
+        starts.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        sql_i64(&db, "SELECT count(*) FROM schema_migrations"),
+        natter::store::pg::migrate::MIGRATIONS.len() as i64
+    );
+    // One secret for all of them.
+    assert_eq!(sql_i64(&db, "SELECT count(*) FROM secrets"), 1);
+    for n in nodes {
+        stop(n);
+    }
+}
