@@ -16,6 +16,7 @@ pub mod migrate;
 pub mod moderation;
 pub mod outbox;
 pub mod pages;
+mod rows_b;
 pub mod startup;
 pub mod stats;
 pub mod subscriptions;
@@ -23,6 +24,9 @@ pub mod threads;
 pub mod votes;
 pub mod watch;
 pub mod writer;
+
+#[cfg(test)]
+mod tests_b;
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};
