@@ -128,10 +128,18 @@ impl From<rusqlite::Error> for ApiError {
 
 impl From<postgres::Error> for ApiError {
     fn from(e: postgres::Error) -> Self {
+        // The crate's own Display says only "db error": the server's message is in the source.
+        let detail = match e.as_db_error() {
+            Some(db) => format!("{} ({}): {}", e, db.code().code(), db.message()),
+            None => match std::error::Error::source(&e) {
+                Some(cause) => format!("{e}: {cause}"),
+                None => e.to_string(),
+            },
+        };
         if pg_unreachable(&e) {
-            ApiError::Unavailable(format!("the database is out of reach: {e}"))
+            ApiError::Unavailable(format!("the database is out of reach or busy: {detail}"))
         } else {
-            ApiError::Internal(e.to_string())
+            ApiError::Internal(detail)
         }
     }
 }
