@@ -18,6 +18,8 @@ pub mod pages;
 pub mod startup;
 pub mod stats;
 pub mod subscriptions;
+#[cfg(test)]
+mod tests_a;
 pub mod threads;
 pub mod votes;
 pub mod watch;
