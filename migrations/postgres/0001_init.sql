@@ -157,3 +157,69 @@ CREATE TRIGGER pages_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON pag
     FOR EACH STATEMENT EXECUTE FUNCTION natter_threads_changed();
 CREATE TRIGGER sites_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON sites
     FOR EACH STATEMENT EXECUTE FUNCTION natter_threads_changed();
+
+-- `thread_orphans` kept up to date whoever writes, as SQLite's triggers of migration 0009 keep
+-- it (read that for the why): a change to a comment's id, parent or page looks again at the
+-- comment and at every comment whose parent it was or now is; other changes fire nothing.
+-- Unlike SQLite's, these run once the statement is done and see all of it, so each works
+-- out what it touches from the rows as they are (not from what a single-row change implies),
+-- which gives the same table after a statement that changes many rows at once.
+
+-- Looks again at the comment with this id (if any) and at every comment whose parent is it:
+-- each is an orphan when it is a reply whose parent is not a comment of its page.
+CREATE FUNCTION natter_orphans_recheck(target BIGINT) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM thread_orphans
+        WHERE id = target OR id IN (SELECT id FROM comments WHERE parent = target);
+    INSERT INTO thread_orphans (id, page_id)
+        SELECT c.id, c.page_id FROM comments c
+        WHERE (c.id = target OR c.parent = target) AND c.parent IS NOT NULL
+          AND (c.parent = c.id
+               OR NOT EXISTS (SELECT 1 FROM comments p WHERE p.id = c.parent AND p.page_id = c.page_id))
+        ON CONFLICT (id) DO UPDATE SET page_id = EXCLUDED.page_id;
+END;
+$$;
+
+-- A new comment: an orphan itself when its parent is not on its page; and replies that
+-- were waiting for it (an import that keeps ids, a hand edit) have their parent now when
+-- they are on its page, and are still orphans when on another. A new top-level comment
+-- costs one look at the parent index.
+CREATE FUNCTION natter_orphans_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.parent IS NOT NULL
+       AND (NEW.parent = NEW.id
+            OR NOT EXISTS (SELECT 1 FROM comments p WHERE p.id = NEW.parent AND p.page_id = NEW.page_id))
+    THEN
+        INSERT INTO thread_orphans (id, page_id) VALUES (NEW.id, NEW.page_id)
+            ON CONFLICT (id) DO UPDATE SET page_id = EXCLUDED.page_id;
+    END IF;
+    IF EXISTS (SELECT 1 FROM comments WHERE parent = NEW.id AND id <> NEW.id) THEN
+        PERFORM natter_orphans_recheck(NEW.id);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE FUNCTION natter_orphans_delete() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM natter_orphans_recheck(OLD.id);
+    RETURN NULL;
+END;
+$$;
+
+CREATE FUNCTION natter_orphans_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM natter_orphans_recheck(OLD.id);
+    IF NEW.id <> OLD.id THEN
+        PERFORM natter_orphans_recheck(NEW.id);
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER thread_orphans_insert AFTER INSERT ON comments
+    FOR EACH ROW EXECUTE FUNCTION natter_orphans_insert();
+CREATE TRIGGER thread_orphans_delete AFTER DELETE ON comments
+    FOR EACH ROW EXECUTE FUNCTION natter_orphans_delete();
+CREATE TRIGGER thread_orphans_update AFTER UPDATE OF id, parent, page_id ON comments
+    FOR EACH ROW EXECUTE FUNCTION natter_orphans_update();

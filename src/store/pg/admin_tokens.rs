@@ -6,5 +6,8 @@ use crate::error::ApiResult;
 
 /// See the trait method in `store/tx.rs`.
 pub fn hashes(c: &mut impl GenericClient) -> ApiResult<Vec<String>> {
-    todo!("postgres admin_tokens::hashes")
+    c.query_typed("SELECT hash FROM admin_tokens", &[])?
+        .iter()
+        .map(|r| Ok(r.try_get(0)?))
+        .collect()
 }

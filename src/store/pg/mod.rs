@@ -20,6 +20,8 @@ mod rows_b;
 pub mod startup;
 pub mod stats;
 pub mod subscriptions;
+#[cfg(test)]
+mod tests_a;
 pub mod threads;
 pub mod votes;
 pub mod watch;

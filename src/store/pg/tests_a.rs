@@ -1,0 +1,331 @@
+//! Tests of the PostgreSQL statements of comments, pages, threads, votes and subscriptions,
+//! and of the orphan triggers, on the server `NATTER_TEST_PG` names (each test makes a
+//! database of its own and drops it). Without `NATTER_TEST_PG` they pass at once.
+//!
+//! Here: what the tests share, and the orphan triggers; threads and the other statements
+//! in the files below `tests_a/`.
+
+mod statements_tests;
+mod threads_tests;
+
+use postgres::{Client, NoTls};
+
+use super::{pages, threads};
+use crate::domain::comment::Status;
+use crate::domain::thread::Sort;
+use crate::domain::Timestamp;
+use crate::store::comments::NewComment;
+
+/// A database of one test, dropped at the end.
+struct Db {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Ok(mut c) = Client::connect(&self.admin, NoTls) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+impl Db {
+    fn connect(&self) -> Client {
+        Client::connect(&self.url, NoTls).unwrap()
+    }
+}
+
+/// A new database with Natter's schema and a site `s`, and a connection to it; `None`
+/// (with a note) when no server is given.
+fn fresh(test: &str) -> Option<(Db, Client)> {
+    let Some(admin) = std::env::var("NATTER_TEST_PG")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    else {
+        eprintln!("{test}: NATTER_TEST_PG is not set; skipped");
+        return None;
+    };
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let name = format!(
+        "natter_a{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    );
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    let url = format!("{base}/{name}");
+    Client::connect(&admin, NoTls)
+        .unwrap()
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .unwrap();
+    let db = Db { admin, name, url };
+    let mut c = db.connect();
+    super::migrate::run(&mut c).unwrap();
+    c.batch_execute("INSERT INTO sites (id, created_at) VALUES ('s', 0)")
+        .unwrap();
+    Some((db, c))
+}
+
+/// Pages `/p0/`… of site `s`, after which `comments` enforces no foreign keys (a database
+/// edited by hand may hold anything).
+fn loose_pages(c: &mut Client, n: usize) -> Vec<i64> {
+    c.batch_execute(
+        "ALTER TABLE comments DROP CONSTRAINT comments_parent_fkey,
+                              DROP CONSTRAINT comments_page_id_fkey",
+    )
+    .unwrap();
+    (0..n)
+        .map(|i| {
+            pages::ensure_page(c, "s", &format!("/p{i}/"), 0)
+                .unwrap()
+                .id
+        })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn raw_insert(
+    c: &mut Client,
+    id: i64,
+    page_id: i64,
+    parent: Option<i64>,
+    status: &str,
+    created_at: i64,
+    likes: i64,
+    dislikes: i64,
+) {
+    c.execute(
+        "INSERT INTO comments (id, page_id, parent, text, html, status, created_at, likes, dislikes)
+         VALUES ($1, $2, $3, 't', '<p>t</p>', $4, $5, $6, $7)",
+        &[&id, &page_id, &parent, &status, &created_at, &likes, &dislikes],
+    )
+    .unwrap();
+}
+
+/// What `thread_orphans` must hold, worked out from the comments alone.
+fn orphans_from_scratch(c: &mut Client) -> Vec<(i64, i64)> {
+    c.query(
+        "SELECT c.id, c.page_id FROM comments c WHERE c.parent IS NOT NULL
+           AND (c.parent = c.id OR NOT EXISTS
+                (SELECT 1 FROM comments p WHERE p.id = c.parent AND p.page_id = c.page_id))
+         ORDER BY c.id",
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect()
+}
+
+fn orphans_kept(c: &mut Client) -> Vec<(i64, i64)> {
+    c.query("SELECT id, page_id FROM thread_orphans ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect()
+}
+
+/// xorshift64*, as in the SQLite tests: the same random steps in every run.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+}
+
+#[test]
+fn a_reply_whose_parent_is_on_another_page_is_an_orphan_until_that_changes() {
+    let Some((_db, mut c)) = fresh("orphans by hand") else {
+        return;
+    };
+    let p = loose_pages(&mut c, 2);
+    raw_insert(&mut c, 1, p[0], None, "approved", 1, 0, 0);
+    raw_insert(&mut c, 2, p[1], Some(1), "approved", 2, 0, 0);
+    assert_eq!(orphans_kept(&mut c), vec![(2, p[1])]);
+    let shown = |c: &mut Client, page| -> Vec<i64> {
+        threads::thread_page(c, page, Sort::Oldest, None, 10)
+            .unwrap()
+            .rows
+            .iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    assert_eq!(shown(&mut c, p[1]), vec![2]);
+    // The parent moves to the reply's page: a plain reply now.
+    c.execute("UPDATE comments SET page_id = $1 WHERE id = 1", &[&p[1]])
+        .unwrap();
+    assert_eq!(orphans_kept(&mut c), vec![]);
+    assert_eq!(shown(&mut c, p[1]), vec![1, 2]);
+    // The reply moves away from it: an orphan of the other page.
+    c.execute("UPDATE comments SET page_id = $1 WHERE id = 2", &[&p[0]])
+        .unwrap();
+    assert_eq!(orphans_kept(&mut c), vec![(2, p[0])]);
+    // It moves back, and its parent is deleted: an orphan again, then a top-level one.
+    c.execute("UPDATE comments SET page_id = $1 WHERE id = 2", &[&p[1]])
+        .unwrap();
+    assert_eq!(orphans_kept(&mut c), vec![]);
+    c.execute("DELETE FROM comments WHERE id = 1", &[]).unwrap();
+    assert_eq!(orphans_kept(&mut c), vec![(2, p[1])]);
+    c.execute("UPDATE comments SET parent = NULL WHERE id = 2", &[])
+        .unwrap();
+    assert_eq!(orphans_kept(&mut c), vec![]);
+    // A reply to itself; a reply waiting for an id that arrives later, on another page.
+    raw_insert(&mut c, 3, p[0], Some(3), "approved", 3, 0, 0);
+    raw_insert(&mut c, 4, p[0], Some(5), "approved", 4, 0, 0);
+    assert_eq!(orphans_kept(&mut c), vec![(3, p[0]), (4, p[0])]);
+    raw_insert(&mut c, 5, p[1], None, "approved", 5, 0, 0);
+    assert_eq!(orphans_kept(&mut c), vec![(3, p[0]), (4, p[0])]);
+    c.execute("UPDATE comments SET id = 6 WHERE id = 5", &[])
+        .unwrap();
+    raw_insert(&mut c, 5, p[0], None, "approved", 5, 0, 0);
+    assert_eq!(orphans_kept(&mut c), vec![(3, p[0])]);
+}
+
+#[test]
+fn the_orphans_table_follows_every_change_to_ids_parents_and_pages() {
+    let Some((_db, mut c)) = fresh("orphan triggers") else {
+        return;
+    };
+    let pages = loose_pages(&mut c, 3);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut next_id = 1;
+    for step in 0..1500 {
+        let ids: Vec<i64> = c
+            .query("SELECT id FROM comments", &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let any_id = |rng: &mut Rng| {
+            if ids.is_empty() || rng.below(5) == 0 {
+                rng.below(next_id as u64 + 3) as i64
+            } else {
+                rng.pick(&ids)
+            }
+        };
+        let parent = |rng: &mut Rng| (rng.below(4) > 0).then(|| any_id(rng));
+        let what = if ids.len() < 10 { 0 } else { rng.below(10) };
+        let page = rng.pick(&pages);
+        match what {
+            0..=2 => {
+                let waiting: Vec<i64> = c
+                    .query(
+                        "SELECT DISTINCT parent FROM comments
+                         WHERE parent NOT IN (SELECT id FROM comments)",
+                        &[],
+                    )
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                let id = match rng.below(3) {
+                    0 if !waiting.is_empty() => rng.pick(&waiting),
+                    1 => any_id(&mut rng),
+                    _ => next_id,
+                };
+                if !ids.contains(&id) {
+                    let parent = if rng.below(20) == 0 {
+                        Some(id)
+                    } else {
+                        parent(&mut rng)
+                    };
+                    raw_insert(&mut c, id, page, parent, "approved", 0, 0, 0);
+                    next_id = next_id.max(id + 1);
+                }
+            }
+            3 => {
+                let id = any_id(&mut rng);
+                c.execute("DELETE FROM comments WHERE id = $1", &[&id])
+                    .unwrap();
+            }
+            4 => {
+                let (id, p) = (any_id(&mut rng), parent(&mut rng));
+                c.execute("UPDATE comments SET parent = $2 WHERE id = $1", &[&id, &p])
+                    .unwrap();
+            }
+            5 => {
+                let id = any_id(&mut rng);
+                c.execute(
+                    "UPDATE comments SET page_id = $2 WHERE id = $1",
+                    &[&id, &page],
+                )
+                .unwrap();
+            }
+            6 => {
+                let id = any_id(&mut rng);
+                c.execute(
+                    "UPDATE comments SET id = $2 WHERE id = $1",
+                    &[&id, &next_id],
+                )
+                .unwrap();
+                next_id += 1;
+            }
+            7 => {
+                // Several rows at once: a thread moved, or half of one.
+                let from = rng.pick(&pages);
+                let m = rng.below(3) as i64 + 2;
+                c.execute(
+                    "UPDATE comments SET page_id = $2 WHERE page_id = $1 AND id % $3 <> 0",
+                    &[&from, &page, &m],
+                )
+                .unwrap();
+            }
+            8 => {
+                // Two ids swapped, by way of negative ones: two rows' ids change in each
+                // statement, and each row's triggers see the other's change too.
+                let (a, b) = (rng.pick(&ids), rng.pick(&ids));
+                if a != b {
+                    c.batch_execute(&format!(
+                        "UPDATE comments SET id = -id WHERE id IN ({a}, {b});
+                         UPDATE comments SET id = CASE id WHEN -{a} THEN {b} ELSE {a} END
+                             WHERE id IN (-{a}, -{b})"
+                    ))
+                    .unwrap();
+                }
+            }
+            _ => {
+                let m = rng.below(4) as i64 + 3;
+                c.execute("DELETE FROM comments WHERE id % $1 = 0", &[&m])
+                    .unwrap();
+            }
+        }
+        assert_eq!(
+            orphans_kept(&mut c),
+            orphans_from_scratch(&mut c),
+            "after step {step} ({what})"
+        );
+    }
+}
+
+fn new_comment(text: &str, created_at: Timestamp) -> NewComment {
+    NewComment {
+        parent: None,
+        author: Some("Ada".into()),
+        email: Some("Ada@Example.com".into()),
+        website: None,
+        text: text.into(),
+        html: format!("<p>{text}</p>"),
+        status: Status::Approved,
+        created_at,
+        ip: "10.0.0.0".into(),
+        avatar: "ab12".into(),
+        author_key_hash: Some("k".into()),
+        edit_token_hash: "e".into(),
+        edit_until: created_at + 900,
+        notify: true,
+        request_key_hash: None,
+    }
+}
