@@ -25,7 +25,6 @@ mod xml;
 use std::time::Duration;
 
 use anyhow::bail;
-use rusqlite::Connection;
 
 use crate::config::Settings;
 use crate::domain::comment::Status;
@@ -95,11 +94,6 @@ pub struct PageInfo {
     pub url: Option<String>,
     /// Closed for comments in the source.
     pub locked: bool,
-}
-
-/// Opens the configured database (migrating it) and checks that `site` is configured.
-pub fn open_db(settings: &Settings) -> anyhow::Result<Connection> {
-    Ok(crate::store::open_migrated(&settings.database, settings.durability)?.0)
 }
 
 /// The site's config, or a clear error listing the configured ones.
