@@ -56,9 +56,10 @@ pub fn copy(from: &str, to: &str) -> anyhow::Result<()> {
         bar: None,
     };
     let summary = copy::copy(&from, &to, &mut bars)?;
-    let counts: Vec<String> = summary.iter().map(|(t, n)| format!("{n} {t}")).collect();
+    let counts: Vec<String> = summary.iter().map(|(t, n)| format!("{t} {n}")).collect();
+    let total: u64 = summary.iter().map(|(_, n)| n).sum();
     println!(
-        "copied {} to {}: {}",
+        "copied {} to {}: {total} rows ({})",
         from.describe(),
         to.describe(),
         counts.join(", ")

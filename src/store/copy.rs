@@ -240,11 +240,11 @@ pub fn copy(from: &Db, to: &Db, progress: &mut dyn Progress) -> anyhow::Result<S
     let held: Vec<String> = held
         .iter()
         .filter(|(_, n)| *n > 0)
-        .map(|(t, n)| format!("{n} {t}"))
+        .map(|(t, n)| format!("{t} ({n})"))
         .collect();
     if !held.is_empty() {
         bail!(
-            "the target {} is not empty: it holds {}. `natter db copy` writes only into an \
+            "the target {} is not empty: it holds rows in {}. `natter db copy` writes only into an \
              empty database (a server started on it makes its sites, secret and first token): \
              copy into a new database or file",
             to.describe(),
