@@ -95,21 +95,28 @@ impl ImportTarget for PgImport {
         Ok(())
     }
 
-    /// As a node's start-up reads it (`startup.rs`): a missing or unreadable secret is
-    /// replaced, so every node and this import agree on it.
+    /// As a node's start-up reads it (`startup.rs`), so that every node and this import
+    /// agree on it: one made here only where there is none (a node starting meanwhile
+    /// keeps its own), an unreadable one replaced.
     fn server_key(&mut self) -> anyhow::Result<ServerKey> {
         let read = "SELECT value FROM secrets WHERE name = 'server'";
-        let stored: Option<Vec<u8>> = self.query_opt(read, &[])?.map(|r| r.get(0));
-        if let Some(key) = stored.as_deref().and_then(ServerKey::from_bytes) {
-            return Ok(key);
+        for replace in [false, true] {
+            let stored: Option<Vec<u8>> = self.query_opt(read, &[])?.map(|r| r.get(0));
+            if let Some(key) = stored.as_deref().and_then(ServerKey::from_bytes) {
+                return Ok(key);
+            }
+            let key = ServerKey::generate();
+            let sql = if replace || stored.is_some() {
+                "INSERT INTO secrets (name, value) VALUES ('server', $1)
+                 ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value"
+            } else {
+                "INSERT INTO secrets (name, value) VALUES ('server', $1) ON CONFLICT (name) DO NOTHING"
+            };
+            if self.execute(sql, &[&key.as_bytes()])? == 1 {
+                return Ok(key);
+            }
         }
-        let key = ServerKey::generate();
-        self.execute(
-            "INSERT INTO secrets (name, value) VALUES ('server', $1)
-             ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value",
-            &[&key.as_bytes()],
-        )?;
-        Ok(key)
+        anyhow::bail!("cannot store the server secret")
     }
 
     fn first_comment_at(&mut self, page: i64, at: Timestamp) -> anyhow::Result<()> {
