@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         }
         Command::Db {
             what: DbCommand::Copy { from, to },
-        } => natter::cli::db::copy(&from, &to),
+        } => natter::cli::db::copy(&settings, from.as_deref(), &to),
         Command::Backup { file } => natter::cli::commands::backup(&settings, &file),
         Command::Restore { file } => natter::cli::commands::restore(&settings, &file),
         Command::Healthcheck => natter::cli::commands::healthcheck(&settings),

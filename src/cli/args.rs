@@ -127,9 +127,10 @@ pub enum DbCommand {
     /// PostgreSQL to SQLite, or to one of its own kind. The source must have this natter's
     /// schema; the target is migrated first and must hold no row.
     Copy {
-        /// The database to copy: a SQLite file (or sqlite://PATH) or a postgres:// URL.
+        /// The database to copy: a SQLite file (or sqlite://PATH) or a postgres:// URL
+        /// (default: the configured `database`).
         #[arg(long, value_name = "DB")]
-        from: String,
+        from: Option<String>,
         /// The empty database to copy into (made if it is a SQLite file that does not exist).
         #[arg(long, value_name = "DB")]
         to: String,

@@ -140,7 +140,7 @@ pub fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()>
             "`natter backup` copies a SQLite database, and this one is PostgreSQL ({}): back \
              it up with PostgreSQL's own tools (for example `pg_dump --format=custom \
              --file=natter.dump` with the same connection settings), or make a SQLite copy \
-             with `natter db copy --from <database URL> --to {}`",
+             with `natter db copy --to {}`",
             crate::store::pg::command::place(url),
             file.display()
         );

@@ -3,6 +3,7 @@
 
 use std::io::IsTerminal as _;
 
+use crate::config::Settings;
 use crate::store::copy::{self, Db, Progress};
 use crate::store::lock;
 
@@ -40,9 +41,17 @@ impl Progress for Bars {
     }
 }
 
-/// `natter db copy --from DB --to DB`: prints one summary line to standard output.
-pub fn copy(from: &str, to: &str) -> anyhow::Result<()> {
-    let (from, to) = (Db::parse(from), Db::parse(to));
+/// `natter db copy [--from DB] --to DB` (`--from` defaults to the configured database):
+/// prints one summary line to standard output.
+pub fn copy(settings: &Settings, from: Option<&str>, to: &str) -> anyhow::Result<()> {
+    let from = match from {
+        Some(from) => Db::parse(from),
+        None => match settings.postgres_url() {
+            Some(url) => Db::Postgres(url.to_string()),
+            None => Db::Sqlite(settings.database.clone()),
+        },
+    };
+    let to = Db::parse(to);
     // A SQLite end is held as every natter command holds its database, so that no
     // `natter restore` replaces the file during the copy.
     let mut locks = Vec::new();

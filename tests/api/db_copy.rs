@@ -236,6 +236,19 @@ async fn a_copy_into_a_new_sqlite_file_is_row_for_row_and_only_into_an_empty_dat
     );
     assert_same(&orig, &copied);
 
+    // `--from` defaults to the configured database.
+    let default_from = dir.path().join("default-from.db");
+    let (code, out, err) = run(natter(dir.path())
+        .env("NATTER_DATABASE", &orig)
+        .args(["db", "copy", "--to"])
+        .arg(&default_from));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with(&format!("copied {} to ", orig.display())),
+        "{out}"
+    );
+    assert_same(&orig, &default_from);
+
     // Into a database that holds anything: refused, nothing written.
     let (code, _, err) = copy(dir.path(), path_str(&orig), path_str(&copied));
     assert_ne!(code, 0);
@@ -448,4 +461,41 @@ async fn a_sqlite_database_goes_to_postgresql_and_back_row_for_row() {
     };
     let imported = export_lines(dir.path(), &fresh, "imported.jsonl");
     assert_eq!(comments(&imported), comments(&from_sqlite));
+}
+
+#[test]
+fn tokens_work_and_backup_and_restore_point_elsewhere_on_postgresql() {
+    let Some(admin) = test_pg() else {
+        eprintln!("skipped: NATTER_TEST_PG is not set");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_pg_database(&admin);
+    let on = |args: &[&str]| run(natter(dir.path()).env("NATTER_DATABASE", &url).args(args));
+    let (code, out, err) = on(&["admin", "token", "create", "--name", "ci"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.trim().starts_with("natter_"), "{out}");
+    let (code, _, err) = on(&["admin", "token", "create", "--name", "ci"]);
+    assert_ne!(code, 0);
+    assert!(err.contains("already exists"), "{err}");
+    assert!(on(&["admin", "token", "list"]).1.starts_with("ci\t"));
+    assert_eq!(on(&["admin", "token", "revoke", "ci"]).0, 0);
+    assert_ne!(on(&["admin", "token", "revoke", "ci"]).0, 0);
+    // No lock file: there is no database file to lock.
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(names.is_empty(), "{names:?}");
+
+    let (code, _, err) = on(&["backup", "b.db"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("pg_dump") && err.contains("natter db copy --to b.db"),
+        "{err}"
+    );
+    assert!(!dir.path().join("b.db").exists());
+    let (code, _, err) = on(&["restore", "b.db"]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("pg_restore") && err.contains("natter db copy"),
+        "{err}"
+    );
 }
