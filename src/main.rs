@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use natter::cli::args::{AdminCommand, Cli, Command};
+use natter::cli::args::{AdminCommand, Cli, Command, DbCommand};
 use natter::config::Settings;
 use natter::store::lock;
 
@@ -20,9 +20,11 @@ fn main() -> ExitCode {
     let command = cli.command.unwrap_or(Command::Serve);
     // Every command that opens the database holds its lock file shared while it runs, so
     // `natter restore` (which takes it exclusively) never replaces the file under one, and
-    // none starts while a restore runs. See `natter::store::lock`.
+    // none starts while a restore runs. See `natter::store::lock`. PostgreSQL has no file
+    // to lock (and no `natter restore`); `db copy` locks the SQLite files it names itself.
     let _lock = match &command {
-        Command::Restore { .. } | Command::Healthcheck => None,
+        Command::Restore { .. } | Command::Healthcheck | Command::Db { .. } => None,
+        _ if settings.postgres_url().is_some() => None,
         _ => match lock::shared(&settings.database) {
             Ok(l) => l,
             Err(e) => {
@@ -40,6 +42,9 @@ fn main() -> ExitCode {
         Command::Export { site, out } => {
             natter::cli::commands::export(&settings, &site, out.as_deref())
         }
+        Command::Db {
+            what: DbCommand::Copy { from, to },
+        } => natter::cli::db::copy(&settings, from.as_deref(), &to),
         Command::Backup { file } => natter::cli::commands::backup(&settings, &file),
         Command::Restore { file } => natter::cli::commands::restore(&settings, &file),
         Command::Healthcheck => natter::cli::commands::healthcheck(&settings),

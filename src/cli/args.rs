@@ -42,7 +42,14 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
-    /// Copy the database consistently while the server runs (SQLite online backup).
+    /// Database tools.
+    Db {
+        /// What to do.
+        #[command(subcommand)]
+        what: DbCommand,
+    },
+    /// Copy the database consistently while the server runs (SQLite online backup; on
+    /// PostgreSQL use pg_dump, or `natter db copy` into a SQLite file).
     Backup {
         /// Where the copy goes (replaced if it exists).
         file: PathBuf,
@@ -110,6 +117,23 @@ pub enum ImportCommand {
         /// Only this site (default: the file's site).
         #[arg(long)]
         site: Option<String>,
+    },
+}
+
+/// `natter db …`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Copy a whole database, ids and times kept, into an empty one: SQLite to PostgreSQL,
+    /// PostgreSQL to SQLite, or to one of its own kind. The source must have this natter's
+    /// schema; the target is migrated first and must hold no row.
+    Copy {
+        /// The database to copy: a SQLite file (or sqlite://PATH) or a postgres:// URL
+        /// (default: the configured `database`).
+        #[arg(long, value_name = "DB")]
+        from: Option<String>,
+        /// The empty database to copy into (made if it is a SQLite file that does not exist).
+        #[arg(long, value_name = "DB")]
+        to: String,
     },
 }
 

@@ -5,27 +5,65 @@ use anyhow::bail;
 use crate::cli::args::{ImportCommand, PageArgs, TokenCommand};
 use crate::config::Settings;
 
+/// The admin-token statements of the configured database's engine.
+enum Tokens {
+    Sqlite(rusqlite::Connection),
+    Postgres(postgres::Client),
+}
+
+impl Tokens {
+    fn open(settings: &Settings) -> anyhow::Result<Tokens> {
+        Ok(match settings.postgres_url() {
+            Some(url) => Tokens::Postgres(crate::store::pg::command::open_migrated(url)?),
+            None => Tokens::Sqlite(
+                crate::store::open_migrated(&settings.database, settings.durability)?.0,
+            ),
+        })
+    }
+
+    fn create(&mut self, name: &str) -> anyhow::Result<Option<String>> {
+        Ok(match self {
+            Tokens::Sqlite(c) => crate::store::admin_tokens::create_token(c, name)?,
+            Tokens::Postgres(c) => crate::store::pg::startup::create_token(c, name)?,
+        })
+    }
+
+    fn list(&mut self) -> anyhow::Result<Vec<(String, i64)>> {
+        Ok(match self {
+            Tokens::Sqlite(c) => crate::store::admin_tokens::list_tokens(c)?,
+            Tokens::Postgres(c) => crate::store::pg::startup::list_tokens(c)?,
+        })
+    }
+
+    fn revoke(&mut self, name: &str) -> anyhow::Result<bool> {
+        Ok(match self {
+            Tokens::Sqlite(c) => crate::store::admin_tokens::revoke_token(c, name)?,
+            Tokens::Postgres(c) => crate::store::pg::startup::revoke_token(c, name)?,
+        })
+    }
+}
+
 /// `natter admin token create|list|revoke`.
 pub fn token(settings: &Settings, action: TokenCommand) -> anyhow::Result<()> {
-    let conn = crate::import::open_db(settings)?;
+    let mut tokens = Tokens::open(settings)?;
     match action {
         TokenCommand::Create { name } => {
             let name = name.trim();
             if name.is_empty() || name.len() > 100 {
                 bail!("a token name must be 1 to 100 characters");
             }
-            match crate::store::admin_tokens::create_token(&conn, name)? {
+            match tokens.create(name)? {
                 Some(token) => println!("{token}"),
                 None => bail!("a token named {name:?} already exists (revoke it first)"),
             }
         }
         TokenCommand::List => {
-            for (name, created) in crate::store::admin_tokens::list_tokens(&conn)? {
+            for (name, created) in tokens.list()? {
                 println!("{name}\t{}", crate::domain::rfc3339(created));
             }
         }
         TokenCommand::Revoke { name } => {
-            if !crate::store::admin_tokens::revoke_token(&conn, &name)? {
+            if !tokens.revoke(&name)? {
                 bail!("no token named {name:?}");
             }
             println!("revoked {name}");
@@ -95,8 +133,18 @@ pub fn export(
     Ok(())
 }
 
-/// `natter backup FILE`.
+/// `natter backup FILE` (SQLite only).
 pub fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    if let Some(url) = settings.postgres_url() {
+        bail!(
+            "`natter backup` copies a SQLite database, and this one is PostgreSQL ({}): back \
+             it up with PostgreSQL's own tools (for example `pg_dump --format=custom \
+             --file=natter.dump` with the same connection settings), or make a SQLite copy \
+             with `natter db copy --to {}`",
+            crate::store::pg::command::place(url),
+            file.display()
+        );
+    }
     let b = crate::store::backup::backup(settings, file)?;
     println!(
         "backup written to {} ({} bytes, {} comments, integrity ok)",
@@ -107,8 +155,17 @@ pub fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()>
     Ok(())
 }
 
-/// `natter restore FILE`.
+/// `natter restore FILE` (SQLite only).
 pub fn restore(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    if let Some(url) = settings.postgres_url() {
+        bail!(
+            "`natter restore` replaces a SQLite database file, and this one is PostgreSQL \
+             ({}): restore a pg_dump with `pg_restore`, or copy a SQLite backup into an empty \
+             database with `natter db copy --from {} --to <database URL>`",
+            crate::store::pg::command::place(url),
+            file.display()
+        );
+    }
     let r = crate::store::restore::restore(settings, file)?;
     println!(
         "restored {} into {} ({} bytes, {} comments, schema {}, integrity ok)",

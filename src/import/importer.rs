@@ -5,11 +5,10 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use anyhow::Context;
-use rusqlite::Connection;
 
 use super::progress::{Progress, Unit};
 use super::{
-    avatar_hash, configured_site, open_db, Incoming, PageInfo, ParentRef, Report, BATCH, BATCH_TIME,
+    avatar_hash, configured_site, Incoming, PageInfo, ParentRef, Report, BATCH, BATCH_TIME,
 };
 use crate::config::Settings;
 use crate::domain::comment::Status;
@@ -17,12 +16,11 @@ use crate::domain::crypto::ServerKey;
 use crate::domain::ip::AnonIp;
 use crate::domain::Timestamp;
 use crate::render::markdown::render;
-use crate::store::imports as q;
+use crate::store::imports::{self as q, ImportTarget};
 
 /// The writing side of an import: batches, idempotency, parents and the report.
 pub struct Importer {
-    pub(super) conn: Connection,
-    path: std::path::PathBuf,
+    pub(super) target: Box<dyn ImportTarget>,
     pub(super) site: String,
     pub(super) images: bool,
     source: &'static str,
@@ -41,15 +39,13 @@ impl Importer {
     /// Prepares an import of `source` into `site` (which must be configured).
     pub fn new(settings: &Settings, site: &str, source: &'static str) -> anyhow::Result<Importer> {
         let cfg = configured_site(settings, site)?;
-        let conn = open_db(settings)?;
-        // `synchronous = NORMAL` (`finish` syncs at the end) and the `thread_orphans`
-        // triggers off: see `prepare_connection` for why.
-        q::prepare_connection(&conn)?;
-        q::ensure_site(&conn, site, crate::domain::now())?;
-        let key = crate::store::comments::server_key(&conn)?;
+        // On SQLite, batches that don't wait for the disk (`finish` syncs at the end) and
+        // the `thread_orphans` triggers off: see `SqliteImport::open` for why.
+        let mut target = q::open_target(settings)?;
+        target.ensure_site(site, crate::domain::now())?;
+        let key = target.server_key()?;
         Ok(Importer {
-            conn,
-            path: settings.database.clone(),
+            target,
             site: site.to_string(),
             images: cfg.images,
             source,
@@ -84,13 +80,15 @@ impl Importer {
         self.progress.set(pos, self.report.imported);
     }
 
-    /// The connection inside the current batch's transaction (opening one if needed).
-    pub fn tx(&mut self) -> anyhow::Result<&Connection> {
-        if self.in_tx == 0 && self.conn.is_autocommit() {
-            q::begin_write(&self.conn).context("cannot start a write transaction")?;
+    /// The database inside the current batch's transaction (opening one if needed).
+    pub fn tx(&mut self) -> anyhow::Result<&mut dyn ImportTarget> {
+        if self.in_tx == 0 && !self.target.in_batch() {
+            self.target
+                .begin()
+                .context("cannot start a write transaction")?;
             self.tx_since = Instant::now();
         }
-        Ok(&self.conn)
+        Ok(&mut *self.target)
     }
 
     /// Counts one written row; commits when the batch is full or old.
@@ -104,13 +102,13 @@ impl Importer {
 
     /// Commits the current batch (pages' first-comment times included).
     pub fn commit(&mut self) -> anyhow::Result<()> {
-        if self.conn.is_autocommit() {
+        if !self.target.in_batch() {
             return Ok(());
         }
         for (page, at) in self.first_at.drain() {
-            q::first_comment_at(&self.conn, page, at)?;
+            self.target.first_comment_at(page, at)?;
         }
-        q::commit(&self.conn).context("cannot commit a batch")?;
+        self.target.commit().context("cannot commit a batch")?;
         self.in_tx = 0;
         Ok(())
     }
@@ -122,15 +120,9 @@ impl Importer {
         }
         let now = crate::domain::now();
         let site = self.site.clone();
-        let conn = self.tx()?;
-        let (id, created) = q::ensure_page(conn, &site, &page.key, now)?;
-        q::merge_page(
-            conn,
-            id,
-            page.title.as_deref(),
-            page.url.as_deref(),
-            page.locked,
-        )?;
+        let t = self.tx()?;
+        let (id, created) = t.ensure_page(&site, &page.key, now)?;
+        t.merge_page(id, page.title.as_deref(), page.url.as_deref(), page.locked)?;
         self.report.pages += 1;
         self.report.pages_created += created as u64;
         if page.locked {
@@ -141,8 +133,8 @@ impl Importer {
     }
 
     /// Looks up an imported comment of this source: its id and page.
-    fn by_source(&self, source_id: &str) -> rusqlite::Result<Option<(i64, i64, Option<i64>)>> {
-        q::by_source(&self.conn, self.source, source_id)
+    fn by_source(&mut self, source_id: &str) -> anyhow::Result<Option<(i64, i64, Option<i64>)>> {
+        self.target.by_source(self.source, source_id)
     }
 
     /// Writes one comment unless it was imported before; its parent is linked now if it is
@@ -195,28 +187,25 @@ impl Importer {
                 ip.as_deref().unwrap_or(""),
             )
         });
-        let written = q::insert_imported(
-            &self.conn,
-            &q::Imported {
-                page_id,
-                parent,
-                author: author.as_deref(),
-                email: email.as_deref(),
-                website: website.as_deref(),
-                text: &text,
-                format: c.format.as_str(),
-                html: &html,
-                status: c.status.as_str(),
-                created_at: c.created_at,
-                edited_at: c.edited_at,
-                likes,
-                dislikes,
-                ip: ip.as_deref(),
-                avatar: avatar.as_deref(),
-                source: self.source,
-                source_id: &c.source_id,
-            },
-        )?;
+        let written = self.target.insert_imported(&q::Imported {
+            page_id,
+            parent,
+            author: author.as_deref(),
+            email: email.as_deref(),
+            website: website.as_deref(),
+            text: &text,
+            format: c.format.as_str(),
+            html: &html,
+            status: c.status.as_str(),
+            created_at: c.created_at,
+            edited_at: c.edited_at,
+            likes,
+            dislikes,
+            ip: ip.as_deref(),
+            avatar: avatar.as_deref(),
+            source: self.source,
+            source_id: &c.source_id,
+        })?;
         let Some(id) = written else {
             self.report.already += 1;
             return Ok(());
@@ -249,7 +238,7 @@ impl Importer {
             self.tx()?;
             let found = match &parent {
                 ParentRef::Source(s) => self.by_source(s)?.map(|(pid, ppage, _)| (pid, ppage)),
-                ParentRef::Id(pid) => q::page_of(&self.conn, *pid)?.map(|ppage| (*pid, ppage)),
+                ParentRef::Id(pid) => self.target.page_of(*pid)?.map(|ppage| (*pid, ppage)),
             };
             let what = match &parent {
                 ParentRef::Source(s) => s.clone(),
@@ -257,7 +246,7 @@ impl Importer {
             };
             match found {
                 Some((pid, ppage)) if ppage == page_id && pid != id => {
-                    q::link_parent(&self.conn, id, pid)?;
+                    self.target.link_parent(id, pid)?;
                     self.wrote()?;
                 }
                 Some(_) => self
@@ -269,27 +258,8 @@ impl Importer {
             }
         }
         self.commit()?;
-        self.sync_to_disk()?;
+        self.target.sync()?;
         self.progress.done();
         Ok(self.report)
-    }
-}
-
-impl Importer {
-    /// Makes everything committed durable (the batches ran with `synchronous = NORMAL`):
-    /// committed pages are in the WAL file or, once checkpointed, in the database file.
-    fn sync_to_disk(&self) -> anyhow::Result<()> {
-        let mut wal = self.path.clone().into_os_string();
-        wal.push("-wal");
-        for file in [std::path::PathBuf::from(wal), self.path.clone()] {
-            match std::fs::File::open(&file) {
-                Ok(f) => f
-                    .sync_all()
-                    .with_context(|| format!("cannot sync {}", file.display()))?,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e).with_context(|| format!("cannot open {}", file.display())),
-            }
-        }
-        Ok(())
     }
 }

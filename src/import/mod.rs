@@ -2,14 +2,16 @@
 //! every importer shares (site check, batched idempotent writes, parent fix-ups, progress,
 //! the summary). The formats live in their own files; page keys and dates in [`keys`].
 //!
-//! How an import writes: on its own connection (same PRAGMAs as the server, except
-//! `synchronous = NORMAL` until a final sync: a lost batch is restored by re-running), in
-//! `BEGIN IMMEDIATE` transactions of at most [`BATCH`] comments or [`BATCH_TIME`], so a
-//! running server keeps answering between batches and sees each batch at once. Every
-//! imported comment carries `source` and a `source_id` under the unique index, so a run
-//! that failed half-way (or a second run) adds nothing twice. Foreign ids are never used
-//! as Natter ids (except by `import json`, which restores Natter's own). Nothing but the
-//! page list is kept in memory: parents are found through the same index.
+//! How an import writes: through [`ImportTarget`](crate::store::imports::ImportTarget), on
+//! its own connection to the configured database, SQLite or PostgreSQL (which one is the
+//! store's business), in transactions of at most [`BATCH`] comments or [`BATCH_TIME`], so a
+//! running server keeps answering between batches and sees each batch at once (on SQLite
+//! the batches don't wait for the disk; a final sync makes them durable, and a lost batch
+//! is restored by re-running). Every imported comment carries `source` and a `source_id`
+//! under the unique index, so a run that failed half-way (or a second run) adds nothing
+//! twice. Foreign ids are never used as Natter ids (except by `import json`, which
+//! restores Natter's own). Nothing but the page list is kept in memory: parents are found
+//! through the same index.
 
 mod clean;
 pub mod disqus;
@@ -25,7 +27,6 @@ mod xml;
 use std::time::Duration;
 
 use anyhow::bail;
-use rusqlite::Connection;
 
 use crate::config::Settings;
 use crate::domain::comment::Status;
@@ -95,11 +96,6 @@ pub struct PageInfo {
     pub url: Option<String>,
     /// Closed for comments in the source.
     pub locked: bool,
-}
-
-/// Opens the configured database (migrating it) and checks that `site` is configured.
-pub fn open_db(settings: &Settings) -> anyhow::Result<Connection> {
-    Ok(crate::store::open_migrated(&settings.database, settings.durability)?.0)
 }
 
 /// The site's config, or a clear error listing the configured ones.

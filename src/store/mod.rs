@@ -9,6 +9,7 @@ pub mod backup;
 pub mod check;
 pub mod checkpoint;
 pub mod comments;
+pub mod copy;
 pub mod digests;
 pub mod exports;
 pub mod imports;

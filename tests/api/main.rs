@@ -12,6 +12,7 @@ mod comments_list;
 mod config_file;
 mod container;
 mod counts;
+mod db_copy;
 mod deliveries;
 mod digest;
 mod durability;

@@ -9,7 +9,7 @@ use anyhow::Context;
 use super::{CommentLine, Line, PageLine, FORMAT, VERSION};
 use crate::config::Settings;
 use crate::domain::{rfc3339, Timestamp};
-use crate::store::exports as q;
+use crate::store::exports::{self as q, ExportSource};
 
 /// What an export wrote.
 #[derive(Debug, Clone, Copy, Default)]
@@ -25,8 +25,8 @@ pub struct Exported {
 /// `natter export`: writes `site` to `out` (standard output when `None`) as the rows are
 /// read, inside one read transaction (a consistent snapshot while the server writes).
 pub fn export(settings: &Settings, site: &str, out: Option<&Path>) -> anyhow::Result<Exported> {
-    let conn = crate::import::open_db(settings)?;
-    let known = q::site_known(&conn, site)?;
+    let mut db = q::open_source(settings)?;
+    let known = db.site_known(site)?;
     if !known && !settings.effective_sites().contains_key(site) {
         crate::import::configured_site(settings, site)?;
     }
@@ -37,7 +37,7 @@ pub fn export(settings: &Settings, site: &str, out: Option<&Path>) -> anyhow::Re
             let file =
                 File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
             let mut w = BufWriter::new(file);
-            let n = write_export(&conn, site, &mut w)?;
+            let n = write_export(&mut *db, site, &mut w)?;
             let file = w.into_inner().map_err(|e| e.into_error())?;
             file.sync_all()?;
             std::fs::rename(&tmp, path)
@@ -47,7 +47,7 @@ pub fn export(settings: &Settings, site: &str, out: Option<&Path>) -> anyhow::Re
         None => {
             let stdout = std::io::stdout();
             let mut w = BufWriter::new(stdout.lock());
-            let n = write_export(&conn, site, &mut w)?;
+            let n = write_export(&mut *db, site, &mut w)?;
             w.flush()?;
             Ok(n)
         }
@@ -65,12 +65,12 @@ fn opt_time(t: Option<Timestamp>) -> Option<String> {
 }
 
 fn write_export(
-    conn: &rusqlite::Connection,
+    db: &mut dyn ExportSource,
     site: &str,
     w: &mut impl Write,
 ) -> anyhow::Result<Exported> {
     let mut n = Exported::default();
-    q::begin_read(conn)?;
+    db.begin_read()?;
     line(
         w,
         &Line::Header {
@@ -80,7 +80,7 @@ fn write_export(
             exported_at: rfc3339(crate::domain::now()),
         },
     )?;
-    let created = q::site_created(conn, site)?;
+    let created = db.site_created(site)?;
     line(
         w,
         &Line::Site {
@@ -88,7 +88,7 @@ fn write_export(
             created_at: rfc3339(created.unwrap_or_else(crate::domain::now)),
         },
     )?;
-    q::each_page(conn, site, |p| -> anyhow::Result<()> {
+    db.each_page(site, &mut |p| -> anyhow::Result<()> {
         line(
             w,
             &Line::Page(PageLine {
@@ -104,7 +104,7 @@ fn write_export(
         n.pages += 1;
         Ok(())
     })?;
-    q::each_comment(conn, site, |page, c| -> anyhow::Result<()> {
+    db.each_comment(site, &mut |page, c| -> anyhow::Result<()> {
         line(
             w,
             &Line::Comment(Box::new(CommentLine {
@@ -136,22 +136,21 @@ fn write_export(
         n.comments += 1;
         Ok(())
     })?;
-    q::each_vote(
-        conn,
-        site,
-        |comment_id, voter, value| -> anyhow::Result<()> {
-            line(
-                w,
-                &Line::Vote {
-                    comment_id,
-                    voter,
-                    value,
-                },
-            )?;
-            n.votes += 1;
-            Ok(())
-        },
-    )?;
-    q::end_read(conn)?;
+    db.each_vote(site, &mut |comment_id,
+                             voter,
+                             value|
+     -> anyhow::Result<()> {
+        line(
+            w,
+            &Line::Vote {
+                comment_id,
+                voter,
+                value,
+            },
+        )?;
+        n.votes += 1;
+        Ok(())
+    })?;
+    db.end_read()?;
     Ok(n)
 }

@@ -16,7 +16,6 @@ use crate::domain::Timestamp;
 use crate::import::{Importer, PageInfo, ParentRef, Report, Unit};
 use crate::render::markdown::{render, Format};
 use crate::store::exports::{CommentRow, PageRow};
-use crate::store::imports as q;
 
 /// Reads the file line by line, calling `f` with each parsed line and its number.
 fn each_line(
@@ -156,7 +155,7 @@ pub fn import(settings: &Settings, site: Option<&str>, file: &Path) -> anyhow::R
                 if conflicts.contains(&comment_id) {
                     return Ok(());
                 }
-                q::insert_vote(imp.tx()?, comment_id, &voter, value, &target)?;
+                imp.tx()?.insert_vote(comment_id, &voter, value, &target)?;
                 imp.wrote()
             }
             _ => Ok(()),
@@ -173,9 +172,8 @@ fn page(imp: &mut Importer, no: u64, p: &PageLine) -> anyhow::Result<()> {
         .map(|t| parse_time(no, "first_comment_at", t))
         .transpose()?;
     let site = imp.site.clone();
-    let conn = imp.tx()?;
-    let inserted = q::insert_page(
-        conn,
+    let t = imp.tx()?;
+    let inserted = t.insert_page(
         &site,
         &PageRow {
             key: p.key.clone(),
@@ -186,9 +184,9 @@ fn page(imp: &mut Importer, no: u64, p: &PageLine) -> anyhow::Result<()> {
             created_at: created,
         },
     )?;
-    let id = q::page_id(conn, &site, &p.key)?;
+    let id = t.page_id(&site, &p.key)?;
     if !inserted {
-        q::merge_page(conn, id, p.title.as_deref(), p.url.as_deref(), p.locked)?;
+        t.merge_page(id, p.title.as_deref(), p.url.as_deref(), p.locked)?;
     }
     imp.report.pages += 1;
     imp.report.pages_created += u64::from(inserted);
@@ -224,8 +222,9 @@ fn comment(
     };
     let site = imp.site.clone();
     imp.tx()?;
-    let conn = &imp.conn;
-    let existing = q::comment_place(conn, c.id)?;
+    // The target alone, so that the report can be written meanwhile.
+    let t = &mut *imp.target;
+    let existing = t.comment_place(c.id)?;
     if let Some((at, s, key)) = existing {
         if at == created_at && s == site && key == c.page {
             imp.report.already += 1;
@@ -242,7 +241,7 @@ fn comment(
         (Some(s), Some(id)) => (s, id),
         _ => ("json".to_string(), c.id.to_string()),
     };
-    let same_source = q::id_by_source(conn, &source, &source_id)?;
+    let same_source = t.id_by_source(&source, &source_id)?;
     if let Some(other) = same_source {
         conflicts.insert(c.id);
         imp.report.skip(
@@ -252,7 +251,7 @@ fn comment(
         return Ok(());
     }
     let parent = match c.parent {
-        Some(p) => q::page_of(conn, p)?.filter(|pp| *pp == page_id).map(|_| p),
+        Some(p) => t.page_of(p)?.filter(|pp| *pp == page_id).map(|_| p),
         None => None,
     };
     let ip = c.ip.as_deref().map(|s| {
@@ -261,8 +260,7 @@ fn comment(
             .unwrap_or_default()
     });
     let html = render(&c.text, format, imp.images);
-    q::insert_restored(
-        conn,
+    t.insert_restored(
         page_id,
         &CommentRow {
             id: c.id,

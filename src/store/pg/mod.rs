@@ -8,9 +8,12 @@
 //! not the database).
 
 pub mod admin_tokens;
+pub mod command;
 pub mod comments;
 pub mod copy;
 pub mod digests;
+pub mod exports;
+pub mod imports;
 pub mod limits;
 pub mod migrate;
 pub mod moderation;
