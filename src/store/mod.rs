@@ -144,7 +144,7 @@ impl Store {
 
     /// A store over a PostgreSQL read pool and this node's writer.
     pub fn postgres(pool: pg::Pool, writer: pg::writer::Writer) -> Store {
-        Store::Postgres(pg::PgStore { pool, writer })
+        Store::Postgres(pg::PgStore::new(pool, writer))
     }
 
     /// Runs `f` in the writer: one savepoint of a group commit, acknowledged after the

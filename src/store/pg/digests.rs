@@ -2,7 +2,7 @@
 
 use postgres::GenericClient;
 
-use super::rows_b::same_lower;
+use super::rows::same_lower;
 use crate::config::MAX_DIGEST_WINDOW;
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ApiResult};

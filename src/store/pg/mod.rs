@@ -19,7 +19,7 @@ pub mod migrate;
 pub mod moderation;
 pub mod outbox;
 pub mod pages;
-mod rows_b;
+mod rows;
 pub mod startup;
 pub mod stats;
 pub mod subscriptions;
@@ -128,11 +128,20 @@ pub fn pool(config: Config, size: u32) -> Pool {
 
 /// Reads on the pool and writes through the writer, each over a [`PgTx`](super::pg_tx::PgTx).
 pub struct PgStore {
-    pub(super) pool: Pool,
+    /// Always there but while dropping (see the `Drop`).
+    pool: Option<Pool>,
     pub(super) writer: writer::Writer,
 }
 
 impl PgStore {
+    /// A store over a read pool and this node's writer.
+    pub fn new(pool: Pool, writer: writer::Writer) -> PgStore {
+        PgStore {
+            pool: Some(pool),
+            writer,
+        }
+    }
+
     /// Runs `f` on a pooled connection in one transaction, off the async workers: read
     /// committed, or one repeatable-read snapshot when `snapshot`.
     pub(super) async fn read<T, F>(&self, snapshot: bool, f: F) -> ApiResult<T>
@@ -140,7 +149,10 @@ impl PgStore {
         F: FnOnce(&mut postgres::Transaction<'_>) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let pool = self
+            .pool
+            .clone()
+            .ok_or_else(|| ApiError::Unavailable("the database is closing".into()))?;
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
             let mut builder = conn.build_transaction();
@@ -156,6 +168,19 @@ impl PgStore {
         })
         .await
         .map_err(ApiError::from)?
+    }
+}
+
+/// The blocking client closes its connections through a runtime of its own, which may not
+/// run on a thread that runs one already (an actix worker, where the last handle to the
+/// state may go): the pool is let go on a thread of its own.
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.take() {
+            let _ = std::thread::Builder::new()
+                .name("natter-pg-close".into())
+                .spawn(move || drop(pool));
+        }
     }
 }
 

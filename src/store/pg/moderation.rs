@@ -2,7 +2,8 @@
 
 use postgres::GenericClient;
 
-use super::rows_b::{comment_from_pg_row, like, limit, offset, same_lower, BACKSLASH};
+use super::comments::comment_from_row;
+use super::rows::{like, limit, offset, same_lower, BACKSLASH};
 use crate::domain::comment::{Comment, Status};
 use crate::domain::Timestamp;
 use crate::error::ApiResult;
@@ -55,7 +56,7 @@ pub fn queue(c: &mut impl GenericClient, f: &QueueFilter) -> ApiResult<(Vec<Comm
     )?;
     let comments = rows
         .iter()
-        .map(comment_from_pg_row)
+        .map(comment_from_row)
         .collect::<Result<_, _>>()?;
     Ok((comments, total))
 }
@@ -100,7 +101,7 @@ pub(super) fn erasable(
     let rows = c.query(&sql, &[&site, &email])?;
     Ok(rows
         .iter()
-        .map(comment_from_pg_row)
+        .map(comment_from_row)
         .collect::<Result<_, _>>()?)
 }
 

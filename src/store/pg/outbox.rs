@@ -2,7 +2,7 @@
 
 use postgres::{GenericClient, Row};
 
-use super::rows_b::{like, limit, same_lower, NO_ESCAPE};
+use super::rows::{like, limit, same_lower, NO_ESCAPE};
 use crate::domain::Timestamp;
 use crate::error::ApiResult;
 use crate::store::outbox::{About, Email, Item, LEASE};

@@ -1,39 +1,5 @@
-//! What the statements of `moderation`, `outbox` and `digests` share on PostgreSQL: a
-//! [`Comment`] read from a row, and SQLite's rules for case and for `LIMIT`.
-
-use postgres::Row;
-
-use crate::domain::comment::{Comment, Notify, Status};
-
-/// Reads a [`Comment`] from a row selected with
-/// [`COMMENT_COLUMNS`](crate::store::comments::COMMENT_COLUMNS), as SQLite's
-/// `comment_from_row` does (an unknown status reads as pending).
-pub(super) fn comment_from_pg_row(r: &Row) -> Result<Comment, postgres::Error> {
-    let status: String = r.try_get(11)?;
-    Ok(Comment {
-        id: r.try_get(0)?,
-        site: r.try_get(1)?,
-        page: r.try_get(2)?,
-        page_id: r.try_get(3)?,
-        parent: r.try_get(4)?,
-        author: r.try_get(5)?,
-        email: r.try_get(6)?,
-        website: r.try_get(7)?,
-        text: r.try_get(8)?,
-        format: r.try_get(9)?,
-        html: r.try_get(10)?,
-        status: Status::parse(&status).unwrap_or(Status::Pending),
-        created_at: r.try_get(12)?,
-        edited_at: r.try_get(13)?,
-        likes: r.try_get(14)?,
-        dislikes: r.try_get(15)?,
-        ip: r.try_get(16)?,
-        avatar: r.try_get(17)?,
-        edit_token_hash: r.try_get(18)?,
-        edit_until: r.try_get(19)?,
-        notify: Notify::from_i64(r.try_get(20)?),
-    })
-}
+//! What the statements of `moderation`, `outbox` and `digests` share on PostgreSQL:
+//! SQLite's rules for case and for `LIMIT`.
 
 /// `lower(col) = lower(param)` as SQLite means it: ASCII letters only (SQLite's `lower()`
 /// leaves every other character alone, PostgreSQL's folds `É` to `é` too, even in
