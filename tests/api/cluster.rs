@@ -382,6 +382,7 @@ impl OwnPg {
                 ),
             ]);
         }
+        cmd.stdout(std::process::Stdio::null());
         assert!(
             cmd.arg(action).status().unwrap().success(),
             "pg_ctl {action}"
