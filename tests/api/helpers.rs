@@ -1,17 +1,23 @@
 //! Spawning the real app on a random port with its own database, and request helpers.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use natter::cli::serve::Application;
 use natter::config::{Settings, SiteConfig};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 
+use crate::testdb::{params, TestDb};
+
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
     pub address: String,
     pub client: Client,
+    /// Its `database` setting: a SQLite file, or a `postgres://` URL.
     pub db_path: PathBuf,
+    db: OnceLock<TestDb>,
     _dir: tempfile::TempDir,
 }
 
@@ -51,12 +57,47 @@ pub fn fresh_pg_database(admin: &str) -> String {
     format!("{base}/{name}")
 }
 
-/// The `database` setting of a new test database in `dir`: a SQLite file there, or a new
-/// database on the test PostgreSQL server when the suite runs on PostgreSQL.
-pub fn fresh_database(dir: &std::path::Path) -> PathBuf {
-    match test_pg() {
-        Some(admin) => PathBuf::from(fresh_pg_database(&admin)),
-        None => dir.join("natter.db"),
+/// Whether the suite runs on PostgreSQL (`NATTER_TEST_PG`).
+pub fn on_postgres() -> bool {
+    test_pg().is_some()
+}
+
+/// Ends a test that is about SQLite itself (its files, its backups, its fsyncs) when the
+/// suite runs on PostgreSQL, saying why: `sqlite_only!("why");` as its first line.
+macro_rules! sqlite_only {
+    ($why:literal) => {
+        if $crate::helpers::on_postgres() {
+            eprintln!("SQLite-only: {}", $why);
+            return;
+        }
+    };
+}
+pub(crate) use sqlite_only;
+
+/// The `database` of the test directory `dir`, the same at every call: `dir/natter.db`, or
+/// on PostgreSQL a database made at the first call (what `natter` run in `dir` uses).
+pub fn dir_database(dir: &Path) -> PathBuf {
+    let Some(admin) = test_pg() else {
+        return dir.join("natter.db");
+    };
+    static MADE: OnceLock<Mutex<HashMap<PathBuf, PathBuf>>> = OnceLock::new();
+    let mut made = MADE.get_or_init(Mutex::default).lock().unwrap();
+    made.entry(dir.to_path_buf())
+        .or_insert_with(|| PathBuf::from(fresh_pg_database(&admin)))
+        .clone()
+}
+
+/// A connection to the database of the test directory `dir` (see [`dir_database`]).
+pub fn dir_db(dir: &Path) -> TestDb {
+    TestDb::open(&dir_database(dir))
+}
+
+/// The schema migrations of the engine under test, in order.
+pub fn migrations() -> &'static [(&'static str, &'static str)] {
+    if on_postgres() {
+        natter::store::pg::migrate::MIGRATIONS
+    } else {
+        natter::store::migrate::MIGRATIONS
     }
 }
 
@@ -65,7 +106,7 @@ pub fn settings() -> (Settings, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Settings {
         bind: "127.0.0.1:0".into(),
-        database: fresh_database(dir.path()),
+        database: dir_database(dir.path()),
         ..Settings::default()
     };
     // Limits are tested on their own (limits.rs); elsewhere they would only get in the way.
@@ -102,6 +143,7 @@ impl TestApp {
                 .build()
                 .unwrap(),
             db_path: settings.database.clone(),
+            db: OnceLock::new(),
             _dir: dir,
         }
     }
@@ -163,9 +205,10 @@ impl TestApp {
         ids(&self.list(page, extra).await)
     }
 
-    /// Opens the database file directly (as another process would).
-    pub fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(&self.db_path).unwrap()
+    /// The test's own connection to the server's database (as another process would
+    /// have), opened at the first use.
+    pub fn db(&self) -> &TestDb {
+        self.db.get_or_init(|| TestDb::open(&self.db_path))
     }
 }
 
@@ -214,10 +257,14 @@ pub async fn assert_invalid(res: Response, field: &str) {
 impl TestApp {
     /// A fresh admin token, stored as the CLI stores it.
     pub fn admin_token(&self) -> String {
+        use natter::domain::crypto;
         let name = format!("t{}", rand_suffix());
-        natter::store::admin_tokens::create_token(&self.db(), &name)
-            .unwrap()
-            .unwrap()
+        let token = format!("natter_{}", crypto::random_token());
+        self.db().execute(
+            "INSERT INTO admin_tokens (name, hash, created_at) VALUES (?1, ?2, ?3)",
+            params![name, crypto::token_hash(&token), natter::domain::now()],
+        );
+        token
     }
 
     /// An admin request with a bearer token.
@@ -234,12 +281,10 @@ impl TestApp {
 
     /// Sets a comment's stored status directly.
     pub fn set_status(&self, id: i64, status: &str) {
-        self.db()
-            .execute(
-                "UPDATE comments SET status = ?2 WHERE id = ?1",
-                rusqlite::params![id, status],
-            )
-            .unwrap();
+        self.db().execute(
+            "UPDATE comments SET status = ?2 WHERE id = ?1",
+            params![id, status],
+        );
     }
 }
 

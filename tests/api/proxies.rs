@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use crate::helpers::{settings, TestApp};
+use crate::testdb::params;
 
 /// Two posts from different clients behind the proxy at 127.0.0.1, with one comment a
 /// minute per client: `[first status, second status]`, and the stored networks.
@@ -23,11 +24,9 @@ async fn two_clients(app: &TestApp) -> (Vec<u16>, Vec<String>) {
     }
     let ips = app
         .db()
-        .prepare("SELECT ip FROM comments ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+        .query("SELECT ip FROM comments ORDER BY id", params![])
+        .iter()
+        .map(|r| r.get(0))
         .collect();
     (statuses, ips)
 }
