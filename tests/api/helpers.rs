@@ -11,14 +11,15 @@ use serde_json::{json, Value};
 
 use crate::testdb::{params, TestDb};
 
-/// A running server and what a test needs to talk to it.
+/// A running server and what a test needs to talk to it. The server runs on a thread of
+/// its own and is stopped when the `TestApp` is dropped (see [`Drop`] below).
 pub struct TestApp {
     pub address: String,
     pub client: Client,
     /// Its `database` setting: a SQLite file, or a `postgres://` URL.
     pub db_path: PathBuf,
     db: OnceLock<TestDb>,
-    _dir: tempfile::TempDir,
+    stop: actix_web::dev::ServerHandle,
 }
 
 /// The origin every test site allows.
@@ -132,10 +133,26 @@ impl TestApp {
     }
 
     /// Starts the server on prepared settings.
+    ///
+    /// It runs on a thread and runtime of its own, not on the test's: a test's runtime ends
+    /// with the test, and a server dropped with it would neither close its database nor
+    /// drop its state off the runtime's threads (the PostgreSQL client may not be dropped
+    /// on one: the whole test binary aborts). `dir` lives as long as the server.
     pub async fn start(settings: Settings, dir: tempfile::TempDir) -> TestApp {
         let app = Application::build(settings.clone()).expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
+        let stop = app.stop_handle();
+        std::thread::Builder::new()
+            .name("test-server".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let _ = runtime.block_on(app.run_until_stopped());
+                drop(dir);
+            })
+            .unwrap();
         TestApp {
             address,
             client: Client::builder()
@@ -144,7 +161,7 @@ impl TestApp {
                 .unwrap(),
             db_path: settings.database.clone(),
             db: OnceLock::new(),
-            _dir: dir,
+            stop,
         }
     }
 
@@ -209,6 +226,15 @@ impl TestApp {
     /// have), opened at the first use.
     pub fn db(&self) -> &TestDb {
         self.db.get_or_init(|| TestDb::open(&self.db_path))
+    }
+}
+
+impl Drop for TestApp {
+    /// Stops the server as SIGTERM would, without waiting: its thread finishes what is in
+    /// flight, closes the database (every connection of a PostgreSQL server's pool, writer
+    /// and listener) and ends, within about a second.
+    fn drop(&mut self) {
+        drop(self.stop.stop(true));
     }
 }
 

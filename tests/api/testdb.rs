@@ -731,4 +731,41 @@ mod tests {
         db.foreign_keys(true);
         assert!(db.try_execute(orphan, params![page]).is_err());
     }
+
+    /// A test's server ends with its `TestApp`: it stops listening and closes its database,
+    /// so a run of the whole suite never piles up servers (on PostgreSQL, each holds a
+    /// pool, a writer and a listener connection).
+    #[tokio::test]
+    async fn a_dropped_test_app_stops_its_server_and_closes_its_database() {
+        let app = TestApp::spawn().await;
+        // A keep-alive connection open at the stop, and the test's own database connection.
+        let _ = app.get("/").await;
+        app.db()
+            .query_i64("SELECT count(*) FROM comments", params![]);
+        let port = app.address.rsplit(':').next().unwrap().to_string();
+        let database = app.db_path.clone();
+        let connections = || match crate::helpers::test_pg() {
+            // Every connection to the app's database, its own and the test's.
+            Some(admin) => TestDb::open(Path::new(&admin)).query_i64(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = ?1",
+                params![database.to_str().unwrap().rsplit('/').next().unwrap()],
+            ),
+            // The database's directory is removed once the server has closed it.
+            None => i64::from(database.exists()),
+        };
+        assert!(connections() > 0);
+        drop(app);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while connections() > 0 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the database is still open 10 s after the test app was dropped"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(
+            std::net::TcpStream::connect(format!("127.0.0.1:{port}")).is_err(),
+            "the server still listens"
+        );
+    }
 }
