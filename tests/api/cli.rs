@@ -144,6 +144,17 @@ pub(crate) struct Server {
     pub stderr: String,
 }
 
+impl Drop for Server {
+    /// A test that fails before it stops its server leaves no process behind (nor, on
+    /// PostgreSQL, its connections): SIGKILL, then reaped. Nothing after [`stop`].
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
 // The child is handed to the caller, and `stop` waits for it.
 #[allow(clippy::zombie_processes)]
 pub(crate) fn start(dir: &tempfile::TempDir, config: Option<&std::path::Path>) -> Server {

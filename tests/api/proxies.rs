@@ -84,7 +84,7 @@ fn bad_entries_stop_start_up_naming_the_key() {
 #[tokio::test]
 async fn forwarded_for_from_an_untrusted_peer_is_logged_once() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base, log_path) = crate::logs::serve_logging_json(&dir, &[]).await;
+    let (mut server, base, log_path) = crate::logs::serve_logging_json(&dir, &[]).await;
     let client = reqwest::Client::new();
     let warnings = || {
         std::fs::read_to_string(&log_path)
@@ -105,9 +105,9 @@ async fn forwarded_for_from_an_untrusted_peer_is_logged_once() {
         assert_eq!(res.status(), 201);
     }
     let _ = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status();
-    let _ = child.wait();
+    let _ = server.child.wait();
     assert_eq!(
         warnings(),
         1,
