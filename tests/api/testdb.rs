@@ -342,6 +342,7 @@ impl TestDb {
     /// PostgreSQL has no such switch but the replication role, which skips every trigger of
     /// the session, the schema's notifications of changed threads included: turning the
     /// checks back on sends that notification once, as the skipped statements would have.
+    /// (Setting the replication role takes a superuser, as scripts/pg.sh's `natter` is.)
     pub fn foreign_keys(&self, on: bool) {
         match (&self.engine, on) {
             (Engine::Sqlite(_), true) => self.batch("PRAGMA foreign_keys = ON"),
