@@ -41,3 +41,12 @@ NATTER_BIN="$(cargo metadata --format-version 1 --no-deps |
 NATTER_REQUIRE_BROWSER=1 NATTER_BIN="$NATTER_BIN" node --test widget/test/
 # Server: unit tests and the one black-box test binary (real server, real SQLite files).
 cargo test --locked
+# The same black-box suite on PostgreSQL: a throwaway cluster (Debian's postgresql, installed
+# when missing), a new database per test, stopped and removed on exit whatever happens.
+tmp=$(mktemp -d)
+# initdb and the server run as the postgres user when this runs as root: they must reach
+# the cluster's directory inside this one.
+chmod 755 "$tmp"
+trap 'scripts/pg.sh stop "$tmp/pg"; rm -rf "$tmp"' EXIT
+pg_url=$(scripts/pg.sh start "$tmp/pg")
+NATTER_TEST_PG="$pg_url" cargo test --locked --test api

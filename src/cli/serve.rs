@@ -127,6 +127,12 @@ impl Application {
         self.port
     }
 
+    /// A handle that stops the server (as SIGTERM does) from elsewhere: tests stop theirs
+    /// when they are done, so [`Application::run_until_stopped`] closes the database.
+    pub fn stop_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGINT/SIGTERM, finishing in-flight requests, then closes the database
     /// (see [`close`]).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

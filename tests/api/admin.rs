@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_error, assert_invalid, id_of, TestApp};
 use crate::sinks::{HookSink, SmtpSink};
 use crate::stored::{assert_forgotten, rows_holding};
+use crate::testdb::params;
 
 async fn ok_json(res: reqwest::Response) -> Value {
     let status = res.status().as_u16();
@@ -74,7 +75,7 @@ async fn a_revoked_token_stops_working_at_once() {
             .status(),
         200
     );
-    app.db().execute("DELETE FROM admin_tokens", []).unwrap();
+    app.db().execute("DELETE FROM admin_tokens", params![]);
     assert_error(
         app.admin(Method::GET, "/api/admin/sites", &token)
             .send()
@@ -364,12 +365,9 @@ async fn moderator_deletes_leave_tombstones_only_when_replied_to() {
     let list = app.list("/p", "").await;
     assert_eq!(crate::helpers::ids(&list), vec![parent, reply]);
     assert_eq!(list["comments"][0]["status"], "deleted");
-    let gone: i64 = app
+    let gone = app
         .db()
-        .query_row("SELECT count(*) FROM comments WHERE id = ?1", [lone], |r| {
-            r.get(0)
-        })
-        .unwrap();
+        .query_i64("SELECT count(*) FROM comments WHERE id = ?1", params![lone]);
     assert_eq!(gone, 0);
     assert_error(
         app.admin(
@@ -457,18 +455,16 @@ async fn erase_removes_everything_about_one_email_case_insensitively() {
         )
         .await,
     );
-    app.db()
-        .execute(
-            "INSERT INTO confirmed_emails (site, email, confirmed_at) VALUES ('blog', 'eve@example.com', 0)",
-            [],
-        )
-        .unwrap();
+    app.db().execute(
+        "INSERT INTO confirmed_emails (site, email, confirmed_at) VALUES ('blog', 'eve@example.com', 0)",
+        params![],
+    );
     let reply = id_of(&app.create_with(json!({"page": "/p", "text": "reply to eve", "parent": mine, "email": "bob@example.com"})).await);
     let other = id_of(
         &app.create_with(json!({"page": "/q", "text": "also mine", "email": "eve@example.com"}))
             .await,
     );
-    let held: Vec<String> = rows_holding(&app.db_path, &eve)
+    let held: Vec<String> = rows_holding(app.db(), &eve)
         .into_iter()
         .map(|(table, _)| table)
         .collect();
@@ -484,9 +480,9 @@ async fn erase_removes_everything_about_one_email_case_insensitively() {
     assert_eq!(ok_json(res).await, json!({"erased": 2}));
     // No table keeps her address, name or text: not the comments, not her opt-in, not the
     // moderator mail, confirmation mail and webhooks (sent or not) that quoted them.
-    assert_forgotten(&app.db_path, &eve);
+    assert_forgotten(app.db(), &eve);
     // Bob's reply and what was queued about it are his, and stay.
-    let bob: Vec<String> = rows_holding(&app.db_path, &["reply to eve"])
+    let bob: Vec<String> = rows_holding(app.db(), &["reply to eve"])
         .into_iter()
         .map(|(table, _)| table)
         .collect();
@@ -498,14 +494,10 @@ async fn erase_removes_everything_about_one_email_case_insensitively() {
     let list = app.list("/p", "").await;
     assert_eq!(crate::helpers::ids(&list), vec![mine, reply]);
     assert_eq!(list["comments"][0]["status"], "deleted");
-    let n: i64 = app
-        .db()
-        .query_row(
-            "SELECT count(*) FROM comments WHERE id = ?1",
-            [other],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let n = app.db().query_i64(
+        "SELECT count(*) FROM comments WHERE id = ?1",
+        params![other],
+    );
     assert_eq!(n, 0);
     let res = app
         .admin(Method::POST, "/api/admin/erase", &token)

@@ -6,12 +6,15 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::helpers::{dir_db, sqlite_only};
+use crate::testdb::params;
+
 pub(crate) fn natter(dir: &tempfile::TempDir) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_natter"));
     cmd.current_dir(dir.path())
         .env_remove("NATTER_CONFIG")
         .env_remove("NATTER_ADMIN_TOKEN")
-        .env("NATTER_DATABASE", dir.path().join("natter.db"))
+        .env("NATTER_DATABASE", crate::helpers::dir_database(dir.path()))
         .env("NATTER_BIND", "127.0.0.1:0")
         .stdin(Stdio::null());
     cmd
@@ -66,12 +69,11 @@ fn token_create_prints_once_then_list_and_revoke() {
         !list.contains(token),
         "the token itself is never shown again"
     );
-    let stored: String = rusqlite::Connection::open(dir.path().join("natter.db"))
-        .unwrap()
-        .query_row("SELECT hash FROM admin_tokens WHERE name = 'ci'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let stored: String = dir_db(dir.path()).query_row(
+        "SELECT hash FROM admin_tokens WHERE name = 'ci'",
+        params![],
+        |r| r.get(0),
+    );
     assert_ne!(stored, token, "only a hash is stored");
     assert_eq!(
         run(natter(&dir).args(["admin", "token", "revoke", "ci"])).0,
@@ -125,6 +127,7 @@ fn a_bad_config_stops_start_up_naming_file_and_key() {
 
 #[test]
 fn a_missing_database_directory_is_one_clear_message() {
+    sqlite_only!("the directory of a SQLite file");
     let dir = tempfile::tempdir().unwrap();
     let (code, _, err) = run(natter(&dir).env("NATTER_DATABASE", "/nonexistent/dir/natter.db"));
     assert_eq!(code, 1);
@@ -139,6 +142,17 @@ pub(crate) struct Server {
     pub child: Child,
     pub port: u16,
     pub stderr: String,
+}
+
+impl Drop for Server {
+    /// A test that fails before it stops its server leaves no process behind (nor, on
+    /// PostgreSQL, its connections): SIGKILL, then reaped. Nothing after [`stop`].
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 // The child is handed to the caller, and `stop` waits for it.
@@ -253,15 +267,15 @@ async fn the_binary_serves_on_defaults_and_a_restart_keeps_everything() {
         .unwrap();
     assert_eq!(list["comments"][0]["html"], "<p>kept</p>\n");
     stop(second);
-    let conn = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
-    let applied: i64 = conn
-        .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(applied as usize, natter::store::migrate::MIGRATIONS.len());
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(mode, "wal");
+    let conn = dir_db(dir.path());
+    let applied: i64 = conn.query_row("SELECT count(*) FROM schema_migrations", params![], |r| {
+        r.get(0)
+    });
+    assert_eq!(applied as usize, crate::helpers::migrations().len());
+    if !conn.is_postgres() {
+        let mode: String = conn.query_row("PRAGMA journal_mode", params![], |r| r.get(0));
+        assert_eq!(mode, "wal");
+    }
 }
 
 #[tokio::test]
@@ -361,10 +375,7 @@ async fn healthcheck_exits_0_on_a_healthy_server_and_1_otherwise() {
     let (code, out, err) = check(server.port);
     assert_eq!((code, out.trim()), (0, "ok"), "{err}");
     // The database goes bad under the server: /healthz answers 503, the check fails.
-    rusqlite::Connection::open(dir.path().join("natter.db"))
-        .unwrap()
-        .execute_batch("ALTER TABLE sites RENAME TO sites_gone")
-        .unwrap();
+    dir_db(dir.path()).batch("ALTER TABLE sites RENAME TO sites_gone");
     let (code, _, err) = check(server.port);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("503"), "{err}");

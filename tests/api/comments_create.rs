@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, assert_invalid, TestApp, BLOG};
+use crate::testdb::params;
 
 #[tokio::test]
 async fn a_valid_comment_is_created_approved_with_an_edit_token() {
@@ -308,12 +309,11 @@ async fn the_honeypot_looks_like_a_held_comment_and_is_never_shown() {
     assert!(body["edit_token"].is_string());
     let id = body["comment"]["id"].as_i64().unwrap();
     assert!(app.list_ids("/p", "").await.is_empty());
-    let stored: String = app
-        .db()
-        .query_row("SELECT status FROM comments WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let stored: String = app.db().query_row(
+        "SELECT status FROM comments WHERE id = ?1",
+        params![id],
+        |r| r.get(0),
+    );
     assert_eq!(stored, "rejected");
 }
 
@@ -356,12 +356,10 @@ async fn moderation_first_trusts_only_email_and_author_key_together() {
         .await;
     assert_eq!(first["comment"]["status"], "pending");
     let id = first["comment"]["id"].as_i64().unwrap();
-    app.db()
-        .execute(
-            "UPDATE comments SET status = 'approved' WHERE id = ?1",
-            [id],
-        )
-        .unwrap();
+    app.db().execute(
+        "UPDATE comments SET status = 'approved' WHERE id = ?1",
+        params![id],
+    );
     let trusted = app
         .create_with(
             json!({"page": "/q", "text": "two", "email": "ann@EXAMPLE.com", "author_key": key}),
@@ -409,8 +407,7 @@ async fn a_locked_thread_refuses_comments() {
     let app = TestApp::spawn().await;
     app.create("/p", "first").await;
     app.db()
-        .execute("UPDATE pages SET locked = 1 WHERE key = '/p'", [])
-        .unwrap();
+        .execute("UPDATE pages SET locked = 1 WHERE key = '/p'", params![]);
     assert_error(
         app.post_comment(json!({"page": "/p", "text": "late"}))
             .await,
@@ -425,12 +422,10 @@ async fn a_locked_thread_refuses_comments() {
 async fn threads_lock_after_the_configured_days() {
     let app = TestApp::spawn_with(|s| s.sites.get_mut("blog").unwrap().lock_after_days = 1).await;
     app.create("/p", "first").await;
-    app.db()
-        .execute(
-            "UPDATE pages SET first_comment_at = first_comment_at - 86400 WHERE key = '/p'",
-            [],
-        )
-        .unwrap();
+    app.db().execute(
+        "UPDATE pages SET first_comment_at = first_comment_at - 86400 WHERE key = '/p'",
+        params![],
+    );
     assert_error(
         app.post_comment(json!({"page": "/p", "text": "late"}))
             .await,
@@ -457,12 +452,11 @@ async fn page_title_and_url_come_from_the_first_comment() {
         json!({"page": "/p", "text": "b", "title": "Second", "url": format!("{BLOG}/other")}),
     )
     .await;
-    let (title, url): (String, String) = app
-        .db()
-        .query_row("SELECT title, url FROM pages WHERE key = '/p'", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .unwrap();
+    let (title, url): (String, String) = app.db().query_row(
+        "SELECT title, url FROM pages WHERE key = '/p'",
+        params![],
+        |r| (r.get(0), r.get(1)),
+    );
     assert_eq!(title, "First");
     assert_eq!(url, format!("{BLOG}/p"));
 }

@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, assert_invalid, TestApp, BLOG};
+use crate::testdb::params;
 
 async fn patch(app: &TestApp, id: i64, token: &str, body: Value) -> reqwest::Response {
     app.client
@@ -149,12 +150,10 @@ async fn an_edit_under_moderation_all_goes_back_to_pending() {
     })
     .await;
     let (id, token) = id_token(&app.create("/p", "x").await);
-    app.db()
-        .execute(
-            "UPDATE comments SET status = 'approved' WHERE id = ?1",
-            [id],
-        )
-        .unwrap();
+    app.db().execute(
+        "UPDATE comments SET status = 'approved' WHERE id = ?1",
+        params![id],
+    );
     let c: Value = patch(&app, id, &token, json!({"text": "changed"}))
         .await
         .json()
@@ -184,12 +183,11 @@ async fn deleting_without_replies_removes_the_row() {
     let res = delete(&app, id, Some(&token)).await;
     assert_eq!(res.status(), 204);
     assert!(res.bytes().await.unwrap().is_empty());
-    let n: i64 = app
-        .db()
-        .query_row("SELECT count(*) FROM comments WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let n: i64 = app.db().query_row(
+        "SELECT count(*) FROM comments WHERE id = ?1",
+        params![id],
+        |r| r.get(0),
+    );
     assert_eq!(n, 0);
     assert!(app.list_ids("/p", "").await.is_empty());
 }
@@ -209,14 +207,12 @@ async fn deleting_with_replies_leaves_a_scrubbed_tombstone() {
     assert_eq!(list["comments"][0]["id"], id);
     assert_eq!(list["comments"][0]["status"], "deleted");
     assert_eq!(list["comments"][1]["id"], r["comment"]["id"]);
-    let (text, email, website, ip): (String, Option<String>, Option<String>, Option<String>) = app
-        .db()
-        .query_row(
+    let (text, email, website, ip): (String, Option<String>, Option<String>, Option<String>) =
+        app.db().query_row(
             "SELECT text, email, website, ip FROM comments WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .unwrap();
+            params![id],
+            |r| (r.get(0), r.get(1), r.get(2), r.get(3)),
+        );
     assert_eq!((text.as_str(), email, website, ip), ("", None, None, None));
     // The token is gone with the data: the tombstone can't be edited again.
     assert_error(

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use crate::cli::{run, start_cmd, stop};
+use crate::helpers::sqlite_only;
 use crate::sinks::free_port;
 
 fn repo(file: &str) -> PathBuf {
@@ -43,6 +44,9 @@ fn instruction<'a>(all: &'a [String], name: &str) -> &'a str {
 
 #[tokio::test]
 async fn the_image_s_command_environment_and_health_check_work_with_the_compose_config() {
+    sqlite_only!(
+        "the image's own settings: a SQLite file on its volume, whatever the suite runs on"
+    );
     let ins = runtime_instructions();
     assert!(
         ins.iter()

@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, assert_invalid, TestApp};
+use crate::testdb::params;
 
 #[tokio::test]
 async fn counts_are_approved_comments_per_page() {
@@ -12,12 +13,10 @@ async fn counts_are_approved_comments_per_page() {
     let held = app.create("/b", "3").await["comment"]["id"]
         .as_i64()
         .unwrap();
-    app.db()
-        .execute(
-            "UPDATE comments SET status = 'pending' WHERE id = ?1",
-            [held],
-        )
-        .unwrap();
+    app.db().execute(
+        "UPDATE comments SET status = 'pending' WHERE id = ?1",
+        params![held],
+    );
     let res = app
         .get("/api/counts?site=blog&page=/a&page=/b&page=/c")
         .await;

@@ -116,7 +116,7 @@ async fn a_hanging_webhook_receiver_holds_up_no_other_delivery() {
         1,
         "one attempt per target at a time"
     );
-    let pending: Vec<_> = rows(&app.db_path)
+    let pending: Vec<_> = rows(app.db())
         .into_iter()
         .filter(|r| r.status == "pending")
         .map(|r| r.target)
@@ -153,7 +153,7 @@ async fn a_mail_server_that_never_greets_holds_up_no_webhook_and_times_out() {
     // The greeting never comes: the attempt fails at its step timeout and is retried.
     let deadline = Instant::now() + Duration::from_secs(40);
     let failed = loop {
-        let tried: Vec<_> = rows(&app.db_path)
+        let tried: Vec<_> = rows(app.db())
             .into_iter()
             .filter(|r| r.kind == "email" && r.attempts > 0)
             .collect();
@@ -202,7 +202,7 @@ async fn two_processes_on_one_database_deliver_each_item_once() {
             .unwrap();
         assert_eq!(res.status(), 201);
     }
-    drained(dir.path().join("natter.db")).await;
+    drained(&crate::helpers::dir_db(dir.path())).await;
     let mails = sink.to(MOD);
     let hooks_got = hooks.hooks.lock().unwrap().len();
     crate::cli::stop(one);

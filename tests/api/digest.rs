@@ -16,6 +16,7 @@ use crate::notify::{smtp, MOD};
 use crate::outbox::{drained, rows};
 use crate::sinks::{Mail, SmtpSink};
 use crate::stored::{assert_forgotten, rows_holding};
+use crate::testdb::params;
 
 const MOD2: &str = "mod2@natter.example";
 const LINKS: &str = "http://localhost:8080/moderate/";
@@ -82,16 +83,16 @@ fn is_digest(mail: &Mail) -> bool {
 /// The outbox's digest rows: `(id, target, status, entries)`.
 fn digests(app: &TestApp) -> Vec<(i64, String, String, i64)> {
     app.db()
-        .prepare(
+        .query(
             "SELECT o.id, o.target, o.status,
-                    (SELECT count(*) FROM digest_entries e WHERE e.outbox_id = o.id)
-               FROM outbox o WHERE json_extract(o.payload, '$.purpose') = 'digest' ORDER BY o.id",
+                    (SELECT count(*) FROM digest_entries e WHERE e.outbox_id = o.id), o.payload
+               FROM outbox o ORDER BY o.id",
+            params![],
         )
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap()
+        .iter()
+        .filter(|r| crate::outbox::what(&r.get::<String>(4)) == "digest")
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect()
 }
 
 /// Every comment id in `mails`, asserting that none is in two of them.
@@ -126,7 +127,7 @@ async fn below_the_threshold_every_comment_gets_its_own_mail_and_the_count_resta
     let sink = SmtpSink::start().await;
     let app = app(Moderation::All, digest_smtp(sink.port, 4, 2)).await;
     let first = burst(&app, 4).await;
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     let mails = sink.to(MOD);
     assert_eq!(mails.len(), 4);
     assert!(mails.iter().all(|m| covered(m).len() == 1 && !is_digest(m)));
@@ -135,7 +136,7 @@ async fn below_the_threshold_every_comment_gets_its_own_mail_and_the_count_resta
     // Once the window has passed, the count starts again.
     tokio::time::sleep(Duration::from_millis(3100)).await;
     let second = burst_from(&app, 4, 4).await;
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     let mails = sink.to(MOD);
     assert_eq!(mails.len(), 8);
     assert!(mails.iter().all(|m| covered(m).len() == 1 && !is_digest(m)));
@@ -162,14 +163,11 @@ async fn a_burst_past_the_threshold_becomes_one_digest_per_moderator_with_workin
         [(MOD, "pending", 17), (MOD2, "pending", 17)],
         "{pending:?}"
     );
-    let (created, due): (i64, i64) = app
-        .db()
-        .query_row(
-            "SELECT created_at, next_attempt_at FROM outbox WHERE id = ?1",
-            [pending[0].0],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let (created, due): (i64, i64) = app.db().query_row(
+        "SELECT created_at, next_attempt_at FROM outbox WHERE id = ?1",
+        params![pending[0].0],
+        |r| (r.get(0), r.get(1)),
+    );
     assert_eq!(due - created, 4, "sent when its window ends");
     for to in [MOD, MOD2] {
         let mails = sink.wait_for(to, 4, 20).await;
@@ -224,7 +222,7 @@ async fn a_burst_past_the_threshold_becomes_one_digest_per_moderator_with_workin
         assert!(mails[4..].iter().all(|m| !is_digest(m)));
         assert_eq!(each_once(&mails[4..]), later);
     }
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     for to in [MOD, MOD2] {
         let mails = sink.to(to);
         assert_eq!(mails.len(), 6);
@@ -240,7 +238,7 @@ async fn with_digest_after_zero_a_burst_is_never_digested() {
     let mails = sink.wait_for(MOD, 15, 20).await;
     // A digest would have been due a second after it opened.
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     let mails_after = sink.to(MOD);
     assert_eq!(mails_after.len(), 15, "{:?}", mails.len());
     assert_eq!(each_once(&mails_after), ids);
@@ -329,7 +327,7 @@ async fn an_erase_takes_a_persons_entries_out_of_a_pending_digest_and_a_sent_one
     assert_eq!(digests(&app)[0].3, 3);
     erase(&app, ann).await;
     // Gone from every table, the pending digest's entries included; Bob's entry stays.
-    assert_forgotten(&app.db_path, &[ann, "Ann Quux", "ann says"]);
+    assert_forgotten(app.db(), &[ann, "Ann Quux", "ann says"]);
     let left = digests(&app);
     assert_eq!(left.len(), 1);
     assert_eq!((&left[0].2[..], left[0].3), ("pending", 1));
@@ -346,21 +344,21 @@ async fn an_erase_takes_a_persons_entries_out_of_a_pending_digest_and_a_sent_one
         !body.contains("Ann Quux") && !body.contains("ann says"),
         "{body}"
     );
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     assert_eq!(sink.to(MOD).len(), 2);
     // Sent: the entry is the only copy of Bob's comment in it; his erase takes it out, and
     // the digest, left with nothing, goes too.
     assert_eq!(
-        rows_holding(&app.db_path, &["bob says gamma"])
+        rows_holding(app.db(), &["bob says gamma"])
             .into_iter()
             .map(|(table, _)| table)
             .collect::<Vec<_>>(),
         ["comments", "digest_entries"]
     );
     erase(&app, bob).await;
-    assert_forgotten(&app.db_path, &[bob, "Bob Roe", "bob says"]);
+    assert_forgotten(app.db(), &[bob, "Bob Roe", "bob says"]);
     assert!(digests(&app).is_empty());
-    assert_eq!(rows(&app.db_path).len(), 1, "the first comment's own mail");
+    assert_eq!(rows(app.db()).len(), 1, "the first comment's own mail");
 }
 
 #[tokio::test]
@@ -373,10 +371,10 @@ async fn an_erase_that_empties_a_pending_digest_leaves_nothing_to_send() {
         .await;
     assert_eq!(digests(&app).len(), 1);
     erase(&app, ann).await;
-    assert_forgotten(&app.db_path, &[ann, "Ann Quux", "ann alone"]);
+    assert_forgotten(app.db(), &[ann, "Ann Quux", "ann alone"]);
     // Past the digest's window: no mail about nobody.
     tokio::time::sleep(Duration::from_millis(3100)).await;
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     let mails = sink.to(MOD);
     assert_eq!(mails.len(), 1);
     assert!(mails[0].decoded().contains("the first one"));
@@ -421,7 +419,7 @@ async fn two_processes_on_one_database_fill_one_digest_and_mail_each_comment_onc
         );
     }
     let mails = sink.wait_for(MOD, 6, 20).await;
-    drained(dir.path().join("natter.db")).await;
+    drained(&crate::helpers::dir_db(dir.path())).await;
     let mails_after = sink.to(MOD);
     crate::cli::stop(one);
     crate::cli::stop(two);

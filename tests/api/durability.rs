@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::cli::{natter, run, run_to_exit, start_cmd, stop};
+use crate::helpers::{dir_db, sqlite_only};
+use crate::testdb::{params, TestDb};
 
 #[tokio::test]
 async fn sigkill_during_concurrent_writes_loses_no_acknowledged_comment() {
@@ -19,6 +21,7 @@ async fn sigkill_during_concurrent_writes_loses_no_acknowledged_comment() {
 /// commit is in the OS's page cache.
 #[tokio::test]
 async fn sigkill_loses_nothing_with_normal_durability_too() {
+    sqlite_only!("durability = \"normal\" is SQLite's synchronous mode");
     sigkill_loses_nothing("normal").await;
 }
 
@@ -74,24 +77,25 @@ async fn sigkill_loses_nothing(durability: &str) {
     let mut restart = natter(&dir);
     restart.env("NATTER_DURABILITY", durability);
     stop(start_cmd(restart));
-    let conn = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
-    let check: String = conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(check, "ok");
-    let mut stmt = conn
-        .prepare("SELECT text FROM comments WHERE id = ?1 AND status = 'approved'")
-        .unwrap();
+    let conn = dir_db(dir.path());
+    if !conn.is_postgres() {
+        let check: String = conn.query_row("PRAGMA integrity_check", params![], |r| r.get(0));
+        assert_eq!(check, "ok");
+    }
     for (id, text) in &acked {
-        let stored: String = stmt
-            .query_row([id], |r| r.get(0))
-            .unwrap_or_else(|e| panic!("comment {id} lost: {e}"));
+        let stored: String = conn
+            .query_opt(
+                "SELECT text FROM comments WHERE id = ?1 AND status = 'approved'",
+                params![id],
+            )
+            .unwrap_or_else(|| panic!("comment {id} lost"));
         assert_eq!(&stored, text);
     }
 }
 
 #[test]
 fn a_database_path_that_is_a_directory_is_one_clear_message() {
+    sqlite_only!("the path of a SQLite file");
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("natter.db")).unwrap();
     let (code, _, err) = run(&mut natter(&dir));
@@ -105,10 +109,11 @@ fn a_database_path_that_is_a_directory_is_one_clear_message() {
 
 #[test]
 fn a_locked_database_is_one_clear_message() {
+    sqlite_only!("a SQLite file locked by another process");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("natter.db");
-    let holder = rusqlite::Connection::open(&path).unwrap();
-    holder.execute_batch("PRAGMA journal_mode = DELETE; CREATE TABLE t (x); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);").unwrap();
+    let holder = TestDb::open(&path);
+    holder.batch("PRAGMA journal_mode = DELETE; CREATE TABLE t (x); BEGIN EXCLUSIVE; INSERT INTO t VALUES (1);");
     let (code, _, err) = run(&mut natter(&dir));
     assert_eq!(code, 1, "{err}");
     assert!(
@@ -121,6 +126,7 @@ fn a_locked_database_is_one_clear_message() {
 
 #[test]
 fn a_file_that_is_not_a_database_is_one_clear_message() {
+    sqlite_only!("a SQLite file that is not a database");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("natter.db"), vec![b'x'; 8192]).unwrap();
     let (code, _, err) = run(&mut natter(&dir));
@@ -158,14 +164,11 @@ fn sigterm_lets_an_in_flight_request_finish() {
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
     let status = server.child.wait().unwrap();
     assert!(status.success(), "clean exit after SIGTERM: {status:?}");
-    let conn = rusqlite::Connection::open(dir.path().join("natter.db")).unwrap();
-    let n: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM comments WHERE text = 'finished during shutdown'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let n: i64 = dir_db(dir.path()).query_row(
+        "SELECT count(*) FROM comments WHERE text = 'finished during shutdown'",
+        params![],
+        |r| r.get(0),
+    );
     assert_eq!(n, 1);
 }
 
@@ -246,6 +249,7 @@ fn post_one(port: u16, text: &str) -> tokio::task::JoinHandle<u16> {
 
 #[tokio::test]
 async fn with_full_durability_no_201_goes_out_before_the_wal_fsync() {
+    sqlite_only!("holds the fsyncs of SQLite's WAL file");
     let dir = tempfile::tempdir().unwrap();
     let (server, gate) = gated_server(&dir, "full");
     let mut answer = post_one(server.port, "held at the fsync");
@@ -269,6 +273,7 @@ async fn with_full_durability_no_201_goes_out_before_the_wal_fsync() {
 
 #[tokio::test]
 async fn with_normal_durability_a_201_needs_no_fsync() {
+    sqlite_only!("holds the fsyncs of SQLite's WAL file");
     let dir = tempfile::tempdir().unwrap();
     let (server, _gate) = gated_server(&dir, "normal");
     // The gate stays shut: a commit that waited for a WAL fsync would never be answered.
@@ -284,6 +289,7 @@ async fn with_normal_durability_a_201_needs_no_fsync() {
 /// not keep SIGTERM from stopping the server. The next start recovers as after a crash.
 #[tokio::test]
 async fn sigterm_stops_the_server_even_when_the_disk_never_syncs() {
+    sqlite_only!("holds the fsyncs of SQLite's WAL file");
     let dir = tempfile::tempdir().unwrap();
     let (server, _gate) = gated_server(&dir, "normal");
     assert_eq!(post_one(server.port, "kept").await.unwrap(), 201);
@@ -295,15 +301,14 @@ async fn sigterm_stops_the_server_even_when_the_disk_never_syncs() {
         started.elapsed()
     );
     stop(start_cmd(natter(&dir)));
-    let n: i64 = rusqlite::Connection::open(dir.path().join("natter.db"))
-        .unwrap()
-        .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
-        .unwrap();
+    let n: i64 =
+        dir_db(dir.path()).query_row("SELECT count(*) FROM comments", params![], |r| r.get(0));
     assert_eq!(n, 1);
 }
 
 #[test]
 fn a_zero_byte_database_file_is_refused_not_started_afresh() {
+    sqlite_only!("an empty SQLite file");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("natter.db");
     std::fs::write(&path, b"").unwrap();
@@ -325,15 +330,11 @@ fn a_schema_newer_than_the_binary_is_refused_naming_both_versions() {
     let dir = tempfile::tempdir().unwrap();
     // A database this binary made, then "migrated" by a future one.
     assert_eq!(run(natter(&dir).args(["admin", "token", "list"])).0, 0);
-    let path = dir.path().join("natter.db");
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute(
-            "INSERT INTO schema_migrations (version, applied_at) VALUES ('9001_from_the_future', 0)",
-            [],
-        )
-        .unwrap();
-    let known = natter::store::migrate::MIGRATIONS.last().unwrap().0;
+    dir_db(dir.path()).execute(
+        "INSERT INTO schema_migrations (version, applied_at) VALUES ('9001_from_the_future', 0)",
+        params![],
+    );
+    let known = crate::helpers::migrations().last().unwrap().0;
     for args in [
         &[][..],
         &["admin", "token", "list"][..],
@@ -347,18 +348,16 @@ fn a_schema_newer_than_the_binary_is_refused_naming_both_versions() {
         );
     }
     // A schema this binary knows all of still starts.
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute(
-            "DELETE FROM schema_migrations WHERE version = '9001_from_the_future'",
-            [],
-        )
-        .unwrap();
+    dir_db(dir.path()).execute(
+        "DELETE FROM schema_migrations WHERE version = '9001_from_the_future'",
+        params![],
+    );
     assert_eq!(run(natter(&dir).args(["admin", "token", "list"])).0, 0);
 }
 
 #[tokio::test]
 async fn a_damaged_page_is_found_before_start_up() {
+    sqlite_only!("damages a page of the SQLite file");
     let dir = tempfile::tempdir().unwrap();
     let server = start_cmd(natter(&dir));
     let res = reqwest::Client::new()
@@ -370,16 +369,10 @@ async fn a_damaged_page_is_found_before_start_up() {
     assert_eq!(res.status(), 201);
     stop(server);
     let path = dir.path().join("natter.db");
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
-        .unwrap();
+    let conn = TestDb::open(&path);
+    conn.batch("PRAGMA wal_checkpoint(TRUNCATE)");
     let (root, page_size): (i64, i64) = conn
-        .query_row(
-            "SELECT rootpage, (SELECT page_size FROM pragma_page_size) FROM sqlite_schema WHERE name = 'comments'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+        .query_row("SELECT rootpage, (SELECT page_size FROM pragma_page_size) FROM sqlite_schema WHERE name = 'comments'", params![], |r| (r.get(0), r.get(1)));
     drop(conn);
     {
         use std::io::{Seek, SeekFrom, Write};
@@ -398,6 +391,7 @@ async fn a_damaged_page_is_found_before_start_up() {
 
 #[tokio::test]
 async fn after_a_failed_fsync_a_retry_with_its_idempotency_key_gets_the_comment() {
+    sqlite_only!("fails an fsync of SQLite's WAL file");
     let dir = tempfile::tempdir().unwrap();
     let (server, gate) = gated_server(&dir, "full");
     std::fs::write(&gate, "").unwrap(); // fsyncs go through, but for the one made to fail

@@ -1,18 +1,25 @@
 //! Spawning the real app on a random port with its own database, and request helpers.
 
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 use natter::cli::serve::Application;
 use natter::config::{Settings, SiteConfig};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 
-/// A running server and what a test needs to talk to it.
+use crate::testdb::{params, TestDb};
+
+/// A running server and what a test needs to talk to it. The server runs on a thread of
+/// its own and is stopped when the `TestApp` is dropped (see [`Drop`] below).
 pub struct TestApp {
     pub address: String,
     pub client: Client,
+    /// Its `database` setting: a SQLite file, or a `postgres://` URL.
     pub db_path: PathBuf,
-    _dir: tempfile::TempDir,
+    db: OnceLock<TestDb>,
+    stop: actix_web::dev::ServerHandle,
 }
 
 /// The origin every test site allows.
@@ -51,12 +58,47 @@ pub fn fresh_pg_database(admin: &str) -> String {
     format!("{base}/{name}")
 }
 
-/// The `database` setting of a new test database in `dir`: a SQLite file there, or a new
-/// database on the test PostgreSQL server when the suite runs on PostgreSQL.
-pub fn fresh_database(dir: &std::path::Path) -> PathBuf {
-    match test_pg() {
-        Some(admin) => PathBuf::from(fresh_pg_database(&admin)),
-        None => dir.join("natter.db"),
+/// Whether the suite runs on PostgreSQL (`NATTER_TEST_PG`).
+pub fn on_postgres() -> bool {
+    test_pg().is_some()
+}
+
+/// Ends a test that is about SQLite itself (its files, its backups, its fsyncs) when the
+/// suite runs on PostgreSQL, saying why: `sqlite_only!("why");` as its first line.
+macro_rules! sqlite_only {
+    ($why:literal) => {
+        if $crate::helpers::on_postgres() {
+            eprintln!("SQLite-only: {}", $why);
+            return;
+        }
+    };
+}
+pub(crate) use sqlite_only;
+
+/// The `database` of the test directory `dir`, the same at every call: `dir/natter.db`, or
+/// on PostgreSQL a database made at the first call (what `natter` run in `dir` uses).
+pub fn dir_database(dir: &Path) -> PathBuf {
+    let Some(admin) = test_pg() else {
+        return dir.join("natter.db");
+    };
+    static MADE: OnceLock<Mutex<HashMap<PathBuf, PathBuf>>> = OnceLock::new();
+    let mut made = MADE.get_or_init(Mutex::default).lock().unwrap();
+    made.entry(dir.to_path_buf())
+        .or_insert_with(|| PathBuf::from(fresh_pg_database(&admin)))
+        .clone()
+}
+
+/// A connection to the database of the test directory `dir` (see [`dir_database`]).
+pub fn dir_db(dir: &Path) -> TestDb {
+    TestDb::open(&dir_database(dir))
+}
+
+/// The schema migrations of the engine under test, in order.
+pub fn migrations() -> &'static [(&'static str, &'static str)] {
+    if on_postgres() {
+        natter::store::pg::migrate::MIGRATIONS
+    } else {
+        natter::store::migrate::MIGRATIONS
     }
 }
 
@@ -65,7 +107,7 @@ pub fn settings() -> (Settings, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Settings {
         bind: "127.0.0.1:0".into(),
-        database: fresh_database(dir.path()),
+        database: dir_database(dir.path()),
         ..Settings::default()
     };
     // Limits are tested on their own (limits.rs); elsewhere they would only get in the way.
@@ -91,10 +133,26 @@ impl TestApp {
     }
 
     /// Starts the server on prepared settings.
+    ///
+    /// It runs on a thread and runtime of its own, not on the test's: a test's runtime ends
+    /// with the test, and a server dropped with it would neither close its database nor
+    /// drop its state off the runtime's threads (the PostgreSQL client may not be dropped
+    /// on one: the whole test binary aborts). `dir` lives as long as the server.
     pub async fn start(settings: Settings, dir: tempfile::TempDir) -> TestApp {
         let app = Application::build(settings.clone()).expect("app builds");
         let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
+        let stop = app.stop_handle();
+        std::thread::Builder::new()
+            .name("test-server".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                let _ = runtime.block_on(app.run_until_stopped());
+                drop(dir);
+            })
+            .unwrap();
         TestApp {
             address,
             client: Client::builder()
@@ -102,7 +160,8 @@ impl TestApp {
                 .build()
                 .unwrap(),
             db_path: settings.database.clone(),
-            _dir: dir,
+            db: OnceLock::new(),
+            stop,
         }
     }
 
@@ -163,9 +222,19 @@ impl TestApp {
         ids(&self.list(page, extra).await)
     }
 
-    /// Opens the database file directly (as another process would).
-    pub fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open(&self.db_path).unwrap()
+    /// The test's own connection to the server's database (as another process would
+    /// have), opened at the first use.
+    pub fn db(&self) -> &TestDb {
+        self.db.get_or_init(|| TestDb::open(&self.db_path))
+    }
+}
+
+impl Drop for TestApp {
+    /// Stops the server as SIGTERM would, without waiting: its thread finishes what is in
+    /// flight, closes the database (every connection of a PostgreSQL server's pool, writer
+    /// and listener) and ends, within about a second.
+    fn drop(&mut self) {
+        drop(self.stop.stop(true));
     }
 }
 
@@ -214,10 +283,14 @@ pub async fn assert_invalid(res: Response, field: &str) {
 impl TestApp {
     /// A fresh admin token, stored as the CLI stores it.
     pub fn admin_token(&self) -> String {
+        use natter::domain::crypto;
         let name = format!("t{}", rand_suffix());
-        natter::store::admin_tokens::create_token(&self.db(), &name)
-            .unwrap()
-            .unwrap()
+        let token = format!("natter_{}", crypto::random_token());
+        self.db().execute(
+            "INSERT INTO admin_tokens (name, hash, created_at) VALUES (?1, ?2, ?3)",
+            params![name, crypto::token_hash(&token), natter::domain::now()],
+        );
+        token
     }
 
     /// An admin request with a bearer token.
@@ -234,12 +307,10 @@ impl TestApp {
 
     /// Sets a comment's stored status directly.
     pub fn set_status(&self, id: i64, status: &str) {
-        self.db()
-            .execute(
-                "UPDATE comments SET status = ?2 WHERE id = ?1",
-                rusqlite::params![id, status],
-            )
-            .unwrap();
+        self.db().execute(
+            "UPDATE comments SET status = ?2 WHERE id = ?1",
+            params![id, status],
+        );
     }
 }
 

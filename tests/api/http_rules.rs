@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, TestApp, BLOG};
+use crate::testdb::params;
 
 #[tokio::test]
 async fn a_body_that_is_not_json_is_400() {
@@ -613,8 +614,7 @@ async fn every_public_write_checks_the_origin() {
     assert_eq!(app.list_ids("/p", "").await, vec![id]);
     let outbox: i64 = app
         .db()
-        .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
-        .unwrap();
+        .query_row("SELECT count(*) FROM outbox", params![], |r| r.get(0));
     assert_eq!(outbox, 0, "no erase mail was queued");
     // The same requests from the blog's own origin go through.
     for (method, path, body) in &writes {

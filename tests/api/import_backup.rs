@@ -5,10 +5,13 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::cli::{run, start, stop};
+use crate::helpers::sqlite_only;
 use crate::import_common::*;
+use crate::testdb::{params, TestDb};
 
 #[tokio::test]
 async fn a_backup_taken_during_writes_is_consistent_and_complete() {
+    sqlite_only!("`natter backup` copies a SQLite file");
     let (dir, cfg) = dir_with_sites(&["default"]);
     let server = start(&dir, Some(&cfg));
     let base = format!("http://127.0.0.1:{}", server.port);
@@ -34,17 +37,13 @@ async fn a_backup_taken_during_writes_is_consistent_and_complete() {
     // Let some comments land, then back up while the writes go on.
     let conn = db(&dir);
     for _ in 0..200 {
-        let n: i64 = conn
-            .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
-            .unwrap();
+        let n: i64 = conn.query_row("SELECT count(*) FROM comments", params![], |r| r.get(0));
         if n >= 20 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
-    let before: i64 = conn
-        .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
-        .unwrap();
+    let before: i64 = conn.query_row("SELECT count(*) FROM comments", params![], |r| r.get(0));
     assert!(before > 0);
     let copy = dir.path().join("backups").join("natter-copy.db");
     std::fs::create_dir(copy.parent().unwrap()).unwrap();
@@ -74,25 +73,20 @@ async fn a_backup_taken_during_writes_is_consistent_and_complete() {
     stop(server);
     assert!(written > 0);
 
-    let copy_conn = rusqlite::Connection::open(&copy).unwrap();
-    let check: String = copy_conn
-        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-        .unwrap();
+    let copy_conn = TestDb::open(&copy);
+    let check: String = copy_conn.query_row("PRAGMA integrity_check", params![], |r| r.get(0));
     assert_eq!(check, "ok");
-    let in_copy: i64 = copy_conn
-        .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
-        .unwrap();
+    let in_copy: i64 =
+        copy_conn.query_row("SELECT count(*) FROM comments", params![], |r| r.get(0));
     assert!(
         in_copy >= before,
         "the copy has every comment written before it: {in_copy} < {before}"
     );
     let texts: Vec<String> = copy_conn
-        .prepare("SELECT text FROM comments ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+        .query("SELECT text FROM comments ORDER BY id", params![])
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     let expected: Vec<String> = (0..in_copy).map(|i| format!("comment {i}")).collect();
     assert_eq!(texts, expected, "a prefix of the writes, nothing torn");
     assert!(
@@ -106,6 +100,7 @@ async fn a_backup_taken_during_writes_is_consistent_and_complete() {
 
 #[test]
 fn a_backup_refuses_to_overwrite_the_database_and_needs_one() {
+    sqlite_only!("`natter backup` copies a SQLite file");
     let (dir, cfg) = dir_with_sites(&["default"]);
     let (code, _, err) = run(natter_cfg(&dir, &cfg).args(["backup", "copy.db"]));
     assert_eq!(code, 1);
@@ -136,6 +131,7 @@ fn names(dir: &std::path::Path) -> Vec<String> {
 
 #[test]
 fn a_backup_into_a_missing_directory_names_the_path_and_the_os_error() {
+    sqlite_only!("`natter backup` copies a SQLite file");
     let (dir, cfg) = dir_with_sites(&["default"]);
     import_ok(
         &dir,
@@ -157,6 +153,7 @@ fn a_backup_into_a_missing_directory_names_the_path_and_the_os_error() {
 /// the OS's reason and leaves no partial file, and an older backup of that name intact.
 #[test]
 fn a_backup_that_cannot_be_written_leaves_no_partial_file() {
+    sqlite_only!("`natter backup` copies a SQLite file");
     use std::os::unix::process::CommandExt;
     let (dir, cfg) = dir_with_sites(&["default"]);
     import_ok(
@@ -165,12 +162,11 @@ fn a_backup_that_cannot_be_written_leaves_no_partial_file() {
         &["disqus", fixture("isso-tests-disqus.xml").to_str().unwrap()],
     );
     let conn = db(&dir);
-    conn.execute_batch(
+    conn.batch(
         "CREATE TABLE ballast (b BLOB);
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 64)
          INSERT INTO ballast SELECT randomblob(4000) FROM n;",
-    )
-    .unwrap();
+    );
     drop(conn);
     let out_dir = dir.path().join("backups");
     std::fs::create_dir(&out_dir).unwrap();

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rusqlite::Connection;
-
 use crate::cli::{natter, run};
+pub(crate) use crate::testdb::params;
+use crate::testdb::TestDb;
 
 /// A fixture file of `tests/fixtures/import`.
 pub fn fixture(name: &str) -> PathBuf {
@@ -46,9 +46,9 @@ pub fn import_ok(dir: &tempfile::TempDir, cfg: &Path, args: &[&str]) -> String {
     out
 }
 
-/// The test database.
-pub fn db(dir: &tempfile::TempDir) -> Connection {
-    Connection::open(dir.path().join("natter.db")).unwrap()
+/// The test directory's database (see [`crate::helpers::dir_database`]).
+pub fn db(dir: &tempfile::TempDir) -> TestDb {
+    crate::helpers::dir_db(dir.path())
 }
 
 /// One imported comment, as the tests look at it.
@@ -68,32 +68,28 @@ pub struct Row {
 }
 
 /// Every comment of a site, by id.
-pub fn rows(conn: &Connection, site: &str) -> Vec<Row> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT c.id, p.key, c.parent, c.author, c.email, c.text, c.html, c.status, c.created_at,
-                    c.ip, c.source_id
-             FROM comments c JOIN pages p ON p.id = c.page_id WHERE p.site = ?1 ORDER BY c.id",
-        )
-        .unwrap();
-    stmt.query_map([site], |r| {
-        Ok(Row {
-            id: r.get(0)?,
-            page: r.get(1)?,
-            parent: r.get(2)?,
-            author: r.get(3)?,
-            email: r.get(4)?,
-            text: r.get(5)?,
-            html: r.get(6)?,
-            status: r.get(7)?,
-            created_at: r.get(8)?,
-            ip: r.get(9)?,
-            source_id: r.get(10)?,
-        })
+pub fn rows(conn: &TestDb, site: &str) -> Vec<Row> {
+    conn.query(
+        "SELECT c.id, p.key, c.parent, c.author, c.email, c.text, c.html, c.status, c.created_at,
+                c.ip, c.source_id
+         FROM comments c JOIN pages p ON p.id = c.page_id WHERE p.site = ?1 ORDER BY c.id",
+        params![site],
+    )
+    .iter()
+    .map(|r| Row {
+        id: r.get(0),
+        page: r.get(1),
+        parent: r.get(2),
+        author: r.get(3),
+        email: r.get(4),
+        text: r.get(5),
+        html: r.get(6),
+        status: r.get(7),
+        created_at: r.get(8),
+        ip: r.get(9),
+        source_id: r.get(10),
     })
-    .unwrap()
-    .collect::<Result<_, _>>()
-    .unwrap()
+    .collect()
 }
 
 /// The row whose author is `name`.

@@ -27,13 +27,11 @@ fn the_isso_database_imports_with_votes_parents_and_statuses() {
         ada.html
     );
     assert_eq!(ada.ip.as_deref(), Some("127.0.0.0"));
-    let (likes, dislikes, format, website): (i64, i64, String, Option<String>) = conn
-        .query_row(
-            "SELECT likes, dislikes, format, website FROM comments WHERE author = 'Ada Lovelace'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .unwrap();
+    let (likes, dislikes, format, website): (i64, i64, String, Option<String>) = conn.query_row(
+        "SELECT likes, dislikes, format, website FROM comments WHERE author = 'Ada Lovelace'",
+        params![],
+        |r| (r.get(0), r.get(1), r.get(2), r.get(3)),
+    );
     assert_eq!(
         (likes, dislikes),
         (3, 1),
@@ -56,25 +54,21 @@ fn the_isso_database_imports_with_votes_parents_and_statuses() {
         .find(|r| r.text.starts_with("Anonymous thought"))
         .unwrap();
     assert_eq!(anonymous.author, None);
-    let edited: Option<i64> = conn
-        .query_row(
-            "SELECT edited_at FROM comments WHERE text LIKE 'Multi-line%'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let edited: Option<i64> = conn.query_row(
+        "SELECT edited_at FROM comments WHERE text LIKE 'Multi-line%'",
+        params![],
+        |r| r.get(0),
+    );
     assert_eq!(
         edited,
         Some(1_795_331_143),
         "Isso's modified time is the edit time"
     );
-    let title: String = conn
-        .query_row(
-            "SELECT title FROM pages WHERE key = '/blog/2020/unicode-post/'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let title: String = conn.query_row(
+        "SELECT title FROM pages WHERE key = '/blog/2020/unicode-post/'",
+        params![],
+        |r| r.get(0),
+    );
     assert_eq!(title, "Unicode — test");
 
     let again = import_ok(

@@ -1,39 +1,28 @@
 //! `natter export` and `natter import json`: a round trip reproduces every comment, vote and
 //! page row by row; re-imports are idempotent; broken files write nothing.
 
-use rusqlite::types::Value as Sql;
-use rusqlite::Connection;
 use serde_json::{json, Value};
 
 use crate::cli::{run, start_cmd, stop};
 use crate::import_common::*;
+use crate::testdb::{Row, TestDb};
 
 const TOKEN: &str = "json-test-admin-token";
 
 /// Every column of every comment of a site, keyed by page key instead of page row id.
-fn comment_table(conn: &Connection) -> Vec<Vec<Sql>> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT c.id, p.key, c.parent, c.author, c.email, c.website, c.text, c.format, c.html,
-                    c.status, c.created_at, c.edited_at, c.likes, c.dislikes, c.ip, c.avatar,
-                    c.author_key_hash, c.edit_token_hash, c.edit_until, c.notify,
-                    coalesce(c.source, 'json'), coalesce(c.source_id, CAST(c.id AS TEXT))
-             FROM comments c JOIN pages p ON p.id = c.page_id WHERE p.site = 'blog' ORDER BY c.id",
-        )
-        .unwrap();
-    stmt.query_map([], |r| (0..22).map(|i| r.get::<_, Sql>(i)).collect())
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+fn comment_table(conn: &TestDb) -> Vec<Row> {
+    conn.query(
+        "SELECT c.id, p.key, c.parent, c.author, c.email, c.website, c.text, c.format, c.html,
+                c.status, c.created_at, c.edited_at, c.likes, c.dislikes, c.ip, c.avatar,
+                c.author_key_hash, c.edit_token_hash, c.edit_until, c.notify,
+                coalesce(c.source, 'json'), coalesce(c.source_id, CAST(c.id AS TEXT))
+         FROM comments c JOIN pages p ON p.id = c.page_id WHERE p.site = 'blog' ORDER BY c.id",
+        params![],
+    )
 }
 
-fn table(conn: &Connection, sql: &str) -> Vec<Vec<Sql>> {
-    let mut stmt = conn.prepare(sql).unwrap();
-    let n = stmt.column_count();
-    stmt.query_map([], |r| (0..n).map(|i| r.get::<_, Sql>(i)).collect())
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+fn table(conn: &TestDb, sql: &str) -> Vec<Row> {
+    conn.query(sql, params![])
 }
 
 const PAGES: &str =
@@ -192,17 +181,23 @@ async fn export_then_import_json_into_an_empty_database_reproduces_every_row() {
     assert_eq!(comment_table(&b), before);
 
     // New comments never reuse an imported id.
-    let max: i64 = b
-        .query_row("SELECT max(id) FROM comments", [], |r| r.get(0))
-        .unwrap();
-    let seq: i64 = b
-        .query_row(
-            "SELECT seq FROM sqlite_sequence WHERE name = 'comments'",
-            [],
+    let max: i64 = b.query_row("SELECT max(id) FROM comments", params![], |r| r.get(0));
+    // The id the next comment gets, from the engine's sequence (`sqlite_sequence` holds the
+    // last id handed out; a PostgreSQL sequence its last value, and whether it was used).
+    let next: i64 = if b.is_postgres() {
+        b.query_row(
+            "SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM comments_id_seq",
+            params![],
             |r| r.get(0),
         )
-        .unwrap();
-    assert!(seq >= max);
+    } else {
+        b.query_row(
+            "SELECT seq + 1 FROM sqlite_sequence WHERE name = 'comments'",
+            params![],
+            |r| r.get(0),
+        )
+    };
+    assert!(next > max);
 
     // A later `import isso` of the same source still recognises what came through JSON.
     let isso = import_ok(
@@ -344,8 +339,8 @@ fn a_broken_json_file_names_its_line_and_writes_nothing() {
     assert_eq!(code, 1);
     assert!(err.contains("line 3"), "{err}");
     let n: i64 = db(&dir)
-        .query_row("SELECT count(*) FROM comments", [], |r| r.get(0))
-        .unwrap_or(0);
+        .try_query("SELECT count(*) FROM comments", params![])
+        .map_or(0, |rows| rows[0].get(0));
     assert_eq!(n, 0);
 
     let bad_status = comment_line(1, "/p/", None, "x", "").replace("approved", "published");
@@ -400,9 +395,9 @@ async fn replies_whose_parent_an_import_brings_back_are_listed_under_it_once() {
     // replies are shown at the top level.
     {
         let conn = db(&dir);
-        conn.pragma_update(None, "foreign_keys", "OFF").unwrap();
-        conn.execute("DELETE FROM comments WHERE id = 9", [])
-            .unwrap();
+        conn.foreign_keys(false);
+        conn.execute("DELETE FROM comments WHERE id = 9", params![]);
+        conn.foreign_keys(true);
     }
     let server = crate::cli::start(&dir, Some(&cfg));
     let url = format!(

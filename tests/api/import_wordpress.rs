@@ -52,22 +52,18 @@ fn the_wordpress_fixture_imports_every_comment_with_its_parent_and_page() {
         multi.created_at, 1_654_481_594,
         "2022-06-06 02:13:14 GMT, not local time"
     );
-    let (title, url): (String, String) = conn
-        .query_row(
-            "SELECT title, url FROM pages WHERE key = '/2014/test/'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let (title, url): (String, String) = conn.query_row(
+        "SELECT title, url FROM pages WHERE key = '/2014/test/'",
+        params![],
+        |r| (r.get(0), r.get(1)),
+    );
     assert_eq!(title, "Hello, World…");
     assert_eq!(url, "http://example.tld/2014/test/");
-    let website: Option<String> = conn
-        .query_row(
-            "SELECT website FROM comments WHERE author = 'Ohai'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let website: Option<String> = conn.query_row(
+        "SELECT website FROM comments WHERE author = 'Ohai'",
+        params![],
+        |r| r.get(0),
+    );
     assert_eq!(website.as_deref(), Some("http://example.tld/"));
 
     let again = import_ok(&dir, &cfg, &["wordpress", file.to_str().unwrap()]);
@@ -157,14 +153,12 @@ fn statuses_pingbacks_and_dates_follow_wordpress() {
         "IPv6 keeps its /48"
     );
     assert!(!first.html.contains("script"), "{}", first.html);
-    let (website, locked, title): (Option<String>, bool, String) = conn
-        .query_row(
-            "SELECT c.website, p.locked, p.title FROM comments c JOIN pages p ON p.id = c.page_id
+    let (website, locked, title): (Option<String>, bool, String) = conn.query_row(
+        "SELECT c.website, p.locked, p.title FROM comments c JOIN pages p ON p.id = c.page_id
              WHERE c.author = 'Author 1'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
+        params![],
+        |r| (r.get(0), r.get(1), r.get(2)),
+    );
     assert_eq!(website, None, "a javascript: website is dropped");
     assert!(locked, "comment_status closed locks the page");
     assert_eq!(title, "Post & more");

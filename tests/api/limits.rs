@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, TestApp, BLOG};
+use crate::testdb::params;
 
 #[tokio::test]
 async fn creates_over_the_limit_get_429_with_retry_after_and_cors() {
@@ -76,8 +77,9 @@ async fn votes_and_reads_have_their_own_limits() {
     // Avatars and preflights don't count as reads.
     let avatar = app
         .db()
-        .query_row("SELECT avatar FROM comments", [], |r| r.get::<_, String>(0))
-        .unwrap();
+        .query_row("SELECT avatar FROM comments", params![], |r| {
+            r.get::<String>(0)
+        });
     assert_eq!(
         app.get(&format!("/api/avatar/{avatar}.svg")).await.status(),
         200
@@ -107,8 +109,7 @@ async fn a_spoofed_forwarded_for_from_an_untrusted_peer_changes_nothing() {
     assert_eq!(post("198.51.100.7", "b").await.unwrap().status(), 429);
     let ip: String = app
         .db()
-        .query_row("SELECT ip FROM comments", [], |r| r.get(0))
-        .unwrap();
+        .query_row("SELECT ip FROM comments", params![], |r| r.get(0));
     assert_eq!(ip, "127.0.0.0", "the peer, not the header");
 }
 
@@ -145,11 +146,9 @@ async fn a_trusted_proxys_forwarded_for_is_walked_from_the_right() {
     );
     let ips: Vec<String> = app
         .db()
-        .prepare("SELECT ip FROM comments ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+        .query("SELECT ip FROM comments ORDER BY id", params![])
+        .iter()
+        .map(|r| r.get(0))
         .collect();
     assert_eq!(ips, vec!["203.0.113.0", "198.51.100.0"]);
 }
@@ -193,11 +192,9 @@ async fn post_from_each(app: &TestApp, steps: &[(&str, u16)]) -> Vec<String> {
         }
     }
     app.db()
-        .prepare("SELECT ip FROM comments ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+        .query("SELECT ip FROM comments ORDER BY id", params![])
+        .iter()
+        .map(|r| r.get(0))
         .collect()
 }
 
@@ -355,11 +352,9 @@ async fn edits_and_deletes_share_a_per_client_limit_of_their_own() {
     assert_eq!(delete(3, b).await.status(), 204);
     let texts: Vec<(i64, String)> = app
         .db()
-        .prepare("SELECT id, text FROM comments ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .map(Result::unwrap)
+        .query("SELECT id, text FROM comments ORDER BY id", params![])
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
         .collect();
     assert_eq!(
         texts,

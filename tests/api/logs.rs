@@ -10,11 +10,11 @@ use serde_json::{json, Value};
 use crate::cli::natter;
 
 /// The real binary with JSON logs going to `dir/natter.log`, once it answers `/healthz`:
-/// the child, its base URL and the log's path.
+/// the server (killed if dropped still running), its base URL and the log's path.
 pub(crate) async fn serve_logging_json(
     dir: &tempfile::TempDir,
     env: &[(&str, &str)],
-) -> (std::process::Child, String, std::path::PathBuf) {
+) -> (crate::cli::Server, String, std::path::PathBuf) {
     let port = crate::sinks::free_port();
     let log_path = dir.path().join("natter.log");
     let mut cmd = natter(dir);
@@ -24,7 +24,11 @@ pub(crate) async fn serve_logging_json(
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log_path).unwrap());
-    let child = cmd.spawn().unwrap();
+    let server = crate::cli::Server {
+        child: cmd.spawn().unwrap(),
+        port,
+        stderr: String::new(),
+    };
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -32,13 +36,13 @@ pub(crate) async fn serve_logging_json(
         assert!(Instant::now() < deadline, "the server did not start");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    (child, base, log_path)
+    (server, base, log_path)
 }
 
 #[tokio::test]
 async fn each_request_logs_one_json_line_with_its_id_and_nothing_private() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base, log_path) = serve_logging_json(
+    let (mut server, base, log_path) = serve_logging_json(
         &dir,
         &[("NATTER_ADMIN_TOKEN", "natter_log-test-admin-token")],
     )
@@ -89,10 +93,10 @@ async fn each_request_logs_one_json_line_with_its_id_and_nothing_private() {
     sent.push((res, "GET", "unmatched"));
 
     let _ = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().unwrap().is_none() {
+    while server.child.try_wait().unwrap().is_none() {
         assert!(Instant::now() < deadline, "no exit after SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }

@@ -1,7 +1,9 @@
 //! One test binary: black-box tests against the real server on a random port, each with
-//! its own SQLite file.
+//! its own database: a SQLite file, or a PostgreSQL database when `NATTER_TEST_PG` names a
+//! server (scripts/test.sh runs the suite both ways).
 
 mod helpers;
+mod testdb;
 
 mod admin;
 mod cli;

@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, assert_invalid, TestApp, BLOG};
+use crate::testdb::params;
 
 #[tokio::test]
 async fn config_describes_the_site_and_hands_out_a_form_token() {
@@ -108,9 +109,7 @@ async fn healthz_checks_the_database() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap(), json!({"status": "ok"}));
     // Another process breaks the schema under the running server: a real read fails.
-    app.db()
-        .execute_batch("ALTER TABLE sites RENAME TO sites_gone")
-        .unwrap();
+    app.db().batch("ALTER TABLE sites RENAME TO sites_gone");
     let res = app.get("/healthz").await;
     let body = crate::helpers::assert_error(res, 503, "unavailable").await;
     let text = body.to_string();
@@ -118,9 +117,7 @@ async fn healthz_checks_the_database() {
         !text.contains("sites") && !text.to_lowercase().contains("sql"),
         "{text}"
     );
-    app.db()
-        .execute_batch("ALTER TABLE sites_gone RENAME TO sites")
-        .unwrap();
+    app.db().batch("ALTER TABLE sites_gone RENAME TO sites");
     assert_eq!(app.get("/healthz").await.status(), 200, "and it recovers");
 }
 
@@ -179,12 +176,10 @@ async fn the_atom_feed_lists_newest_approved_comments_escaped() {
     let held = app.create("/a", "held one").await["comment"]["id"]
         .as_i64()
         .unwrap();
-    app.db()
-        .execute(
-            "UPDATE comments SET status = 'pending' WHERE id = ?1",
-            [held],
-        )
-        .unwrap();
+    app.db().execute(
+        "UPDATE comments SET status = 'pending' WHERE id = ?1",
+        params![held],
+    );
     app.create("/b", "second").await;
     let res = app.get("/feed/blog.atom").await;
     assert_eq!(res.status(), 200);

@@ -4,9 +4,16 @@ use natter::domain::moderate::{sign, Action};
 use serde_json::json;
 
 use crate::helpers::{id_of, TestApp};
+use crate::testdb::params;
 
+/// The server's secret, as it stored it at start-up.
 fn key(app: &TestApp) -> natter::domain::crypto::ServerKey {
-    natter::store::comments::server_key(&app.db()).unwrap()
+    let stored: Vec<u8> = app.db().query_row(
+        "SELECT value FROM secrets WHERE name = 'server'",
+        params![],
+        |r| r.get(0),
+    );
+    natter::domain::crypto::ServerKey::from_bytes(&stored).expect("a stored server key")
 }
 
 fn link(app: &TestApp, id: i64, action: Action, expires: i64) -> String {
@@ -29,10 +36,7 @@ async fn held(app: &TestApp, text: &str) -> i64 {
 
 fn status(app: &TestApp, id: i64) -> Option<String> {
     app.db()
-        .query_row("SELECT status FROM comments WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .ok()
+        .query_opt("SELECT status FROM comments WHERE id = ?1", params![id])
 }
 
 #[tokio::test]

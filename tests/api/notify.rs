@@ -9,6 +9,7 @@ use crate::helpers::{id_of, TestApp, BLOG};
 use crate::outbox::{all_tried, drained, mail_to};
 use crate::sinks::{free_port, HookSink, SmtpSink};
 use crate::stored::{assert_forgotten, rows_holding};
+use crate::testdb::params;
 
 pub(crate) const MOD: &str = "mod@natter.example";
 
@@ -81,12 +82,8 @@ async fn reply_mail_needs_a_confirmed_opt_in_and_stops_on_unsubscribe() {
     // A reply before confirming: nothing for Ann.
     app.create_with(json!({"page": "/p", "text": "early reply", "parent": parent, "email": "bob@reader.example", "author": "Bob"})).await;
     // The reply's mail would have been queued with it, before its 201.
-    assert_eq!(
-        mail_to(&app.db_path, ann),
-        ["confirm"],
-        "only the confirmation"
-    );
-    drained(&app.db_path).await;
+    assert_eq!(mail_to(app.db(), ann), ["confirm"], "only the confirmation");
+    drained(app.db()).await;
     assert_eq!(sink.to(ann).len(), 1, "only the confirmation");
     let link = confirm
         .links("http://localhost:8080/notify/confirm/")
@@ -99,12 +96,11 @@ async fn reply_mail_needs_a_confirmed_opt_in_and_stops_on_unsubscribe() {
         .await
         .unwrap()
         .contains("<form method=\"post\">"));
-    let notify: i64 = app
-        .db()
-        .query_row("SELECT notify FROM comments WHERE id = ?1", [parent], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let notify: i64 = app.db().query_row(
+        "SELECT notify FROM comments WHERE id = ?1",
+        params![parent],
+        |r| r.get(0),
+    );
     assert_eq!(notify, 1, "GET changes nothing");
     assert_eq!(
         app.client
@@ -145,8 +141,8 @@ async fn reply_mail_needs_a_confirmed_opt_in_and_stops_on_unsubscribe() {
     assert_eq!(res.status(), 200);
     app.create_with(json!({"page": "/p", "text": "after unsubscribing", "parent": parent}))
         .await;
-    assert_eq!(mail_to(&app.db_path, ann), ["confirm", "reply"]);
-    drained(&app.db_path).await;
+    assert_eq!(mail_to(app.db(), ann), ["confirm", "reply"]);
+    drained(app.db()).await;
     assert_eq!(sink.to(ann).len(), 2);
 }
 
@@ -160,12 +156,10 @@ async fn held_replies_are_mailed_only_once_approved_and_rejected_ones_never() {
         &app.create_with(json!({"page": "/p", "text": "mine", "email": ann, "notify": true}))
             .await,
     );
-    app.db()
-        .execute(
-            "INSERT INTO confirmed_emails (site, email, confirmed_at) VALUES ('blog', ?1, 0)",
-            [ann],
-        )
-        .unwrap();
+    app.db().execute(
+        "INSERT INTO confirmed_emails (site, email, confirmed_at) VALUES ('blog', ?1, 0)",
+        params![ann],
+    );
     let approve = |id: i64| {
         app.admin(
             Method::POST,
@@ -184,10 +178,10 @@ async fn held_replies_are_mailed_only_once_approved_and_rejected_ones_never() {
             .await,
     );
     assert!(
-        mail_to(&app.db_path, ann).is_empty(),
+        mail_to(app.db(), ann).is_empty(),
         "nothing queued before approval"
     );
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     assert!(
         sink.to(ann).is_empty(),
         "nothing before approval: {:?}",
@@ -207,12 +201,8 @@ async fn held_replies_are_mailed_only_once_approved_and_rejected_ones_never() {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(approve(good).await.unwrap().status(), 200);
-    assert_eq!(
-        mail_to(&app.db_path, ann),
-        ["reply"],
-        "exactly one reply mail"
-    );
-    drained(&app.db_path).await;
+    assert_eq!(mail_to(app.db(), ann), ["reply"], "exactly one reply mail");
+    drained(app.db()).await;
     let all = sink.to(ann);
     assert_eq!(all.len(), 1, "exactly one reply mail");
     assert!(all[0].decoded().contains("good reply") && !all[0].decoded().contains("spam reply"));
@@ -247,7 +237,7 @@ async fn mail_survives_an_smtp_server_that_is_down_at_first() {
     let port = free_port();
     let app = TestApp::spawn_with(move |s| s.smtp = Some(smtp(port))).await;
     app.create("/p", "while the mail server is down").await;
-    let tried = all_tried(&app.db_path).await;
+    let tried = all_tried(app.db()).await;
     assert_eq!(tried.len(), 1);
     assert_eq!(tried[0].status, "pending", "{tried:?}");
     let token = app.admin_token();
@@ -368,8 +358,8 @@ async fn self_service_erase_always_answers_202_and_mails_a_working_link() {
         )
         .await,
     );
-    assert_eq!(mail_to(&app.db_path, ann), ["confirm", "reply"]);
-    assert_eq!(mail_to(&app.db_path, eve), ["confirm", "reply"]);
+    assert_eq!(mail_to(app.db(), ann), ["confirm", "reply"]);
+    assert_eq!(mail_to(app.db(), eve), ["confirm", "reply"]);
     for email in [eve, "nobody@reader.example"] {
         let res = app
             .post_json(
@@ -380,7 +370,7 @@ async fn self_service_erase_always_answers_202_and_mails_a_working_link() {
         assert_eq!(res.status(), 202);
     }
     assert!(
-        mail_to(&app.db_path, "nobody@reader.example").is_empty(),
+        mail_to(app.db(), "nobody@reader.example").is_empty(),
         "no mail for an address with no comments"
     );
     let again = app
@@ -388,15 +378,15 @@ async fn self_service_erase_always_answers_202_and_mails_a_working_link() {
         .await;
     assert_eq!(again.status(), 202);
     assert_eq!(
-        mail_to(&app.db_path, eve),
+        mail_to(app.db(), eve),
         ["confirm", "reply", "erase"],
         "one erase mail an hour"
     );
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     assert!(sink.to("nobody@reader.example").is_empty());
     let mail = sink.to(eve).pop().unwrap();
     assert!(mail.header("Subject").unwrap().starts_with("Erase"));
-    let held: Vec<String> = rows_holding(&app.db_path, &eve_data)
+    let held: Vec<String> = rows_holding(app.db(), &eve_data)
         .into_iter()
         .map(|(table, _)| table)
         .collect();
@@ -442,20 +432,18 @@ async fn self_service_erase_always_answers_202_and_mails_a_working_link() {
     assert_eq!(q["comments"][1]["status"], "deleted");
     // Nothing about Eve is left anywhere: not her comments, not her opt-in, not a row of
     // the outbox, sent or not — the erase mail included. Ann's and Bob's data stays.
-    assert_forgotten(&app.db_path, &eve_data);
-    assert!(mail_to(&app.db_path, eve).is_empty());
-    assert_eq!(mail_to(&app.db_path, ann), ["confirm"]);
+    assert_forgotten(app.db(), &eve_data);
+    assert!(mail_to(app.db(), eve).is_empty());
+    assert_eq!(mail_to(app.db(), ann), ["confirm"]);
     let confirmed: Vec<String> = app
         .db()
-        .prepare("SELECT email FROM confirmed_emails")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
+        .query("SELECT email FROM confirmed_emails", params![])
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     assert_eq!(confirmed, [ann]);
     assert_eq!(
-        rows_holding(&app.db_path, &["bob answers eve"]).len(),
+        rows_holding(app.db(), &["bob answers eve"]).len(),
         2,
         "Bob's reply and the moderator mail about it"
     );
@@ -464,7 +452,7 @@ async fn self_service_erase_always_answers_202_and_mails_a_working_link() {
         .post_json("/api/privacy/erase", &json!({"site": "blog", "email": eve}))
         .await;
     assert_eq!(after.status(), 202);
-    assert!(mail_to(&app.db_path, eve).is_empty());
+    assert!(mail_to(app.db(), eve).is_empty());
     let bad = app
         .post_json("/api/privacy/erase", &json!({"site": "nope", "email": eve}))
         .await;
@@ -490,7 +478,7 @@ async fn undelivered_mail_is_delivered_after_a_restart() {
         .unwrap();
     assert_eq!(res.status(), 201);
     // Tried and failed before the restart, so the second server must pick it up again.
-    let tried = all_tried(dir.path().join("natter.db")).await;
+    let tried = all_tried(&crate::helpers::dir_db(dir.path())).await;
     assert_eq!(tried[0].status, "pending");
     crate::cli::stop(server);
     let sink = SmtpSink::start_on(port).await;

@@ -78,7 +78,7 @@ secret = "file-secret"
 
     // outbox_max_age = 1: the refused mails are given up within seconds, not days;
     // everything else was delivered.
-    let db = dir.path().join("natter.db");
+    let db = crate::helpers::dir_db(dir.path());
     let deadline = Instant::now() + Duration::from_secs(20);
     let done = loop {
         let all = rows(&db);

@@ -2,8 +2,9 @@
 //! own transaction, so they are there when its answer arrives), and waiting until the
 //! worker has handled everything queued, so a sink's count is final, not early.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
+
+use crate::testdb::{params, TestDb};
 
 /// One outbox row, as a test looks at it.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,36 +20,41 @@ pub struct Row {
     pub payload: String,
 }
 
-/// Every outbox row of the database at `db` (a `TestApp`'s `db_path`), oldest first.
-pub fn rows(db: impl AsRef<Path>) -> Vec<Row> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn
-        .prepare(
-            "SELECT id, kind, target,
-                    coalesce(json_extract(payload, '$.purpose'), json_extract(payload, '$.event'), ''),
-                    status, attempts, last_error, payload
-             FROM outbox ORDER BY id",
-        )
-        .unwrap();
-    stmt.query_map([], |r| {
-        Ok(Row {
-            id: r.get(0)?,
-            kind: r.get(1)?,
-            target: r.get(2)?,
-            what: r.get(3)?,
-            status: r.get(4)?,
-            attempts: r.get(5)?,
-            last_error: r.get(6)?,
-            payload: r.get(7)?,
-        })
+/// An email payload's `purpose`, or a webhook's `event`, or nothing.
+pub fn what(payload: &str) -> String {
+    let v: serde_json::Value = serde_json::from_str(payload).unwrap_or_default();
+    let field = |k: &str| v.get(k).and_then(|w| w.as_str());
+    field("purpose")
+        .or_else(|| field("event"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Every outbox row of the database, oldest first.
+pub fn rows(db: &TestDb) -> Vec<Row> {
+    db.query(
+        "SELECT id, kind, target, status, attempts, last_error, payload FROM outbox ORDER BY id",
+        params![],
+    )
+    .iter()
+    .map(|r| {
+        let payload: String = r.get(6);
+        Row {
+            id: r.get(0),
+            kind: r.get(1),
+            target: r.get(2),
+            what: what(&payload),
+            status: r.get(3),
+            attempts: r.get(4),
+            last_error: r.get(5),
+            payload,
+        }
     })
-    .unwrap()
-    .collect::<rusqlite::Result<_>>()
-    .unwrap()
+    .collect()
 }
 
 /// The purposes of the emails queued to `to` (any status), oldest first.
-pub fn mail_to(db: impl AsRef<Path>, to: &str) -> Vec<String> {
+pub fn mail_to(db: &TestDb, to: &str) -> Vec<String> {
     rows(db)
         .into_iter()
         .filter(|r| r.kind == "email" && r.target.eq_ignore_ascii_case(to))
@@ -58,10 +64,10 @@ pub fn mail_to(db: impl AsRef<Path>, to: &str) -> Vec<String> {
 
 /// Waits until nothing in the outbox is pending any more: every row queued so far has
 /// been delivered (or given up), so what a sink holds now is all it will get from them.
-pub async fn drained(db: impl AsRef<Path>) {
+pub async fn drained(db: &TestDb) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let pending: Vec<Row> = rows(&db)
+        let pending: Vec<Row> = rows(db)
             .into_iter()
             .filter(|r| r.status == "pending")
             .collect();
@@ -77,10 +83,10 @@ pub async fn drained(db: impl AsRef<Path>) {
 }
 
 /// Waits until the worker has tried (and failed) to deliver every row at least once.
-pub async fn all_tried(db: impl AsRef<Path>) -> Vec<Row> {
+pub async fn all_tried(db: &TestDb) -> Vec<Row> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let all = rows(&db);
+        let all = rows(db);
         if !all.is_empty()
             && all
                 .iter()
@@ -97,10 +103,10 @@ pub async fn all_tried(db: impl AsRef<Path>) -> Vec<Row> {
 }
 
 /// Waits until every row is in `status`.
-pub async fn all_in(db: impl AsRef<Path>, status: &str, secs: u64) -> Vec<Row> {
+pub async fn all_in(db: &TestDb, status: &str, secs: u64) -> Vec<Row> {
     let deadline = Instant::now() + Duration::from_secs(secs);
     loop {
-        let all = rows(&db);
+        let all = rows(db);
         if !all.is_empty() && all.iter().all(|r| r.status == status) {
             return all;
         }
@@ -132,15 +138,16 @@ async fn a_delivery_is_retried_until_outbox_max_age_then_failed_and_never_tried_
     })
     .await;
     app.create("/p", "nobody is listening").await;
-    let failed = all_in(&app.db_path, "failed", 20).await;
+    let failed = all_in(app.db(), "failed", 20).await;
     let times: Vec<(i64, i64, i64)> = app
         .db()
-        .prepare("SELECT created_at, done_at, next_attempt_at FROM outbox ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
+        .query(
+            "SELECT created_at, done_at, next_attempt_at FROM outbox ORDER BY id",
+            params![],
+        )
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
     assert_eq!(failed.len(), 2, "{failed:?}");
     for (row, (created, done, _)) in failed.iter().zip(&times) {
         // The first attempt comes well within the 2 s, so a row that is given up was retried.
@@ -185,13 +192,13 @@ async fn a_delivery_is_retried_until_outbox_max_age_then_failed_and_never_tried_
     app.create("/p", "somebody is listening").await;
     let mail = sink.wait_for(MOD, 1, 15).await;
     hooks.wait_for("comment.created", 15).await;
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     assert_eq!(sink.to(MOD).len(), 1);
     assert!(mail[0].decoded().contains("somebody is listening"));
     let got = hooks.hooks.lock().unwrap().clone();
     assert_eq!(got.len(), 1);
     assert!(!String::from_utf8_lossy(&got[0].body).contains("nobody is listening"));
-    let after: Vec<Row> = rows(&app.db_path)
+    let after: Vec<Row> = rows(app.db())
         .into_iter()
         .filter(|r| failed.iter().any(|f| f.id == r.id))
         .collect();

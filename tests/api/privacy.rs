@@ -7,11 +7,12 @@ use natter::config::{Moderation, Webhook};
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{id_of, settings, TestApp, BLOG};
+use crate::helpers::{id_of, settings, sqlite_only, TestApp, BLOG};
 use crate::notify::{app_with_mail, confirm_opt_in, MOD};
 use crate::outbox::{drained, mail_to, rows};
 use crate::sinks::{HookSink, SmtpSink};
 use crate::stored::{assert_forgotten, rows_holding};
+use crate::testdb::{params, TestDb};
 
 #[tokio::test]
 async fn an_erase_finds_mail_queued_before_the_outbox_named_its_comment() {
@@ -31,13 +32,14 @@ async fn an_erase_finds_mail_queued_before_the_outbox_named_its_comment() {
         json!({"page": "/p", "text": "eve alone", "email": eve, "author": "Eve Quux", "notify": true}),
     )
     .await;
-    assert_eq!(mail_to(&app.db_path, ann), ["confirm", "reply"]);
-    assert_eq!(mail_to(&app.db_path, eve), ["confirm"]);
-    drained(&app.db_path).await;
+    assert_eq!(mail_to(app.db(), ann), ["confirm", "reply"]);
+    assert_eq!(mail_to(app.db(), eve), ["confirm"]);
+    drained(app.db()).await;
     // As an older version wrote them.
-    app.db()
-        .execute("UPDATE outbox SET site = NULL, comment_id = NULL", [])
-        .unwrap();
+    app.db().execute(
+        "UPDATE outbox SET site = NULL, comment_id = NULL",
+        params![],
+    );
     let token = app.admin_token();
     let res = app
         .admin(Method::POST, "/api/admin/erase", &token)
@@ -46,12 +48,9 @@ async fn an_erase_finds_mail_queued_before_the_outbox_named_its_comment() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    assert_forgotten(
-        &app.db_path,
-        &[eve, "Eve Quux", "eve answers ann", "eve alone"],
-    );
-    assert_eq!(mail_to(&app.db_path, ann), ["confirm"]);
-    let about_ann: Vec<String> = rows_holding(&app.db_path, &["ann writes"])
+    assert_forgotten(app.db(), &[eve, "Eve Quux", "eve answers ann", "eve alone"]);
+    assert_eq!(mail_to(app.db(), ann), ["confirm"]);
+    let about_ann: Vec<String> = rows_holding(app.db(), &["ann writes"])
         .into_iter()
         .map(|(table, _)| table)
         .collect();
@@ -60,25 +59,22 @@ async fn an_erase_finds_mail_queued_before_the_outbox_named_its_comment() {
         ["comments", "outbox"],
         "Ann's comment and the moderator mail about it"
     );
-    assert_eq!(mail_to(&app.db_path, MOD), ["moderation"]);
+    assert_eq!(mail_to(app.db(), MOD), ["moderation"]);
 }
 
 #[tokio::test]
 async fn the_upgrade_links_old_webhook_rows_to_their_site_and_comment() {
+    sqlite_only!("upgrades a SQLite schema from before migration 0005; PostgreSQL's starts later");
     let (s, dir) = settings();
     {
-        let conn = rusqlite::Connection::open(&s.database).unwrap();
-        conn.execute_batch(
-            "CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)",
-        )
-        .unwrap();
+        let conn = TestDb::open(&s.database);
+        conn.batch("CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)");
         for (version, sql) in &natter::store::migrate::MIGRATIONS[..4] {
-            conn.execute_batch(sql).unwrap();
+            conn.batch(sql);
             conn.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, 0)",
-                [version],
-            )
-            .unwrap();
+                params![version],
+            );
         }
         assert_eq!(
             natter::store::migrate::MIGRATIONS[4].0,
@@ -91,19 +87,19 @@ async fn the_upgrade_links_old_webhook_rows_to_their_site_and_comment() {
             "INSERT INTO outbox (kind, target, payload, created_at, next_attempt_at, status)
              VALUES ('webhook', 'http://127.0.0.1:9/hook', ?1, 0, 0, 'sent'),
                     ('email', 'a@reader.example', '{\"purpose\":\"confirm\"}', 0, 0, 'sent')",
-            [hook.to_string()],
-        )
-        .unwrap();
+            params![hook.to_string()],
+        );
     }
     let app = TestApp::start(s, dir).await;
     let linked: Vec<(String, Option<String>, Option<i64>)> = app
         .db()
-        .prepare("SELECT kind, site, comment_id FROM outbox ORDER BY id")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<rusqlite::Result<_>>()
-        .unwrap();
+        .query(
+            "SELECT kind, site, comment_id FROM outbox ORDER BY id",
+            params![],
+        )
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
     assert_eq!(
         linked,
         [
@@ -111,7 +107,7 @@ async fn the_upgrade_links_old_webhook_rows_to_their_site_and_comment() {
             ("email".to_string(), None, None)
         ]
     );
-    assert_eq!(rows(&app.db_path).len(), 2);
+    assert_eq!(rows(app.db()).len(), 2);
 }
 
 #[tokio::test]
@@ -149,7 +145,7 @@ async fn an_erase_tells_webhook_receivers_each_comment_is_gone_without_repeating
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     let deleted: Vec<Value> = hooks
         .hooks
         .lock()
@@ -178,13 +174,14 @@ async fn an_erase_tells_webhook_receivers_each_comment_is_gone_without_repeating
     }
     // The rows of these events hold nothing of hers either.
     assert_forgotten(
-        &app.db_path,
+        app.db(),
         &[eve, "Eve Quux", "eve first", "eve second", "eve.example"],
     );
 }
 
 #[tokio::test]
 async fn a_backup_taken_after_an_erase_holds_none_of_the_person_not_even_in_free_pages() {
+    sqlite_only!("`natter backup` copies the SQLite file, whose free pages are searched");
     let app = TestApp::spawn().await;
     let token = app.admin_token();
     let secret_text = "Zanzibar-quokka-erasable-".repeat(40);

@@ -5,6 +5,7 @@
 use serde_json::json;
 
 use crate::helpers::{settings, TestApp};
+use crate::testdb::params;
 
 /// Two posts from different clients behind the proxy at 127.0.0.1, with one comment a
 /// minute per client: `[first status, second status]`, and the stored networks.
@@ -23,11 +24,9 @@ async fn two_clients(app: &TestApp) -> (Vec<u16>, Vec<String>) {
     }
     let ips = app
         .db()
-        .prepare("SELECT ip FROM comments ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
+        .query("SELECT ip FROM comments ORDER BY id", params![])
+        .iter()
+        .map(|r| r.get(0))
         .collect();
     (statuses, ips)
 }
@@ -85,7 +84,7 @@ fn bad_entries_stop_start_up_naming_the_key() {
 #[tokio::test]
 async fn forwarded_for_from_an_untrusted_peer_is_logged_once() {
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base, log_path) = crate::logs::serve_logging_json(&dir, &[]).await;
+    let (mut server, base, log_path) = crate::logs::serve_logging_json(&dir, &[]).await;
     let client = reqwest::Client::new();
     let warnings = || {
         std::fs::read_to_string(&log_path)
@@ -106,9 +105,9 @@ async fn forwarded_for_from_an_untrusted_peer_is_logged_once() {
         assert_eq!(res.status(), 201);
     }
     let _ = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status();
-    let _ = child.wait();
+    let _ = server.child.wait();
     assert_eq!(
         warnings(),
         1,

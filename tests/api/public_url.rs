@@ -105,7 +105,7 @@ async fn every_link_in_mail_feeds_and_fragments_starts_with_public_url() {
     let path = erase_link.strip_prefix(PUBLIC).unwrap();
     assert_eq!(app.get(path).await.status(), 200);
     // No mail carries a link anywhere else than the public origin or the page itself.
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     let mails = sink.mails.lock().unwrap().clone();
     assert_eq!(mails.len(), 5, "2 to the moderator, 3 to Ann");
     for mail in &mails {

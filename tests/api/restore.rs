@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::cli::{natter, run, run_to_exit, start_cmd, stop, Server};
+use crate::helpers::sqlite_only;
 
 fn db_path(dir: &tempfile::TempDir) -> PathBuf {
     dir.path().join("natter.db")
@@ -91,6 +92,7 @@ fn wal_len(dir: &tempfile::TempDir) -> u64 {
 
 #[tokio::test]
 async fn sigterm_during_writes_answers_them_checkpoints_and_leaves_no_wal() {
+    sqlite_only!("the checkpoint and the WAL file of SQLite");
     let dir = tempfile::tempdir().unwrap();
     let server = serve(&dir);
     let port = server.port;
@@ -160,6 +162,7 @@ async fn sigterm_during_writes_answers_them_checkpoints_and_leaves_no_wal() {
 /// backup where `database` points. After a clean stop that is now safe too.
 #[tokio::test]
 async fn a_backup_copied_over_the_database_after_a_clean_stop_is_served_intact() {
+    sqlite_only!("a SQLite backup file copied over the database file");
     let dir = tempfile::tempdir().unwrap();
     let server = serve(&dir);
     for i in 0..5 {
@@ -182,6 +185,7 @@ async fn a_backup_copied_over_the_database_after_a_clean_stop_is_served_intact()
 
 #[tokio::test]
 async fn the_readme_flow_backup_stop_restore_start_serves_exactly_the_backup() {
+    sqlite_only!("`natter backup`/`natter restore` of a SQLite file");
     let dir = tempfile::tempdir().unwrap();
     let server = serve(&dir);
     for i in 0..5 {
@@ -224,6 +228,7 @@ async fn the_readme_flow_backup_stop_restore_start_serves_exactly_the_backup() {
 
 #[tokio::test]
 async fn restore_is_refused_while_a_server_runs_and_the_database_is_untouched() {
+    sqlite_only!("`natter restore` of a SQLite file");
     let dir = tempfile::tempdir().unwrap();
     let server = serve(&dir);
     post(server.port, "/p/", "one").await;
@@ -252,6 +257,7 @@ async fn restore_is_refused_while_a_server_runs_and_the_database_is_untouched() 
 /// it) is seen through SQLite's own locks.
 #[tokio::test]
 async fn restore_is_refused_while_another_program_has_the_database_open() {
+    sqlite_only!("`natter restore` of a SQLite file");
     let dir = tempfile::tempdir().unwrap();
     let server = serve(&dir);
     post(server.port, "/p/", "one").await;
@@ -285,6 +291,7 @@ async fn restore_is_refused_while_another_program_has_the_database_open() {
 
 #[tokio::test]
 async fn restore_refuses_a_bad_backup_and_leaves_the_database_untouched() {
+    sqlite_only!("`natter restore` of a SQLite file");
     let dir = tempfile::tempdir().unwrap();
     let server = serve(&dir);
     let long = "a long comment to fill pages ".repeat(60);
@@ -386,6 +393,7 @@ async fn restore_refuses_a_bad_backup_and_leaves_the_database_untouched() {
 
 #[tokio::test]
 async fn restore_after_a_sigkilled_server_works_and_keeps_its_last_writes_aside() {
+    sqlite_only!("`natter restore` of a SQLite file");
     let dir = tempfile::tempdir().unwrap();
     let mut server = serve(&dir);
     for i in 0..3 {
@@ -427,6 +435,7 @@ async fn restore_after_a_sigkilled_server_works_and_keeps_its_last_writes_aside(
 /// start instead of opening a file that is about to be replaced.
 #[test]
 fn nothing_starts_on_the_database_while_a_restore_holds_it() {
+    sqlite_only!("the restore lock on a SQLite file");
     let dir = tempfile::tempdir().unwrap();
     let lock = natter::store::lock::exclusive(&db_path(&dir)).unwrap();
     for args in [

@@ -44,7 +44,7 @@ fn at(log: &[String], prefix: &str) -> Option<usize> {
 async fn refused(app: &TestApp, sink: &SmtpSink) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let row = rows(&app.db_path).remove(0);
+        let row = rows(app.db()).remove(0);
         assert_ne!(row.status, "sent", "delivered: {:?}", sink.log());
         if row.attempts >= 2 {
             assert_eq!(row.status, "pending", "kept for another try");

@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::cli::{start, stop};
 use crate::helpers::*;
 use crate::import_common::{dir_with_sites, disqus_xml, import_ok};
+use crate::testdb::params;
 
 /// `(hits, misses)` of the thread cache, read from `/metrics`.
 async fn lookups(base: &str) -> (u64, u64) {
@@ -171,8 +172,7 @@ async fn every_kind_of_write_shows_on_the_next_read() {
 
     // Another connection to the file, as a second process would write it.
     app.db()
-        .execute("UPDATE comments SET likes = 42 WHERE id = ?1", [id])
-        .unwrap();
+        .execute("UPDATE comments SET likes = 42 WHERE id = ?1", params![id]);
     assert_eq!(cached(&app).await["comments"][0]["likes"], 42);
 }
 
@@ -219,12 +219,10 @@ async fn a_thread_that_locks_by_age_is_not_served_open_from_the_cache() {
     let app = TestApp::spawn_with(|s| s.sites.get_mut("blog").unwrap().lock_after_days = 1).await;
     app.create("/old", "first").await;
     // The page locks two seconds from now.
-    app.db()
-        .execute(
-            "UPDATE pages SET first_comment_at = strftime('%s','now') - 86400 + 2 WHERE key = '/old'",
-            [],
-        )
-        .unwrap();
+    app.db().execute(
+        "UPDATE pages SET first_comment_at = ?1 WHERE key = '/old'",
+        params![natter::domain::now() - 86400 + 2],
+    );
     assert_eq!(app.list("/old", "").await["locked"], false);
     assert_eq!(app.list("/old", "").await["locked"], false);
     tokio::time::sleep(std::time::Duration::from_millis(3100)).await;

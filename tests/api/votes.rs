@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, assert_invalid, TestApp};
+use crate::testdb::params;
 
 #[tokio::test]
 async fn one_vote_per_voter_replaced_and_withdrawn() {
@@ -62,9 +63,10 @@ async fn votes_on_invisible_or_unknown_comments_are_404() {
     let id = app.create("/p", "x").await["comment"]["id"]
         .as_i64()
         .unwrap();
-    app.db()
-        .execute("UPDATE comments SET status = 'pending' WHERE id = ?1", [id])
-        .unwrap();
+    app.db().execute(
+        "UPDATE comments SET status = 'pending' WHERE id = ?1",
+        params![id],
+    );
     assert_error(
         app.post_json(&format!("/api/comments/{id}/vote"), &json!({"value": 1}))
             .await,

@@ -71,7 +71,7 @@ async fn the_payload_has_every_documented_field_with_its_type() {
             .await,
     );
     app.create("/untitled", "no title, no url").await;
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     let all = received(&hooks, "/hook");
     assert_eq!(all.len(), 3, "three comment.created");
     for hook in &all {
@@ -233,7 +233,7 @@ async fn each_event_goes_only_to_the_receivers_that_asked_for_it() {
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    drained(&app.db_path).await;
+    drained(app.db()).await;
     for (name, events) in &wants {
         let want: Vec<&str> = if events.is_empty() {
             EVENTS.to_vec()
@@ -310,7 +310,7 @@ async fn a_redirect_is_a_failed_attempt_retried_and_never_followed() {
     // Attempts come 1 s, then 2 s apart: a second one shows the failure is retried.
     let deadline = Instant::now() + Duration::from_secs(15);
     let row = loop {
-        let rows = crate::outbox::rows(&app.db_path);
+        let rows = crate::outbox::rows(app.db());
         assert_eq!(rows.len(), 1, "{rows:?}");
         assert!(
             elsewhere.hooks.lock().unwrap().is_empty(),
