@@ -190,7 +190,7 @@ async fn populated(dir: &Path) -> PathBuf {
     app.set_status(pending, "pending");
     // What no request makes on its own (or only through mail): by hand.
     let db = app.db();
-    db.execute_batch(&format!(
+    db.batch(&format!(
         "INSERT INTO used_links (sig_hash, expires_at) VALUES ('used-link-hash', {FAR});
          INSERT INTO confirmed_emails (site, email, confirmed_at) VALUES ('blog', 'ann@example.org', 1700000000);
          INSERT INTO outbox (kind, target, payload, created_at, next_attempt_at, site)
@@ -201,9 +201,7 @@ async fn populated(dir: &Path) -> PathBuf {
          -- another page (the triggers list it in thread_orphans).
          UPDATE comments SET parent = {later} WHERE id = {early};
          UPDATE comments SET parent = {pending} WHERE id = {later};"
-    ))
-    .unwrap();
-    drop(db);
+    ));
     let orig = dir.join("orig.db");
     let (code, _, err) = run(natter(dir)
         .env("NATTER_DATABASE", &live_db)
