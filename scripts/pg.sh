@@ -24,7 +24,11 @@ start)
     bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
   fi
   mkdir -p "$dir"
-  [ ${#as_pg[@]} -eq 0 ] || chown postgres "$dir"
+  if [ ${#as_pg[@]} -gt 0 ]; then
+    chown postgres "$dir"
+    # The postgres user must reach it through its parent (a 0700 mktemp -d, say).
+    chmod o+x "$(dirname "$dir")"
+  fi
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
   "${as_pg[@]}" "$bin/initdb" -D "$dir/data" -U natter --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }

@@ -39,7 +39,8 @@ scripts/check-docker.sh --build
 NATTER_BIN="$(cargo metadata --format-version 1 --no-deps |
   node -e 'let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).target_directory))')/debug/natter"
 NATTER_REQUIRE_BROWSER=1 NATTER_BIN="$NATTER_BIN" node --test widget/test/
-# Server: unit tests and the one black-box test binary (real server, real SQLite files).
+# Server: unit tests and the one black-box test binary (real server, real SQLite files;
+# the cluster tests and the PostgreSQL unit tests say they skip without a server).
 cargo test --locked
 # The same black-box suite on PostgreSQL: a throwaway cluster (Debian's postgresql, installed
 # when missing), a new database per test, stopped and removed on exit whatever happens.
@@ -49,4 +50,5 @@ tmp=$(mktemp -d)
 chmod 755 "$tmp"
 trap 'scripts/pg.sh stop "$tmp/pg"; rm -rf "$tmp"' EXIT
 pg_url=$(scripts/pg.sh start "$tmp/pg")
-NATTER_TEST_PG="$pg_url" cargo test --locked --test api
+# The unit tests again too: those of the PostgreSQL statements (src/store/pg) need a server.
+NATTER_TEST_PG="$pg_url" cargo test --locked --lib --test api

@@ -161,8 +161,14 @@ impl From<tokio::task::JoinError> for ApiError {
 /// those answer 503, which clients retry.
 pub fn pg_unreachable(e: &postgres::Error) -> bool {
     use postgres::error::SqlState;
-    if e.is_closed() || e.code().is_none() {
+    if e.is_closed() {
         return true;
+    }
+    if e.code().is_none() {
+        // No SQLSTATE: the connection failed (I/O, connecting, a timeout), or a value did
+        // not convert (a row the program cannot read, which is not the network's fault).
+        let io = std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>());
+        return io || e.to_string().starts_with("timeout");
     }
     matches!(
         e.code(),

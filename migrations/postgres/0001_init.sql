@@ -223,3 +223,13 @@ CREATE TRIGGER thread_orphans_delete AFTER DELETE ON comments
     FOR EACH ROW EXECUTE FUNCTION natter_orphans_delete();
 CREATE TRIGGER thread_orphans_update AFTER UPDATE OF id, parent, page_id ON comments
     FOR EACH ROW EXECUTE FUNCTION natter_orphans_update();
+
+-- Derived rows and commit notices are kept whoever writes, even a session that turned the
+-- ordinary triggers off (`session_replication_role = replica`, as restore tools and
+-- hand repairs do): these fire ALWAYS.
+ALTER TABLE comments ENABLE ALWAYS TRIGGER comments_changed;
+ALTER TABLE pages ENABLE ALWAYS TRIGGER pages_changed;
+ALTER TABLE sites ENABLE ALWAYS TRIGGER sites_changed;
+ALTER TABLE comments ENABLE ALWAYS TRIGGER thread_orphans_insert;
+ALTER TABLE comments ENABLE ALWAYS TRIGGER thread_orphans_delete;
+ALTER TABLE comments ENABLE ALWAYS TRIGGER thread_orphans_update;

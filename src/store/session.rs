@@ -22,7 +22,7 @@ pub enum Session {
         /// The connection, while there is one.
         client: Option<postgres::Client>,
         /// How to connect.
-        config: postgres::Config,
+        config: Box<postgres::Config>,
         /// The last attempt to connect.
         tried: Option<Instant>,
     },
@@ -36,7 +36,7 @@ impl Session {
         match settings.postgres_url() {
             Some(url) => Ok(Session::Postgres {
                 client: None,
-                config: super::pg::config(url)?,
+                config: Box::new(super::pg::config(url)?),
                 tried: None,
             }),
             None => super::open(&settings.database, crate::config::Durability::Normal)

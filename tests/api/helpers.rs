@@ -324,3 +324,12 @@ fn rand_suffix() -> u64 {
 pub fn id_of(body: &Value) -> i64 {
     body["comment"]["id"].as_i64().unwrap()
 }
+
+/// Lets a write made by another process (a `natter` command, a direct SQL statement) reach
+/// the thread cache: at once on SQLite (the next read looks at the WAL index); on
+/// PostgreSQL through LISTEN/NOTIFY, within the 100 ms the contract allows.
+pub async fn after_foreign_write() {
+    if test_pg().is_some() {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -173,6 +173,7 @@ async fn every_kind_of_write_shows_on_the_next_read() {
     // Another connection to the file, as a second process would write it.
     app.db()
         .execute("UPDATE comments SET likes = 42 WHERE id = ?1", params![id]);
+    crate::helpers::after_foreign_write().await;
     assert_eq!(cached(&app).await["comments"][0]["likes"], 42);
 }
 
@@ -205,6 +206,7 @@ async fn an_import_by_another_process_shows_on_the_next_read() {
         &cfg,
         &["disqus", file.to_str().unwrap(), "--site", "blog"],
     );
+    crate::helpers::after_foreign_write().await;
     let after = read().await;
     stop(server);
     assert_eq!(after["total"], 1, "{after}");
