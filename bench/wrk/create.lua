@@ -8,11 +8,14 @@
 -- a blog's comments come from many readers, each posting now and then. (The default rate
 -- limit lets one network post 5 comments a minute; the limits are off here, so no reader
 -- is ever refused.)
+-- $TID_BASE (default 0) shifts the thread numbers, so that several wrk processes posting
+-- at once (run.sh --postgres, one per node) use distinct networks.
 local threads = {}
+local tid_base = tonumber(os.getenv("TID_BASE") or "0")
 
 setup = function(thread)
   table.insert(threads, thread)
-  thread:set("tid", #threads)
+  thread:set("tid", #threads + tid_base)
 end
 
 local n = 0

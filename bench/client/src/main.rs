@@ -3,10 +3,12 @@
 //! * `seed`    — fills a running Natter through its real HTTP API (`POST /api/comments`)
 //!   from many keep-alive clients at once;
 //! * `startup` — times exec → first `200` from `/healthz`, several runs;
-//! * `report`  — turns the `key=value` results file written by `run.sh` into markdown.
+//! * `report`  — turns the `key=value` results file written by `run.sh` into markdown;
+//! * `report-pg` — the same for `run.sh --postgres`.
 
 mod http;
 mod report;
+mod report_pg;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -21,7 +23,8 @@ fn main() -> ExitCode {
         Some("seed") => seed(&Opts::parse(&args[1..])),
         Some("startup") => startup(&args[1..]),
         Some("report") => report::run(&Opts::parse(&args[1..])),
-        _ => Err("usage: natter-bench-client seed|startup|report [options]".into()),
+        Some("report-pg") => report_pg::run(&Opts::parse(&args[1..])),
+        _ => Err("usage: natter-bench-client seed|startup|report|report-pg [options]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,13 +5,13 @@ use std::fmt::Write as _;
 
 use crate::Opts;
 
-struct R(HashMap<String, String>);
+pub(crate) struct R(pub(crate) HashMap<String, String>);
 
 impl R {
-    fn s(&self, k: &str) -> &str {
+    pub(crate) fn s(&self, k: &str) -> &str {
         self.0.get(k).map(String::as_str).unwrap_or("")
     }
-    fn f(&self, k: &str) -> Option<f64> {
+    pub(crate) fn f(&self, k: &str) -> Option<f64> {
         self.0.get(k).and_then(|v| v.trim().parse().ok())
     }
     fn has(&self, size: &str) -> bool {
@@ -19,7 +19,7 @@ impl R {
     }
 }
 
-fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     let s = format!("{:.0}", x);
     let (sign, digits) = s.split_at(if s.starts_with('-') { 1 } else { 0 });
     let mut out = String::new();
@@ -32,7 +32,7 @@ fn num(x: f64) -> String {
     format!("{sign}{out}")
 }
 
-fn ms(us: Option<f64>) -> String {
+pub(crate) fn ms(us: Option<f64>) -> String {
     us.map(|u| {
         if u >= 10_000.0 {
             format!("{:.0} ms", u / 1000.0)
@@ -43,7 +43,7 @@ fn ms(us: Option<f64>) -> String {
     .unwrap_or_else(|| "–".into())
 }
 
-fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
+pub(crate) fn opt(x: Option<f64>, f: impl Fn(f64) -> String) -> String {
     x.map(f).unwrap_or_else(|| "–".into())
 }
 
