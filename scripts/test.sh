@@ -11,6 +11,9 @@ command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 # No Docker engine runs in CI; Debian's docker-compose validates the compose file without one.
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
+# The PostgreSQL TLS test makes its certificates with openssl (postgresql itself comes
+# with scripts/pg.sh).
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing ${need_apt[*]} for the browser and container checks"
   SUDO=""

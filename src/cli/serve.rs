@@ -284,7 +284,7 @@ fn prepare_postgres(settings: Settings, url: &str) -> Result<AppState, StartErro
         .and_then(|s| s.parse().ok())
         .map_or(POSTGRES_PATIENCE, std::time::Duration::from_secs);
     let mut client = pg::connect_patiently(&config, patience).map_err(StartError)?;
-    let place = pg::describe(&config);
+    let place = config.describe();
     let applied = pg::migrate::run(&mut client)
         .map_err(|e| StartError(format!("cannot use the database {place}: {e}")))?;
     if applied > 0 {
@@ -299,7 +299,7 @@ fn prepare_postgres(settings: Settings, url: &str) -> Result<AppState, StartErro
         store::watch::Watch::Listen(listener),
         crate::http::cache::DEFAULT_BUDGET,
     );
-    let pool = pg::pool(config.clone(), POOL_SIZE);
+    let pool = pg::pool(&config, POOL_SIZE);
     let writer = pg::writer::Writer::start(client, config, threads.commits())
         .map_err(|e| StartError(format!("cannot start the database writer: {e}")))?;
     let store = store::Store::postgres(pool, writer);

@@ -22,7 +22,7 @@ pub enum Session {
         /// The connection, while there is one.
         client: Option<postgres::Client>,
         /// How to connect.
-        config: Box<postgres::Config>,
+        config: Box<super::pg::Database>,
         /// The last attempt to connect.
         tried: Option<Instant>,
     },
@@ -60,7 +60,7 @@ impl Session {
                         return Err(ApiError::Unavailable("PostgreSQL is out of reach".into()));
                     }
                     *tried = Some(Instant::now());
-                    *client = Some(config.connect(postgres::NoTls)?);
+                    *client = Some(config.connect()?);
                 }
                 match client.as_mut() {
                     Some(c) => f(&PgTx::autocommit(c)),

@@ -17,7 +17,7 @@ use crate::notify::MOD;
 use crate::sinks::SmtpSink;
 
 /// A new database on the suite's PostgreSQL, or `None` (and a note) without one.
-fn cluster_db(test: &str) -> Option<String> {
+pub(crate) fn cluster_db(test: &str) -> Option<String> {
     match test_pg() {
         Some(admin) => Some(fresh_pg_database(&admin)),
         None => {
@@ -28,7 +28,7 @@ fn cluster_db(test: &str) -> Option<String> {
 }
 
 /// A config file: the site `blog`, moderation as given, the limits as given (others off).
-fn config(
+pub(crate) fn config(
     dir: &Path,
     moderation: &str,
     comments_per_minute: u32,
@@ -48,7 +48,7 @@ fn config(
 }
 
 /// Starts one node on `database` with `config`.
-fn node(database: &str, config: &Path) -> Server {
+pub(crate) fn node(database: &str, config: &Path) -> Server {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_natter"));
     cmd.args(["serve", "--config", config.to_str().unwrap()])
         .env_clear()
@@ -104,7 +104,7 @@ async fn ids_on(c: &reqwest::Client, node: &str, page: &str) -> Vec<i64> {
 }
 
 /// Runs SQL on the database (off the test's runtime: the blocking client has its own).
-fn sql_i64(database: &str, query: &str) -> i64 {
+pub(crate) fn sql_i64(database: &str, query: &str) -> i64 {
     let (db, q) = (database.to_string(), query.to_string());
     std::thread::spawn(move || {
         let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();
@@ -327,13 +327,13 @@ async fn a_node_killed_mid_burst_loses_no_acknowledged_comment() {
 }
 
 /// A PostgreSQL cluster of the test's own (it is stopped and started again).
-struct OwnPg {
-    dir: tempfile::TempDir,
-    url: String,
+pub(crate) struct OwnPg {
+    pub dir: tempfile::TempDir,
+    pub url: String,
 }
 
 impl OwnPg {
-    fn start() -> OwnPg {
+    pub fn start() -> OwnPg {
         let dir = tempfile::tempdir().unwrap();
         let out = Command::new(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/pg.sh"))
             .args(["start", dir.path().join("pg").to_str().unwrap()])
@@ -348,7 +348,7 @@ impl OwnPg {
         OwnPg { dir, url }
     }
 
-    fn pg_ctl(&self, action: &str) {
+    pub fn pg_ctl(&self, action: &str) {
         let data = self.dir.path().join("pg");
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .unwrap()
@@ -470,7 +470,7 @@ async fn postgres_going_away_answers_503_and_service_resumes_without_a_restart()
     stop(a);
 }
 
-fn sql(database: &str, statement: &str) {
+pub(crate) fn sql(database: &str, statement: &str) {
     let (db, q) = (database.to_string(), statement.to_string());
     std::thread::spawn(move || {
         let mut c = postgres::Client::connect(&db, postgres::NoTls).unwrap();

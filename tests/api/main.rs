@@ -39,6 +39,7 @@ mod notify;
 mod notify_config;
 mod openapi;
 mod outbox;
+mod pg_tls;
 mod privacy;
 mod proxies;
 mod public_url;

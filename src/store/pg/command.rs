@@ -29,5 +29,5 @@ pub fn open_migrated(url: &str) -> anyhow::Result<Client> {
 
 /// Where a URL points, for messages (`host:port/db`, never the password).
 pub fn place(url: &str) -> String {
-    super::config(url).map_or_else(|_| "(invalid URL)".into(), |c| super::describe(&c))
+    super::config(url).map_or_else(|_| "(invalid URL)".into(), |c| c.describe())
 }

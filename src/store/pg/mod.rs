@@ -26,6 +26,7 @@ pub mod subscriptions;
 #[cfg(test)]
 mod tests_a;
 pub mod threads;
+pub mod tls;
 pub mod votes;
 pub mod watch;
 pub mod writer;
@@ -36,42 +37,61 @@ mod tests_b;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 use r2d2_postgres::PostgresConnectionManager;
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::error::{ApiError, ApiResult};
 
 /// The read pool.
-pub type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+pub type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
 
 /// Whether a `database` setting names PostgreSQL.
 pub fn is_url(database: &str) -> bool {
     database.starts_with("postgres://") || database.starts_with("postgresql://")
 }
 
-/// The connection settings of a `postgres://` URL, with Natter's deadlines: 5 s to connect,
-/// 15 s for any statement, TCP keepalives so a peer that vanished is noticed.
-pub fn config(url: &str) -> Result<Config, String> {
-    let mut config = Config::from_str(url).map_err(|e| format!("invalid PostgreSQL URL: {e}"))?;
-    if config.get_ssl_mode() == postgres::config::SslMode::Require {
-        return Err(format!(
-            "the PostgreSQL URL for {} asks for sslmode=require, but this natter connects \
-             without TLS: reach PostgreSQL over a private network or a Unix socket and use \
-             sslmode=prefer or disable",
-            describe(&config)
-        ));
+/// A PostgreSQL database as Natter connects to it: the driver's settings and the TLS
+/// connector its `sslmode` asks for (see `tls.rs`).
+#[derive(Clone)]
+pub struct Database {
+    /// The driver's connection settings.
+    pub config: Config,
+    tls: MakeRustlsConnect,
+}
+
+impl Database {
+    /// Opens one connection.
+    pub fn connect(&self) -> Result<Client, postgres::Error> {
+        self.config.connect(self.tls.clone())
     }
+
+    /// Where it is, for messages: `host:port/db`, never the password.
+    pub fn describe(&self) -> String {
+        describe(&self.config)
+    }
+}
+
+/// The database a `postgres://` URL names, with Natter's deadlines: 5 s to connect, 15 s
+/// for any statement, TCP keepalives so a peer that vanished is noticed, and no JIT
+/// compilation (it made a thread read that missed the cache take ~270 ms instead of
+/// ~15 ms: bench/README.md).
+pub fn config(url: &str) -> Result<Database, String> {
+    let (url, check, root) = tls::split(url)?;
+    let mut config = Config::from_str(&url).map_err(|e| format!("invalid PostgreSQL URL: {e}"))?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(5));
     }
     let options = config.get_options().unwrap_or_default().to_string();
-    config.options(format!("{options} -c statement_timeout=15000").trim());
+    config.options(format!("{options} -c statement_timeout=15000 -c jit=off").trim());
     config
         .keepalives(true)
         .keepalives_idle(Duration::from_secs(10));
     config.tcp_user_timeout(Duration::from_secs(15));
     config.application_name("natter");
-    Ok(config)
+    let tls = tls::connector(config.get_ssl_mode(), check, root.as_deref())
+        .map_err(|e| format!("PostgreSQL at {}: {e}", describe(&config)))?;
+    Ok(Database { config, tls })
 }
 
 /// Where a URL points, for messages: `host:port/db`, never the password.
@@ -88,15 +108,15 @@ pub fn describe(config: &Config) -> String {
 
 /// Connects, retrying with backoff until `patience` has passed: a node may start before
 /// its database does (compose, a rolling restart). Each failure is logged with the host.
-pub fn connect_patiently(config: &Config, patience: Duration) -> Result<Client, String> {
+pub fn connect_patiently(db: &Database, patience: Duration) -> Result<Client, String> {
     let start = Instant::now();
     let mut wait = Duration::from_millis(250);
     loop {
-        match config.connect(NoTls) {
+        match db.connect() {
             Ok(c) => return Ok(c),
             Err(e) if start.elapsed() + wait < patience => {
                 tracing::warn!(
-                    database = %describe(config),
+                    database = %db.describe(),
                     error = %e,
                     "PostgreSQL is not answering yet; retrying in {} ms",
                     wait.as_millis()
@@ -105,11 +125,14 @@ pub fn connect_patiently(config: &Config, patience: Duration) -> Result<Client, 
                 wait = (wait * 2).min(Duration::from_secs(4));
             }
             Err(e) => {
+                let cause = std::error::Error::source(&e)
+                    .map(|c| format!(": {c}"))
+                    .unwrap_or_default();
                 return Err(format!(
-                    "cannot connect to PostgreSQL at {} (tried for {} s): {e}",
-                    describe(config),
+                    "cannot connect to PostgreSQL at {} (tried for {} s): {e}{cause}",
+                    db.describe(),
                     start.elapsed().as_secs()
-                ))
+                ));
             }
         }
     }
@@ -117,13 +140,16 @@ pub fn connect_patiently(config: &Config, patience: Duration) -> Result<Client, 
 
 /// Builds the read pool; a short checkout timeout so a database that went away answers
 /// 503, not a hang. Broken connections are dropped when returned and made anew on demand.
-pub fn pool(config: Config, size: u32) -> Pool {
+pub fn pool(db: &Database, size: u32) -> Pool {
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
         .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(2))
-        .build_unchecked(PostgresConnectionManager::new(config, NoTls))
+        .build_unchecked(PostgresConnectionManager::new(
+            db.config.clone(),
+            db.tls.clone(),
+        ))
 }
 
 /// Reads on the pool and writes through the writer, each over a [`PgTx`](super::pg_tx::PgTx).

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use super::Database;
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Config, NoTls};
 
 /// The channel the schema's triggers notify.
 pub const CHANNEL: &str = "natter_threads";
@@ -29,7 +29,7 @@ pub struct Listener {
 
 impl Listener {
     /// Starts listening on a thread of its own; it ends when the returned handle is dropped.
-    pub fn start(config: Config) -> Arc<Listener> {
+    pub fn start(config: Database) -> Arc<Listener> {
         let listener = Arc::new(Listener::default());
         let weak = Arc::downgrade(&listener);
         let _ = std::thread::Builder::new()
@@ -46,13 +46,13 @@ impl Listener {
     }
 }
 
-fn listen_loop(config: &Config, weak: &Weak<Listener>) {
+fn listen_loop(config: &Database, weak: &Weak<Listener>) {
     let mut wait = Duration::from_millis(100);
     loop {
         if weak.strong_count() == 0 {
             return;
         }
-        let client = config.connect(NoTls).and_then(|mut c| {
+        let client = config.connect().and_then(|mut c| {
             c.batch_execute(&format!("LISTEN {CHANNEL}"))?;
             Ok(c)
         });

@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use postgres::{Client, Config, NoTls, Transaction};
+use postgres::{Client, Transaction};
+
+use super::Database;
 use tokio::sync::oneshot;
 
 use crate::error::{ApiError, ApiResult};
@@ -80,7 +82,7 @@ impl Writer {
     /// `commits` counts the commits; it is bumped before anyone is answered.
     pub fn start(
         client: Client,
-        config: Config,
+        config: Database,
         commits: Arc<AtomicU64>,
     ) -> std::io::Result<Writer> {
         let (jobs, rx) = mpsc::channel::<Msg>();
@@ -123,7 +125,7 @@ impl Writer {
 
 fn writer_loop(
     mut client: Option<Client>,
-    config: &Config,
+    config: &Database,
     rx: mpsc::Receiver<Msg>,
     commits: &AtomicU64,
 ) {
@@ -152,7 +154,7 @@ fn writer_loop(
             client = None;
             if last_try.is_none_or(|t| t.elapsed() >= RETRY_EVERY) {
                 last_try = Some(Instant::now());
-                match config.connect(NoTls) {
+                match config.connect() {
                     Ok(c) => {
                         tracing::info!("the database writer is connected again");
                         client = Some(c);
