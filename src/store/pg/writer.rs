@@ -1,7 +1,8 @@
-//! The node's writer on PostgreSQL: one thread with one connection takes every write
-//! waiting at that moment into one transaction (one commit, one WAL flush on the server),
-//! each inside its own savepoint so one failing request doesn't roll back its neighbours,
-//! and answers each request only once the transaction has committed.
+//! The node's writers on PostgreSQL: [`WRITERS`] threads, each with a connection of its
+//! own; a free one takes every write waiting at that moment into one transaction (one
+//! commit, one WAL flush on the server), each inside its own savepoint so one failing
+//! request doesn't roll back its neighbours, and answers each request only once the
+//! transaction has committed.
 //!
 //! When the connection is lost (PostgreSQL restarted, the network cut), the batch in hand
 //! answers 503 and nothing of it is acknowledged; the next batch connects again. While
@@ -10,7 +11,7 @@
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use postgres::{Client, Transaction};
@@ -75,7 +76,18 @@ enum Msg {
 #[derive(Clone)]
 pub struct Writer {
     jobs: mpsc::Sender<Msg>,
+    /// Writer threads started.
+    threads: usize,
 }
+
+/// Writer threads of a node, each with a connection of its own: while one waits for its
+/// statements' round trips, another's batch runs (bench/: one writer left PostgreSQL and
+/// Natter mostly idle, waiting on each other). Each takes the writes waiting when it is
+/// free, as one batch.
+pub const WRITERS: usize = 4;
+
+/// The queue of writes, shared by the writer threads.
+type Queue = Arc<Mutex<mpsc::Receiver<Msg>>>;
 
 impl Writer {
     /// Starts the writer thread on `client` (reconnecting with `config` when it is lost).
@@ -86,10 +98,21 @@ impl Writer {
         commits: Arc<AtomicU64>,
     ) -> std::io::Result<Writer> {
         let (jobs, rx) = mpsc::channel::<Msg>();
-        std::thread::Builder::new()
-            .name("natter-pg-writer".into())
-            .spawn(move || writer_loop(Some(client), &config, rx, &commits))?;
-        Ok(Writer { jobs })
+        let queue: Queue = Arc::new(Mutex::new(rx));
+        // The first thread has the connection made at start; the others connect at their
+        // first batch.
+        let mut first = Some(client);
+        for n in 0..WRITERS {
+            let (queue, config, commits, client) =
+                (queue.clone(), config.clone(), commits.clone(), first.take());
+            std::thread::Builder::new()
+                .name(format!("natter-pg-writer-{n}"))
+                .spawn(move || writer_loop(client, &config, &queue, &commits))?;
+        }
+        Ok(Writer {
+            jobs,
+            threads: WRITERS,
+        })
     }
 
     /// Runs `work` in the writer's transaction and waits until it is committed.
@@ -114,41 +137,51 @@ impl Writer {
     /// Lets the writes sent before this call commit and be answered, then closes the
     /// connection. Writes sent afterwards answer 503.
     pub fn close(&self) -> Result<(), String> {
-        let (reply, done) = mpsc::sync_channel(1);
-        if self.jobs.send(Msg::Close(reply)).is_err() {
-            return Ok(());
+        // One close for each thread: each takes one and then no more.
+        let mut answers = Vec::new();
+        for _ in 0..self.threads {
+            let (reply, done) = mpsc::sync_channel(1);
+            if self.jobs.send(Msg::Close(reply)).is_err() {
+                return Ok(());
+            }
+            answers.push(done);
         }
-        done.recv()
-            .unwrap_or_else(|_| Err("the writer thread ended without closing".into()))
+        answers.into_iter().try_for_each(|done| {
+            done.recv()
+                .unwrap_or_else(|_| Err("a writer thread ended without closing".into()))
+        })
     }
 }
 
-fn writer_loop(
-    mut client: Option<Client>,
-    config: &Database,
-    rx: mpsc::Receiver<Msg>,
-    commits: &AtomicU64,
-) {
+/// The writes waiting now, up to [`MAX_BATCH`] (waiting for the first), and a close
+/// request if one came; `None` when every handle is gone.
+fn take_batch(queue: &Queue) -> Option<(Vec<Box<dyn Job>>, Option<Closing>)> {
+    let rx = queue.lock().unwrap_or_else(|p| p.into_inner());
+    let mut batch = Vec::new();
+    match rx.recv().ok()? {
+        Msg::Job(job) => batch.push(job),
+        Msg::Close(reply) => return Some((batch, Some(reply))),
+    }
+    while batch.len() < MAX_BATCH {
+        match rx.try_recv() {
+            Ok(Msg::Job(job)) => batch.push(job),
+            Ok(Msg::Close(reply)) => return Some((batch, Some(reply))),
+            Err(_) => break,
+        }
+    }
+    Some((batch, None))
+}
+
+/// Where a writer thread answers that it has closed.
+type Closing = mpsc::SyncSender<Result<(), String>>;
+
+fn writer_loop(mut client: Option<Client>, config: &Database, queue: &Queue, commits: &AtomicU64) {
     let mut closing = None;
     let mut last_try: Option<Instant> = None;
-    while let Ok(msg) = rx.recv() {
-        let first = match msg {
-            Msg::Job(job) => job,
-            Msg::Close(reply) => {
-                closing = Some(reply);
-                break;
-            }
-        };
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(Msg::Job(job)) => batch.push(job),
-                Ok(Msg::Close(reply)) => {
-                    closing = Some(reply);
-                    break;
-                }
-                Err(_) => break,
-            }
+    while let Some((mut batch, close)) = take_batch(queue) {
+        closing = close;
+        if batch.is_empty() {
+            break;
         }
         if client.as_ref().is_none_or(Client::is_closed) {
             client = None;
@@ -156,7 +189,7 @@ fn writer_loop(
                 last_try = Some(Instant::now());
                 match config.connect() {
                     Ok(c) => {
-                        tracing::info!("the database writer is connected again");
+                        tracing::info!("a database writer connected");
                         client = Some(c);
                     }
                     Err(e) => tracing::warn!(error = %e, "the database writer cannot connect"),
@@ -183,7 +216,6 @@ fn writer_loop(
             break;
         }
     }
-    drop(rx);
     let closed = match client {
         Some(c) => c
             .close()
