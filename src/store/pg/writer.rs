@@ -155,7 +155,7 @@ impl Writer {
 
 /// The writes waiting now, up to [`MAX_BATCH`] (waiting for the first), and a close
 /// request if one came; `None` when every handle is gone.
-fn take_batch(queue: &Queue) -> Option<(Vec<Box<dyn Job>>, Option<Closing>)> {
+fn take_batch(queue: &Queue) -> Option<(Batch, Option<Closing>)> {
     let rx = queue.lock().unwrap_or_else(|p| p.into_inner());
     let mut batch = Vec::new();
     match rx.recv().ok()? {
@@ -171,6 +171,9 @@ fn take_batch(queue: &Queue) -> Option<(Vec<Box<dyn Job>>, Option<Closing>)> {
     }
     Some((batch, None))
 }
+
+/// The writes of one transaction.
+type Batch = Vec<Box<dyn Job>>;
 
 /// Where a writer thread answers that it has closed.
 type Closing = mpsc::SyncSender<Result<(), String>>;
