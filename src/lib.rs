@@ -4,7 +4,8 @@
 //! The parts, and which may use which (arrows point one way only; `tests/api/house.rs`
 //! checks them): `cli` → `routes` → `http` → `actions` → `notify` → `store` → `domain`;
 //! `import` → `store`; `render` (used by routes, actions, notify and import) → `domain`;
-//! `config`, `error` and `metrics` are leaves. README, "Architecture", says what each owns.
+//! `config`, `error` and `metrics` are leaves. README, "Architecture", says what each owns;
+//! README, "Outgrowing one machine", how several nodes share one PostgreSQL database.
 
 /// The use cases, one function each, each one transaction through the store. No actix.
 pub mod actions;
@@ -28,6 +29,7 @@ pub mod notify;
 pub mod render;
 /// Thin HTTP handlers, one file per area, the route table and the generated OpenAPI document.
 pub mod routes;
-/// Every SQL statement, behind `Store` and `Tx`: the SQLite pool, writer, checkpoints,
-/// migrations, backups and the queries of each table.
+/// Every SQL statement, behind `Store` and `Tx`, on either engine: SQLite (the pool, the
+/// writer, checkpoints, migrations, backups) and PostgreSQL (`store/pg/`: writers, the
+/// commit listener, cluster limits, migrations), and the queries of each table for each.
 pub mod store;
