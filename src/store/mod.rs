@@ -1,8 +1,10 @@
-//! Every SQL statement of the program, and SQLite's machinery: the pool with its
-//! per-connection PRAGMAs, migrations, the single writer, checkpoints, backups. The use
-//! cases reach it only through [`Store`] and the trait [`Tx`] (see `tx.rs`; SQLite's
-//! answer is [`SqliteTx`]); importers, exports and the CLI use the files for their own
-//! tables directly.
+//! Every SQL statement of the program, on two engines. SQLite's machinery is here (the
+//! pool with its per-connection PRAGMAs, migrations, the single writer, checkpoints,
+//! backups); PostgreSQL's is in `pg/` (migrations under an advisory lock, the writers,
+//! the commit listener, the cluster's rate limits, TLS). The use cases reach either only
+//! through [`Store`] and the trait [`Tx`] (see `tx.rs`; answered by [`SqliteTx`] and
+//! [`PgTx`]); importers and exports through `imports::ImportTarget` and
+//! `exports::ExportSource`; the outbox workers through a [`session::Session`].
 
 pub mod admin_tokens;
 pub mod backup;
