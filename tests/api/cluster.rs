@@ -553,3 +553,25 @@ fn nodes_starting_together_migrate_once() {
         stop(n);
     }
 }
+
+#[test]
+fn a_database_that_answers_no_is_refused_at_once_not_retried() {
+    let Some(db) = cluster_db("answers no") else {
+        return;
+    };
+    let (base, _) = db.rsplit_once('/').unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = crate::cli::natter(&dir);
+    cmd.env("NATTER_DATABASE", format!("{base}/no_such_database_here"))
+        .env("NATTER_DATABASE_WAIT", "60");
+    let (code, _, err) = crate::cli::run_to_exit(&mut cmd);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("no_such_database_here") && err.contains("does not exist"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("retrying"),
+        "a refusal is not waited out: {err}"
+    );
+}

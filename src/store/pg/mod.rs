@@ -112,28 +112,57 @@ pub fn connect_patiently(db: &Database, patience: Duration) -> Result<Client, St
     let start = Instant::now();
     let mut wait = Duration::from_millis(250);
     loop {
-        match db.connect() {
+        let e = match db.connect() {
             Ok(c) => return Ok(c),
-            Err(e) if start.elapsed() + wait < patience => {
-                tracing::warn!(
-                    database = %db.describe(),
-                    error = %e,
-                    "PostgreSQL is not answering yet; retrying in {} ms",
-                    wait.as_millis()
-                );
-                std::thread::sleep(wait);
-                wait = (wait * 2).min(Duration::from_secs(4));
-            }
-            Err(e) => {
-                let cause = std::error::Error::source(&e)
-                    .map(|c| format!(": {c}"))
-                    .unwrap_or_default();
-                return Err(format!(
-                    "cannot connect to PostgreSQL at {} (tried for {} s): {e}{cause}",
-                    db.describe(),
-                    start.elapsed().as_secs()
-                ));
-            }
+            Err(e) => e,
+        };
+        let why = explain(&e);
+        // A server that is not there yet (or starting, or full) is worth waiting for; one
+        // that answered "no" (a wrong password, no such database) is not.
+        if transient(&e) && start.elapsed() + wait < patience {
+            tracing::warn!(
+                database = %db.describe(),
+                error = %why,
+                "PostgreSQL is not answering yet; retrying in {} ms",
+                wait.as_millis()
+            );
+            std::thread::sleep(wait);
+            wait = (wait * 2).min(Duration::from_secs(4));
+            continue;
+        }
+        let tried = if transient(&e) {
+            format!(" (tried for {} s)", start.elapsed().as_secs())
+        } else {
+            String::new()
+        };
+        return Err(format!(
+            "cannot connect to PostgreSQL at {}{tried}: {why}",
+            db.describe()
+        ));
+    }
+}
+
+/// A connection error as a person reads it: the server's own message when it sent one,
+/// the cause (connection refused, a certificate…) otherwise.
+pub fn explain(e: &postgres::Error) -> String {
+    match (e.as_db_error(), std::error::Error::source(e)) {
+        (Some(db), _) => format!("{}: {}", db.severity(), db.message()),
+        (None, Some(cause)) => format!("{e}: {cause}"),
+        (None, None) => e.to_string(),
+    }
+}
+
+/// Whether connecting again may succeed by itself.
+fn transient(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    match e.code() {
+        None => true,
+        Some(c) => {
+            *c == SqlState::CANNOT_CONNECT_NOW
+                || *c == SqlState::ADMIN_SHUTDOWN
+                || *c == SqlState::CRASH_SHUTDOWN
+                || *c == SqlState::TOO_MANY_CONNECTIONS
+                || c.code().starts_with("08")
         }
     }
 }

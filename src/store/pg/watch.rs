@@ -59,7 +59,7 @@ fn listen_loop(config: &Database, weak: &Weak<Listener>) {
         let mut client = match client {
             Ok(c) => c,
             Err(e) => {
-                tracing::debug!(error = %e, "the commit listener cannot connect");
+                tracing::debug!(error = %super::explain(&e), "the commit listener cannot connect");
                 std::thread::sleep(wait);
                 wait = (wait * 2).min(Duration::from_secs(2));
                 continue;

@@ -195,7 +195,10 @@ fn writer_loop(mut client: Option<Client>, config: &Database, queue: &Queue, com
                         tracing::info!("a database writer connected");
                         client = Some(c);
                     }
-                    Err(e) => tracing::warn!(error = %e, "the database writer cannot connect"),
+                    Err(e) => tracing::warn!(
+                        error = %super::explain(&e),
+                        "a database writer cannot connect"
+                    ),
                 }
             }
         }
@@ -206,7 +209,7 @@ fn writer_loop(mut client: Option<Client>, config: &Database, queue: &Queue, com
                     batch.into_iter().for_each(|j| j.finish(None));
                 }
                 Err(e) => {
-                    let msg = e.to_string();
+                    let msg = super::explain(&e);
                     tracing::warn!(error = %msg, "a write batch did not commit");
                     batch.into_iter().for_each(|j| j.finish(Some(&msg)));
                 }
