@@ -171,6 +171,8 @@ pub struct ThreadCache {
     commits: Arc<AtomicU64>,
     inner: Mutex<Inner>,
     budget: usize,
+    /// The lists being loaded after a miss (one load per list at a time).
+    pub loading: crate::http::loading::Loading,
 }
 
 /// The database version a lookup saw; a body loaded after it may be stored under it.
@@ -203,6 +205,7 @@ impl ThreadCache {
                 misses: 0,
             }),
             budget,
+            loading: Default::default(),
         }
     }
 
@@ -220,6 +223,12 @@ impl ThreadCache {
     /// or a miss.
     pub fn get(&self, key: &str, now: Timestamp) -> (Option<Arc<Body>>, Option<Version>) {
         self.lookup(key, now, true)
+    }
+
+    /// Looks a thread up again after waiting for another request's load of it: a hit is
+    /// counted, a miss is not (the first look counted it).
+    pub fn get_again(&self, key: &str, now: Timestamp) -> (Option<Arc<Body>>, Option<Version>) {
+        self.lookup(key, now, false)
     }
 
     /// The cached body under `key`, if there is one, counted as a hit; nothing is counted when

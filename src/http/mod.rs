@@ -9,6 +9,7 @@ pub mod error;
 pub mod etag;
 pub mod extract;
 pub mod limits;
+pub mod loading;
 pub mod middleware;
 pub mod state;
 pub mod telemetry;

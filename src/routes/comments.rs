@@ -51,7 +51,13 @@ pub async fn list_comments(state: State, req: HttpRequest) -> ApiResult<HttpResp
     }
     let list = ThreadQuery::parse(raw, |site| state.site(site).map(drop))?;
     let key = list.cache_key();
-    let (hit, version) = state.threads.get(&key, now());
+    let (hit, _) = state.threads.get(&key, now());
+    if let Some(body) = hit {
+        return Ok(body.respond(&req));
+    }
+    // One load per list at a time: a request that waited finds the first one's answer.
+    let _loading = state.threads.loading.lock(&key).await;
+    let (hit, version) = state.threads.get_again(&key, now());
     if let Some(body) = hit {
         return Ok(body.respond(&req));
     }
