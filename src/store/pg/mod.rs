@@ -23,8 +23,6 @@ mod rows;
 pub mod startup;
 pub mod stats;
 pub mod subscriptions;
-#[cfg(test)]
-mod tests_a;
 pub mod threads;
 pub mod tls;
 pub mod votes;
@@ -32,7 +30,7 @@ pub mod watch;
 pub mod writer;
 
 #[cfg(test)]
-mod tests_b;
+mod tests;
 
 use std::str::FromStr;
 use std::time::{Duration, Instant};

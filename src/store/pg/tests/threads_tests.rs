@@ -5,10 +5,10 @@ use std::time::Duration;
 
 use postgres::Client;
 
-use super::super::{pages, threads};
 use super::{fresh, loose_pages, orphans_kept, raw_insert, Rng};
 use crate::domain::comment::{Comment, Status};
 use crate::domain::thread::{self, Sort};
+use crate::store::pg::{pages, threads};
 
 /// Pages through a thread both ways, the whole thread ordered at once and `thread_page`,
 /// and compares every page: ids, tombstones, cursors.

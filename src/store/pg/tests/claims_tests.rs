@@ -1,90 +1,15 @@
-//! The statements of `moderation`, `outbox` and `digests` on a real PostgreSQL server:
-//! each test makes a database of its own on `NATTER_TEST_PG` (skipped when it is unset).
-//! The outbox's claims here; moderation in `tests_b_more.rs`, the rest of the outbox and
-//! digests in `tests_b_mail.rs`.
+//! The outbox's claims across connections (as across nodes): each delivery once, the
+//! per-URL and email-slot rules, leases.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Barrier};
 
-use postgres::{Client, Config, NoTls};
+use postgres::Client;
 
-use super::outbox::{claim, mark_failed, mark_sent};
+use super::{put, Db};
 use crate::domain::Timestamp;
 use crate::store::outbox::LEASE;
-
-#[path = "tests_b_mail.rs"]
-mod mail;
-#[path = "tests_b_more.rs"]
-mod more;
-
-/// A database of its own, dropped at the end of the test.
-pub(super) struct Db {
-    admin: Config,
-    config: Config,
-    name: String,
-}
-
-impl Db {
-    /// A fresh, migrated database; `None` (and a note) when `NATTER_TEST_PG` is unset.
-    pub(super) fn new(tag: &str) -> Option<Db> {
-        let Some(url) = std::env::var("NATTER_TEST_PG")
-            .ok()
-            .filter(|u| !u.trim().is_empty())
-        else {
-            eprintln!("NATTER_TEST_PG is unset: skipping the PostgreSQL test {tag}");
-            return None;
-        };
-        let admin: Config = url.parse().expect("NATTER_TEST_PG is a PostgreSQL URL");
-        let name = format!(
-            "natter_b_{tag}_{}_{:08x}",
-            std::process::id(),
-            rand::random::<u32>()
-        );
-        let mut a = admin
-            .connect(NoTls)
-            .expect("the test PostgreSQL server answers");
-        a.batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("CREATE DATABASE");
-        let mut config = admin.clone();
-        config.dbname(&name);
-        let db = Db {
-            admin,
-            config,
-            name,
-        };
-        super::migrate::run(&mut db.connect()).expect("migrations");
-        Some(db)
-    }
-
-    /// A new connection (in autocommit, as the outbox worker's).
-    pub(super) fn connect(&self) -> Client {
-        self.config
-            .connect(NoTls)
-            .expect("connect to the test database")
-    }
-}
-
-impl Drop for Db {
-    fn drop(&mut self) {
-        if let Ok(mut a) = self.admin.connect(NoTls) {
-            let _ = a.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
-
-/// Inserts an outbox row due at `due`; returns its id.
-pub(super) fn put(c: &mut Client, kind: &str, target: &str, payload: &str, due: Timestamp) -> i64 {
-    c.query_one(
-        "INSERT INTO outbox (kind, target, payload, created_at, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $4) RETURNING id",
-        &[&kind, &target, &payload, &due],
-    )
-    .unwrap()
-    .get(0)
-}
+use crate::store::pg::outbox::{claim, mark_failed, mark_sent};
 
 /// `n` threads, each on a connection of its own, claim at the same moment (once, or until
 /// nothing is left when `drain`); returns every (owner, id) claimed.

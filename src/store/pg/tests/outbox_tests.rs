@@ -1,5 +1,4 @@
-//! Erasure's outbox side, digests and the rest of the outbox on PostgreSQL (see
-//! `tests_b.rs`).
+//! Erasure's outbox side, digests and the rest of the outbox on PostgreSQL
 
 use std::collections::BTreeSet;
 

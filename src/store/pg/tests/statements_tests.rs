@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use postgres::{Client, NoTls};
 
-use super::super::{comments, pages, subscriptions, votes};
 use super::{fresh, new_comment};
 use crate::domain::comment::{Notify, Status};
+use crate::store::pg::{comments, pages, subscriptions, votes};
 
 #[test]
 fn comments_are_stored_counted_deleted_and_voted_on_as_on_sqlite() {

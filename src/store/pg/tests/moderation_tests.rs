@@ -1,5 +1,4 @@
-//! Moderation on PostgreSQL: the queue, counts, erasure, locks, one-click links (see
-//! `tests_b.rs`).
+//! Moderation on PostgreSQL: the queue, counts, erasure, locks, one-click links
 
 use std::sync::{Arc, Barrier};
 
