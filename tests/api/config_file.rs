@@ -236,3 +236,29 @@ fn the_digest_keys_have_defaults_and_are_read_from_the_file_and_the_environment_
         assert!(e.contains("digest_after"), "{bad}: {e}");
     }
 }
+
+#[test]
+fn database_names_its_engine_sqlite_by_path_or_scheme_postgres_by_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let load = |value: &str| {
+        let f = write(&dir, &format!("database = \"{value}\"\n"));
+        Settings::load_from(Some(&f), env("NATTER_TEST_ENGINE_")).unwrap()
+    };
+    let s = load("sqlite:///var/lib/natter/natter.db");
+    assert_eq!(
+        s.database,
+        std::path::PathBuf::from("/var/lib/natter/natter.db")
+    );
+    assert_eq!(s.postgres_url(), None);
+    let s = load("./here.db");
+    assert_eq!(s.database, std::path::PathBuf::from("./here.db"));
+    assert_eq!(s.postgres_url(), None);
+    for url in [
+        "postgres://natter:pw@db.internal:5432/natter?sslmode=require",
+        "postgresql:///natter?host=/run/postgresql",
+    ] {
+        assert_eq!(load(url).postgres_url(), Some(url));
+    }
+    // Not a scheme Natter knows: a (strange) SQLite file name, as before.
+    assert_eq!(load("mysql://x/y").postgres_url(), None);
+}
