@@ -17,6 +17,16 @@ impl Settings {
         if let Err(e) = crate::domain::ip::TrustedProxies::parse(&self.trusted_proxies) {
             return Err(("trusted_proxies".into(), e));
         }
+        if let Some(d) = self.database.to_str() {
+            if d.contains("://") && self.postgres_url().is_none() {
+                return Err((
+                    "database".into(),
+                    "a SQLite path (or sqlite://PATH) or a postgres:// URL; no other scheme \
+                     is known"
+                        .into(),
+                ));
+            }
+        }
         if self.outbox_max_age < 0 {
             return Err(("outbox_max_age".into(), "must not be negative".into()));
         }

@@ -259,6 +259,10 @@ fn database_names_its_engine_sqlite_by_path_or_scheme_postgres_by_url() {
     ] {
         assert_eq!(load(url).postgres_url(), Some(url));
     }
-    // Not a scheme Natter knows: a (strange) SQLite file name, as before.
-    assert_eq!(load("mysql://x/y").postgres_url(), None);
+    // A scheme Natter doesn't know is refused, naming the key.
+    let f = write(&dir, "database = \"mysql://x/y\"\n");
+    let e = Settings::load_from(Some(&f), env("NATTER_TEST_ENGINE_"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("`database`") && e.contains("postgres://"), "{e}");
 }
