@@ -143,10 +143,12 @@ CREATE TABLE rate_hits (
 
 -- PostgreSQL only: every committed change to what a thread shows tells every node's thread
 -- cache (LISTEN natter_threads), whoever wrote it (a node, `natter import`, a hand edit).
+-- The payload names the node that wrote it (its sessions set `natter.node`; empty for any
+-- other writer), so a node skips its own commits, which its cache counted already.
 -- NOTIFY with the same payload is delivered once per transaction.
 CREATE FUNCTION natter_threads_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('natter_threads', '');
+    PERFORM pg_notify('natter_threads', coalesce(current_setting('natter.node', true), ''));
     RETURN NULL;
 END;
 $$;

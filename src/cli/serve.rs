@@ -278,7 +278,9 @@ pub const POSTGRES_PATIENCE: std::time::Duration = std::time::Duration::from_sec
 /// sites and read the shared secret, then the pool, the writer and the commit listener.
 fn prepare_postgres(settings: Settings, url: &str) -> Result<AppState, StartError> {
     use store::pg;
-    let config = pg::config(url).map_err(StartError)?;
+    // Who this node is in the commit notices of its writes (see `store/pg/watch.rs`).
+    let node = format!("{:016x}", rand::random::<u64>());
+    let config = pg::config(url).map_err(StartError)?.for_node(&node);
     let patience = std::env::var("NATTER_DATABASE_WAIT")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -294,7 +296,7 @@ fn prepare_postgres(settings: Settings, url: &str) -> Result<AppState, StartErro
     let ids: Vec<String> = sites.keys().cloned().collect();
     let key = pg::startup::prepare(&mut client, &ids, crate::domain::now())
         .map_err(|e| StartError(format!("cannot prepare the database {place}: {e}")))?;
-    let listener = pg::watch::Listener::start(config.clone());
+    let listener = pg::watch::Listener::start(config.clone(), node);
     let threads = crate::http::cache::ThreadCache::over(
         store::watch::Watch::Listen(listener),
         crate::http::cache::DEFAULT_BUDGET,

@@ -68,6 +68,15 @@ impl Database {
     pub fn describe(&self) -> String {
         describe(&self.config)
     }
+
+    /// The same database, its sessions naming the node `id` (`natter.node`), so that the
+    /// commit notices of this node's writes say who wrote them (see `watch.rs`).
+    pub fn for_node(mut self, id: &str) -> Database {
+        let options = self.config.get_options().unwrap_or_default().to_string();
+        self.config
+            .options(format!("{options} -c natter.node={id}").trim());
+        self
+    }
 }
 
 /// The database a `postgres://` URL names, with Natter's deadlines: 5 s to connect, 15 s

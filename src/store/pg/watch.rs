@@ -29,12 +29,18 @@ pub struct Listener {
 
 impl Listener {
     /// Starts listening on a thread of its own; it ends when the returned handle is dropped.
-    pub fn start(config: Database) -> Arc<Listener> {
+    /// The first connection is made here, so a node serves its first reads with the cache
+    /// on (when it fails, the thread keeps trying). Call it off any async runtime.
+    pub fn start(config: Database, node: String) -> Arc<Listener> {
         let listener = Arc::new(Listener::default());
+        let first = listen(&config).ok();
+        if first.is_some() {
+            listener.live.store(true, Ordering::Release);
+        }
         let weak = Arc::downgrade(&listener);
         let _ = std::thread::Builder::new()
             .name("natter-pg-listen".into())
-            .spawn(move || listen_loop(&config, &weak));
+            .spawn(move || listen_loop(&config, &node, &weak, first));
         listener
     }
 
@@ -46,16 +52,31 @@ impl Listener {
     }
 }
 
-fn listen_loop(config: &Database, weak: &Weak<Listener>) {
+/// A connection that listens on [`CHANNEL`].
+fn listen(config: &Database) -> Result<postgres::Client, postgres::Error> {
+    let mut c = config.connect()?;
+    c.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+    Ok(c)
+}
+
+fn listen_loop(
+    config: &Database,
+    node: &str,
+    weak: &Weak<Listener>,
+    mut first: Option<postgres::Client>,
+) {
     let mut wait = Duration::from_millis(100);
     loop {
         if weak.strong_count() == 0 {
             return;
         }
-        let client = config.connect().and_then(|mut c| {
-            c.batch_execute(&format!("LISTEN {CHANNEL}"))?;
-            Ok(c)
-        });
+        // The first connection was made (and counted) at start; any later one follows a
+        // loss, during which notifications went missing.
+        let fresh = first.is_none();
+        let client = match first.take() {
+            Some(c) => Ok(c),
+            None => listen(config),
+        };
         let mut client = match client {
             Ok(c) => c,
             Err(e) => {
@@ -68,7 +89,9 @@ fn listen_loop(config: &Database, weak: &Weak<Listener>) {
         wait = Duration::from_millis(100);
         match weak.upgrade() {
             Some(l) => {
-                l.version.fetch_add(1, Ordering::AcqRel);
+                if fresh {
+                    l.version.fetch_add(1, Ordering::AcqRel);
+                }
                 l.live.store(true, Ordering::Release);
             }
             None => return,
@@ -79,6 +102,9 @@ fn listen_loop(config: &Database, weak: &Weak<Listener>) {
                 let mut iter = notes.timeout_iter(TICK);
                 loop {
                     match iter.next() {
+                        // This node's own commits: counted by the cache before they were
+                        // answered; counting them again would only empty it once more.
+                        Ok(Some(n)) if n.payload() == node => continue,
                         Ok(Some(_)) => {}
                         Ok(None) => break Ok(()),
                         Err(e) => break Err(e),
