@@ -280,7 +280,10 @@ fn prepare_postgres(settings: Settings, url: &str) -> Result<AppState, StartErro
     use store::pg;
     // Who this node is in the commit notices of its writes (see `store/pg/watch.rs`).
     let node = format!("{:016x}", rand::random::<u64>());
-    let config = pg::config(url).map_err(StartError)?.for_node(&node);
+    let config = pg::config(url)
+        .map_err(StartError)?
+        .for_node(&node)
+        .durability(settings.durability);
     let patience = std::env::var("NATTER_DATABASE_WAIT")
         .ok()
         .and_then(|s| s.parse().ok())

@@ -69,6 +69,19 @@ impl Database {
         describe(&self.config)
     }
 
+    /// The same database with `durability`'s meaning on PostgreSQL: `full` waits for the
+    /// server's WAL flush at each commit (PostgreSQL's default), `normal` does not
+    /// (`synchronous_commit = off`: a commit survives a crash of Natter, and of PostgreSQL
+    /// itself but for its last fraction of a second; never a corrupt database).
+    pub fn durability(mut self, durability: crate::config::Durability) -> Database {
+        if durability == crate::config::Durability::Normal {
+            let options = self.config.get_options().unwrap_or_default().to_string();
+            self.config
+                .options(format!("{options} -c synchronous_commit=off").trim());
+        }
+        self
+    }
+
     /// The same database, its sessions naming the node `id` (`natter.node`), so that the
     /// commit notices of this node's writes say who wrote them (see `watch.rs`).
     pub fn for_node(mut self, id: &str) -> Database {

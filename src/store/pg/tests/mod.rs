@@ -182,3 +182,30 @@ fn new_comment(text: &str, created_at: Timestamp) -> NewComment {
         request_key_hash: None,
     }
 }
+
+#[test]
+fn natter_s_sessions_carry_its_settings() {
+    use crate::config::Durability;
+    let Some(db) = Db::new("sessions") else {
+        return;
+    };
+    let show = |d: super::Database, what: &str| -> String {
+        let mut c = d.connect().expect("connect");
+        c.query_one(&format!("SELECT current_setting('{what}')"), &[])
+            .unwrap()
+            .get(0)
+    };
+    let base = || super::config(&db.url).expect("the test URL");
+    assert_eq!(show(base(), "jit"), "off");
+    assert_eq!(show(base(), "statement_timeout"), "15s");
+    assert_eq!(
+        show(base().durability(Durability::Full), "synchronous_commit"),
+        "on"
+    );
+    assert_eq!(
+        show(base().durability(Durability::Normal), "synchronous_commit"),
+        "off"
+    );
+    assert_eq!(show(base().for_node("node-7"), "natter.node"), "node-7");
+    assert_eq!(show(base(), "application_name"), "natter");
+}
