@@ -128,14 +128,7 @@ impl From<rusqlite::Error> for ApiError {
 
 impl From<postgres::Error> for ApiError {
     fn from(e: postgres::Error) -> Self {
-        // The crate's own Display says only "db error": the server's message is in the source.
-        let detail = match e.as_db_error() {
-            Some(db) => format!("{} ({}): {}", e, db.code().code(), db.message()),
-            None => match std::error::Error::source(&e) {
-                Some(cause) => format!("{e}: {cause}"),
-                None => e.to_string(),
-            },
-        };
+        let detail = pg_detail(&e);
         if pg_unreachable(&e) {
             ApiError::Unavailable(format!("the database is out of reach or busy: {detail}"))
         } else {
@@ -172,18 +165,36 @@ pub fn pg_unreachable(e: &postgres::Error) -> bool {
     }
     matches!(
         e.code(),
-        Some(c) if *c == SqlState::ADMIN_SHUTDOWN
-            || *c == SqlState::CRASH_SHUTDOWN
-            || *c == SqlState::CANNOT_CONNECT_NOW
+        Some(c) if pg_server_away(c)
             || *c == SqlState::T_R_SERIALIZATION_FAILURE
             || *c == SqlState::T_R_DEADLOCK_DETECTED
             || *c == SqlState::QUERY_CANCELED
-            || *c == SqlState::TOO_MANY_CONNECTIONS
             // Two nodes wrote the same unique value at the same moment (the same
             // Idempotency-Key, say): a retry finds what the other one wrote.
             || *c == SqlState::UNIQUE_VIOLATION
-            || c.code().starts_with("08")
     )
+}
+
+/// Whether PostgreSQL's answer says the server is going away, starting or full, or the
+/// connection broke: a later try may succeed by itself.
+pub fn pg_server_away(c: &postgres::error::SqlState) -> bool {
+    use postgres::error::SqlState;
+    *c == SqlState::ADMIN_SHUTDOWN
+        || *c == SqlState::CRASH_SHUTDOWN
+        || *c == SqlState::CANNOT_CONNECT_NOW
+        || *c == SqlState::TOO_MANY_CONNECTIONS
+        || c.code().starts_with("08")
+}
+
+/// A PostgreSQL error as a person reads it (the crate's own Display says only "db error"):
+/// the server's severity, code and message when it sent one, else the cause (connection
+/// refused, a certificate…).
+pub fn pg_detail(e: &postgres::Error) -> String {
+    match (e.as_db_error(), std::error::Error::source(e)) {
+        (Some(db), _) => format!("{} ({}): {}", db.severity(), db.code().code(), db.message()),
+        (None, Some(cause)) => format!("{e}: {cause}"),
+        (None, None) => e.to_string(),
+    }
 }
 
 /// Shorthand for results that end in an [`ApiError`].

@@ -57,21 +57,25 @@ impl Default for Settings {
 impl Settings {
     /// The PostgreSQL URL when `database` names one; `None` for a SQLite file.
     pub fn postgres_url(&self) -> Option<&str> {
-        self.database
-            .to_str()
-            .filter(|d| d.starts_with("postgres://") || d.starts_with("postgresql://"))
+        self.database.to_str().filter(|d| is_postgres_url(d))
     }
 
     /// `database` with a `sqlite://` prefix taken off (the path is what follows it).
     pub(crate) fn strip_sqlite_scheme(&mut self) {
-        if let Some(path) = self
-            .database
-            .to_str()
-            .and_then(|d| d.strip_prefix("sqlite://"))
-        {
+        if let Some(path) = self.database.to_str().map(sqlite_path) {
             self.database = PathBuf::from(path);
         }
     }
+}
+
+/// Whether a `database` value names PostgreSQL (`postgres://` or `postgresql://`).
+pub fn is_postgres_url(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
+/// The SQLite path a `database` value names: itself, or what follows `sqlite://`.
+pub fn sqlite_path(database: &str) -> &str {
+    database.strip_prefix("sqlite://").unwrap_or(database)
 }
 
 /// How hard a commit waits for the disk.

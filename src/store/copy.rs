@@ -37,10 +37,10 @@ pub enum Db {
 impl Db {
     /// A SQLite path, `sqlite://PATH`, or a PostgreSQL URL.
     pub fn parse(s: &str) -> Db {
-        if pg::is_url(s) {
+        if crate::config::is_postgres_url(s) {
             Db::Postgres(s.to_string())
         } else {
-            Db::Sqlite(PathBuf::from(s.strip_prefix("sqlite://").unwrap_or(s)))
+            Db::Sqlite(PathBuf::from(crate::config::sqlite_path(s)))
         }
     }
 

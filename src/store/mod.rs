@@ -24,6 +24,7 @@ pub mod pages;
 pub mod pg;
 pub mod pg_tx;
 pub mod restore;
+mod roots;
 pub mod session;
 pub mod sqlite_tx;
 pub mod stats;

@@ -1,13 +1,12 @@
 //! Threads as stored: one page of a thread (its top-level comments in a sort's order, each
 //! with all its replies) read without reading the rest.
 
-use std::collections::VecDeque;
-
 use rusqlite::{params, Connection, Row};
 
 use super::comments::{comment_columns, comment_from_row, COMMENT_COLUMNS};
+use super::roots::Picker;
 use crate::domain::comment::{Comment, Status};
-use crate::domain::thread::{self, Cursor, Node, Sort};
+use crate::domain::thread::{Cursor, Node, Sort};
 
 /// Every comment of a page, any status (the thread orderer decides what shows).
 pub fn page_comments(conn: &Connection, page_id: i64) -> rusqlite::Result<Vec<Comment>> {
@@ -48,59 +47,23 @@ pub fn thread_page(
     after: Option<Cursor>,
     limit: usize,
 ) -> rusqlite::Result<ThreadPage> {
-    let after = after.map(|c| c.key());
-    let mut orphans: Vec<Node> = orphan_roots(conn, page_id)?
-        .into_iter()
-        .filter(|n| after.is_none_or(|k| thread::root_key(n, sort) > k))
-        .collect();
-    orphans.sort_by_key(|n| thread::root_key(n, sort));
-    let mut orphans = orphans.into_iter().peekable();
-
-    let mut batch: VecDeque<Node> = VecDeque::new();
-    let mut batch_from = after;
-    let mut batches_done = false;
-    let mut batches = 0;
-    let mut picked: Vec<Node> = Vec::new();
-    let mut more = false;
+    let mut roots = Picker::new(sort, after, limit);
+    roots.set_orphans(orphan_roots(conn, page_id)?);
     loop {
-        if batch.is_empty() && !batches_done {
-            // Twice as many each time: many hidden ones in a row cost few queries.
-            let want = (limit.saturating_add(1) - picked.len()).max(ROOTS_BATCH_MIN) << batches;
-            batches = (batches + 1).min(16);
-            let got = regular_roots(conn, page_id, sort, batch_from, want)?;
-            batches_done = got.len() < want;
-            if let Some(last) = got.last() {
-                batch_from = Some(thread::root_key(last, sort));
-            }
-            batch.extend(got);
+        if let Some((from, want)) = roots.wants() {
+            roots.add_batch(regular_roots(conn, page_id, sort, from, want)?, want);
         }
-        let orphan_first = match (batch.front(), orphans.peek()) {
-            (None, None) => break,
-            (Some(_), None) => false,
-            (None, Some(_)) => true,
-            (Some(r), Some(o)) => thread::root_key(o, sort) < thread::root_key(r, sort),
-        };
-        let Some(root) = (if orphan_first {
-            orphans.next()
-        } else {
-            batch.pop_front()
-        }) else {
+        let Some(root) = roots.next_candidate() else {
             break;
         };
         if !root.visible && !has_visible_reply(conn, page_id, root.id)? {
             continue;
         }
-        if picked.len() == limit {
-            more = true;
+        if !roots.keep(root) {
             break;
         }
-        picked.push(root);
     }
-
-    let next = match (more, picked.last()) {
-        (true, Some(last)) => Some(Cursor::after(last, sort)),
-        _ => None,
-    };
+    let (picked, next) = roots.finish();
     let mut rows = Vec::new();
     let mut stmt = conn.prepare_cached(SUBTREE_SQL)?;
     for root in &picked {
@@ -111,10 +74,6 @@ pub fn thread_page(
     }
     Ok(ThreadPage { rows, next })
 }
-
-/// The fewest top-level comments read at once (a page asks for `limit + 1`, when more): a
-/// few spare ones save another query when some turn out hidden.
-pub(super) const ROOTS_BATCH_MIN: usize = 16;
 
 /// A query for top-level comments of page `?1`, with the columns [`node_from_row`] reads.
 macro_rules! roots_sql {

@@ -44,11 +44,6 @@ use crate::error::{ApiError, ApiResult};
 /// The read pool.
 pub type Pool = r2d2::Pool<PostgresConnectionManager<MakeRustlsConnect>>;
 
-/// Whether a `database` setting names PostgreSQL.
-pub fn is_url(database: &str) -> bool {
-    database.starts_with("postgres://") || database.starts_with("postgresql://")
-}
-
 /// A PostgreSQL database as Natter connects to it: the driver's settings and the TLS
 /// connector its `sslmode` asks for (see `tls.rs`).
 #[derive(Clone)]
@@ -109,7 +104,7 @@ pub fn config(url: &str) -> Result<Database, String> {
         .keepalives_idle(Duration::from_secs(10));
     config.tcp_user_timeout(Duration::from_secs(15));
     config.application_name("natter");
-    let tls = tls::connector(config.get_ssl_mode(), check, root.as_deref())
+    let tls = tls::connector(check, root.as_deref())
         .map_err(|e| format!("PostgreSQL at {}: {e}", describe(&config)))?;
     Ok(Database { config, tls })
 }
@@ -136,7 +131,7 @@ pub fn connect_patiently(db: &Database, patience: Duration) -> Result<Client, St
             Ok(c) => return Ok(c),
             Err(e) => e,
         };
-        let why = explain(&e);
+        let why = crate::error::pg_detail(&e);
         // A server that is not there yet (or starting, or full) is worth waiting for; one
         // that answered "no" (a wrong password, no such database) is not.
         if transient(&e) && start.elapsed() + wait < patience {
@@ -162,29 +157,9 @@ pub fn connect_patiently(db: &Database, patience: Duration) -> Result<Client, St
     }
 }
 
-/// A connection error as a person reads it: the server's own message when it sent one,
-/// the cause (connection refused, a certificate…) otherwise.
-pub fn explain(e: &postgres::Error) -> String {
-    match (e.as_db_error(), std::error::Error::source(e)) {
-        (Some(db), _) => format!("{}: {}", db.severity(), db.message()),
-        (None, Some(cause)) => format!("{e}: {cause}"),
-        (None, None) => e.to_string(),
-    }
-}
-
 /// Whether connecting again may succeed by itself.
 fn transient(e: &postgres::Error) -> bool {
-    use postgres::error::SqlState;
-    match e.code() {
-        None => true,
-        Some(c) => {
-            *c == SqlState::CANNOT_CONNECT_NOW
-                || *c == SqlState::ADMIN_SHUTDOWN
-                || *c == SqlState::CRASH_SHUTDOWN
-                || *c == SqlState::TOO_MANY_CONNECTIONS
-                || c.code().starts_with("08")
-        }
-    }
+    e.code().is_none_or(crate::error::pg_server_away)
 }
 
 /// Builds the read pool; a short checkout timeout so a database that went away answers

@@ -11,10 +11,11 @@ use postgres::{GenericClient, Row};
 
 use super::comments::comment_from_row;
 use crate::domain::comment::{Comment, Status};
-use crate::domain::thread::{self, Cursor, Node, Sort};
+use crate::domain::thread::{Cursor, Node, Sort};
 use crate::error::{ApiError, ApiResult};
 use crate::store::comments::comment_columns;
-use crate::store::threads::{ThreadPage, ROOTS_BATCH_MIN};
+use crate::store::roots::Picker;
+use crate::store::threads::ThreadPage;
 
 /// See the trait method in `store/tx.rs`.
 ///
@@ -39,64 +40,27 @@ pub fn thread_page(
     after: Option<Cursor>,
     limit: usize,
 ) -> ApiResult<ThreadPage> {
-    let after = after.map(|k| k.key());
-    let mut batch: VecDeque<Node> = VecDeque::new();
-    let mut batch_from = after;
-    let mut batches_done = false;
-    let mut batches = 0;
-    let mut picked: Vec<Node> = Vec::new();
-    let mut more = false;
-    let mut orphans: Option<std::iter::Peekable<std::vec::IntoIter<Node>>> = None;
+    let mut picker = Picker::new(sort, after, limit);
     loop {
-        if batch.is_empty() && !batches_done {
-            // Twice as many each time: many hidden ones in a row cost few queries.
-            let want = (limit.saturating_add(1) - picked.len()).max(ROOTS_BATCH_MIN) << batches;
-            batches = (batches + 1).min(16);
-            let (got, found) = roots(c, page_id, sort, batch_from, want, orphans.is_none())?;
-            batches_done = got.len() < want;
-            if let Some(last) = got.last() {
-                batch_from = Some(thread::root_key(last, sort));
-            }
-            batch.extend(got);
-            if orphans.is_none() {
-                let mut found: Vec<Node> = found
-                    .into_iter()
-                    .filter(|n| after.is_none_or(|k| thread::root_key(n, sort) > k))
-                    .collect();
-                found.sort_by_key(|n| thread::root_key(n, sort));
-                orphans = Some(found.into_iter().peekable());
+        if let Some((from, want)) = picker.wants() {
+            let with_orphans = picker.needs_orphans();
+            let (got, found) = roots(c, page_id, sort, from, want, with_orphans)?;
+            picker.add_batch(got, want);
+            if with_orphans {
+                picker.set_orphans(found);
             }
         }
-        let Some(orphans) = orphans.as_mut() else {
-            break;
-        };
-        let orphan_first = match (batch.front(), orphans.peek()) {
-            (None, None) => break,
-            (Some(_), None) => false,
-            (None, Some(_)) => true,
-            (Some(r), Some(o)) => thread::root_key(o, sort) < thread::root_key(r, sort),
-        };
-        let Some(root) = (if orphan_first {
-            orphans.next()
-        } else {
-            batch.pop_front()
-        }) else {
+        let Some(root) = picker.next_candidate() else {
             break;
         };
         if !root.visible && !has_visible_reply(c, page_id, root.id)? {
             continue;
         }
-        if picked.len() == limit {
-            more = true;
+        if !picker.keep(root) {
             break;
         }
-        picked.push(root);
     }
-
-    let next = match (more, picked.last()) {
-        (true, Some(last)) => Some(Cursor::after(last, sort)),
-        _ => None,
-    };
+    let (picked, next) = picker.finish();
     let rows = if picked.is_empty() {
         Vec::new()
     } else {

@@ -14,7 +14,6 @@
 
 use std::sync::Arc;
 
-use postgres::config::SslMode;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::WebPkiSupportedAlgorithms;
@@ -71,15 +70,11 @@ pub fn split(url: &str) -> Result<(String, Check, Option<String>), String> {
 }
 
 /// The connector for a database's connections.
-pub fn connector(
-    mode: SslMode,
-    check: Check,
-    root: Option<&str>,
-) -> Result<MakeRustlsConnect, String> {
+pub fn connector(check: Check, root: Option<&str>) -> Result<MakeRustlsConnect, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier: Arc<dyn ServerCertVerifier> = match (mode, check) {
-        (_, Check::None) => Arc::new(EncryptOnly(provider.signature_verification_algorithms)),
-        (_, check) => {
+    let verifier: Arc<dyn ServerCertVerifier> = match check {
+        Check::None => Arc::new(EncryptOnly(provider.signature_verification_algorithms)),
+        check => {
             let roots = Arc::new(roots(root)?);
             let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
                 .build()
@@ -241,15 +236,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "not a certificate\n").unwrap();
-        let e = connector(SslMode::Require, Check::Full, empty.to_str())
-            .err()
-            .unwrap();
+        let e = connector(Check::Full, empty.to_str()).err().unwrap();
         assert!(e.contains("no usable certificate"), "{e}");
-        let e = connector(SslMode::Require, Check::Full, Some("/nonexistent/ca.pem"))
+        let e = connector(Check::Full, Some("/nonexistent/ca.pem"))
             .err()
             .unwrap();
         assert!(e.contains("/nonexistent/ca.pem"), "{e}");
-        assert!(connector(SslMode::Require, Check::Full, None).is_ok());
-        assert!(connector(SslMode::Prefer, Check::None, None).is_ok());
+        assert!(connector(Check::Full, None).is_ok());
+        assert!(connector(Check::None, None).is_ok());
     }
 }

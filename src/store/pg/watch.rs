@@ -80,7 +80,7 @@ fn listen_loop(
         let mut client = match client {
             Ok(c) => c,
             Err(e) => {
-                tracing::debug!(error = %super::explain(&e), "the commit listener cannot connect");
+                tracing::debug!(error = %crate::error::pg_detail(&e), "the commit listener cannot connect");
                 std::thread::sleep(wait);
                 wait = (wait * 2).min(Duration::from_secs(2));
                 continue;

@@ -196,7 +196,7 @@ fn writer_loop(mut client: Option<Client>, config: &Database, queue: &Queue, com
                         client = Some(c);
                     }
                     Err(e) => tracing::warn!(
-                        error = %super::explain(&e),
+                        error = %crate::error::pg_detail(&e),
                         "a database writer cannot connect"
                     ),
                 }
@@ -209,7 +209,7 @@ fn writer_loop(mut client: Option<Client>, config: &Database, queue: &Queue, com
                     batch.into_iter().for_each(|j| j.finish(None));
                 }
                 Err(e) => {
-                    let msg = super::explain(&e);
+                    let msg = crate::error::pg_detail(&e);
                     tracing::warn!(error = %msg, "a write batch did not commit");
                     batch.into_iter().for_each(|j| j.finish(Some(&msg)));
                 }
