@@ -87,6 +87,32 @@ impl Settings {
                 ));
             }
         }
+        for (i, a) in self.fetch_allow.iter().enumerate() {
+            let a = a.trim();
+            let ok = a.parse::<std::net::IpAddr>().is_ok()
+                || a.parse::<ipnet::IpNet>().is_ok()
+                || crate::domain::is_host_name(a);
+            if !ok {
+                return Err((
+                    format!("fetch_allow[{i}]"),
+                    format!("{a:?} is not a host name, an address or a CIDR range"),
+                ));
+            }
+        }
+        for (name, addr) in &self.fetch_hosts {
+            if !crate::domain::is_host_name(name) {
+                return Err((
+                    format!("fetch_hosts.{name}"),
+                    "the key must be a host name".into(),
+                ));
+            }
+            if addr.trim().parse::<std::net::IpAddr>().is_err() {
+                return Err((
+                    format!("fetch_hosts.{name}"),
+                    format!("{addr:?} is not an IP address"),
+                ));
+            }
+        }
         Ok(())
     }
 }

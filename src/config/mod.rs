@@ -35,6 +35,12 @@ pub struct Settings {
     pub smtp: Option<Smtp>,
     /// Webhook receivers.
     pub webhooks: Vec<Webhook>,
+    /// Host names or addresses (or CIDR ranges) the outbound fetcher may reach although they
+    /// are private, loopback or otherwise refused (`src/fetch/`); empty: none.
+    pub fetch_allow: Vec<String>,
+    /// Host names the outbound fetcher resolves to a fixed address instead of asking DNS,
+    /// as `/etc/hosts` would (the address still passes the fetcher's rules).
+    pub fetch_hosts: BTreeMap<String, String>,
 }
 
 impl Default for Settings {
@@ -50,6 +56,8 @@ impl Default for Settings {
             sites: BTreeMap::new(),
             smtp: None,
             webhooks: Vec::new(),
+            fetch_allow: Vec::new(),
+            fetch_hosts: BTreeMap::new(),
         }
     }
 }
@@ -176,6 +184,9 @@ pub struct SiteConfig {
     /// A form token younger than this holds the comment; 0 = off.
     #[serde(default = "default_min_form_seconds")]
     pub min_form_seconds: u32,
+    /// Webmentions to this site's pages are received (`POST /webmention`).
+    #[serde(default)]
+    pub webmention: bool,
 }
 
 fn default_moderation() -> Moderation {
@@ -205,6 +216,7 @@ impl SiteConfig {
             lock_after_days: 0,
             require_form_token: false,
             min_form_seconds: default_min_form_seconds(),
+            webmention: false,
         }
     }
 

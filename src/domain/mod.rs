@@ -9,7 +9,7 @@ pub mod moderate;
 pub mod thread;
 pub mod validate;
 
-pub use validate::{is_origin, is_site_id};
+pub use validate::{is_host_name, is_origin, is_site_id};
 
 /// Seconds since the Unix epoch, the unit every stored time uses.
 pub type Timestamp = i64;

@@ -51,6 +51,18 @@ pub fn is_site_id(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// A DNS host name: dot-separated labels of letters, digits and `-` (not at either end of a
+/// label), at most 253 characters.
+pub fn is_host_name(s: &str) -> bool {
+    (1..=253).contains(&s.len())
+        && s.split('.').all(|l| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
 /// `scheme://host[:port]` with an http(s) scheme and nothing after the authority.
 pub fn is_origin(s: &str) -> bool {
     let rest = match s

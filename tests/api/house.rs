@@ -82,13 +82,16 @@ fn uses(text: &str) -> BTreeSet<String> {
 /// everything.
 fn allowed(part: &str) -> Option<&'static [&'static str]> {
     Some(match part {
-        "domain" | "metrics" => &[],
+        "domain" | "metrics" | "mf2" => &[],
+        "fetch" => &["config"],
         "config" | "error" => &["domain"],
         "render" => &["domain", "config"],
         "store" => &["domain", "config", "error"],
         "import" => &["store", "render", "domain", "config", "error"],
         "notify" => &["store", "render", "domain", "config", "error", "metrics"],
-        "actions" => &["notify", "store", "render", "domain", "config", "error", "metrics"],
+        "actions" => &[
+            "notify", "store", "render", "domain", "config", "error", "metrics", "fetch", "mf2",
+        ],
         "http" => &["actions", "store", "domain", "config", "error", "metrics"],
         "routes" => &["http", "actions", "render", "domain", "config", "error", "metrics"],
         "cli" | "lib" | "main" => return None,

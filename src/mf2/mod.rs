@@ -1,0 +1,1 @@
+//! Microformats2 parsing (being built).
