@@ -18,6 +18,7 @@ mod db_copy;
 mod deliveries;
 mod digest;
 mod durability;
+mod fetch;
 mod fragment;
 mod house;
 mod http_rules;
