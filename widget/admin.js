@@ -204,6 +204,12 @@
       web.href = c.website;
       web.textContent = c.website;
     } else web.remove();
+    // Where it came from: a Webmention's source page (or a Fediverse post).
+    const via = $('.via', li);
+    if (c.via && /^https?:\/\//i.test(c.via.url)) {
+      via.href = c.via.url;
+      via.textContent = `via ${c.via.kind}: ${c.via.url}`;
+    } else via.remove();
     if (typeof c.avatar === 'string' && c.avatar.startsWith('/api/avatar/')) {
       $('.av', li).src = c.avatar;
       $('.av', li).hidden = false;

@@ -121,6 +121,8 @@
     unauthorized: 'You can no longer change this comment.', not_found: 'This comment no longer exists.',
     unknown_site: 'Comments are not set up for this site.', unavailable: 'Comments are unavailable right now. Please try again later.',
     network: 'Could not reach the comment server. Please check your connection.', error: 'Something went wrong. Please try again.',
+    from: 'from {site}', likes: { one: '{n} like', other: '{n} likes' }, reposts: { one: '{n} repost', other: '{n} reposts' },
+    bookmarks: { one: '{n} bookmark', other: '{n} bookmarks' }, web: '{list} from the web',
   };
 
   if (typeof document == 'undefined') {
@@ -318,6 +320,8 @@
     .meta { display: flex; flex-wrap: wrap; gap: 0 .6em; font-size: .9em; color: var(--natter-muted); }
     .author { font-weight: 600; color: var(--natter-fg); }
     .pending-note { color: var(--natter-pending); font-weight: 600; }
+    .via, .reactions { color: var(--natter-muted); }
+    .reactions { font-size: .9em; }
     .pending .main { opacity: .8; }
     .deleted { color: var(--natter-muted); font-style: italic; }
     .text { overflow-wrap: anywhere; }
@@ -522,6 +526,7 @@
       store(this.pendingKey, this.pending);
       this.next = page.next;
       this.total = page.total;
+      if (!appended) this.reactions = page.reactions;
       this.locked = page.locked;
       this.draw();
     }
@@ -538,6 +543,7 @@
       }, SORTS.map((sort) => el('option', { value: sort }, strings[sort])));
       sortSelect.value = this.sort || 'oldest';
       this.heading = el('h2');
+      this.reactionLine = el('p', { class: 'reactions' });
       this.lockNote = el('p', { class: 'locked-note' }, strings.locked);
       this.formHome = el('div');
       this.list = el('div');
@@ -546,7 +552,7 @@
         if (page.comments[0]) this.focusComment(page.comments[0].id);
       }, (e) => this.fail(e)));
       this.box.prepend(el('div', { class: 'header' }, [this.heading, el('label', { class: 'sort' }, [strings.sort, sortSelect])]));
-      this.box.append(this.lockNote, this.formHome, this.list, this.moreButton);
+      this.box.append(this.reactionLine, this.lockNote, this.formHome, this.list, this.moreButton);
       this.form = new CommentForm(this);
     }
 
@@ -566,6 +572,7 @@
 
     draw() {
       this.heading.textContent = countText(this.strings, this.lang, this.total);
+      this.drawReactions();
       this.list.textContent = '';
       this.articles = new Map();
       const replyLists = new Map();
@@ -578,6 +585,21 @@
       }
       this.moreButton.hidden = !this.next;
       this.placeForm();
+    }
+
+    // "12 likes, 3 reposts from the web: Ann, Bo, …" (Webmentions), each name its page.
+    drawReactions() {
+      const strings = this.strings;
+      const r = this.reactions || {};
+      const line = this.reactionLine;
+      const parts = ['likes', 'reposts', 'bookmarks'].filter((k) => r[k] > 0)
+        .map((k) => fmt(plural(this.lang, strings[k], r[k]), { n: r[k].toLocaleString(this.lang) }));
+      line.hidden = !parts.length;
+      line.textContent = parts.length ? fmt(strings.web, { list: parts.join(', ') }) + ': ' : '';
+      (r.people || []).slice(0, 12).forEach((p, i) => {
+        const href = safeUrl(p.url);
+        line.append(i ? ', ' : '', href ? el('a', { href, rel: 'nofollow ugc' }, p.name) : p.name);
+      });
     }
 
     // -- one comment
@@ -603,11 +625,13 @@
       const strings = this.strings;
       const name = comment.author || strings.anon;
       const website = safeUrl(comment.website);
+      const via = comment.via && safeUrl(comment.via.url);
       return el('div', { class: 'meta' }, [
         website ? el('a', { class: 'author', href: website, rel: 'nofollow ugc' }, name) : el('span', { class: 'author' }, name),
         replyTo && el('span', null, '↪ ' + fmt(strings.replyTo, { name: replyTo.author || strings.anon })),
         el('time', { datetime: comment.created_at, title: this.fullDate(comment.created_at) }, ago(comment.created_at, Date.now(), this.lang)),
         comment.edited_at && el('span', { title: this.fullDate(comment.edited_at) }, strings.edited),
+        via && el('a', { class: 'via', href: via, rel: 'nofollow ugc' }, fmt(strings.from, { site: new URL(via).host })),
         comment.status == 'pending' && el('span', { class: 'pending-note' }, strings.pending),
       ]);
     }

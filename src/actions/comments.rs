@@ -10,6 +10,7 @@ use crate::domain::crypto;
 use crate::domain::input::{Edit, Submission};
 use crate::domain::ip::AnonIp;
 use crate::domain::thread::{self, Cursor, Sort};
+use crate::domain::webmention::Reactions;
 use crate::domain::{now, Timestamp};
 use crate::error::{ApiError, ApiResult};
 use crate::render::markdown::{self, Format};
@@ -29,6 +30,9 @@ pub struct Thread {
     pub next: Option<Cursor>,
     /// When this answer goes stale by itself (the moment an open thread locks by age).
     pub expires: Option<Timestamp>,
+    /// The page's likes, reposts and bookmarks received as Webmentions (a site that takes
+    /// them only).
+    pub reactions: Option<Reactions>,
 }
 
 /// Reads one part of a page's thread: `limit` top-level comments after `after`, with
@@ -41,10 +45,18 @@ pub async fn thread(
     limit: usize,
     after: Option<Cursor>,
 ) -> ApiResult<Thread> {
-    let lock_days = core.site(&site)?.lock_after_days;
+    let site_cfg = core.site(&site)?;
+    let lock_days = site_cfg.lock_after_days;
+    // Only a site that takes Webmentions has reactions: others don't pay for the query.
+    let webmention = site_cfg.webmention;
     // One snapshot for the page, the count and every part of the thread.
     core.store
         .snapshot(move |tx| {
+            let reactions = if webmention {
+                Some(tx.reactions(&site, &page)?)
+            } else {
+                None
+            };
             let Some(p) = tx.find_page(&site, &page)? else {
                 return Ok(Thread {
                     total: 0,
@@ -52,6 +64,7 @@ pub async fn thread(
                     comments: Vec::new(),
                     next: None,
                     expires: None,
+                    reactions,
                 });
             };
             let total = tx.approved_total(p.id)?;
@@ -77,6 +90,7 @@ pub async fn thread(
                 comments,
                 next: loaded.next,
                 expires,
+                reactions,
             })
         })
         .await
@@ -184,6 +198,7 @@ pub async fn create(
         edit_until: created_at + i64::from(site_cfg.edit_window),
         notify: new.notify,
         request_key_hash,
+        via: None,
     };
     let (site, page, title, url) = (site.to_string(), new.page, new.title, new.url);
     let comment = core

@@ -8,6 +8,8 @@ pub mod moderation;
 pub mod reads;
 pub mod spam;
 pub mod subscriptions;
+pub mod verify;
+pub mod webmention;
 
 use std::collections::BTreeMap;
 

@@ -45,6 +45,7 @@ impl Application {
         let state = Arc::new(prepare(settings)?);
         spawn_pruner(Arc::downgrade(&state));
         crate::notify::worker::spawn(state.settings.clone(), Arc::downgrade(&state) as _);
+        crate::actions::verify::spawn(Arc::downgrade(&state.core));
         let listener = TcpListener::bind(&state.settings.bind)
             .map_err(|e| StartError(format!("cannot listen on {}: {e}", state.settings.bind)))?;
         let port = listener

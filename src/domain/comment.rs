@@ -1,6 +1,6 @@
 //! A comment as stored and as shown to the public (never an email, IP or token).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{rfc3339, Timestamp};
 
@@ -86,6 +86,54 @@ pub struct Comment {
     pub edit_until: Timestamp,
     /// Reply notifications for its author.
     pub notify: Notify,
+    /// Where it came from, when not written through Natter.
+    pub via: Option<Via>,
+}
+
+/// Where a comment came from when it was not written through Natter: the contract's `via`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Via {
+    /// `webmention` or `fediverse`.
+    #[schema(schema_with = via_kinds)]
+    pub kind: String,
+    /// The original: the page that sent the Webmention, or the post on the Fediverse.
+    pub url: String,
+    /// `@user@host` for a Fediverse author, else null.
+    #[schema(required = true)]
+    #[serde(default)]
+    pub handle: Option<String>,
+}
+
+/// The kinds of [`Via`].
+fn via_kinds() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(["webmention", "fediverse"]))
+        .build()
+}
+
+impl Via {
+    /// Whether a `via` read from outside (an import) is one Natter could have written: a
+    /// known kind, an http(s) URL, short fields.
+    pub fn is_plausible(&self) -> bool {
+        matches!(self.kind.as_str(), "webmention" | "fediverse")
+            && (self.url.starts_with("https://") || self.url.starts_with("http://"))
+            && self.url.len() <= 2048
+            && self.handle.as_ref().is_none_or(|h| h.len() <= 300)
+    }
+
+    /// From the three stored columns; `None` unless both kind and URL are there.
+    pub fn from_columns(
+        kind: Option<String>,
+        url: Option<String>,
+        handle: Option<String>,
+    ) -> Option<Via> {
+        Some(Via {
+            kind: kind?,
+            url: url?,
+            handle,
+        })
+    }
 }
 
 /// Whether a comment's author hears of replies to it.
@@ -154,6 +202,9 @@ pub struct PublicComment {
     pub likes: i64,
     /// Dislikes.
     pub dislikes: i64,
+    /// Where it came from: null when written through Natter.
+    #[schema(required = true)]
+    pub via: Option<Via>,
 }
 
 /// The statuses [`Comment::public`] can show (a rejected comment shows as pending).
@@ -181,6 +232,7 @@ impl Comment {
                 edited_at: None,
                 likes: 0,
                 dislikes: 0,
+                via: None,
             };
         }
         // A rejected comment is shown to its own author as held: a bot learns nothing.
@@ -200,6 +252,7 @@ impl Comment {
             edited_at: self.edited_at.map(rfc3339),
             likes: self.likes,
             dislikes: self.dislikes,
+            via: self.via.clone(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod links;
 pub mod moderate;
 pub mod thread;
 pub mod validate;
+pub mod webmention;
 
 pub use validate::{is_host_name, is_origin, is_site_id};
 

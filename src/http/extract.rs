@@ -7,15 +7,14 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::{web, FromRequest, HttpRequest};
-use futures_util::StreamExt as _;
+use actix_web::{FromRequest, HttpRequest};
 use serde::de::{
     self, DeserializeOwned, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor,
 };
 
 use crate::domain::validate::Invalid;
 use crate::error::ApiError;
-use crate::http::state::State;
+use crate::http::body::Body;
 
 /// Whether a `Content-Type` value is JSON.
 pub fn is_json(content_type: &str) -> bool {
@@ -51,39 +50,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<State>()
-            .map(|s| s.settings.limits.max_body_bytes)
-            .unwrap_or(262_144);
-        let content_type = req
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let declared: Option<usize> = req
-            .headers()
-            .get("content-length")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
-        let mut payload = payload.take();
+        let body = Body::of(req, payload);
         Box::pin(async move {
-            if declared.is_some_and(|n| n > limit) {
-                return Err(ApiError::PayloadTooLarge(limit));
-            }
-            let mut body = web::BytesMut::new();
-            let deadline = tokio::time::Instant::now() + BODY_DEADLINE;
-            loop {
-                let next = tokio::time::timeout_at(deadline, payload.next())
-                    .await
-                    .map_err(|_| ApiError::BodyTimeout(BODY_DEADLINE.as_secs()))?;
-                let Some(chunk) = next else { break };
-                let chunk = chunk
-                    .map_err(|e| ApiError::Malformed(format!("could not read the body: {e}")))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge(limit));
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let (content_type, body) = body.read().await?;
             if !body.is_empty() && !content_type.as_deref().is_some_and(is_json) {
                 return Err(ApiError::UnsupportedMediaType);
             }

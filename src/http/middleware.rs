@@ -106,6 +106,8 @@ fn route_class(method: &Method, path: &str) -> Option<Class> {
         (&Method::GET, _) if one_comment => Some(Class::Read),
         (&Method::POST, _) if comment.is_some_and(|c| c.ends_with("/vote")) => Some(Class::Vote),
         (&Method::PATCH | &Method::DELETE, _) if comment.is_some() => Some(Class::Edit),
+        // A Webmention is a write that is not a comment (each costs a fetch later).
+        (&Method::POST, "/webmention") => Some(Class::Edit),
         (&Method::GET, p) if p.starts_with("/feed/") => Some(Class::Read),
         (_, p) if p.starts_with("/feed/") => None,
         (_, "/api/openapi.json") => Some(Class::Asset),

@@ -2,6 +2,7 @@
 //! cache, metrics, the request log and the connection gate. Routes
 //! build on this; nothing here knows a route.
 
+pub mod body;
 pub mod cache;
 pub mod client_ip;
 pub mod conn;

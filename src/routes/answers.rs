@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::config::Moderation;
-use crate::domain::comment::{Comment, PublicComment, Status};
+use crate::domain::comment::{Comment, PublicComment, Status, Via};
 
 /// The answer of `GET /api/comments`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -23,6 +23,53 @@ pub struct Thread {
     /// cursor for `after`
     #[schema(required = true)]
     pub next: Option<String>,
+    /// likes, reposts and bookmarks of the page received as Webmentions: only on a site
+    /// with `webmention = true` (absent elsewhere)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reactions: Option<Reactions>,
+}
+
+/// What other sites' pages did with this page besides replying: likes, reposts and
+/// bookmarks received as Webmentions, with who did each (newest first, at most 50).
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reactions {
+    pub likes: i64,
+    pub reposts: i64,
+    pub bookmarks: i64,
+    pub people: Vec<Reactor>,
+}
+
+impl Reactions {
+    /// The answer's form of a page's reactions.
+    pub fn of(r: crate::domain::webmention::Reactions) -> Reactions {
+        Reactions {
+            likes: r.likes,
+            reposts: r.reposts,
+            bookmarks: r.bookmarks,
+            people: r
+                .people
+                .into_iter()
+                .map(|p| Reactor {
+                    kind: p.kind,
+                    name: p.name,
+                    url: p.url,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One like, repost or bookmark.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reactor {
+    /// `like`, `repost` or `bookmark`
+    pub kind: String,
+    /// the author's name (or the source's host)
+    pub name: String,
+    /// the author's page, or the source
+    pub url: String,
 }
 
 /// The answer of `POST /api/comments`.
@@ -114,6 +161,9 @@ pub struct AdminComment {
     /// anonymized (/24, /48)
     #[schema(required = true)]
     pub ip: Option<String>,
+    /// where it came from: null when written through Natter
+    #[schema(required = true)]
+    pub via: Option<Via>,
 }
 
 impl AdminComment {
@@ -138,6 +188,7 @@ impl AdminComment {
             text: c.text.clone(),
             format: c.format.clone(),
             ip: c.ip.clone(),
+            via: c.via.clone(),
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::http::cache::{Body, ThreadKey};
 use crate::http::error::ErrorBody;
 use crate::http::extract::{form_encode_into, Json, Query};
 use crate::http::state::State;
-use crate::routes::answers::{Created, Thread, Votes};
+use crate::routes::answers::{Created, Reactions, Thread, Votes};
 use crate::routes::openapi::{opt_email, opt_text, opt_uri, text, PageKey};
 use crate::routes::{parse_id, EditComment};
 
@@ -156,6 +156,7 @@ async fn db_list(state: &State, list: ThreadQuery) -> ApiResult<(String, Option<
         locked: t.locked,
         comments: t.comments,
         next: t.next.map(|c| c.encode()),
+        reactions: t.reactions.map(Reactions::of),
     };
     Ok((serde_json::to_string(&json)?, t.expires))
 }

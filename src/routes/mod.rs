@@ -11,6 +11,7 @@ pub mod meta;
 pub mod moderate;
 pub mod notify;
 pub mod openapi;
+pub mod webmention;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpResponse, ResponseError};
@@ -71,6 +72,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(notify::show_erase))
             .route(web::post().to(notify::act_erase)),
     )
+    .service(resource("/webmention").route(web::post().to(webmention::receive)))
+    .service(resource("/webmention/{id}").route(web::get().to(webmention::status)))
     .service(resource("/api/privacy/erase").route(web::post().to(notify::request_erase)))
     .service(
         web::scope("/api/admin")

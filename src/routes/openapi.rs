@@ -19,7 +19,7 @@ use utoipa::openapi::{Array, ArrayBuilder, Type};
 use utoipa::openapi::{KnownFormat, Object, ObjectBuilder, RefOr, ResponseBuilder, SchemaFormat};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{admin, comments, counts, fragment, meta, moderate, notify};
+use super::{admin, comments, counts, fragment, meta, moderate, notify, webmention};
 use crate::http::error::ErrorBody;
 
 /// The document, serialized once.
@@ -80,6 +80,8 @@ pub fn document() -> &'static str {
         meta::admin_css,
         meta::healthz,
         crate::routes::meta::metrics,
+        webmention::receive,
+        webmention::status,
     ),
     components(schemas(ErrorBody)),
     modifiers(&SecuritySchemes, &CommonErrors)

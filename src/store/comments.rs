@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::domain::comment::FeedItem;
-use crate::domain::comment::{Comment, Notify, Status};
+use crate::domain::comment::{Comment, Notify, Status, Via};
 use crate::domain::Timestamp;
 
 /// [`COMMENT_COLUMNS`], for `concat!`.
@@ -12,7 +12,8 @@ macro_rules! comment_columns {
     () => {
         "c.id, p.site, p.key, c.page_id, c.parent, c.author, c.email, \
          c.website, c.text, c.format, c.html, c.status, c.created_at, c.edited_at, c.likes, \
-         c.dislikes, c.ip, c.avatar, c.edit_token_hash, c.edit_until, c.notify"
+         c.dislikes, c.ip, c.avatar, c.edit_token_hash, c.edit_until, c.notify, c.via_kind, c.via_url, \
+         c.via_handle"
     };
 }
 
@@ -24,6 +25,9 @@ pub use super::votes::vote;
 
 /// Columns of [`Comment`], in the order [`comment_from_row`] reads them.
 pub const COMMENT_COLUMNS: &str = comment_columns!();
+
+/// How many columns [`COMMENT_COLUMNS`] has: the index of the first one a query adds after them.
+pub const COMMENT_WIDTH: usize = 24;
 
 /// Reads a [`Comment`] from a row selected with [`COMMENT_COLUMNS`].
 pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
@@ -50,6 +54,7 @@ pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
         edit_token_hash: r.get(18)?,
         edit_until: r.get(19)?,
         notify: Notify::from_i64(r.get(20)?),
+        via: Via::from_columns(r.get(21)?, r.get(22)?, r.get(23)?),
     })
 }
 
@@ -115,8 +120,8 @@ pub fn newest_approved(
     let rows = stmt.query_map(params![site, page, limit], |r| {
         Ok(FeedItem {
             comment: comment_from_row(r)?,
-            title: r.get(21)?,
-            url: r.get(22)?,
+            title: r.get(COMMENT_WIDTH)?,
+            url: r.get(COMMENT_WIDTH + 1)?,
         })
     })?;
     rows.collect()
@@ -155,6 +160,8 @@ pub struct NewComment {
     pub notify: bool,
     /// Keyed hash of the request's `Idempotency-Key`, when it had one.
     pub request_key_hash: Option<String>,
+    /// Where it came from, when not written through Natter.
+    pub via: Option<Via>,
 }
 
 /// Stores a new comment on `page` (as [`ensure_page`] found it) and returns it as stored.
@@ -171,8 +178,9 @@ pub fn insert_comment(
     conn.prepare_cached(
         "INSERT INTO comments (page_id, parent, author, email, website, text, format, html, status,
             created_at, ip, avatar, author_key_hash, edit_token_hash, edit_until, notify,
-            request_key_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'markdown', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            request_key_hash, via_kind, via_url, via_handle)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'markdown', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+            ?17, ?18, ?19)",
     )?
     .execute(params![
         page.id,
@@ -190,7 +198,10 @@ pub fn insert_comment(
         c.edit_token_hash,
         c.edit_until,
         c.notify,
-        c.request_key_hash
+        c.request_key_hash,
+        c.via.as_ref().map(|v| &v.kind),
+        c.via.as_ref().map(|v| &v.url),
+        c.via.as_ref().and_then(|v| v.handle.as_ref()),
     ])?;
     let id = conn.last_insert_rowid();
     if page.first_comment_at.is_none() {
@@ -223,6 +234,7 @@ pub fn insert_comment(
         edit_token_hash: Some(c.edit_token_hash),
         edit_until: c.edit_until,
         notify: if c.notify { Notify::Asked } else { Notify::Off },
+        via: c.via,
     })
 }
 

@@ -104,7 +104,8 @@ pub const TABLES: &[Table] = &[
             ("status", Text), ("created_at", Int), ("edited_at", Int), ("likes", Int),
             ("dislikes", Int), ("ip", Text), ("avatar", Text), ("author_key_hash", Text),
             ("edit_token_hash", Text), ("edit_until", Int), ("notify", Int), ("source", Text),
-            ("source_id", Text), ("request_key_hash", Text)] },
+            ("source_id", Text), ("request_key_hash", Text), ("via_kind", Text),
+            ("via_url", Text), ("via_handle", Text)] },
     Table { name: "votes", key: &["comment_id", "voter"], identity: false,
         columns: &[("comment_id", Int), ("voter", Text), ("value", Int)] },
     Table { name: "admin_tokens", key: &["name"], identity: false,
@@ -126,6 +127,13 @@ pub const TABLES: &[Table] = &[
             ("text", Text), ("html", Text), ("created_at", Int)] },
     Table { name: "thread_orphans", key: &["id"], identity: false,
         columns: &[("id", Int), ("page_id", Int)] },
+    Table { name: "webmentions", key: &["id"], identity: false,
+        columns: &[("id", Text), ("site", Text), ("page", Text), ("source", Text),
+            ("target", Text), ("source_host", Text), ("sender_ip", Text), ("status", Text),
+            ("reason", Text), ("kind", Text), ("comment_id", Int), ("author_name", Text),
+            ("author_url", Text), ("attempts", Int), ("next_attempt_at", Int),
+            ("claimed_by", Text), ("claimed_until", Int), ("created_at", Int),
+            ("updated_at", Int)] },
 ];
 
 impl Table {

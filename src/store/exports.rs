@@ -6,6 +6,7 @@
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::config::Settings;
+use crate::domain::comment::Via;
 use crate::domain::Timestamp;
 
 /// The database an export reads: one consistent snapshot between [`begin_read`] and
@@ -111,6 +112,8 @@ pub struct CommentRow {
     pub source: Option<String>,
     /// Its id there.
     pub source_id: Option<String>,
+    /// Where it came from (a Webmention, the Fediverse), if not written here.
+    pub via: Option<crate::domain::comment::Via>,
 }
 
 /// An export from a SQLite file.
@@ -191,6 +194,7 @@ impl ExportSource for SqliteExport {
                     notify: r.get(19)?,
                     source: r.get(20)?,
                     source_id: r.get(21)?,
+                    via: Via::from_columns(r.get(22)?, r.get(23)?, r.get(24)?),
                 },
             )?;
         }
@@ -214,5 +218,6 @@ impl ExportSource for SqliteExport {
 const COMMENTS: &str =
     "SELECT c.id, p.key, c.parent, c.author, c.email, c.website, c.text, c.format, c.html,
             c.status, c.created_at, c.edited_at, c.likes, c.dislikes, c.ip, c.avatar,
-            c.author_key_hash, c.edit_token_hash, c.edit_until, c.notify, c.source, c.source_id
+            c.author_key_hash, c.edit_token_hash, c.edit_until, c.notify, c.source, c.source_id,
+            c.via_kind, c.via_url, c.via_handle
      FROM comments c JOIN pages p ON p.id = c.page_id WHERE p.site = ?1 ORDER BY c.id";

@@ -343,9 +343,10 @@ impl ImportTarget for SqliteImport {
         self.conn.prepare_cached(
             "INSERT INTO comments (id, page_id, parent, author, email, website, text, format, html,
                 status, created_at, edited_at, likes, dislikes, ip, avatar, author_key_hash,
-                edit_token_hash, edit_until, notify, source, source_id)
+                edit_token_hash, edit_until, notify, source, source_id, via_kind, via_url,
+                via_handle)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                ?19, ?20, ?21, ?22)",
+                ?19, ?20, ?21, ?22, ?23, ?24, ?25)",
         )?
         .execute(params![
             c.id,
@@ -369,7 +370,10 @@ impl ImportTarget for SqliteImport {
             c.edit_until,
             c.notify,
             c.source,
-            c.source_id
+            c.source_id,
+            c.via.as_ref().map(|v| &v.kind),
+            c.via.as_ref().map(|v| &v.url),
+            c.via.as_ref().and_then(|v| v.handle.as_ref()),
         ])?;
         Ok(())
     }

@@ -37,6 +37,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_thread_roots",
         include_str!("../../migrations/0009_thread_roots.sql"),
     ),
+    (
+        "0010_webmentions",
+        include_str!("../../migrations/0010_webmentions.sql"),
+    ),
 ];
 
 /// Why the migrations could not run.

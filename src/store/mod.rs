@@ -33,6 +33,7 @@ pub mod threads;
 pub mod tx;
 pub mod votes;
 pub mod watch;
+pub mod webmentions;
 pub mod writer;
 
 use std::path::Path;

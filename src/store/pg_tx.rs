@@ -15,6 +15,7 @@ use super::threads::ThreadPage;
 use super::Tx;
 use crate::domain::comment::{Comment, FeedItem, Notify, Status};
 use crate::domain::thread::{Cursor, Sort};
+use crate::domain::webmention::{Load, Mention, MentionStatus, NewMention, Outcome, Reactions};
 use crate::domain::Timestamp;
 use crate::error::ApiResult;
 
@@ -323,5 +324,43 @@ impl Tx for PgTx<'_, '_> {
 
     fn admin_token_hashes(&self) -> ApiResult<Vec<String>> {
         on!(self, pg::admin_tokens::hashes)
+    }
+
+    fn receive_webmention(&self, m: &NewMention, now: Timestamp) -> ApiResult<String> {
+        on!(self, pg::webmentions::receive, m, now)
+    }
+
+    fn webmention_load(&self, m: &NewMention, since: Timestamp) -> ApiResult<Load> {
+        on!(self, pg::webmentions::load, m, since)
+    }
+
+    fn webmention_state(&self, id: &str) -> ApiResult<Option<(MentionStatus, Option<String>)>> {
+        on!(self, pg::webmentions::state, id)
+    }
+
+    fn webmention_due(&self, now: Timestamp) -> ApiResult<bool> {
+        on!(self, pg::webmentions::due, now)
+    }
+
+    fn claim_webmention(&self, owner: &str, now: Timestamp) -> ApiResult<Option<Mention>> {
+        on!(self, pg::webmentions::claim, owner, now)
+    }
+
+    fn finish_webmention(
+        &self,
+        id: &str,
+        owner: &str,
+        outcome: &Outcome,
+        now: Timestamp,
+    ) -> ApiResult<bool> {
+        on!(self, pg::webmentions::finish, id, owner, outcome, now)
+    }
+
+    fn reactions(&self, site: &str, page: &str) -> ApiResult<Reactions> {
+        on!(self, pg::webmentions::reactions, site, page)
+    }
+
+    fn webmention_host_trusted(&self, site: &str, host: &str) -> ApiResult<bool> {
+        on!(self, pg::webmentions::host_trusted, site, host)
     }
 }

@@ -12,10 +12,11 @@ use super::threads::ThreadPage;
 use super::Tx;
 use super::{
     admin_tokens, comments, digests, moderation, outbox, pages, stats, subscriptions, threads,
-    votes,
+    votes, webmentions,
 };
 use crate::domain::comment::{Comment, FeedItem, Notify, Status};
 use crate::domain::thread::{Cursor, Sort};
+use crate::domain::webmention::{Load, Mention, MentionStatus, NewMention, Outcome, Reactions};
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ApiResult};
 
@@ -278,5 +279,43 @@ impl Tx for SqliteTx<'_> {
 
     fn admin_token_hashes(&self) -> ApiResult<Vec<String>> {
         admin_tokens::hashes(self.conn).map_err(ApiError::from)
+    }
+
+    fn receive_webmention(&self, m: &NewMention, now: Timestamp) -> ApiResult<String> {
+        webmentions::receive(self.conn, m, now).map_err(ApiError::from)
+    }
+
+    fn webmention_load(&self, m: &NewMention, since: Timestamp) -> ApiResult<Load> {
+        webmentions::load(self.conn, m, since).map_err(ApiError::from)
+    }
+
+    fn webmention_state(&self, id: &str) -> ApiResult<Option<(MentionStatus, Option<String>)>> {
+        webmentions::state(self.conn, id).map_err(ApiError::from)
+    }
+
+    fn webmention_due(&self, now: Timestamp) -> ApiResult<bool> {
+        webmentions::due(self.conn, now).map_err(ApiError::from)
+    }
+
+    fn claim_webmention(&self, owner: &str, now: Timestamp) -> ApiResult<Option<Mention>> {
+        webmentions::claim(self.conn, owner, now).map_err(ApiError::from)
+    }
+
+    fn finish_webmention(
+        &self,
+        id: &str,
+        owner: &str,
+        outcome: &Outcome,
+        now: Timestamp,
+    ) -> ApiResult<bool> {
+        webmentions::finish(self.conn, id, owner, outcome, now).map_err(ApiError::from)
+    }
+
+    fn reactions(&self, site: &str, page: &str) -> ApiResult<Reactions> {
+        webmentions::reactions(self.conn, site, page).map_err(ApiError::from)
+    }
+
+    fn webmention_host_trusted(&self, site: &str, host: &str) -> ApiResult<bool> {
+        webmentions::host_trusted(self.conn, site, host).map_err(ApiError::from)
     }
 }

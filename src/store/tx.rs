@@ -14,6 +14,7 @@ use super::pages::Page;
 use super::threads::ThreadPage;
 use crate::domain::comment::{Comment, FeedItem, Notify, Status};
 use crate::domain::thread::{Cursor, Sort};
+use crate::domain::webmention::{Load, Mention, MentionStatus, NewMention, Outcome, Reactions};
 use crate::domain::Timestamp;
 use crate::error::ApiResult;
 
@@ -243,4 +244,38 @@ pub trait Tx {
     // Admin tokens (admin_tokens.rs).
     /// Hashes of every stored token.
     fn admin_token_hashes(&self) -> ApiResult<Vec<String>>;
+
+    // Webmentions (webmentions.rs).
+    /// Records a received Webmention (the same source and target again: the same row, queued
+    /// again, any verification under way of it losing its claim); returns its id.
+    fn receive_webmention(&self, m: &NewMention, now: Timestamp) -> ApiResult<String>;
+
+    /// Webmentions received from `m`'s source host and for its page since `since`, every
+    /// queued one, and whether `m`'s pair was received before.
+    fn webmention_load(&self, m: &NewMention, since: Timestamp) -> ApiResult<Load>;
+
+    /// A Webmention's status and reason.
+    fn webmention_state(&self, id: &str) -> ApiResult<Option<(MentionStatus, Option<String>)>>;
+
+    /// Whether a verification is due.
+    fn webmention_due(&self, now: Timestamp) -> ApiResult<bool>;
+
+    /// Claims, for `owner`, the oldest due verification that nobody holds (across processes).
+    fn claim_webmention(&self, owner: &str, now: Timestamp) -> ApiResult<Option<Mention>>;
+
+    /// Stores how a verification ended and releases its claim; `false` when `owner` no longer
+    /// held it.
+    fn finish_webmention(
+        &self,
+        id: &str,
+        owner: &str,
+        outcome: &Outcome,
+        now: Timestamp,
+    ) -> ApiResult<bool>;
+
+    /// A page's likes, reposts and bookmarks.
+    fn reactions(&self, site: &str, page: &str) -> ApiResult<Reactions>;
+
+    /// Whether `site` has an approved comment that came as a Webmention from `host`.
+    fn webmention_host_trusted(&self, site: &str, host: &str) -> ApiResult<bool>;
 }

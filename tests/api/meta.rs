@@ -221,6 +221,14 @@ async fn the_demo_page_embeds_the_widget_for_the_first_site() {
     let html = res.text().await.unwrap();
     assert!(html.contains("/embed.js"));
     assert!(html.contains("data-site=\"blog\""));
+    // Webmention discovery (W3C): the demo page names the endpoint in its head.
+    let doc = scraper::Html::parse_document(&html);
+    let link = scraper::Selector::parse(r#"head link[rel="webmention"]"#).unwrap();
+    let href = doc
+        .select(&link)
+        .next()
+        .and_then(|l| l.value().attr("href"));
+    assert_eq!(href, Some("/webmention"));
     let default = TestApp::spawn_with(|s| s.sites.clear()).await;
     assert!(default
         .get("/")

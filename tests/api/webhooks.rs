@@ -112,7 +112,8 @@ async fn the_payload_has_every_documented_field_with_its_type() {
                 "created_at",
                 "edited_at",
                 "likes",
-                "dislikes"
+                "dislikes",
+                "via"
             ])
         );
         // The public comment object, exactly as the API shows it.

@@ -131,6 +131,7 @@ fn write_export(
                 notify: c.notify,
                 source: c.source,
                 source_id: c.source_id,
+                via: c.via,
             })),
         )?;
         n.comments += 1;

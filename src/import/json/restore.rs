@@ -284,6 +284,7 @@ fn comment(
             notify: c.notify,
             source: Some(source),
             source_id: Some(source_id),
+            via: c.via.filter(|v| v.is_plausible()),
         },
     )?;
     if let (Some(p), None) = (c.parent, parent) {

@@ -12,10 +12,10 @@ use postgres::error::SqlState;
 use postgres::types::{ToSql, Type};
 use postgres::{GenericClient, Row};
 
-use crate::domain::comment::{Comment, FeedItem, Notify, Status};
+use crate::domain::comment::{Comment, FeedItem, Notify, Status, Via};
 use crate::domain::Timestamp;
 use crate::error::{ApiError, ApiResult};
-use crate::store::comments::{comment_columns, CommentEdit, NewComment};
+use crate::store::comments::{comment_columns, CommentEdit, NewComment, COMMENT_WIDTH};
 use crate::store::pages::Page;
 
 /// The columns of [`comment_from_row`], for `concat!` (`c` is the comment, `p` its page).
@@ -55,6 +55,7 @@ pub(crate) fn comment_from_row(r: &Row) -> Result<Comment, postgres::Error> {
         edit_token_hash: r.try_get(18)?,
         edit_until: r.try_get(19)?,
         notify: Notify::from_i64(r.try_get(20)?),
+        via: Via::from_columns(r.try_get(21)?, r.try_get(22)?, r.try_get(23)?),
     })
 }
 
@@ -151,12 +152,15 @@ pub fn insert_comment(
          )
          INSERT INTO comments (page_id, parent, author, email, website, text, format, html,
              status, created_at, ip, avatar, author_key_hash, edit_token_hash, edit_until,
-             notify, request_key_hash)
+             notify, request_key_hash, via_kind, via_url, via_handle)
          VALUES ($1, $2, $3, $4, $5, $6, 'markdown', $7, $8, $9, $10, $11, $12, $13, $14, $15,
-             $16)
+             $16, $20, $21, $22)
          RETURNING id";
     let notify = i64::from(new.notify);
     let first = page.first_comment_at.is_none();
+    let via_kind = new.via.as_ref().map(|v| v.kind.as_str());
+    let via_url = new.via.as_ref().map(|v| v.url.as_str());
+    let via_handle = new.via.as_ref().and_then(|v| v.handle.as_deref());
     let row = c
         .query_typed_one(
             SQL,
@@ -180,6 +184,9 @@ pub fn insert_comment(
                 (&title, Type::TEXT),
                 (&url, Type::TEXT),
                 (&first, Type::BOOL),
+                (&via_kind, Type::TEXT),
+                (&via_url, Type::TEXT),
+                (&via_handle, Type::TEXT),
             ],
         )
         .map_err(same_request_elsewhere)?;
@@ -211,6 +218,7 @@ pub fn insert_comment(
         } else {
             Notify::Off
         },
+        via: new.via,
     })
 }
 
@@ -326,8 +334,8 @@ pub fn newest_approved(
     .map(|r| {
         Ok(FeedItem {
             comment: comment_from_row(r)?,
-            title: r.try_get(21)?,
-            url: r.try_get(22)?,
+            title: r.try_get(COMMENT_WIDTH)?,
+            url: r.try_get(COMMENT_WIDTH + 1)?,
         })
     })
     .collect()

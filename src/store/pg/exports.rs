@@ -102,7 +102,7 @@ impl ExportSource for PgExport {
             "SELECT c.id, p.key, c.parent, c.author, c.email, c.website, c.text, c.format,
                     c.html, c.status, c.created_at, c.edited_at, c.likes, c.dislikes, c.ip,
                     c.avatar, c.author_key_hash, c.edit_token_hash, c.edit_until, c.notify,
-                    c.source, c.source_id
+                    c.source, c.source_id, c.via_kind, c.via_url, c.via_handle
              FROM comments c JOIN pages p ON p.id = c.page_id WHERE p.site = $1 ORDER BY c.id",
             &[&site],
             &mut |r| {
@@ -130,6 +130,11 @@ impl ExportSource for PgExport {
                         notify: r.try_get::<_, i64>(19)? != 0,
                         source: r.try_get(20)?,
                         source_id: r.try_get(21)?,
+                        via: crate::domain::comment::Via::from_columns(
+                            r.try_get(22)?,
+                            r.try_get(23)?,
+                            r.try_get(24)?,
+                        ),
                     },
                 )
             },

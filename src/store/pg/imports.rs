@@ -259,9 +259,10 @@ impl ImportTarget for PgImport {
         self.execute(
             "INSERT INTO comments (id, page_id, parent, author, email, website, text, format, html,
                 status, created_at, edited_at, likes, dislikes, ip, avatar, author_key_hash,
-                edit_token_hash, edit_until, notify, source, source_id)
+                edit_token_hash, edit_until, notify, source, source_id, via_kind, via_url,
+                via_handle)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                $18, $19, $20, $21, $22)",
+                $18, $19, $20, $21, $22, $23, $24, $25)",
             &[
                 &c.id,
                 &page_id,
@@ -285,6 +286,9 @@ impl ImportTarget for PgImport {
                 &i64::from(c.notify),
                 &c.source,
                 &c.source_id,
+                &c.via.as_ref().map(|v| v.kind.as_str()),
+                &c.via.as_ref().map(|v| v.url.as_str()),
+                &c.via.as_ref().and_then(|v| v.handle.as_deref()),
             ],
         )?;
         Ok(())

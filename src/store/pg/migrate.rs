@@ -6,10 +6,16 @@ use postgres::Client;
 use crate::store::migrate::MigrateError;
 
 /// Every PostgreSQL migration, embedded in the binary, in the order they apply.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../../../migrations/postgres/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        "0002_webmentions",
+        include_str!("../../../migrations/postgres/0002_webmentions.sql"),
+    ),
+];
 
 /// The advisory lock every node takes to migrate (any constant will do; this one spells
 /// "natter" in ASCII).

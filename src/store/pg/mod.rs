@@ -27,6 +27,7 @@ pub mod threads;
 pub mod tls;
 pub mod votes;
 pub mod watch;
+pub mod webmentions;
 pub mod writer;
 
 #[cfg(test)]

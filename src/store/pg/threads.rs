@@ -261,7 +261,7 @@ fn subtrees(c: &mut impl GenericClient, page_id: i64, picked: &[Node]) -> ApiRes
     )?;
     let mut groups: Vec<Vec<Comment>> = picked.iter().map(|_| Vec::new()).collect();
     for r in &found {
-        let ord: i64 = r.try_get(21)?;
+        let ord: i64 = r.try_get(crate::store::comments::COMMENT_WIDTH)?;
         let group = usize::try_from(ord - 1)
             .ok()
             .and_then(|i| groups.get_mut(i))

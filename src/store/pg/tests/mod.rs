@@ -180,6 +180,7 @@ fn new_comment(text: &str, created_at: Timestamp) -> NewComment {
         edit_until: created_at + 900,
         notify: true,
         request_key_hash: None,
+        via: None,
     }
 }
 

@@ -1,0 +1,176 @@
+//! The Webmention verifier: claims due Webmentions (with a lease, as the outbox's
+//! deliveries are claimed, so several processes never verify one twice and a restart loses
+//! none), fetches each source through the one safe fetcher, and turns what the source says
+//! into a comment, a reaction, or a rejection, in one transaction with the comment's
+//! notifications. Several verifications run at once; each ends within the fetcher's
+//! deadline, so one slow source holds up nobody else.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use url::Url;
+
+use super::Core;
+use crate::domain::now;
+use crate::domain::webmention::{Mention, Outcome};
+use crate::fetch::{FetchError, Fetched, Fetcher};
+use crate::mf2::{self, Kind};
+
+mod apply;
+
+/// How often an idle verifier looks for work.
+const POLL: Duration = Duration::from_millis(300);
+/// Verifications under way at once, per process.
+const AT_ONCE: usize = 4;
+/// Tries before a source that does not answer is given up.
+pub const MAX_ATTEMPTS: i64 = 5;
+/// What the fetch asks for.
+const ACCEPT: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1";
+
+/// Starts the verifier on a thread of its own; it ends when `core` (the app) is dropped.
+pub fn spawn(core: Weak<Core>) {
+    let _ = std::thread::Builder::new()
+        .name("natter-webmention".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(rt) => rt.block_on(run(core)),
+                Err(e) => tracing::error!(error = %e, "the Webmention verifier cannot start"),
+            }
+        });
+}
+
+async fn run(core: Weak<Core>) {
+    let Some(fetcher) = core.upgrade().map(|c| Fetcher::new(&c.settings)) else {
+        return;
+    };
+    // Who holds a claim: this process, unique even across restarts with a reused pid.
+    let owner: Arc<str> = format!("{}-{:016x}", std::process::id(), rand::random::<u64>()).into();
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        let Some(c) = core.upgrade() else { break };
+        while running.try_join_next().is_some() {}
+        let mut claimed = false;
+        if running.len() < AT_ONCE && c.sites.values().any(|s| s.webmention) {
+            match claim(&c, &owner).await {
+                Ok(Some(m)) => {
+                    running.spawn(verify(c.clone(), fetcher.clone(), owner.clone(), m));
+                    claimed = true;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "Webmention claim failed"),
+            }
+        }
+        drop(c);
+        if !claimed {
+            tokio::time::sleep(POLL).await;
+        }
+    }
+    running.shutdown().await;
+}
+
+/// Claims one due verification: a read first, since most polls find none and a write
+/// would count as a commit (and empty the thread cache).
+async fn claim(core: &Arc<Core>, owner: &Arc<str>) -> crate::error::ApiResult<Option<Mention>> {
+    if !core.store.read(|tx| tx.webmention_due(now())).await? {
+        return Ok(None);
+    }
+    let owner = owner.clone();
+    core.store
+        .write(move |tx| tx.claim_webmention(&owner, now()))
+        .await
+}
+
+/// Verifies one Webmention and stores what came of it.
+async fn verify(core: Arc<Core>, fetcher: Fetcher, owner: Arc<str>, m: Mention) {
+    let found = look(&fetcher, &m).await;
+    let id = m.id.clone();
+    let result = core
+        .store
+        .write({
+            let core = core.clone();
+            move |tx| apply::store(&core, tx, &owner, &m, found)
+        })
+        .await;
+    match result {
+        Ok(true) => {}
+        Ok(false) => tracing::info!(id = %id, "a Webmention was sent again while it was verified"),
+        Err(e) => {
+            tracing::warn!(id = %id, error = %e, "storing a Webmention's verification failed")
+        }
+    }
+}
+
+/// What the source turned out to be.
+#[derive(Debug)]
+pub enum Found {
+    /// It says something about the target.
+    Source(Box<mf2::Source>),
+    /// It is gone (404, 410) or does not link to the target (any more): what it made goes.
+    Gone(String),
+    /// It can't be taken, for good.
+    Refused(String),
+    /// It did not answer this time.
+    Failed(String),
+}
+
+/// Fetches the source and reads it.
+async fn look(fetcher: &Fetcher, m: &Mention) -> Found {
+    let Ok(target) = Url::parse(&m.target) else {
+        return Found::Refused("the target is not a URL".into());
+    };
+    match fetcher.get(&m.source, ACCEPT).await {
+        Ok(page) => read(page, &target),
+        Err(e @ (FetchError::Timeout | FetchError::Network(_) | FetchError::RateLimited)) => {
+            Found::Failed(format!("the source could not be fetched: {e}"))
+        }
+        Err(e) => Found::Refused(format!("the source could not be fetched: {e}")),
+    }
+}
+
+fn read(page: Fetched, target: &Url) -> Found {
+    match page.status {
+        200..=299 => {}
+        404 | 410 => return Found::Gone(format!("the source answered {}", page.status)),
+        429 | 500..=599 => return Found::Failed(format!("the source answered {}", page.status)),
+        s => return Found::Refused(format!("the source answered {s}")),
+    }
+    let html_type = page
+        .content_type
+        .as_deref()
+        .map(|t| t.to_ascii_lowercase())
+        .is_some_and(|t| t.contains("text/html") || t.contains("application/xhtml+xml"));
+    if !html_type {
+        return Found::Refused("the source is not an HTML page".into());
+    }
+    let html = String::from_utf8_lossy(&page.body);
+    let source = mf2::read(&html, &page.url, target);
+    if !source.links_to_target {
+        return Found::Gone("the source does not link to the target".into());
+    }
+    Found::Source(Box::new(source))
+}
+
+/// When a failed try is tried again: 30 s, 1, 2, 4 minutes.
+fn retry_at(attempts: i64) -> i64 {
+    now() + 30 * (1_i64 << attempts.clamp(1, 5).saturating_sub(1))
+}
+
+/// How a failure ends: another try later, or given up.
+fn failed(m: &Mention, reason: String) -> Outcome {
+    if m.attempts >= MAX_ATTEMPTS {
+        Outcome::Rejected { reason }
+    } else {
+        Outcome::Retry {
+            reason,
+            at: retry_at(m.attempts),
+        }
+    }
+}
+
+/// Whether an entry of this kind is a comment (else a reaction).
+fn is_comment(kind: Kind) -> bool {
+    matches!(kind, Kind::Reply | Kind::Mention)
+}
