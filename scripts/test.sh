@@ -22,6 +22,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# Protocol peers someone else wrote, from the npm registry at the versions package-lock.json
+# pins: @remy/webmention sends Webmentions to the real server (tests/api/webmention_peer.rs).
+npm ci --prefix tests/peers --no-audit --no-fund --loglevel=error
+export NATTER_REQUIRE_PEERS=1
+
 cargo fmt --all -- --check
 # The container set-up: compose file schema, the Dockerfile's build command = the README's.
 scripts/check-docker.sh

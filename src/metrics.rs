@@ -106,6 +106,7 @@ impl Metrics {
                 let (family, key) = match *metric {
                     "comments" => ("natter_comments_total", "status"),
                     "moderation" => ("natter_moderation_actions_total", "action"),
+                    "webmentions" => ("natter_webmentions_total", "outcome"),
                     _ => ("natter_rate_limited_total", "class"),
                 };
                 if family != last {

@@ -11,8 +11,10 @@ use super::{ConfigError, Settings};
 const NON_KEYS: [&str; 3] = ["config", "admin_token", "log_format"];
 
 /// Top-level keys the environment may override.
-const ENV_KEYS: [&str; 8] = [
+const ENV_KEYS: [&str; 10] = [
     "outbox_max_age",
+    "fetch_allow",
+    "fetch_hosts",
     "bind",
     "database",
     "public_url",

@@ -101,7 +101,13 @@ impl Render for Shown<'_, '_> {
                     p class="natter-tombstone" { "[deleted]" }
                 } @else {
                     article {
-                        header { (author(c, self.base)) " " time datetime=(rfc3339(c.created_at)) { (rfc3339(c.created_at)) } }
+                        header {
+                            (author(c, self.base)) " " time datetime=(rfc3339(c.created_at)) { (rfc3339(c.created_at)) }
+                            // Where it came from (a Webmention's source), when it is an http(s) page.
+                            @if let Some(v) = c.via.as_ref().filter(|v| validate::origin_of(&v.url).is_some()) {
+                                " " a class="natter-via" href=(v.url) rel="nofollow ugc noopener noreferrer" { "via " (v.kind) }
+                            }
+                        }
                         "\n"
                         // Sanitized when it was stored (markdown::render): inserted as it is.
                         div class="natter-body" { (PreEscaped(&c.html)) }

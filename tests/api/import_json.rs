@@ -15,7 +15,8 @@ fn comment_table(conn: &TestDb) -> Vec<Row> {
         "SELECT c.id, p.key, c.parent, c.author, c.email, c.website, c.text, c.format, c.html,
                 c.status, c.created_at, c.edited_at, c.likes, c.dislikes, c.ip, c.avatar,
                 c.author_key_hash, c.edit_token_hash, c.edit_until, c.notify,
-                coalesce(c.source, 'json'), coalesce(c.source_id, CAST(c.id AS TEXT))
+                coalesce(c.source, 'json'), coalesce(c.source_id, CAST(c.id AS TEXT)),
+                c.via_kind, c.via_url, c.via_handle
          FROM comments c JOIN pages p ON p.id = c.page_id WHERE p.site = 'blog' ORDER BY c.id",
         params![],
     )
@@ -119,6 +120,12 @@ async fn populated() -> (tempfile::TempDir, std::path::PathBuf) {
         .unwrap();
     assert_eq!(res.status(), 200);
     stop(server);
+    // One comment came from elsewhere, as a verified Webmention (or a Fediverse reply) leaves it.
+    crate::helpers::dir_db(dir.path()).execute(
+        "UPDATE comments SET via_kind = 'webmention', via_url = 'https://alice.example/re/1'
+         WHERE id = ?1",
+        params![id],
+    );
     (dir, cfg)
 }
 

@@ -53,3 +53,4 @@ mod thread_cache;
 mod votes;
 mod webhooks;
 mod webmention;
+mod webmention_peer;

@@ -135,6 +135,18 @@ async fn a_reply_becomes_a_sanitized_comment_that_says_where_it_came_from() {
     );
     // No photo is hotlinked: the avatar is Natter's identicon.
     assert!(c["avatar"].as_str().unwrap().starts_with("/api/avatar/"));
+    // The no-JS fragment links the source too.
+    let fragment = app
+        .get(&format!("/api/comments.html?site=blog&page={PAGE}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let link = format!(
+        r#"<a class="natter-via" href="{}" rel="nofollow ugc noopener noreferrer">via webmention</a>"#,
+        pages.url("/r/1")
+    );
+    assert!(fragment.contains(&link), "{fragment}");
     // A comment written here says it came from nowhere else.
     app.create(PAGE, "written here").await;
     let list = thread(&app).await;
@@ -335,6 +347,11 @@ async fn sources_that_cannot_be_taken_are_rejected_with_a_reason() {
         );
     }
     assert_eq!(thread(&app).await["total"], 0);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains(r#"natter_webmentions_total{site="blog",outcome="rejected"} 3"#),
+        "{metrics}"
+    );
 }
 
 #[tokio::test]

@@ -124,9 +124,15 @@ ${counts ? `<ul>${counts}</ul>` : ''}${target}
 <script>window.__staticAtStart = document.querySelectorAll('.natter-static [data-natter-id]').length;</script>
 <script src="${apiBase}/embed.js" data-site="${esc(site)}"${attrs} async></script></body></html>`;
 }
+// Pages of other blogs that reply to (or like) a post here: the sources of Webmentions.
+const sources = new Map();
 function startBlog() {
   blogServer = createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
+    if (sources.has(url.pathname)) {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      return res.end(sources.get(url.pathname));
+    }
     blogPage(url).then((html) => {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       res.end(html);
@@ -182,7 +188,10 @@ before(async () => {
       blog: { origins: [blog], max_depth: 2, min_form_seconds: 0 },
       closed: { origins: ['https://elsewhere.example'] },
       held: { origins: [blog], moderation: 'all', min_form_seconds: 0 },
+      web: { origins: [blog], webmention: true, min_form_seconds: 0 },
     },
+    // the Webmention sources are the blog server's own pages, on loopback
+    env: { NATTER_FETCH_ALLOW: '["127.0.0.1"]' },
   });
   assert.notEqual(new URL(api.base).origin, blog, 'the blog is on another origin than the API');
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
@@ -940,4 +949,39 @@ btest('works under a strict host CSP without unsafe-inline styles', async () => 
   const r = await run(`await W.ready(); await W.until(() => W.art('under csp'));
     return [getComputedStyle(W.$('.widget')).backgroundColor, getComputedStyle(W.$('.avatar')).borderRadius, W.btn('Antworten') != null]`);
   assert.deepEqual(r, ['rgb(255, 255, 255)', '50%', true]);
+});
+
+btest('a reply from another blog links its source, and likes and reposts show as one line with their authors', async () => {
+  const post = `${blog}/posts/web/`;
+  const card = (name) => `<a class="p-author h-card" href="https://${name.toLowerCase()}.example/">${name}</a>`;
+  sources.set('/wm/reply', `<div class="h-entry">${card('Alice')} <a class="u-in-reply-to" href="${post}">re</a>
+    <div class="e-content"><p>Hello from <em>my</em> blog</p><script>window.__pwned++</script></div></div>`);
+  sources.set('/wm/like-bo', `<div class="h-entry">${card('Bo')} <a class="u-like-of" href="${post}">like</a></div>`);
+  sources.set('/wm/like-cy', `<div class="h-entry">${card('Cy')} <a class="u-like-of" href="${post}">like</a></div>`);
+  sources.set('/wm/repost-di', `<div class="h-entry">${card('Di')} <a class="u-repost-of" href="${post}">repost</a></div>`);
+  for (const path of sources.keys()) {
+    const res = await fetch(api.base + '/webmention', { method: 'POST', body: new URLSearchParams({ source: blog + path, target: post }) });
+    assert.equal(res.status, 202);
+    const status = new URL(res.headers.get('location')).pathname;
+    let state;
+    for (let i = 0; i < 200 && (state = (await call('GET', status)).body).status == 'queued'; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(state.status, 'accepted', `${path}: ${JSON.stringify(state)}`);
+  }
+  await open('/posts/web/', { site: 'web' });
+  const r = await run(`await W.ready(); const a = await W.until(() => W.art('Hello from my blog'));
+    const via = a.querySelector('.via');
+    const line = W.$('.reactions');
+    return { via: via && [via.href, via.textContent, via.rel], html: a.querySelector('.text').innerHTML,
+      line: !line.hidden && line.textContent, people: [...line.querySelectorAll('a')].map((l) => [l.textContent, l.href]).sort() }`);
+  assert.deepEqual(r.via, [blog + '/wm/reply', 'from ' + new URL(blog).host, 'nofollow ugc']);
+  assert.equal(r.html, '<p>Hello from <em>my</em> blog</p>');
+  assert.match(r.line, /^2 likes, 1 repost from the web: /);
+  assert.deepEqual(r.people, [['Bo', 'https://bo.example/'], ['Cy', 'https://cy.example/'], ['Di', 'https://di.example/']]);
+  // A page without reactions shows no line.
+  await post('web', '/posts/quiet/', { text: 'nothing from the web' });
+  await open('/posts/quiet/', { site: 'web' });
+  assert.equal(await run(`await W.ready(); await W.until(() => W.art('nothing from the web')); return W.$('.reactions').hidden`), true);
+  await open('/posts/web/', { site: 'web' });
+  await run(`await W.ready(); await W.until(() => W.art('Hello from my blog'))`);
+  await shot('webmention', 700);
 });

@@ -40,6 +40,12 @@ pub fn store(
         (Ok(_), Found::Source(source)) => accept(core, tx, m, source.entry.as_ref(), at)?,
     };
     if tx.finish_webmention(&m.id, owner, &outcome, at)? {
+        let label = match outcome {
+            Outcome::Accepted { .. } => "accepted",
+            Outcome::Rejected { .. } => "rejected",
+            Outcome::Retry { .. } => "retried",
+        };
+        core.metrics.event("webmentions", &m.site, label);
         Ok(true)
     } else {
         Err(ApiError::Unavailable(
