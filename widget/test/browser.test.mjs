@@ -952,15 +952,15 @@ btest('works under a strict host CSP without unsafe-inline styles', async () => 
 });
 
 btest('a reply from another blog links its source, and likes and reposts show as one line with their authors', async () => {
-  const post = `${blog}/posts/web/`;
+  const postUrl = `${blog}/posts/web/`;
   const card = (name) => `<a class="p-author h-card" href="https://${name.toLowerCase()}.example/">${name}</a>`;
-  sources.set('/wm/reply', `<div class="h-entry">${card('Alice')} <a class="u-in-reply-to" href="${post}">re</a>
+  sources.set('/wm/reply', `<div class="h-entry">${card('Alice')} <a class="u-in-reply-to" href="${postUrl}">re</a>
     <div class="e-content"><p>Hello from <em>my</em> blog</p><script>window.__pwned++</script></div></div>`);
-  sources.set('/wm/like-bo', `<div class="h-entry">${card('Bo')} <a class="u-like-of" href="${post}">like</a></div>`);
-  sources.set('/wm/like-cy', `<div class="h-entry">${card('Cy')} <a class="u-like-of" href="${post}">like</a></div>`);
-  sources.set('/wm/repost-di', `<div class="h-entry">${card('Di')} <a class="u-repost-of" href="${post}">repost</a></div>`);
+  sources.set('/wm/like-bo', `<div class="h-entry">${card('Bo')} <a class="u-like-of" href="${postUrl}">like</a></div>`);
+  sources.set('/wm/like-cy', `<div class="h-entry">${card('Cy')} <a class="u-like-of" href="${postUrl}">like</a></div>`);
+  sources.set('/wm/repost-di', `<div class="h-entry">${card('Di')} <a class="u-repost-of" href="${postUrl}">repost</a></div>`);
   for (const path of sources.keys()) {
-    const res = await fetch(api.base + '/webmention', { method: 'POST', body: new URLSearchParams({ source: blog + path, target: post }) });
+    const res = await fetch(api.base + '/webmention', { method: 'POST', body: new URLSearchParams({ source: blog + path, target: postUrl }) });
     assert.equal(res.status, 202);
     const status = new URL(res.headers.get('location')).pathname;
     let state;
