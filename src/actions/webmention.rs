@@ -69,11 +69,24 @@ pub fn place_of<'a>(
             .clone()
             .find(|(_, s)| s.origins.iter().any(|o| o == "*"))
     })?;
-    let page = target.path().to_string();
+    let page = page_key(target);
     (!page.is_empty() && page.len() <= max::PAGE).then(|| Place {
         site: id.clone(),
         page,
     })
+}
+
+/// The page key the widget uses for the page at `url` by default: its path, keeping a
+/// WordPress `?p=N` or `?page_id=N` (as `pageKey` in `widget/embed.js` does).
+pub fn page_key(url: &Url) -> String {
+    let path = url.path();
+    for name in ["p", "page_id"] {
+        let n = url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v);
+        if let Some(n) = n.filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())) {
+            return format!("{path}?{name}={n}");
+        }
+    }
+    path.to_string()
 }
 
 /// Records a Webmention after its checks; returns the id of its status.
@@ -135,4 +148,58 @@ pub async fn status(core: &Core, id: String) -> ApiResult<(MentionStatus, Option
         .read(move |tx| tx.webmention_state(&id))
         .await?
         .ok_or_else(|| ApiError::NotFound("no such Webmention".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(u: &str) -> String {
+        page_key(&Url::parse(u).unwrap())
+    }
+
+    #[test]
+    fn the_page_key_is_the_widgets() {
+        assert_eq!(key("https://b.example/posts/hello/"), "/posts/hello/");
+        assert_eq!(
+            key("https://b.example/posts/hello/?utm=x#c1"),
+            "/posts/hello/"
+        );
+        assert_eq!(key("https://b.example/?p=12"), "/?p=12");
+        assert_eq!(key("https://b.example/?page_id=7&x=1"), "/?page_id=7");
+        assert_eq!(key("https://b.example/?p=12a"), "/");
+        assert_eq!(key("https://b.example"), "/");
+        assert_eq!(key("https://b.example/caf%C3%A9/"), "/caf%C3%A9/");
+    }
+
+    fn site(origins: &[&str], webmention: bool) -> SiteConfig {
+        SiteConfig {
+            origins: origins.iter().map(|o| o.to_string()).collect(),
+            webmention,
+            ..SiteConfig::open_default()
+        }
+    }
+
+    #[test]
+    fn a_listed_origin_wins_over_a_star_and_sites_without_webmention_take_none() {
+        let sites: std::collections::BTreeMap<String, SiteConfig> = [
+            ("a-any".to_string(), site(&["*"], true)),
+            ("b-blog".to_string(), site(&["https://blog.example"], true)),
+            ("c-off".to_string(), site(&["https://off.example"], false)),
+        ]
+        .into();
+        let place = |u: &str| place_of(sites.iter(), &Url::parse(u).unwrap()).map(|p| p.site);
+        assert_eq!(place("https://blog.example/x/").as_deref(), Some("b-blog"));
+        assert_eq!(place("https://BLOG.example/x/").as_deref(), Some("b-blog"));
+        assert_eq!(place("https://off.example/x/").as_deref(), Some("a-any"));
+        let strict: std::collections::BTreeMap<String, SiteConfig> =
+            [("c-off".to_string(), site(&["https://off.example"], false))].into();
+        assert_eq!(
+            place_of(
+                strict.iter(),
+                &Url::parse("https://off.example/x/").unwrap()
+            ),
+            None
+        );
+    }
 }

@@ -642,3 +642,33 @@ async fn loopback_sources_are_refused_without_fetch_allow_and_never_contacted() 
     assert_eq!(v6.map_or(0, |v| v.hits()), 0);
     assert_eq!(thread(&app).await["total"], 0);
 }
+
+#[tokio::test]
+async fn a_reply_a_moderator_deleted_does_not_come_back_when_sent_again() {
+    let app = wm_app(|_| {}).await;
+    let pages = PageServer::start().await;
+    pages.html("/r/del", &reply_page(POST, "Spammy", "<p>buy things</p>"));
+    let s = accepted(&app, &pages.url("/r/del"), POST).await;
+    settled(&app, &s).await;
+    let id = thread(&app).await["comments"][0]["id"].as_i64().unwrap();
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/admin/comments/{id}")))
+        .bearer_auth(app.admin_token())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+    pages.html(
+        "/r/del",
+        &reply_page(POST, "Spammy", "<p>buy more things</p>"),
+    );
+    let s = accepted(&app, &pages.url("/r/del"), POST).await;
+    assert_eq!(settled(&app, &s).await["status"], "accepted");
+    let list = thread(&app).await;
+    assert_eq!(list["total"], 0, "{list}");
+    let n = app
+        .db()
+        .query_i64("SELECT count(*) FROM comments", params![]);
+    assert_eq!(n, 0);
+}

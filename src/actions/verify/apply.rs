@@ -79,6 +79,16 @@ fn accept(
         .clone()
         .or_else(|| (m.source.len() <= max::WEBSITE).then(|| m.source.clone()));
     let existing = live_comment(tx, m)?;
+    if let (Some(id), None) = (m.comment_id, &existing) {
+        // It made a comment that a moderator has deleted since: sending it again does not
+        // bring it back (nor a new one in its place).
+        return Ok(Outcome::Accepted {
+            kind: kind.as_str().into(),
+            comment_id: Some(id),
+            author_name: name,
+            author_url: url.unwrap_or_else(|| m.source.clone()),
+        });
+    }
     let comment_id = match existing {
         Some(c) => {
             let status = spam::after_edit(c.status, site.moderation, markdown::count_links(&html));
