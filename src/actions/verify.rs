@@ -122,7 +122,11 @@ async fn look(fetcher: &Fetcher, m: &Mention) -> Found {
         return Found::Refused("the target is not a URL".into());
     };
     match fetcher.get(&m.source, ACCEPT).await {
-        Ok(page) => read(page, &target),
+        // Parsing a page is work for a blocking thread, not for the runtime the other
+        // verifications share.
+        Ok(page) => tokio::task::spawn_blocking(move || read(page, &target))
+            .await
+            .unwrap_or_else(|_| Found::Refused("the source could not be read".into())),
         Err(e @ (FetchError::Timeout | FetchError::Network(_) | FetchError::RateLimited)) => {
             Found::Failed(format!("the source could not be fetched: {e}"))
         }
