@@ -5,96 +5,18 @@ use std::sync::Arc;
 
 use crate::actions::{spam, Core, Origin};
 use crate::config::Moderation;
-use crate::domain::comment::{Comment, PublicComment, Status};
+use crate::domain::comment::{Comment, Status};
 use crate::domain::crypto;
+use crate::domain::desk::Author;
 use crate::domain::input::{Edit, Submission};
 use crate::domain::ip::AnonIp;
-use crate::domain::thread::{self, Cursor, Sort};
-use crate::domain::webmention::Reactions;
-use crate::domain::{now, Timestamp};
+use crate::domain::now;
 use crate::error::{ApiError, ApiResult};
 use crate::render::markdown::{self, Format};
 use crate::store::comments as q;
 use crate::store::Tx;
 
-/// One answer of the thread list.
-#[derive(Debug)]
-pub struct Thread {
-    /// Approved comments of the page.
-    pub total: i64,
-    /// Whether the thread takes no more comments.
-    pub locked: bool,
-    /// This part of the thread, in thread order (tombstones included).
-    pub comments: Vec<PublicComment>,
-    /// Where the next part starts.
-    pub next: Option<Cursor>,
-    /// When this answer goes stale by itself (the moment an open thread locks by age).
-    pub expires: Option<Timestamp>,
-    /// The page's likes, reposts and bookmarks received as Webmentions (a site that takes
-    /// them only).
-    pub reactions: Option<Reactions>,
-}
-
-/// Reads one part of a page's thread: `limit` top-level comments after `after`, with
-/// their replies, in one snapshot.
-pub async fn thread(
-    core: &Arc<Core>,
-    site: String,
-    page: String,
-    sort: Sort,
-    limit: usize,
-    after: Option<Cursor>,
-) -> ApiResult<Thread> {
-    let site_cfg = core.site(&site)?;
-    let lock_days = site_cfg.lock_after_days;
-    // Only a site that takes Webmentions has reactions: others don't pay for the query.
-    let webmention = site_cfg.webmention;
-    // One snapshot for the page, the count and every part of the thread.
-    core.store
-        .snapshot(move |tx| {
-            let reactions = if webmention {
-                Some(tx.reactions(&site, &page)?)
-            } else {
-                None
-            };
-            let Some(p) = tx.find_page(&site, &page)? else {
-                return Ok(Thread {
-                    total: 0,
-                    locked: false,
-                    comments: Vec::new(),
-                    next: None,
-                    expires: None,
-                    reactions,
-                });
-            };
-            let total = tx.approved_total(p.id)?;
-            let loaded = tx.thread_page(p.id, sort, after, limit)?;
-            // The loaded rows are whole subtrees of the picked top-level comments: ordered alone,
-            // they give exactly that part of the thread, tombstones included.
-            let ordered = thread::order_comments(&loaded.rows, sort, None, limit);
-            let comments = ordered
-                .items
-                .iter()
-                .map(|placed| loaded.rows[placed.index].public(placed.tombstone))
-                .collect();
-            let locked = p.is_locked(lock_days, now());
-            let expires = match (locked, p.first_comment_at) {
-                (false, Some(first)) if lock_days > 0 => {
-                    Some(first + i64::from(lock_days) * 86_400)
-                }
-                _ => None,
-            };
-            Ok(Thread {
-                total,
-                locked,
-                comments,
-                next: loaded.next,
-                expires,
-                reactions,
-            })
-        })
-        .await
-}
+pub use super::reads::{thread, Thread};
 
 /// One visible comment of a configured site.
 pub async fn get(core: &Arc<Core>, id: i64) -> ApiResult<Comment> {
@@ -117,6 +39,8 @@ pub struct Sender {
     pub honeypot: Option<String>,
     /// The form token the widget got with the site's config.
     pub form_token: Option<String>,
+    /// The admin token's name, when the request carried one: the site's owner writing.
+    pub owner: Option<String>,
 }
 
 /// A stored comment and the edit token its author gets (shown only now).
@@ -145,6 +69,18 @@ pub async fn create(
         return Err(ApiError::invalid("email", "this site requires an email"));
     }
     new.check_notify()?;
+    let is_owner = sender.owner.is_some();
+    if !is_owner
+        && new
+            .author
+            .as_deref()
+            .is_some_and(|a| site_cfg.is_owner_name(a))
+    {
+        return Err(ApiError::invalid(
+            "author",
+            "this name belongs to the site's owner",
+        ));
+    }
 
     let created_at = now();
     let html = markdown::render(&new.text, Format::Markdown, site_cfg.images);
@@ -165,13 +101,14 @@ pub async fn create(
             .as_deref()
             .is_some_and(|h| !h.trim().is_empty()),
         too_many_links: markdown::count_links(&html) > spam::MAX_LINKS,
-        form_token_ok: spam::form_token_ok(
+        form_token: spam::form_token(
             key,
             site,
             &site_cfg,
             sender.form_token.as_deref(),
             created_at,
         ),
+        blocked: false,
     };
     let ip = sender.ip.as_str().to_string();
     let row = q::NewComment {
@@ -199,6 +136,8 @@ pub async fn create(
         notify: new.notify,
         request_key_hash,
         via: None,
+        held_reason: None,
+        badge: is_owner.then_some("owner"),
     };
     let (site, page, title, url) = (site.to_string(), new.page, new.title, new.url);
     let comment = core
@@ -239,8 +178,26 @@ pub async fn create(
                     }
                     _ => false,
                 };
-                let status = screening.status(site_cfg.moderation, trusted);
-                let row = q::NewComment { status, ..row };
+                let author = Author {
+                    email: row.email.as_deref(),
+                    network: &row.ip,
+                    key_hash: row.author_key_hash.as_deref(),
+                };
+                let blocked = tx.is_blocked(&site, &author, created_at)?;
+                let screening = spam::Screening {
+                    blocked,
+                    ..screening
+                };
+                // The owner's comment is published at once (the honeypot still stops a bot).
+                let (status, held_reason) = match screening.verdict(site_cfg.moderation, trusted) {
+                    (Status::Pending, _) if is_owner => (Status::Approved, None),
+                    verdict => verdict,
+                };
+                let row = q::NewComment {
+                    status,
+                    held_reason,
+                    ..row
+                };
                 let c =
                     tx.insert_comment(&p, &site, &page, row, title.as_deref(), url.as_deref())?;
                 crate::notify::created(tx, &core.notifier(), &c)?;
@@ -310,8 +267,16 @@ pub async fn edit(
             let text = edit.text.unwrap_or(c.text.clone());
             let author = edit.author.unwrap_or(c.author.clone());
             let website = edit.website.unwrap_or(c.website.clone());
+            let owners = c.badge.as_deref() == Some("owner");
+            if !owners && author.as_deref().is_some_and(|a| site.is_owner_name(a)) {
+                return Err(ApiError::invalid(
+                    "author",
+                    "this name belongs to the site's owner",
+                ));
+            }
             let html = markdown::render(&text, Format::Markdown, site.images);
-            let status = spam::after_edit(c.status, site.moderation, markdown::count_links(&html));
+            let links = markdown::count_links(&html);
+            let (status, held_reason) = spam::edit_verdict(c.status, site.moderation, links);
             tx.update_comment(
                 id,
                 &q::CommentEdit {
@@ -321,6 +286,7 @@ pub async fn edit(
                     html: &html,
                     status,
                     edited_at: at,
+                    held_reason,
                 },
             )?;
             tx.find_comment(id)?.ok_or_else(ApiError::no_comment)

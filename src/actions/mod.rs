@@ -4,6 +4,7 @@
 //! `routes/` parses requests into the values these take and shapes their answers.
 
 pub mod comments;
+pub mod desk;
 pub mod moderation;
 pub mod reads;
 pub mod spam;

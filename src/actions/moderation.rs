@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::actions::Core;
 use crate::domain::comment::{Comment, Status};
+use crate::domain::desk::AuditEntry;
 use crate::domain::input::Edit;
 use crate::domain::moderate::Action;
 use crate::domain::{now, Timestamp};
@@ -15,6 +16,10 @@ use crate::store::outbox;
 use crate::store::Tx;
 
 pub use crate::store::moderation::QueueFilter;
+
+/// The audit log's actor for a signed one-click link (from moderation mail, or a
+/// self-service erase).
+pub const LINK: &str = "link";
 
 /// The queue: matching comments, newest first, and how many match in all.
 pub async fn queue(core: &Core, filter: QueueFilter) -> ApiResult<(Vec<Comment>, i64)> {
@@ -35,26 +40,73 @@ pub async fn outbox_state(core: &Core) -> ApiResult<(Vec<(String, i64)>, Vec<out
         .await
 }
 
-/// Whether `token` is an admin token (stored, or `NATTER_ADMIN_TOKEN` whose hash is
-/// `env_hash`), compared in constant time against every one.
-pub async fn is_admin(core: &Core, env_hash: Option<&str>, token: &str) -> ApiResult<bool> {
+/// The name the audit log gives `NATTER_ADMIN_TOKEN`.
+pub const ENV_TOKEN_NAME: &str = "NATTER_ADMIN_TOKEN";
+
+/// The name of the admin token `token` is (stored, or `NATTER_ADMIN_TOKEN` whose hash is
+/// `env_hash`), compared in constant time against every one; `None` when it is none.
+pub async fn admin_name(
+    core: &Core,
+    env_hash: Option<&str>,
+    token: &str,
+) -> ApiResult<Option<String>> {
     let hash = crate::domain::crypto::token_hash(token);
     if env_hash.is_some_and(|env| crate::domain::crypto::ct_eq(env, &hash)) {
-        return Ok(true);
+        return Ok(Some(ENV_TOKEN_NAME.to_string()));
     }
-    let hashes = core.store.read(|tx| tx.admin_token_hashes()).await?;
+    let tokens = core.store.read(|tx| tx.admin_token_hashes()).await?;
     // Every stored hash is compared, so the time taken doesn't say which one matched.
-    Ok(hashes.iter().fold(false, |found, h| {
-        crate::domain::crypto::ct_eq(h, &hash) | found
+    Ok(tokens.into_iter().fold(None, |found, (name, h)| {
+        if crate::domain::crypto::ct_eq(&h, &hash) {
+            Some(name)
+        } else {
+            found
+        }
     }))
+}
+
+/// Records a moderation action in the audit log, in the action's own transaction.
+pub(super) fn audit(
+    tx: &dyn Tx,
+    actor: &str,
+    action: &str,
+    site: Option<&str>,
+    comment_id: Option<i64>,
+) -> ApiResult<()> {
+    tx.record(&AuditEntry {
+        id: 0,
+        at: now(),
+        actor: actor.to_string(),
+        action: action.to_string(),
+        site: site.map(str::to_string),
+        comment_id,
+    })
+}
+
+/// The audit log's word for setting a status.
+fn verb(status: Status) -> &'static str {
+    match status {
+        Status::Approved => "approve",
+        Status::Rejected => "reject",
+        Status::Spam => "spam",
+        Status::Pending => "hold",
+        Status::Deleted => "delete",
+    }
 }
 
 /// Sets a comment's status and notifies, in the writer: the shared step of the API and
 /// the one-click links.
-fn set_status_in(core: &Core, tx: &dyn Tx, c: &Comment, status: Status) -> ApiResult<Comment> {
+fn set_status_in(
+    core: &Core,
+    tx: &dyn Tx,
+    c: &Comment,
+    status: Status,
+    actor: &str,
+) -> ApiResult<Comment> {
     if c.status != status {
         tx.set_status(c.id, status)?;
     }
+    audit(tx, actor, verb(status), Some(&c.site), Some(c.id))?;
     let after = tx.find_comment(c.id)?.ok_or_else(ApiError::no_comment)?;
     crate::notify::status_changed(tx, &core.notifier(), c.status, &after)?;
     Ok(after)
@@ -77,34 +129,41 @@ fn live(tx: &dyn Tx, id: i64) -> ApiResult<Comment> {
     Ok(c)
 }
 
-/// Approves or rejects a comment.
-pub async fn set_status(core: &Arc<Core>, id: i64, status: Status) -> ApiResult<Comment> {
+/// Approves, rejects or marks as spam a comment; `actor` is the admin token's name.
+pub async fn set_status(
+    core: &Arc<Core>,
+    id: i64,
+    status: Status,
+    actor: String,
+) -> ApiResult<Comment> {
     let handle = core.clone();
     core.store
         .write(move |tx| {
             let c = live(tx, id)?;
-            set_status_in(&handle, tx, &c, status)
+            set_status_in(&handle, tx, &c, status, &actor)
         })
         .await
 }
 
 /// Deletes a comment as a moderator.
-pub async fn delete(core: &Arc<Core>, id: i64) -> ApiResult<()> {
+pub async fn delete(core: &Arc<Core>, id: i64, actor: String) -> ApiResult<()> {
     let handle = core.clone();
     core.store
         .write(move |tx| {
             let c = tx.find_comment(id)?.ok_or_else(ApiError::no_comment)?;
+            audit(tx, &actor, "delete", Some(&c.site), Some(c.id))?;
             delete_in(&handle, tx, &c)
         })
         .await
 }
 
 /// A moderator's edit, rendered with the comment's own format; the status stays.
-pub async fn edit(core: &Arc<Core>, id: i64, edit: Edit) -> ApiResult<Comment> {
+pub async fn edit(core: &Arc<Core>, id: i64, edit: Edit, actor: String) -> ApiResult<Comment> {
     let handle = core.clone();
     core.store
         .write(move |tx| {
             let c = live(tx, id)?;
+            audit(tx, &actor, "edit", Some(&c.site), Some(c.id))?;
             let images = handle.sites.get(&c.site).is_some_and(|s| s.images);
             let format = Format::parse(&c.format).unwrap_or(Format::Markdown);
             let text = edit.text.unwrap_or(c.text.clone());
@@ -118,6 +177,7 @@ pub async fn edit(core: &Arc<Core>, id: i64, edit: Edit) -> ApiResult<Comment> {
                     html: &html,
                     status: c.status,
                     edited_at: now(),
+                    held_reason: None,
                 },
             )?;
             tx.find_comment(id)?.ok_or_else(ApiError::no_comment)
@@ -126,20 +186,36 @@ pub async fn edit(core: &Arc<Core>, id: i64, edit: Edit) -> ApiResult<Comment> {
 }
 
 /// Locks or unlocks a thread, even one with no comments yet.
-pub async fn lock(core: &Core, site: String, page: String, locked: bool) -> ApiResult<()> {
+pub async fn lock(
+    core: &Core,
+    site: String,
+    page: String,
+    locked: bool,
+    actor: String,
+) -> ApiResult<()> {
     core.site(&site)?;
     core.store
-        .write(move |tx| tx.set_locked(&site, &page, locked, now()))
+        .write(move |tx| {
+            let action = if locked { "lock" } else { "unlock" };
+            audit(tx, &actor, action, Some(&site), None)?;
+            tx.set_locked(&site, &page, locked, now())
+        })
         .await
 }
 
 /// Erases everything stored about one email on a site (its comments, its opt-in, the
 /// mail and webhooks that carry its data); the shared step of the admin route and the
-/// self-service link. Returns how many comments were erased.
-pub async fn erase(core: &Arc<Core>, site: String, email: String) -> ApiResult<usize> {
+/// self-service link (whose actor is `link`). Returns how many comments were erased.
+pub async fn erase(
+    core: &Arc<Core>,
+    site: String,
+    email: String,
+    actor: String,
+) -> ApiResult<usize> {
     let handle = core.clone();
     core.store
         .write(move |tx| {
+            audit(tx, &actor, "erase", Some(&site), None)?;
             let erased = tx.erase_email(&site, &email)?;
             crate::notify::erased(tx, &handle.notifier(), &site, &email, erased)
         })
@@ -181,9 +257,16 @@ pub async fn use_link(
                 return Err(ApiError::Duplicate("link already used".into()));
             }
             match action {
-                Action::Approve => set_status_in(&handle, tx, &c, Status::Approved).map(drop)?,
-                Action::Reject => set_status_in(&handle, tx, &c, Status::Rejected).map(drop)?,
-                Action::Delete => delete_in(&handle, tx, &c)?,
+                Action::Approve => {
+                    set_status_in(&handle, tx, &c, Status::Approved, LINK).map(drop)?
+                }
+                Action::Reject => {
+                    set_status_in(&handle, tx, &c, Status::Rejected, LINK).map(drop)?
+                }
+                Action::Delete => {
+                    audit(tx, LINK, "delete", Some(&c.site), Some(c.id))?;
+                    delete_in(&handle, tx, &c)?
+                }
             }
             Ok(c)
         })

@@ -19,33 +19,92 @@ pub struct Screening {
     pub honeypot: bool,
     /// More than [`MAX_LINKS`] links.
     pub too_many_links: bool,
-    /// The form token passed (or was not required).
-    pub form_token_ok: bool,
+    /// What the form token said.
+    pub form_token: FormToken,
+    /// A block matches the author (email, network or author key).
+    pub blocked: bool,
+}
+
+/// What a posted form token says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormToken {
+    /// Genuine and old enough, or none where none is required.
+    Ok,
+    /// Genuine, but younger than the site's `min_form_seconds`.
+    TooFast,
+    /// Forged, expired, or missing where the site requires one.
+    Bad,
+}
+
+/// Why a comment is held (or rejected): the codes of AdminComment's `held_reason`.
+pub mod reason {
+    /// The site holds everything.
+    pub const MODERATION_ALL: &str = "moderation_all";
+    /// `first` moderation, and the commenter is not trusted yet.
+    pub const FIRST_COMMENT: &str = "first_comment";
+    /// More than [`super::MAX_LINKS`] links.
+    pub const TOO_MANY_LINKS: &str = "too_many_links";
+    /// Posted faster after loading the form than a person types.
+    pub const TOO_FAST: &str = "too_fast";
+    /// A forged or expired form token, or none where one is required.
+    pub const FORM_TOKEN: &str = "form_token";
+    /// A block matches the author.
+    pub const BLOCKED: &str = "blocked";
+    /// The hidden field was filled in (the comment is rejected).
+    pub const HONEYPOT: &str = "honeypot";
 }
 
 impl Screening {
     /// The status a new comment gets. `trusted` is the `first` rule's verdict.
     pub fn status(&self, moderation: Moderation, trusted: bool) -> Status {
+        self.verdict(moderation, trusted).0
+    }
+
+    /// The status a new comment gets and the rule that held it, the first that applies.
+    pub fn verdict(&self, moderation: Moderation, trusted: bool) -> (Status, Option<&'static str>) {
+        let held = |why| (Status::Pending, Some(why));
         if self.honeypot {
-            return Status::Rejected;
+            return (Status::Rejected, Some(reason::HONEYPOT));
         }
-        if self.too_many_links || !self.form_token_ok {
-            return Status::Pending;
+        if self.blocked {
+            return held(reason::BLOCKED);
+        }
+        if self.too_many_links {
+            return held(reason::TOO_MANY_LINKS);
+        }
+        match self.form_token {
+            FormToken::Bad => return held(reason::FORM_TOKEN),
+            FormToken::TooFast => return held(reason::TOO_FAST),
+            FormToken::Ok => {}
         }
         match moderation {
-            Moderation::None => Status::Approved,
-            Moderation::First if trusted => Status::Approved,
-            Moderation::First | Moderation::All => Status::Pending,
+            Moderation::None => (Status::Approved, None),
+            Moderation::First if trusted => (Status::Approved, None),
+            Moderation::First => held(reason::FIRST_COMMENT),
+            Moderation::All => held(reason::MODERATION_ALL),
         }
     }
 }
 
 /// The status after an author's edit: `all` moderation and the link rule apply again.
 pub fn after_edit(current: Status, moderation: Moderation, links: usize) -> Status {
-    if current == Status::Approved && (moderation == Moderation::All || links > MAX_LINKS) {
-        Status::Pending
+    edit_verdict(current, moderation, links).0
+}
+
+/// [`after_edit`] with the rule that sent the comment back to moderation, if one did.
+pub fn edit_verdict(
+    current: Status,
+    moderation: Moderation,
+    links: usize,
+) -> (Status, Option<&'static str>) {
+    if current != Status::Approved {
+        (current, None)
+    } else if links > MAX_LINKS {
+        (Status::Pending, Some(reason::TOO_MANY_LINKS))
+    } else if moderation == Moderation::All {
+        (Status::Pending, Some(reason::MODERATION_ALL))
     } else {
-        current
+        (current, None)
     }
 }
 
@@ -63,18 +122,39 @@ pub fn form_token_ok(
     token: Option<&str>,
     now: Timestamp,
 ) -> bool {
+    form_token(key, site, cfg, token, now) == FormToken::Ok
+}
+
+/// What a posted form token says.
+pub fn form_token(
+    key: &ServerKey,
+    site: &str,
+    cfg: &SiteConfig,
+    token: Option<&str>,
+    now: Timestamp,
+) -> FormToken {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return !cfg.require_form_token;
+        return if cfg.require_form_token {
+            FormToken::Bad
+        } else {
+            FormToken::Ok
+        };
     };
-    let Some((at, _)) = token.split_once('.') else {
-        return false;
-    };
-    let Ok(at) = at.parse::<Timestamp>() else {
-        return false;
+    let Some(at) = token
+        .split_once('.')
+        .and_then(|(at, _)| at.parse::<Timestamp>().ok())
+    else {
+        return FormToken::Bad;
     };
     let genuine = crate::domain::crypto::ct_eq(token, &issue_form_token(key, site, at));
     let age = now - at;
-    genuine && age >= i64::from(cfg.min_form_seconds) && age <= FORM_TOKEN_TTL
+    if !genuine || age > FORM_TOKEN_TTL {
+        FormToken::Bad
+    } else if age < i64::from(cfg.min_form_seconds) {
+        FormToken::TooFast
+    } else {
+        FormToken::Ok
+    }
 }
 
 #[cfg(test)]
@@ -113,7 +193,8 @@ mod tests {
         let clean = Screening {
             honeypot: false,
             too_many_links: false,
-            form_token_ok: true,
+            form_token: FormToken::Ok,
+            blocked: false,
         };
         assert_eq!(clean.status(Moderation::None, false), Status::Approved);
         assert_eq!(clean.status(Moderation::First, false), Status::Pending);
@@ -129,5 +210,94 @@ mod tests {
             ..clean
         };
         assert_eq!(bot.status(Moderation::None, false), Status::Rejected);
+    }
+
+    #[test]
+    fn each_hold_names_its_rule_and_the_first_rule_wins() {
+        let clean = Screening {
+            honeypot: false,
+            too_many_links: false,
+            form_token: FormToken::Ok,
+            blocked: false,
+        };
+        let held = |s: Screening, m, t| s.verdict(m, t);
+        assert_eq!(
+            held(clean, Moderation::None, false),
+            (Status::Approved, None)
+        );
+        assert_eq!(
+            held(clean, Moderation::All, true).1,
+            Some(reason::MODERATION_ALL)
+        );
+        assert_eq!(
+            held(clean, Moderation::First, false).1,
+            Some(reason::FIRST_COMMENT)
+        );
+        assert_eq!(
+            held(clean, Moderation::First, true),
+            (Status::Approved, None)
+        );
+        let fast = Screening {
+            form_token: FormToken::TooFast,
+            ..clean
+        };
+        assert_eq!(
+            held(fast, Moderation::None, false).1,
+            Some(reason::TOO_FAST)
+        );
+        let bad = Screening {
+            form_token: FormToken::Bad,
+            ..clean
+        };
+        assert_eq!(
+            held(bad, Moderation::None, false).1,
+            Some(reason::FORM_TOKEN)
+        );
+        let links = Screening {
+            too_many_links: true,
+            ..bad
+        };
+        assert_eq!(
+            held(links, Moderation::None, false).1,
+            Some(reason::TOO_MANY_LINKS)
+        );
+        let blocked = Screening {
+            blocked: true,
+            ..links
+        };
+        assert_eq!(
+            held(blocked, Moderation::None, true),
+            (Status::Pending, Some(reason::BLOCKED))
+        );
+        let bot = Screening {
+            honeypot: true,
+            ..blocked
+        };
+        assert_eq!(
+            held(bot, Moderation::None, true),
+            (Status::Rejected, Some(reason::HONEYPOT))
+        );
+    }
+
+    #[test]
+    fn a_genuine_token_too_young_is_too_fast_not_bad() {
+        let k = ServerKey::generate();
+        let t = issue_form_token(&k, "blog", 1000);
+        assert_eq!(
+            form_token(&k, "blog", &cfg(), Some(&t), 1002),
+            FormToken::TooFast
+        );
+        assert_eq!(
+            form_token(&k, "blog", &cfg(), Some(&t), 1003),
+            FormToken::Ok
+        );
+        assert_eq!(
+            form_token(&k, "blog", &cfg(), Some("1000.x"), 1003),
+            FormToken::Bad
+        );
+        assert_eq!(
+            form_token(&k, "blog", &cfg(), Some("nonsense"), 1003),
+            FormToken::Bad
+        );
     }
 }

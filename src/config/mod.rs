@@ -187,6 +187,10 @@ pub struct SiteConfig {
     /// Webmentions to this site's pages are received (`POST /webmention`).
     #[serde(default)]
     pub webmention: bool,
+    /// The owners' display names: nobody else may comment under them; a comment posted
+    /// with an admin token is badged as the owner's.
+    #[serde(default)]
+    pub owners: Vec<String>,
 }
 
 fn default_moderation() -> Moderation {
@@ -217,7 +221,14 @@ impl SiteConfig {
             require_form_token: false,
             min_form_seconds: default_min_form_seconds(),
             webmention: false,
+            owners: Vec::new(),
         }
+    }
+
+    /// Whether `name` is one of the owners' names (compared trimmed, in any case).
+    pub fn is_owner_name(&self, name: &str) -> bool {
+        let name = name.trim().to_lowercase();
+        !name.is_empty() && self.owners.iter().any(|o| o.trim().to_lowercase() == name)
     }
 
     /// Whether a browser origin may write to this site.

@@ -16,6 +16,8 @@ pub enum Status {
     Rejected,
     /// Removed; kept as a tombstone because it has replies.
     Deleted,
+    /// Marked as spam by a moderator: never public, kept apart from rejected comments.
+    Spam,
 }
 
 impl Status {
@@ -26,6 +28,7 @@ impl Status {
             Status::Pending => "pending",
             Status::Rejected => "rejected",
             Status::Deleted => "deleted",
+            Status::Spam => "spam",
         }
     }
 
@@ -36,6 +39,7 @@ impl Status {
             "pending" => Some(Status::Pending),
             "rejected" => Some(Status::Rejected),
             "deleted" => Some(Status::Deleted),
+            "spam" => Some(Status::Spam),
             _ => None,
         }
     }
@@ -88,6 +92,10 @@ pub struct Comment {
     pub notify: Notify,
     /// Where it came from, when not written through Natter.
     pub via: Option<Via>,
+    /// The rule that held it (`moderation_all`, `first_comment`, `too_many_links`, …).
+    pub held_reason: Option<String>,
+    /// `owner` for a comment posted with an admin token.
+    pub badge: Option<String>,
 }
 
 /// Where a comment came from when it was not written through Natter: the contract's `via`.
@@ -205,6 +213,20 @@ pub struct PublicComment {
     /// Where it came from: null when written through Natter.
     #[schema(required = true)]
     pub via: Option<Via>,
+    /// `owner` for the site owner's comments, else null.
+    #[schema(required = true, schema_with = badges)]
+    pub badge: Option<String>,
+}
+
+/// The badges of [`PublicComment::badge`].
+fn badges() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::Type::String,
+            utoipa::openapi::Type::Null,
+        ]))
+        .enum_values(Some([Some("owner"), None]))
+        .build()
 }
 
 /// The statuses [`Comment::public`] can show (a rejected comment shows as pending).
@@ -233,11 +255,13 @@ impl Comment {
                 likes: 0,
                 dislikes: 0,
                 via: None,
+                badge: None,
             };
         }
-        // A rejected comment is shown to its own author as held: a bot learns nothing.
+        // A rejected (or spam) comment is shown to its own author as held: a bot learns
+        // nothing.
         let status = match self.status {
-            Status::Rejected => Status::Pending,
+            Status::Rejected | Status::Spam => Status::Pending,
             s => s,
         };
         PublicComment {
@@ -253,6 +277,7 @@ impl Comment {
             likes: self.likes,
             dislikes: self.dislikes,
             via: self.via.clone(),
+            badge: self.badge.clone(),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod comment;
 pub mod crypto;
+pub mod desk;
 pub mod input;
 pub mod ip;
 pub mod links;

@@ -55,7 +55,7 @@ impl Report {
         let i = match status {
             Status::Approved => 0,
             Status::Pending => 1,
-            Status::Rejected => 2,
+            Status::Rejected | Status::Spam => 2,
             Status::Deleted => 3,
         };
         self.by_status[i] += 1;

@@ -118,7 +118,8 @@ pub fn status_changed(
             webhooks(tx, st, "comment.approved", c)?;
             became_visible(tx, st, c)?;
         }
-        Status::Rejected => webhooks(tx, st, "comment.rejected", c)?,
+        // Spam is a rejection as far as receivers go: hidden from the public.
+        Status::Rejected | Status::Spam => webhooks(tx, st, "comment.rejected", c)?,
         _ => {}
     }
     Ok(())

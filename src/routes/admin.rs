@@ -2,10 +2,10 @@
 //! edits, deletes, thread locks, GDPR erasure and per-site counts.
 
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
 use crate::actions::moderation as m;
@@ -30,18 +30,19 @@ pub async fn require_admin(
     let state = req.app_data::<State>().cloned();
     let verdict = match (state, bearer_token(req.request())) {
         (Some(state), Some(token)) => {
-            m::is_admin(&state.core, state.admin_env_hash.as_deref(), &token).await
+            m::admin_name(&state.core, state.admin_env_hash.as_deref(), &token).await
         }
-        _ => Ok(false),
+        _ => Ok(None),
     };
     let refusal = match verdict {
-        Ok(true) => {
+        Ok(Some(name)) => {
+            req.extensions_mut().insert(Actor(name));
             return next
                 .call(req)
                 .await
-                .map(ServiceResponse::map_into_left_body)
+                .map(ServiceResponse::map_into_left_body);
         }
-        Ok(false) => ApiError::Unauthorized(
+        Ok(None) => ApiError::Unauthorized(
             "a valid admin token is required (Authorization: Bearer …)".into(),
         ),
         Err(e) => e,
@@ -49,6 +50,24 @@ pub async fn require_admin(
     Ok(req
         .into_response(refusal.error_response())
         .map_into_right_body())
+}
+
+/// The name of the admin token a request under `/api/admin` was let in with (the audit
+/// log's actor), put there by [`require_admin`].
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+impl FromRequest for Actor {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(req.extensions().get::<Actor>().cloned().ok_or_else(|| {
+            ApiError::Unauthorized(
+                "a valid admin token is required (Authorization: Bearer …)".into(),
+            )
+        }))
+    }
 }
 
 #[utoipa::path(get, path = "/api/admin/comments", tag = "admin",
@@ -77,7 +96,7 @@ pub async fn list_queue(state: State, query: Query) -> ApiResult<HttpResponse> {
         s => Some(Status::parse(s).ok_or_else(|| {
             ApiError::invalid(
                 "status",
-                "status must be pending, approved, rejected, deleted or all",
+                "status must be pending, approved, rejected, spam, deleted or all",
             )
         })?),
     };
@@ -111,6 +130,7 @@ pub enum QueueStatus {
     Pending,
     Approved,
     Rejected,
+    Spam,
     Deleted,
     All,
 }
@@ -123,8 +143,12 @@ pub enum QueueStatus {
         (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
     ))]
 /// `POST /api/admin/comments/{id}/approve`.
-pub async fn approve_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let c = m::set_status(&state.core, parse_id(&id)?, Status::Approved).await?;
+pub async fn approve_comment(
+    state: State,
+    actor: Actor,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let c = m::set_status(&state.core, parse_id(&id)?, Status::Approved, actor.0).await?;
     Ok(HttpResponse::Ok().json(AdminComment::of(&c)))
 }
 
@@ -136,8 +160,12 @@ pub async fn approve_comment(state: State, id: web::Path<String>) -> ApiResult<H
         (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
     ))]
 /// `POST /api/admin/comments/{id}/reject`.
-pub async fn reject_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    let c = m::set_status(&state.core, parse_id(&id)?, Status::Rejected).await?;
+pub async fn reject_comment(
+    state: State,
+    actor: Actor,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let c = m::set_status(&state.core, parse_id(&id)?, Status::Rejected, actor.0).await?;
     Ok(HttpResponse::Ok().json(AdminComment::of(&c)))
 }
 
@@ -151,8 +179,12 @@ pub async fn reject_comment(state: State, id: web::Path<String>) -> ApiResult<Ht
         (status = 404, description = "no such comment (`not_found`)", body = ErrorBody),
     ))]
 /// `DELETE /api/admin/comments/{id}`.
-pub async fn delete_comment(state: State, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    m::delete(&state.core, parse_id(&id)?).await?;
+pub async fn delete_comment(
+    state: State,
+    actor: Actor,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    m::delete(&state.core, parse_id(&id)?, actor.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -169,10 +201,11 @@ pub async fn delete_comment(state: State, id: web::Path<String>) -> ApiResult<Ht
 /// `PATCH /api/admin/comments/{id}`: a moderator's edit, rendered with the comment's own format.
 pub async fn edit_comment(
     state: State,
+    actor: Actor,
     id: web::Path<String>,
     body: Json<EditComment>,
 ) -> ApiResult<HttpResponse> {
-    let c = m::edit(&state.core, parse_id(&id)?, body.0.parse()?).await?;
+    let c = m::edit(&state.core, parse_id(&id)?, body.0.parse()?, actor.0).await?;
     Ok(HttpResponse::Ok().json(AdminComment::of(&c)))
 }
 
@@ -194,11 +227,15 @@ pub struct LockBody {
         (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
     ))]
 /// `POST /api/admin/threads/lock`: locks or unlocks a thread, even one with no comments yet.
-pub async fn lock_thread(state: State, body: Json<LockBody>) -> ApiResult<HttpResponse> {
+pub async fn lock_thread(
+    state: State,
+    actor: Actor,
+    body: Json<LockBody>,
+) -> ApiResult<HttpResponse> {
     let LockBody { site, page, locked } = body.0;
     state.site(&site)?;
     let page = validate::page(&page)?;
-    m::lock(&state.core, site.clone(), page.clone(), locked).await?;
+    m::lock(&state.core, site.clone(), page.clone(), locked, actor.0).await?;
     Ok(HttpResponse::Ok().json(ThreadLock { site, page, locked }))
 }
 
@@ -219,12 +256,16 @@ pub struct EraseBody {
         (status = 404, description = "unknown site (`unknown_site`)", body = ErrorBody),
     ))]
 /// `POST /api/admin/erase`.
-pub async fn erase_email(state: State, body: Json<EraseBody>) -> ApiResult<HttpResponse> {
+pub async fn erase_email(
+    state: State,
+    actor: Actor,
+    body: Json<EraseBody>,
+) -> ApiResult<HttpResponse> {
     let EraseBody { site, email } = body.0;
     state.site(&site)?;
     let email = validate::email(Some(&email))?
         .ok_or_else(|| ApiError::invalid("email", "an email is required"))?;
-    let n = m::erase(&state.core, site, email).await?;
+    let n = m::erase(&state.core, site, email, actor.0).await?;
     Ok(HttpResponse::Ok().json(Erased { erased: n }))
 }
 

@@ -164,6 +164,13 @@ pub struct AdminComment {
     /// where it came from: null when written through Natter
     #[schema(required = true)]
     pub via: Option<Via>,
+    /// `owner` for the site owner's comments, else null
+    #[schema(required = true)]
+    pub badge: Option<String>,
+    /// the rule that held it (`moderation_all`, `first_comment`, `too_many_links`,
+    /// `too_fast`, `form_token`, `blocked`, `honeypot`), else null
+    #[schema(required = true)]
+    pub held_reason: Option<String>,
 }
 
 impl AdminComment {
@@ -189,6 +196,8 @@ impl AdminComment {
             format: c.format.clone(),
             ip: c.ip.clone(),
             via: c.via.clone(),
+            badge: c.badge.clone(),
+            held_reason: c.held_reason.clone(),
         }
     }
 }
@@ -252,7 +261,8 @@ impl StatusCounts {
             Some(Status::Pending) => &mut self.pending,
             Some(Status::Rejected) => &mut self.rejected,
             Some(Status::Deleted) => &mut self.deleted,
-            None => return,
+            // The contract's counts name four statuses; spam is counted in the queue only.
+            Some(Status::Spam) | None => return,
         };
         *slot = n;
     }

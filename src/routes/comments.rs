@@ -15,7 +15,7 @@ use crate::domain::{now, rfc3339, Timestamp};
 use crate::error::{ApiError, ApiResult};
 use crate::http::cache::{Body, ThreadKey};
 use crate::http::error::ErrorBody;
-use crate::http::extract::{form_encode_into, Json, Query};
+use crate::http::extract::{bearer_token, form_encode_into, Json, Query};
 use crate::http::state::State;
 use crate::routes::answers::{Created, Reactions, Thread, Votes};
 use crate::routes::openapi::{opt_email, opt_text, opt_uri, text, PageKey};
@@ -226,11 +226,26 @@ pub async fn create_comment(
     let new = Submission::parse(raw, |o| {
         site.allows_origin(o) || state.is_own_origin(&req, o)
     })?;
+    // With an admin token the site's owner is writing (the admin page's reply, or a
+    // script): approved at once and badged. Any other bearer (a reader's edit token sent
+    // along) makes no difference.
+    let owner = match bearer_token(&req) {
+        Some(token) => {
+            crate::actions::moderation::admin_name(
+                &state.core,
+                state.admin_env_hash.as_deref(),
+                &token,
+            )
+            .await?
+        }
+        None => None,
+    };
     let sender = actions::Sender {
         ip: state.client(&req),
         request_key: idempotency_key(&req)?.map(str::to_owned),
         honeypot: b.hp,
         form_token: b.form_token,
+        owner,
     };
     let created = actions::create(&state.core, &b.site, new, sender).await?;
     Ok(HttpResponse::Created().json(Created {

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod answers;
 pub mod comments;
 pub mod counts;
+pub mod desk;
 pub mod fragment;
 pub mod meta;
 pub mod moderate;
@@ -88,6 +89,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 resource("/comments/{id}/approve").route(web::post().to(admin::approve_comment)),
             )
             .service(resource("/comments/{id}/reject").route(web::post().to(admin::reject_comment)))
+            .service(resource("/comments/{id}/spam").route(web::post().to(desk::spam_comment)))
+            .service(
+                resource("/blocks")
+                    .route(web::get().to(desk::list_blocks))
+                    .route(web::post().to(desk::add_block)),
+            )
+            .service(resource("/blocks/{id}").route(web::delete().to(desk::remove_block)))
+            .service(resource("/audit").route(web::get().to(desk::audit)))
             .service(resource("/threads/lock").route(web::post().to(admin::lock_thread)))
             .service(resource("/erase").route(web::post().to(admin::erase_email)))
             .service(resource("/sites").route(web::get().to(admin::list_sites)))

@@ -212,7 +212,8 @@ pub async fn act_erase(state: State, req: HttpRequest, query: Query) -> HttpResp
         Ok(p) => p,
         Err(e) => return refused(e),
     };
-    match crate::actions::moderation::erase(&state.core, site, email).await {
+    let actor = crate::actions::moderation::LINK.to_string();
+    match crate::actions::moderation::erase(&state.core, site, email, actor).await {
         Ok(n) => message(
             StatusCode::OK,
             "Erased",

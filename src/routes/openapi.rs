@@ -19,7 +19,7 @@ use utoipa::openapi::{Array, ArrayBuilder, Type};
 use utoipa::openapi::{KnownFormat, Object, ObjectBuilder, RefOr, ResponseBuilder, SchemaFormat};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{admin, comments, counts, fragment, meta, moderate, notify, webmention};
+use super::{admin, comments, counts, desk, fragment, meta, moderate, notify, webmention};
 use crate::http::error::ErrorBody;
 
 /// The document, serialized once.
@@ -61,6 +61,11 @@ pub fn document() -> &'static str {
         admin::delete_comment,
         admin::approve_comment,
         admin::reject_comment,
+        desk::spam_comment,
+        desk::list_blocks,
+        desk::add_block,
+        desk::remove_block,
+        desk::audit,
         admin::lock_thread,
         admin::erase_email,
         admin::list_sites,

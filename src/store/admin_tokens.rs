@@ -46,8 +46,8 @@ pub fn bootstrap_token(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Hashes of every stored token.
-pub fn hashes(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    conn.prepare_cached("SELECT hash FROM admin_tokens")?
-        .query_map([], |r| r.get(0))?
+pub fn hashes(conn: &Connection) -> rusqlite::Result<Vec<(String, String)>> {
+    conn.prepare_cached("SELECT name, hash FROM admin_tokens")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect()
 }

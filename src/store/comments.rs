@@ -13,7 +13,7 @@ macro_rules! comment_columns {
         "c.id, p.site, p.key, c.page_id, c.parent, c.author, c.email, \
          c.website, c.text, c.format, c.html, c.status, c.created_at, c.edited_at, c.likes, \
          c.dislikes, c.ip, c.avatar, c.edit_token_hash, c.edit_until, c.notify, c.via_kind, c.via_url, \
-         c.via_handle"
+         c.via_handle, c.held_reason, c.badge"
     };
 }
 
@@ -27,7 +27,7 @@ pub use super::votes::vote;
 pub const COMMENT_COLUMNS: &str = comment_columns!();
 
 /// How many columns [`COMMENT_COLUMNS`] has: the index of the first one a query adds after them.
-pub const COMMENT_WIDTH: usize = 24;
+pub const COMMENT_WIDTH: usize = 26;
 
 /// Reads a [`Comment`] from a row selected with [`COMMENT_COLUMNS`].
 pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
@@ -55,6 +55,8 @@ pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
         edit_until: r.get(19)?,
         notify: Notify::from_i64(r.get(20)?),
         via: Via::from_columns(r.get(21)?, r.get(22)?, r.get(23)?),
+        held_reason: r.get(24)?,
+        badge: r.get(25)?,
     })
 }
 
@@ -162,6 +164,10 @@ pub struct NewComment {
     pub request_key_hash: Option<String>,
     /// Where it came from, when not written through Natter.
     pub via: Option<Via>,
+    /// The rule that held it, when one did.
+    pub held_reason: Option<&'static str>,
+    /// `owner` for a comment posted with an admin token.
+    pub badge: Option<&'static str>,
 }
 
 /// Stores a new comment on `page` (as [`ensure_page`] found it) and returns it as stored.
@@ -178,9 +184,9 @@ pub fn insert_comment(
     conn.prepare_cached(
         "INSERT INTO comments (page_id, parent, author, email, website, text, format, html, status,
             created_at, ip, avatar, author_key_hash, edit_token_hash, edit_until, notify,
-            request_key_hash, via_kind, via_url, via_handle)
+            request_key_hash, via_kind, via_url, via_handle, held_reason, badge)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'markdown', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-            ?17, ?18, ?19)",
+            ?17, ?18, ?19, ?20, ?21)",
     )?
     .execute(params![
         page.id,
@@ -202,6 +208,8 @@ pub fn insert_comment(
         c.via.as_ref().map(|v| &v.kind),
         c.via.as_ref().map(|v| &v.url),
         c.via.as_ref().and_then(|v| v.handle.as_ref()),
+        c.held_reason,
+        c.badge,
     ])?;
     let id = conn.last_insert_rowid();
     if page.first_comment_at.is_none() {
@@ -235,6 +243,8 @@ pub fn insert_comment(
         edit_until: c.edit_until,
         notify: if c.notify { Notify::Asked } else { Notify::Off },
         via: c.via,
+        held_reason: c.held_reason.map(str::to_string),
+        badge: c.badge.map(str::to_string),
     })
 }
 
@@ -285,14 +295,18 @@ pub struct CommentEdit<'a> {
     pub status: Status,
     /// When.
     pub edited_at: Timestamp,
+    /// The rule that holds it after the edit, if the edit sent it back to moderation (else
+    /// the stored reason stays).
+    pub held_reason: Option<&'a str>,
 }
 
 /// Replaces a comment's editable fields.
 pub fn update_comment(conn: &Connection, id: i64, e: &CommentEdit<'_>) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE comments SET author = ?2, website = ?3, text = ?4, html = ?5, status = ?6, edited_at = ?7
+        "UPDATE comments SET author = ?2, website = ?3, text = ?4, html = ?5, status = ?6, edited_at = ?7,
+            held_reason = coalesce(?8, held_reason)
          WHERE id = ?1",
-        params![id, e.author, e.website, e.text, e.html, e.status.as_str(), e.edited_at],
+        params![id, e.author, e.website, e.text, e.html, e.status.as_str(), e.edited_at, e.held_reason],
     )?;
     Ok(())
 }

@@ -105,7 +105,7 @@ pub const TABLES: &[Table] = &[
             ("dislikes", Int), ("ip", Text), ("avatar", Text), ("author_key_hash", Text),
             ("edit_token_hash", Text), ("edit_until", Int), ("notify", Int), ("source", Text),
             ("source_id", Text), ("request_key_hash", Text), ("via_kind", Text),
-            ("via_url", Text), ("via_handle", Text)] },
+            ("via_url", Text), ("via_handle", Text), ("held_reason", Text), ("badge", Text)] },
     Table { name: "votes", key: &["comment_id", "voter"], identity: false,
         columns: &[("comment_id", Int), ("voter", Text), ("value", Int)] },
     Table { name: "admin_tokens", key: &["name"], identity: false,
@@ -134,6 +134,13 @@ pub const TABLES: &[Table] = &[
             ("author_url", Text), ("attempts", Int), ("next_attempt_at", Int),
             ("claimed_by", Text), ("claimed_until", Int), ("created_at", Int),
             ("updated_at", Int)] },
+    Table { name: "blocks", key: &["id"], identity: true,
+        columns: &[("id", Int), ("site", Text), ("kind", Text), ("value", Text),
+            ("match_key", Text), ("expires_at", Int), ("created_at", Int),
+            ("created_by", Text)] },
+    Table { name: "audit", key: &["id"], identity: true,
+        columns: &[("id", Int), ("at", Int), ("actor", Text), ("action", Text), ("site", Text),
+            ("comment_id", Int)] },
 ];
 
 impl Table {

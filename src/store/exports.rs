@@ -114,6 +114,10 @@ pub struct CommentRow {
     pub source_id: Option<String>,
     /// Where it came from (a Webmention, the Fediverse), if not written here.
     pub via: Option<crate::domain::comment::Via>,
+    /// The rule that held it.
+    pub held_reason: Option<String>,
+    /// `owner` for the site owner's comments.
+    pub badge: Option<String>,
 }
 
 /// An export from a SQLite file.
@@ -195,6 +199,8 @@ impl ExportSource for SqliteExport {
                     source: r.get(20)?,
                     source_id: r.get(21)?,
                     via: Via::from_columns(r.get(22)?, r.get(23)?, r.get(24)?),
+                    held_reason: r.get(25)?,
+                    badge: r.get(26)?,
                 },
             )?;
         }
@@ -219,5 +225,5 @@ const COMMENTS: &str =
     "SELECT c.id, p.key, c.parent, c.author, c.email, c.website, c.text, c.format, c.html,
             c.status, c.created_at, c.edited_at, c.likes, c.dislikes, c.ip, c.avatar,
             c.author_key_hash, c.edit_token_hash, c.edit_until, c.notify, c.source, c.source_id,
-            c.via_kind, c.via_url, c.via_handle
+            c.via_kind, c.via_url, c.via_handle, c.held_reason, c.badge
      FROM comments c JOIN pages p ON p.id = c.page_id WHERE p.site = ?1 ORDER BY c.id";

@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_webmentions",
         include_str!("../../migrations/0010_webmentions.sql"),
     ),
+    (
+        "0011_moderation_desk",
+        include_str!("../../migrations/0011_moderation_desk.sql"),
+    ),
 ];
 
 /// Why the migrations could not run.
@@ -62,6 +66,9 @@ pub enum MigrateError {
     /// SQLite refused.
     #[error(transparent)]
     Sql(#[from] rusqlite::Error),
+    /// The schema is not what Natter made.
+    #[error("{0}")]
+    Schema(String),
 }
 
 /// The newest migration recorded in a database (`None`: no `schema_migrations` table, or an
@@ -110,6 +117,9 @@ pub fn run(conn: &mut Connection) -> Result<usize, MigrateError> {
         )?;
         if !done {
             tx.execute_batch(sql)?;
+            if *version == "0011_moderation_desk" {
+                allow_spam_status(&tx)?;
+            }
             tx.execute(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
                 rusqlite::params![version, crate::domain::now()],
@@ -119,6 +129,50 @@ pub fn run(conn: &mut Connection) -> Result<usize, MigrateError> {
         tx.commit()?;
     }
     Ok(applied)
+}
+
+/// The `status` rule of `comments` as 0001 wrote it, and as it is with `spam`.
+const STATUS_RULE: &str = "CHECK (status IN ('approved', 'pending', 'rejected', 'deleted'))";
+const STATUS_RULE_SPAM: &str =
+    "CHECK (status IN ('approved', 'pending', 'rejected', 'deleted', 'spam'))";
+
+/// Lets `comments.status` be `spam`. SQLite cannot alter a CHECK constraint; its documented
+/// procedure for loosening one (<https://sqlite.org/lang_altertable.html#otheralter>), which
+/// leaves every stored row as it is, edits the table's stored `CREATE TABLE` in the
+/// migration's transaction and bumps the schema version so every connection reads it again.
+fn allow_spam_status(tx: &rusqlite::Transaction<'_>) -> Result<(), MigrateError> {
+    let sql: String = tx.query_row(
+        "SELECT sql FROM sqlite_schema WHERE type = 'table' AND name = 'comments'",
+        [],
+        |r| r.get(0),
+    )?;
+    if sql.contains(STATUS_RULE_SPAM) {
+        return Ok(());
+    }
+    if !sql.contains(STATUS_RULE) {
+        return Err(MigrateError::Schema(
+            "the comments table's status rule is not the one Natter made; \
+             restore a backup of an unmodified database"
+                .into(),
+        ));
+    }
+    let version: i64 = tx.query_row("PRAGMA schema_version", [], |r| r.get(0))?;
+    tx.execute_batch("PRAGMA writable_schema = ON")?;
+    tx.execute(
+        "UPDATE sqlite_schema SET sql = ?1 WHERE type = 'table' AND name = 'comments'",
+        [sql.replace(STATUS_RULE, STATUS_RULE_SPAM)],
+    )?;
+    tx.execute_batch(&format!(
+        "PRAGMA schema_version = {}; PRAGMA writable_schema = OFF",
+        version + 1
+    ))?;
+    let check: String = tx.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(MigrateError::Schema(format!(
+            "the database failed its check after the schema change: {check}"
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

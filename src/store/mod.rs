@@ -12,6 +12,7 @@ pub mod check;
 pub mod checkpoint;
 pub mod comments;
 pub mod copy;
+pub mod desk;
 pub mod digests;
 pub mod exports;
 pub mod imports;

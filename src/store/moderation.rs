@@ -63,7 +63,9 @@ pub fn queue(conn: &Connection, f: &QueueFilter) -> rusqlite::Result<(Vec<Commen
 /// Sets a comment's status.
 pub fn set_status(conn: &Connection, id: i64, status: Status) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE comments SET status = ?2 WHERE id = ?1",
+        "UPDATE comments SET status = ?2,
+            held_reason = CASE WHEN ?2 = 'approved' THEN NULL ELSE held_reason END
+         WHERE id = ?1",
         params![id, status.as_str()],
     )?;
     Ok(())

@@ -14,6 +14,7 @@ use super::pg;
 use super::threads::ThreadPage;
 use super::Tx;
 use crate::domain::comment::{Comment, FeedItem, Notify, Status};
+use crate::domain::desk::{AuditEntry, Author, Block, NewBlock};
 use crate::domain::thread::{Cursor, Sort};
 use crate::domain::webmention::{Load, Mention, MentionStatus, NewMention, Outcome, Reactions};
 use crate::domain::Timestamp;
@@ -322,7 +323,7 @@ impl Tx for PgTx<'_, '_> {
         on!(self, pg::stats::tables_answer)
     }
 
-    fn admin_token_hashes(&self) -> ApiResult<Vec<String>> {
+    fn admin_token_hashes(&self) -> ApiResult<Vec<(String, String)>> {
         on!(self, pg::admin_tokens::hashes)
     }
 
@@ -362,5 +363,34 @@ impl Tx for PgTx<'_, '_> {
 
     fn webmention_host_trusted(&self, site: &str, host: &str) -> ApiResult<bool> {
         on!(self, pg::webmentions::host_trusted, site, host)
+    }
+
+    fn add_block(&self, b: &NewBlock) -> ApiResult<Block> {
+        on!(self, pg::desk::add_block, b)
+    }
+
+    fn blocks(&self, site: Option<&str>) -> ApiResult<Vec<Block>> {
+        on!(self, pg::desk::blocks, site)
+    }
+
+    fn remove_block(&self, id: i64) -> ApiResult<Option<Block>> {
+        on!(self, pg::desk::remove_block, id)
+    }
+
+    fn is_blocked(&self, site: &str, a: &Author<'_>, now: Timestamp) -> ApiResult<bool> {
+        on!(self, pg::desk::is_blocked, site, a, now)
+    }
+
+    fn record(&self, e: &AuditEntry) -> ApiResult<()> {
+        on!(self, pg::desk::record, e)
+    }
+
+    fn audit(
+        &self,
+        site: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> ApiResult<(Vec<AuditEntry>, i64)> {
+        on!(self, pg::desk::audit, site, limit, offset)
     }
 }

@@ -11,10 +11,11 @@ use super::pages::Page;
 use super::threads::ThreadPage;
 use super::Tx;
 use super::{
-    admin_tokens, comments, digests, moderation, outbox, pages, stats, subscriptions, threads,
-    votes, webmentions,
+    admin_tokens, comments, desk, digests, moderation, outbox, pages, stats, subscriptions,
+    threads, votes, webmentions,
 };
 use crate::domain::comment::{Comment, FeedItem, Notify, Status};
+use crate::domain::desk::{AuditEntry, Author, Block, NewBlock};
 use crate::domain::thread::{Cursor, Sort};
 use crate::domain::webmention::{Load, Mention, MentionStatus, NewMention, Outcome, Reactions};
 use crate::domain::Timestamp;
@@ -277,7 +278,7 @@ impl Tx for SqliteTx<'_> {
         stats::tables_answer(self.conn).map_err(ApiError::from)
     }
 
-    fn admin_token_hashes(&self) -> ApiResult<Vec<String>> {
+    fn admin_token_hashes(&self) -> ApiResult<Vec<(String, String)>> {
         admin_tokens::hashes(self.conn).map_err(ApiError::from)
     }
 
@@ -317,5 +318,34 @@ impl Tx for SqliteTx<'_> {
 
     fn webmention_host_trusted(&self, site: &str, host: &str) -> ApiResult<bool> {
         webmentions::host_trusted(self.conn, site, host).map_err(ApiError::from)
+    }
+
+    fn add_block(&self, b: &NewBlock) -> ApiResult<Block> {
+        desk::add_block(self.conn, b).map_err(ApiError::from)
+    }
+
+    fn blocks(&self, site: Option<&str>) -> ApiResult<Vec<Block>> {
+        desk::blocks(self.conn, site).map_err(ApiError::from)
+    }
+
+    fn remove_block(&self, id: i64) -> ApiResult<Option<Block>> {
+        desk::remove_block(self.conn, id).map_err(ApiError::from)
+    }
+
+    fn is_blocked(&self, site: &str, a: &Author<'_>, now: Timestamp) -> ApiResult<bool> {
+        desk::is_blocked(self.conn, site, a, now).map_err(ApiError::from)
+    }
+
+    fn record(&self, e: &AuditEntry) -> ApiResult<()> {
+        desk::record(self.conn, e).map_err(ApiError::from)
+    }
+
+    fn audit(
+        &self,
+        site: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> ApiResult<(Vec<AuditEntry>, i64)> {
+        desk::audit(self.conn, site, limit, offset).map_err(ApiError::from)
     }
 }

@@ -13,6 +13,7 @@ use super::outbox::{About, Email, Item};
 use super::pages::Page;
 use super::threads::ThreadPage;
 use crate::domain::comment::{Comment, FeedItem, Notify, Status};
+use crate::domain::desk::{AuditEntry, Author, Block, NewBlock};
 use crate::domain::thread::{Cursor, Sort};
 use crate::domain::webmention::{Load, Mention, MentionStatus, NewMention, Outcome, Reactions};
 use crate::domain::Timestamp;
@@ -242,8 +243,8 @@ pub trait Tx {
     fn tables_answer(&self) -> ApiResult<()>;
 
     // Admin tokens (admin_tokens.rs).
-    /// Hashes of every stored token.
-    fn admin_token_hashes(&self) -> ApiResult<Vec<String>>;
+    /// Every stored token's name and hash.
+    fn admin_token_hashes(&self) -> ApiResult<Vec<(String, String)>>;
 
     // Webmentions (webmentions.rs).
     /// Records a received Webmention (the same source and target again: the same row, queued
@@ -278,4 +279,28 @@ pub trait Tx {
 
     /// Whether `site` has an approved comment that came as a Webmention from `host`.
     fn webmention_host_trusted(&self, site: &str, host: &str) -> ApiResult<bool>;
+
+    // Blocks and the audit log (desk.rs).
+    /// Stores a block and returns it.
+    fn add_block(&self, b: &NewBlock) -> ApiResult<Block>;
+
+    /// The blocks of one site (or all), newest first.
+    fn blocks(&self, site: Option<&str>) -> ApiResult<Vec<Block>>;
+
+    /// Removes a block; returns it as it was, if there was one.
+    fn remove_block(&self, id: i64) -> ApiResult<Option<Block>>;
+
+    /// Whether a block in force on `site` matches the author.
+    fn is_blocked(&self, site: &str, a: &Author<'_>, now: Timestamp) -> ApiResult<bool>;
+
+    /// Records one moderation action.
+    fn record(&self, e: &AuditEntry) -> ApiResult<()>;
+
+    /// One page of the audit log (of one site, or all), newest first, and how many in all.
+    fn audit(
+        &self,
+        site: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> ApiResult<(Vec<AuditEntry>, i64)>;
 }

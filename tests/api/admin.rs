@@ -219,7 +219,7 @@ async fn the_queue_filters_by_site_page_and_text_and_pages() {
     assert_invalid(get("&limit=201").await.unwrap(), "limit").await;
     assert_invalid(get("&offset=-1").await.unwrap(), "offset").await;
     assert_invalid(
-        app.admin(Method::GET, "/api/admin/comments?status=spam", &token)
+        app.admin(Method::GET, "/api/admin/comments?status=junk", &token)
             .send()
             .await
             .unwrap(),

@@ -13,7 +13,7 @@ async fn a_valid_comment_is_created_approved_with_an_edit_token() {
     assert!(c["id"].as_i64().unwrap() > 0);
     assert_eq!(c["status"], "approved");
     // The contract says null, not absent.
-    for k in ["parent", "author", "website", "edited_at", "via"] {
+    for k in ["parent", "author", "website", "edited_at", "via", "badge"] {
         assert_eq!(c.get(k), Some(&Value::Null), "{k} is present and null: {c}");
     }
     assert_eq!(c["html"], "<p>Hello <strong>world</strong></p>\n");
@@ -30,6 +30,7 @@ async fn a_valid_comment_is_created_approved_with_an_edit_token() {
         [
             "author",
             "avatar",
+            "badge",
             "created_at",
             "dislikes",
             "edited_at",

@@ -453,6 +453,12 @@ async fn a_key_given_twice_is_422_naming_it_on_every_route_that_takes_json() {
             r#"{"site": "blog", "email": "a@example.org", "email": "b@example.org"}"#,
             "email",
         ),
+        (
+            "POST",
+            "/api/admin/blocks",
+            r#"{"site": "blog", "kind": "email", "value": "a@b.org", "kind": "network"}"#,
+            "kind",
+        ),
     ];
     // The table covers every operation whose OpenAPI entry takes a request body.
     let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();

@@ -16,7 +16,7 @@ fn comment_table(conn: &TestDb) -> Vec<Row> {
                 c.status, c.created_at, c.edited_at, c.likes, c.dislikes, c.ip, c.avatar,
                 c.author_key_hash, c.edit_token_hash, c.edit_until, c.notify,
                 coalesce(c.source, 'json'), coalesce(c.source_id, CAST(c.id AS TEXT)),
-                c.via_kind, c.via_url, c.via_handle
+                c.via_kind, c.via_url, c.via_handle, c.held_reason, c.badge
          FROM comments c JOIN pages p ON p.id = c.page_id WHERE p.site = 'blog' ORDER BY c.id",
         params![],
     )
@@ -122,7 +122,8 @@ async fn populated() -> (tempfile::TempDir, std::path::PathBuf) {
     stop(server);
     // One comment came from elsewhere, as a verified Webmention (or a Fediverse reply) leaves it.
     crate::helpers::dir_db(dir.path()).execute(
-        "UPDATE comments SET via_kind = 'webmention', via_url = 'https://alice.example/re/1'
+        "UPDATE comments SET via_kind = 'webmention', via_url = 'https://alice.example/re/1',
+             held_reason = 'first_comment', badge = 'owner', status = 'spam'
          WHERE id = ?1",
         params![id],
     );

@@ -16,6 +16,7 @@ mod container;
 mod counts;
 mod db_copy;
 mod deliveries;
+mod desk;
 mod digest;
 mod durability;
 mod fetch;

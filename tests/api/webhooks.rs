@@ -113,7 +113,8 @@ async fn the_payload_has_every_documented_field_with_its_type() {
                 "edited_at",
                 "likes",
                 "dislikes",
-                "via"
+                "via",
+                "badge"
             ])
         );
         // The public comment object, exactly as the API shows it.

@@ -64,6 +64,11 @@ fn accept(
 ) -> ApiResult<Outcome> {
     let kind = entry.map_or(Kind::Mention, |e| e.kind);
     let (name, url) = author(entry, m);
+    if core.site(&m.site)?.is_owner_name(&name) {
+        return Ok(Outcome::Rejected {
+            reason: "the author's name is the site owner's".into(),
+        });
+    }
     if !is_comment(kind) {
         remove_comment(core, tx, m)?;
         return Ok(Outcome::Accepted {
@@ -91,7 +96,8 @@ fn accept(
     }
     let comment_id = match existing {
         Some(c) => {
-            let status = spam::after_edit(c.status, site.moderation, markdown::count_links(&html));
+            let links = markdown::count_links(&html);
+            let (status, held_reason) = spam::edit_verdict(c.status, site.moderation, links);
             let same = c.text == text && c.html == html && c.author.as_deref() == Some(&name);
             if !same {
                 tx.update_comment(
@@ -103,6 +109,7 @@ fn accept(
                         html: &html,
                         status,
                         edited_at: at,
+                        held_reason,
                     },
                 )?;
             }
@@ -123,11 +130,22 @@ fn accept(
             }
             let trusted = site.moderation == crate::config::Moderation::First
                 && tx.webmention_host_trusted(&m.site, &m.source_host)?;
+            let blocked = tx.is_blocked(
+                &m.site,
+                &crate::domain::desk::Author {
+                    email: None,
+                    network: &ip,
+                    key_hash: None,
+                },
+                at,
+            )?;
             let screening = spam::Screening {
                 honeypot: false,
                 too_many_links: markdown::count_links(&html) > spam::MAX_LINKS,
-                form_token_ok: true,
+                form_token: spam::FormToken::Ok,
+                blocked,
             };
+            let (status, held_reason) = screening.verdict(site.moderation, trusted);
             let row = NewComment {
                 parent: parent_of(tx, m, page.id)?,
                 author: Some(name.clone()),
@@ -141,7 +159,9 @@ fn accept(
                 ),
                 text,
                 html,
-                status: screening.status(site.moderation, trusted),
+                status,
+                held_reason,
+                badge: None,
                 created_at: at,
                 ip,
                 author_key_hash: None,

@@ -132,6 +132,8 @@ fn write_export(
                 source: c.source,
                 source_id: c.source_id,
                 via: c.via,
+                held_reason: c.held_reason,
+                badge: c.badge,
             })),
         )?;
         n.comments += 1;

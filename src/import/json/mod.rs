@@ -9,7 +9,7 @@
 //! {"type":"header","format":"natter-export","version":1,"site":"blog","exported_at":"2026-11-22T10:00:00Z"}
 //! {"type":"site","id":"blog","created_at":"…"}
 //! {"type":"page","site":"blog","key":"/hello/","title":"Hello","url":"https://…","locked":false,"first_comment_at":"…","created_at":"…"}
-//! {"type":"comment","id":7,"site":"blog","page":"/hello/","parent":null,"author":"Ann","email":"…","website":null,"text":"…","format":"markdown","html":"…","status":"approved","created_at":"…","edited_at":null,"likes":2,"dislikes":0,"ip":"203.0.113.0","avatar":"…","author_key_hash":"…","edit_token_hash":"…","edit_until":"…","notify":false,"source":null,"source_id":null,"via":null}
+//! {"type":"comment","id":7,"site":"blog","page":"/hello/","parent":null,"author":"Ann","email":"…","website":null,"text":"…","format":"markdown","html":"…","status":"approved","created_at":"…","edited_at":null,"likes":2,"dislikes":0,"ip":"203.0.113.0","avatar":"…","author_key_hash":"…","edit_token_hash":"…","edit_until":"…","notify":false,"source":null,"source_id":null,"via":null,"held_reason":null,"badge":null}
 //! {"type":"vote","comment_id":7,"voter":"203.0.113.0","value":1}
 //! ```
 //!
@@ -141,4 +141,10 @@ pub struct CommentLine {
     /// Where it came from (a Webmention, the Fediverse); absent in older exports.
     #[serde(default)]
     pub via: Option<crate::domain::comment::Via>,
+    /// The rule that held it; absent in older exports.
+    #[serde(default)]
+    pub held_reason: Option<String>,
+    /// `owner` for the site owner's comments; absent in older exports.
+    #[serde(default)]
+    pub badge: Option<String>,
 }

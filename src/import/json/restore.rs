@@ -285,6 +285,11 @@ fn comment(
             source: Some(source),
             source_id: Some(source_id),
             via: c.via.filter(|v| v.is_plausible()),
+            // Codes are short words; anything else in a file is not Natter's.
+            held_reason: c.held_reason.filter(|r| {
+                r.len() <= 32 && r.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+            }),
+            badge: c.badge.filter(|b| b == "owner"),
         },
     )?;
     if let (Some(p), None) = (c.parent, parent) {

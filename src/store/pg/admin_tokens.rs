@@ -5,9 +5,9 @@ use postgres::GenericClient;
 use crate::error::ApiResult;
 
 /// See the trait method in `store/tx.rs`.
-pub fn hashes(c: &mut impl GenericClient) -> ApiResult<Vec<String>> {
-    c.query_typed("SELECT hash FROM admin_tokens", &[])?
+pub fn hashes(c: &mut impl GenericClient) -> ApiResult<Vec<(String, String)>> {
+    c.query_typed("SELECT name, hash FROM admin_tokens", &[])?
         .iter()
-        .map(|r| Ok(r.try_get(0)?))
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect()
 }

@@ -56,6 +56,8 @@ pub(crate) fn comment_from_row(r: &Row) -> Result<Comment, postgres::Error> {
         edit_until: r.try_get(19)?,
         notify: Notify::from_i64(r.try_get(20)?),
         via: Via::from_columns(r.try_get(21)?, r.try_get(22)?, r.try_get(23)?),
+        held_reason: r.try_get(24)?,
+        badge: r.try_get(25)?,
     })
 }
 
@@ -152,9 +154,9 @@ pub fn insert_comment(
          )
          INSERT INTO comments (page_id, parent, author, email, website, text, format, html,
              status, created_at, ip, avatar, author_key_hash, edit_token_hash, edit_until,
-             notify, request_key_hash, via_kind, via_url, via_handle)
+             notify, request_key_hash, via_kind, via_url, via_handle, held_reason, badge)
          VALUES ($1, $2, $3, $4, $5, $6, 'markdown', $7, $8, $9, $10, $11, $12, $13, $14, $15,
-             $16, $20, $21, $22)
+             $16, $20, $21, $22, $23, $24)
          RETURNING id";
     let notify = i64::from(new.notify);
     let first = page.first_comment_at.is_none();
@@ -187,6 +189,8 @@ pub fn insert_comment(
                 (&via_kind, Type::TEXT),
                 (&via_url, Type::TEXT),
                 (&via_handle, Type::TEXT),
+                (&new.held_reason, Type::TEXT),
+                (&new.badge, Type::TEXT),
             ],
         )
         .map_err(same_request_elsewhere)?;
@@ -219,6 +223,8 @@ pub fn insert_comment(
             Notify::Off
         },
         via: new.via,
+        held_reason: new.held_reason.map(str::to_string),
+        badge: new.badge.map(str::to_string),
     })
 }
 
@@ -238,7 +244,7 @@ fn same_request_elsewhere(e: postgres::Error) -> ApiError {
 /// See the trait method in `store/tx.rs`.
 pub fn update_comment(c: &mut impl GenericClient, id: i64, e: &CommentEdit<'_>) -> ApiResult<()> {
     const SQL: &str = "UPDATE comments SET author = $2, website = $3, text = $4, html = $5,
-             status = $6, edited_at = $7
+             status = $6, edited_at = $7, held_reason = coalesce($8, held_reason)
          WHERE id = $1";
     c.query_typed(
         SQL,
@@ -250,6 +256,7 @@ pub fn update_comment(c: &mut impl GenericClient, id: i64, e: &CommentEdit<'_>) 
             (&e.html, Type::TEXT),
             (&e.status.as_str(), Type::TEXT),
             (&e.edited_at, Type::INT8),
+            (&e.held_reason, Type::TEXT),
         ],
     )?;
     Ok(())

@@ -102,7 +102,8 @@ impl ExportSource for PgExport {
             "SELECT c.id, p.key, c.parent, c.author, c.email, c.website, c.text, c.format,
                     c.html, c.status, c.created_at, c.edited_at, c.likes, c.dislikes, c.ip,
                     c.avatar, c.author_key_hash, c.edit_token_hash, c.edit_until, c.notify,
-                    c.source, c.source_id, c.via_kind, c.via_url, c.via_handle
+                    c.source, c.source_id, c.via_kind, c.via_url, c.via_handle, c.held_reason,
+                    c.badge
              FROM comments c JOIN pages p ON p.id = c.page_id WHERE p.site = $1 ORDER BY c.id",
             &[&site],
             &mut |r| {
@@ -135,6 +136,8 @@ impl ExportSource for PgExport {
                             r.try_get(23)?,
                             r.try_get(24)?,
                         ),
+                        held_reason: r.try_get(25)?,
+                        badge: r.try_get(26)?,
                     },
                 )
             },

@@ -260,9 +260,9 @@ impl ImportTarget for PgImport {
             "INSERT INTO comments (id, page_id, parent, author, email, website, text, format, html,
                 status, created_at, edited_at, likes, dislikes, ip, avatar, author_key_hash,
                 edit_token_hash, edit_until, notify, source, source_id, via_kind, via_url,
-                via_handle)
+                via_handle, held_reason, badge)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-                $18, $19, $20, $21, $22, $23, $24, $25)",
+                $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)",
             &[
                 &c.id,
                 &page_id,
@@ -289,6 +289,8 @@ impl ImportTarget for PgImport {
                 &c.via.as_ref().map(|v| v.kind.as_str()),
                 &c.via.as_ref().map(|v| v.url.as_str()),
                 &c.via.as_ref().and_then(|v| v.handle.as_deref()),
+                &c.held_reason,
+                &c.badge,
             ],
         )?;
         Ok(())

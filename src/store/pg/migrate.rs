@@ -15,6 +15,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_webmentions",
         include_str!("../../../migrations/postgres/0002_webmentions.sql"),
     ),
+    (
+        "0003_moderation_desk",
+        include_str!("../../../migrations/postgres/0003_moderation_desk.sql"),
+    ),
 ];
 
 /// The advisory lock every node takes to migrate (any constant will do; this one spells

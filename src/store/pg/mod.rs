@@ -11,6 +11,7 @@ pub mod admin_tokens;
 pub mod command;
 pub mod comments;
 pub mod copy;
+pub mod desk;
 pub mod digests;
 pub mod exports;
 pub mod imports;

@@ -64,7 +64,9 @@ pub fn queue(c: &mut impl GenericClient, f: &QueueFilter) -> ApiResult<(Vec<Comm
 /// See the trait method in `store/tx.rs`.
 pub fn set_status(c: &mut impl GenericClient, id: i64, status: Status) -> ApiResult<()> {
     c.execute(
-        "UPDATE comments SET status = $2 WHERE id = $1",
+        "UPDATE comments SET status = $2::text,
+            held_reason = CASE WHEN $2::text = 'approved' THEN NULL ELSE held_reason END
+         WHERE id = $1",
         &[&id, &status.as_str()],
     )?;
     Ok(())

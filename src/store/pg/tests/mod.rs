@@ -181,6 +181,8 @@ fn new_comment(text: &str, created_at: Timestamp) -> NewComment {
         notify: true,
         request_key_hash: None,
         via: None,
+        held_reason: None,
+        badge: None,
     }
 }
 

@@ -1,0 +1,671 @@
+//! The moderation desk's API: why a comment was held, the spam status, blocks, the audit
+//! log, and the owners' badge (SPEC, "Moderation additions" and "Owners").
+
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_error, assert_invalid, id_of, TestApp};
+use crate::testdb::params;
+
+/// A stored admin token with a known name (the audit log's actor).
+fn named_token(app: &TestApp, name: &str) -> String {
+    use natter::domain::crypto;
+    let token = format!("natter_{}", crypto::random_token());
+    app.db().execute(
+        "INSERT INTO admin_tokens (name, hash, created_at) VALUES (?1, ?2, ?3)",
+        params![name, crypto::token_hash(&token), natter::domain::now()],
+    );
+    token
+}
+
+async fn admin_json(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app.admin(method, path, token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let body = if status == 204 {
+        Value::Null
+    } else {
+        res.json().await.unwrap()
+    };
+    (status, body)
+}
+
+/// The AdminComment of one comment, found in the queue of any status.
+async fn admin_view(app: &TestApp, token: &str, id: i64) -> Value {
+    let (s, q) = admin_json(
+        app,
+        Method::GET,
+        "/api/admin/comments?status=all&limit=200",
+        token,
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    q["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("comment {id} not in the queue: {q}"))
+}
+
+#[tokio::test]
+async fn each_held_comment_says_which_rule_held_it() {
+    let app = TestApp::spawn_with(|s| {
+        let mut all = crate::helpers::blog_site();
+        all.moderation = natter::config::Moderation::All;
+        s.sites.insert("all".into(), all);
+        let mut first = crate::helpers::blog_site();
+        first.moderation = natter::config::Moderation::First;
+        s.sites.insert("first".into(), first);
+    })
+    .await;
+    let token = app.admin_token();
+    let post = |fields: Value| app.create_with(fields);
+    let cases = [
+        (
+            json!({"page": "/h", "text": "plain"}),
+            "approved",
+            Value::Null,
+        ),
+        (
+            json!({"site": "all", "page": "/h", "text": "held by all"}),
+            "pending",
+            json!("moderation_all"),
+        ),
+        (
+            json!({"site": "first", "page": "/h", "text": "new here", "email": "n@x.org", "author_key": "k".repeat(20)}),
+            "pending",
+            json!("first_comment"),
+        ),
+        (
+            json!({"page": "/h", "text": "[a](https://a.example) [b](https://b.example) [c](https://c.example) [d](https://d.example)"}),
+            "pending",
+            json!("too_many_links"),
+        ),
+        (
+            json!({"page": "/h", "text": "forged", "form_token": "1.deadbeef"}),
+            "pending",
+            json!("form_token"),
+        ),
+        (
+            json!({"page": "/h", "text": "a bot", "hp": "filled"}),
+            "rejected",
+            json!("honeypot"),
+        ),
+    ];
+    for (fields, status, reason) in cases {
+        let id = id_of(&post(fields.clone()).await);
+        let c = admin_view(&app, &token, id).await;
+        assert_eq!(c["status"], status, "{fields}");
+        assert_eq!(c["held_reason"], reason, "{fields}");
+    }
+    // Too fast: a genuine form token younger than min_form_seconds (3 s by default).
+    let cfg: Value = app.get("/api/config?site=blog").await.json().await.unwrap();
+    let id =
+        id_of(&post(json!({"page": "/h", "text": "hasty", "form_token": cfg["form_token"]})).await);
+    assert_eq!(
+        admin_view(&app, &token, id).await["held_reason"],
+        "too_fast"
+    );
+    // Approving clears the reason.
+    let (s, c) = admin_json(
+        &app,
+        Method::POST,
+        &format!("/api/admin/comments/{id}/approve"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!((s, &c["held_reason"]), (200, &Value::Null));
+    // An author's edit that adds links sends it back, saying why.
+    let created = post(json!({"page": "/h", "text": "clean at first"})).await;
+    let id = id_of(&created);
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/comments/{id}")))
+        .bearer_auth(created["edit_token"].as_str().unwrap())
+        .json(&json!({"text": "<https://a.example> <https://b.example> <https://c.example> <https://d.example>"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let c = admin_view(&app, &token, id).await;
+    assert_eq!(
+        (c["status"].as_str(), c["held_reason"].as_str()),
+        (Some("pending"), Some("too_many_links"))
+    );
+}
+
+#[tokio::test]
+async fn spam_is_its_own_status_never_public() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token();
+    let id = id_of(&app.create("/s", "buy now").await);
+    let other = id_of(&app.create("/s", "a real comment").await);
+    let (s, c) = admin_json(
+        &app,
+        Method::POST,
+        &format!("/api/admin/comments/{id}/spam"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{c}");
+    assert_eq!(c["status"], "spam");
+    assert_eq!(app.list_ids("/s", "").await, vec![other]);
+    assert_error(
+        app.get(&format!("/api/comments/{id}")).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let ids = |q: Value| -> Vec<i64> {
+        q["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (_, spam) = admin_json(
+        &app,
+        Method::GET,
+        "/api/admin/comments?status=spam",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (ids(spam.clone()), spam["total"].as_i64()),
+        (vec![id], Some(1))
+    );
+    let (_, rejected) = admin_json(
+        &app,
+        Method::GET,
+        "/api/admin/comments?status=rejected",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(ids(rejected), Vec::<i64>::new());
+    // Approving takes it out of the spam folder.
+    let (_, c) = admin_json(
+        &app,
+        Method::POST,
+        &format!("/api/admin/comments/{id}/approve"),
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(c["status"], "approved");
+    assert_eq!(app.list_ids("/s", "").await, vec![id, other]);
+    // Unknown comment, no token.
+    let (s, _) = admin_json(
+        &app,
+        Method::POST,
+        "/api/admin/comments/999999/spam",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
+    let res = app
+        .client
+        .post(app.url(&format!("/api/admin/comments/{id}/spam")))
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn a_blocked_author_is_held_never_dropped_until_the_block_is_lifted() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token();
+    let block = |kind: &str, value: &str| {
+        admin_json(
+            &app,
+            Method::POST,
+            "/api/admin/blocks",
+            &token,
+            Some(json!({"site": "blog", "kind": kind, "value": value, "expires_at": null})),
+        )
+    };
+    let (s, b) = block("email", "Spammer@Example.org").await;
+    assert_eq!(s, 201, "{b}");
+    assert!(b["id"].as_i64().unwrap() > 0);
+    assert_eq!(
+        (b["site"].as_str(), b["kind"].as_str(), b["value"].as_str()),
+        (Some("blog"), Some("email"), Some("Spammer@Example.org"))
+    );
+    assert_eq!(b["expires_at"], Value::Null);
+    let email_block = b["id"].as_i64().unwrap();
+
+    let held = |fields: Value| async {
+        let c = app.create_with(fields).await;
+        assert_eq!(c["comment"]["status"], "pending", "{c}");
+        admin_view(&app, &token, id_of(&c)).await["held_reason"].clone()
+    };
+    assert_eq!(
+        held(json!({"page": "/b", "text": "one", "email": "spammer@example.ORG"})).await,
+        "blocked"
+    );
+    // By author key.
+    let key = "a-key-of-twenty-chars";
+    let (s, _) = block("author_key", key).await;
+    assert_eq!(s, 201);
+    assert_eq!(
+        held(json!({"page": "/b", "text": "two", "author_key": key})).await,
+        "blocked"
+    );
+    let free = app
+        .create_with(json!({"page": "/b", "text": "three", "author_key": "another-key-entirely"}))
+        .await;
+    assert_eq!(free["comment"]["status"], "approved");
+    // By network: the test client is 127.0.0.1, anonymized to 127.0.0.0.
+    let (s, net) = block("network", "127.0.0.99").await;
+    assert_eq!(s, 201);
+    assert_eq!(held(json!({"page": "/b", "text": "four"})).await, "blocked");
+    // The list, newest first; another site's list is empty.
+    let (_, list) = admin_json(
+        &app,
+        Method::GET,
+        "/api/admin/blocks?site=blog",
+        &token,
+        None,
+    )
+    .await;
+    let kinds: Vec<&str> = list["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["network", "author_key", "email"]);
+    // Lifted: comments publish again; lifting twice is 404.
+    let path = format!("/api/admin/blocks/{}", net["id"]);
+    assert_eq!(
+        admin_json(&app, Method::DELETE, &path, &token, None)
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        admin_json(&app, Method::DELETE, &path, &token, None)
+            .await
+            .0,
+        404
+    );
+    let c = app.create_with(json!({"page": "/b", "text": "five"})).await;
+    assert_eq!(c["comment"]["status"], "approved");
+    // An expired block holds nothing.
+    app.db().execute(
+        "UPDATE blocks SET expires_at = 1 WHERE id = ?1",
+        params![email_block],
+    );
+    let c = app
+        .create_with(json!({"page": "/b", "text": "six", "email": "spammer@example.org"}))
+        .await;
+    assert_eq!(c["comment"]["status"], "approved");
+}
+
+#[tokio::test]
+async fn a_bad_block_is_422_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token();
+    let post = |body: Value| {
+        app.admin(Method::POST, "/api/admin/blocks", &token)
+            .json(&body)
+            .send()
+    };
+    let base = json!({"site": "blog", "kind": "email", "value": "a@b.org"});
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    let cases = [
+        (with("kind", json!("ip")), "kind"),
+        (with("value", json!("not an email")), "value"),
+        (with("value", json!("")), "value"),
+        (
+            json!({"site": "blog", "kind": "network", "value": "300.1.2.3"}),
+            "value",
+        ),
+        (
+            json!({"site": "blog", "kind": "author_key", "value": "short"}),
+            "value",
+        ),
+        (
+            json!({"site": "blog", "kind": "author_key", "value": "k".repeat(129)}),
+            "value",
+        ),
+        (with("expires_at", json!("tomorrow")), "expires_at"),
+        (
+            with("expires_at", json!("2001-01-01T00:00:00Z")),
+            "expires_at",
+        ),
+        (json!({"site": "blog", "kind": "email"}), "value"),
+    ];
+    for (body, field) in cases {
+        assert_invalid(post(body.clone()).await.unwrap(), field).await;
+    }
+    // Edges: 16 and 128 characters are author keys; a future expiry is kept.
+    for n in [16, 128] {
+        let res = post(json!({"site": "blog", "kind": "author_key", "value": "k".repeat(n)}))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "{n}");
+    }
+    let res = post(with("expires_at", json!("2099-01-01T00:00:00Z")))
+        .await
+        .unwrap();
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["expires_at"], "2099-01-01T00:00:00Z");
+    assert_error(
+        post(json!({"site": "nope", "kind": "email", "value": "a@b.org"}))
+            .await
+            .unwrap(),
+        404,
+        "unknown_site",
+    )
+    .await;
+    assert_error(
+        app.admin(Method::GET, "/api/admin/blocks?site=nope", &token)
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "unknown_site",
+    )
+    .await;
+    assert_error(
+        app.client
+            .get(app.url("/api/admin/blocks"))
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "unauthorized",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn every_moderation_action_is_in_the_audit_log_with_who_did_it() {
+    let app = TestApp::spawn().await;
+    let token = named_token(&app, "mod-ann");
+    let a = id_of(&app.create("/a", "one").await);
+    let b = id_of(&app.create("/a", "two").await);
+    let c = id_of(&app.create("/a", "three").await);
+    let act = |m: Method, path: String, body: Option<Value>| {
+        let token = token.clone();
+        let app = &app;
+        async move { admin_json(app, m, &path, &token, body).await.0 }
+    };
+    assert_eq!(
+        act(
+            Method::POST,
+            format!("/api/admin/comments/{a}/reject"),
+            None
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        act(
+            Method::POST,
+            format!("/api/admin/comments/{a}/approve"),
+            None
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        act(Method::POST, format!("/api/admin/comments/{b}/spam"), None).await,
+        200
+    );
+    assert_eq!(
+        act(
+            Method::PATCH,
+            format!("/api/admin/comments/{c}"),
+            Some(json!({"text": "edited"}))
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        act(Method::DELETE, format!("/api/admin/comments/{c}"), None).await,
+        204
+    );
+    assert_eq!(
+        act(
+            Method::POST,
+            "/api/admin/threads/lock".into(),
+            Some(json!({"site": "blog", "page": "/a", "locked": true}))
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        act(
+            Method::POST,
+            "/api/admin/erase".into(),
+            Some(json!({"site": "blog", "email": "x@y.org"}))
+        )
+        .await,
+        200
+    );
+    let (_, blk) = admin_json(
+        &app,
+        Method::POST,
+        "/api/admin/blocks",
+        &token,
+        Some(json!({"site": "blog", "kind": "email", "value": "x@y.org"})),
+    )
+    .await;
+    assert_eq!(
+        act(
+            Method::DELETE,
+            format!("/api/admin/blocks/{}", blk["id"]),
+            None
+        )
+        .await,
+        204
+    );
+
+    let (s, log) = admin_json(
+        &app,
+        Method::GET,
+        "/api/admin/audit?site=blog",
+        &token,
+        None,
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(log["total"], 9, "{log}");
+    let entries = log["entries"].as_array().unwrap();
+    let seen: Vec<(String, Option<i64>)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["comment_id"].as_i64(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, Option<i64>)> = [
+        ("unblock", None),
+        ("block", None),
+        ("erase", None),
+        ("lock", None),
+        ("delete", Some(c)),
+        ("edit", Some(c)),
+        ("spam", Some(b)),
+        ("approve", Some(a)),
+        ("reject", Some(a)),
+    ]
+    .into_iter()
+    .map(|(a, c)| (a.to_string(), c))
+    .collect();
+    assert_eq!(seen, want, "newest first");
+    for e in entries {
+        assert_eq!(e["actor"], "mod-ann");
+        assert_eq!(e["site"], "blog");
+        assert!(e["at"].as_str().unwrap().ends_with('Z'));
+        let keys: Vec<&str> = e.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(keys.len(), 6, "{e}");
+    }
+    // Pages.
+    let (_, page) = admin_json(
+        &app,
+        Method::GET,
+        "/api/admin/audit?limit=2&offset=1",
+        &token,
+        None,
+    )
+    .await;
+    let actions: Vec<&str> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["block", "erase"]);
+    assert_eq!(page["total"], 9);
+    for q in ["limit=0", "limit=201", "offset=-1"] {
+        let res = app
+            .admin(Method::GET, &format!("/api/admin/audit?{q}"), &token)
+            .send()
+            .await
+            .unwrap();
+        assert_invalid(res, q.split('=').next().unwrap()).await;
+    }
+    let res = app
+        .admin(Method::GET, "/api/admin/audit?site=nope", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 404, "unknown_site").await;
+    assert_error(
+        app.client
+            .get(app.url("/api/admin/audit"))
+            .send()
+            .await
+            .unwrap(),
+        401,
+        "unauthorized",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_one_click_link_is_audited_as_link() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token();
+    let id = id_of(&app.create("/l", "held").await);
+    app.set_status(id, "pending");
+    let stored: Vec<u8> = app.db().query_row(
+        "SELECT value FROM secrets WHERE name = 'server'",
+        params![],
+        |r| r.get(0),
+    );
+    let key = natter::domain::crypto::ServerKey::from_bytes(&stored).unwrap();
+    use natter::domain::moderate::{sign, Action};
+    let sig = sign(&key, id, Action::Approve, natter::domain::now() + 3600);
+    let res = app
+        .client
+        .post(app.url(&format!("/moderate/{id}/approve?sig={sig}")))
+        .header("origin", app.url(""))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.status());
+    let (_, log) = admin_json(&app, Method::GET, "/api/admin/audit", &token, None).await;
+    assert_eq!(log["entries"][0]["actor"], "link", "{log}");
+    assert_eq!(log["entries"][0]["action"], "approve");
+    assert_eq!(log["entries"][0]["comment_id"], id);
+}
+
+#[tokio::test]
+async fn the_owner_posts_approved_and_badged_and_nobody_else_may_use_the_name() {
+    let app = TestApp::spawn_with(|s| {
+        let blog = s.sites.get_mut("blog").unwrap();
+        blog.owners = vec!["Ann Owner".into()];
+        blog.moderation = natter::config::Moderation::All;
+    })
+    .await;
+    let token = app.admin_token();
+    let res = app
+        .client
+        .post(app.url("/api/comments"))
+        .bearer_auth(&token)
+        .json(&json!({"site": "blog", "page": "/o", "text": "thanks all", "author": "Ann Owner"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let owner: Value = res.json().await.unwrap();
+    assert_eq!(
+        owner["comment"]["status"], "approved",
+        "held sites publish the owner at once"
+    );
+    assert_eq!(owner["comment"]["badge"], "owner");
+    let reader = app
+        .create_with(json!({"page": "/o", "text": "a reader", "author": "Bo"}))
+        .await;
+    assert_eq!(reader["comment"]["badge"], Value::Null);
+    // The public list shows the badge.
+    let list = app.list("/o", "").await;
+    assert_eq!(list["comments"][0]["badge"], "owner");
+    // Impostors: the name in any case, with spaces around.
+    for name in ["Ann Owner", "  ann owner ", "ANN OWNER"] {
+        let res = app
+            .post_comment(json!({"page": "/o", "text": "me too", "author": name}))
+            .await;
+        assert_invalid(res, "author").await;
+    }
+    // A near name is fine.
+    let ok = app
+        .create_with(json!({"page": "/o", "text": "hi", "author": "Ann Owners"}))
+        .await;
+    assert_eq!(ok["comment"]["status"], "pending");
+    // Nor can a reader take the name by editing.
+    let res = app
+        .client
+        .patch(app.url(&format!("/api/comments/{}", id_of(&reader))))
+        .bearer_auth(reader["edit_token"].as_str().unwrap())
+        .json(&json!({"author": "ann owner"}))
+        .send()
+        .await
+        .unwrap();
+    assert_invalid(res, "author").await;
+    // A bearer that is no admin token makes no owner.
+    let res = app
+        .client
+        .post(app.url("/api/comments"))
+        .bearer_auth("natter_not-a-token")
+        .json(&json!({"site": "blog", "page": "/o", "text": "sneaky"}))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        (
+            body["comment"]["status"].as_str(),
+            &body["comment"]["badge"]
+        ),
+        (Some("pending"), &Value::Null)
+    );
+}
