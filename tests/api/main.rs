@@ -6,6 +6,7 @@ mod helpers;
 mod testdb;
 
 mod admin;
+mod autolinks;
 mod cli;
 mod cluster;
 mod comments_create;

@@ -1,14 +1,17 @@
 //! Markdown to HTML with pulldown-cmark: CommonMark plus tables and strikethrough, headings
-//! demoted on the event stream (and in raw HTML written inside the Markdown).
+//! demoted on the event stream (and in raw HTML written inside the Markdown), bare URLs
+//! linked on it too ([`autolink`](super::autolink)).
 
-use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, TextMergeStream};
 
+use super::autolink::Autolinks;
 use super::headings::{demote, demote_html_headings};
 
 /// Markdown source to (unsanitized) HTML.
 pub(super) fn markdown_to_html(source: &str) -> String {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
-    let events = Parser::new_ext(source, options).map(|event| match event {
+    // Text comes in pieces (at entities, escapes, unused delimiters): merged, a URL is whole.
+    let events = TextMergeStream::new(Parser::new_ext(source, options)).map(|event| match event {
         Event::Start(Tag::Heading {
             level,
             id,
@@ -28,6 +31,6 @@ pub(super) fn markdown_to_html(source: &str) -> String {
         other => other,
     });
     let mut html = String::with_capacity(source.len() + source.len() / 2);
-    pulldown_cmark::html::push_html(&mut html, events);
+    pulldown_cmark::html::push_html(&mut html, Autolinks::new(events));
     html
 }

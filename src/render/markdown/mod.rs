@@ -1,13 +1,14 @@
 //! Turns a comment's source (Markdown or legacy HTML) into safe HTML, and counts its links.
 //!
-//! Pipeline: Markdown goes through pulldown-cmark (headings demoted on the event stream),
-//! HTML skips that step; both then pass a structural pre-pass
+//! Pipeline: Markdown goes through pulldown-cmark (headings demoted and bare URLs linked on
+//! the event stream), HTML skips that step; both then pass a structural pre-pass
 //! ([`prepare`](prepass::prepare)) and finally the ammonia allow-list sanitizer, which is
 //! the only security boundary.
 //!
-//! One file per stage: [`commonmark`] (Markdown to HTML), [`headings`] (demotion),
-//! [`prepass`] (the structural pre-pass, on the model of the parser's stack in
-//! [`open_elements`] and the tokenizer in [`lexer`]) and [`sanitize`] (the allow-list).
+//! One file per stage: [`commonmark`] (Markdown to HTML), [`autolink`] (bare URLs to
+//! links), [`headings`] (demotion), [`prepass`] (the structural pre-pass, on the model of
+//! the parser's stack in [`open_elements`] and the tokenizer in [`lexer`]) and
+//! [`sanitize`] (the allow-list).
 //!
 //! # Nesting cap
 //!
@@ -27,6 +28,9 @@
 //! Tests check the depth html5ever actually builds from the pre-pass output, for
 //! pathological and fuzzed inputs; the whole render is linear in the input size.
 
+mod autolink;
+#[cfg(test)]
+mod autolink_tests;
 mod commonmark;
 mod headings;
 mod lexer;
@@ -41,7 +45,8 @@ use lexer::{Lexer, Token};
 /// Source format of a comment body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// CommonMark with tables, strikethrough and `<…>` autolinks; the default for new comments.
+    /// CommonMark with tables, strikethrough, `<…>` autolinks and bare `http(s)://` URLs
+    /// linked; the default for new comments.
     Markdown,
     /// Raw HTML, as found in imported Disqus/WordPress bodies; only sanitized, never parsed as Markdown.
     Html,

@@ -80,6 +80,12 @@ fn filter_attribute<'u>(element: &str, attribute: &str, value: &'u str) -> Optio
     }
 }
 
+/// Whether `url`, as the `href` of a link, passes the sanitizer's URL check (it parses,
+/// with an allowed scheme).
+pub(super) fn is_allowed_link(url: &str) -> bool {
+    filter_attribute("a", "href", url).is_some()
+}
+
 fn canonical_url<'u>(value: &str, schemes: &[&str]) -> Option<Cow<'u, str>> {
     let url = Url::parse(value).ok()?;
     schemes

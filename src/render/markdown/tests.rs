@@ -301,13 +301,6 @@ fn autolinks_and_mailto() {
 }
 
 #[test]
-fn bare_urls_are_not_linked() {
-    // Only `<…>` autolinks are enabled, not GFM's bare-URL extension.
-    let out = render("https://example.com", Format::Markdown, false);
-    assert_eq!(count_links(&out), 0, "{out}");
-}
-
-#[test]
 fn code_is_escaped() {
     let out = render(
         "```\n<script>alert(1)</script>\n```",
