@@ -178,7 +178,7 @@
       else node.setAttribute(name, value === true ? '' : value);
     }
     for (const child of [].concat(children == null ? [] : children)) {
-      if (child != null && child !== false && child !== '') node.append(child);
+      if (child || child === 0) node.append(child);
     }
     return node;
   }
@@ -477,7 +477,7 @@
 
     say(message, isError) {
       this.status.textContent = message || '';
-      this.status.className = isError ? 'status error' : 'status';
+      this.status.classList.toggle('error', !!isError);
     }
 
     fail(error) {
@@ -608,13 +608,12 @@
     renderComment({ c: comment, replyTo }) {
       const strings = this.strings;
       const replies = el('div', { class: 'replies' });
-      const isPending = comment.status == 'pending';
       const article = (className, row) => [el('article', { class: className, tabindex: -1 }, [row, replies]), replies];
       if (comment.status == 'deleted') return article('comment', el('p', { class: 'row deleted' }, strings.deleted));
       const avatar = comment.avatar && safeUrl(comment.avatar, ORIGIN);
       const body = el('div', { class: 'text' });
       showServerHtml(body, comment.html);
-      return article(isPending ? 'comment pending' : 'comment', el('div', { class: 'row' }, [
+      return article(comment.status == 'pending' ? 'comment pending' : 'comment', el('div', { class: 'row' }, [
         avatar && el('img', { class: 'avatar', src: avatar, alt: '', width: 40, height: 40, loading: 'lazy' }),
         el('div', { class: 'main' }, [this.renderMeta(comment, replyTo), body, this.renderActions(comment, body)]),
       ]));
