@@ -608,7 +608,9 @@
     renderComment({ c: comment, replyTo }) {
       const strings = this.strings;
       const replies = el('div', { class: 'replies' });
-      const article = (className, row) => [el('article', { class: className, tabindex: -1 }, [row, replies]), replies];
+      const article = (className, row) => [el('article', {
+        class: className, tabindex: -1, 'data-natter-id': comment.id,
+      }, [row, replies]), replies];
       if (comment.status == 'deleted') return article('comment', el('p', { class: 'row deleted' }, strings.deleted));
       const avatar = comment.avatar && safeUrl(comment.avatar, ORIGIN);
       const body = el('div', { class: 'text' });

@@ -985,3 +985,23 @@ btest('a reply from another blog links its source, and likes and reposts show as
   await run(`await W.ready(); await W.until(() => W.art('Hello from my blog'))`);
   await shot('webmention', 700);
 });
+
+/* ---------- ids, deep links, owner badge ---------- */
+
+btest('every comment article carries data-natter-id, tombstones and replies too', async () => {
+  const page = '/posts/ids/';
+  const a = await post('blog', page, { text: 'ids one' });
+  await post('blog', page, { parent: a.id, text: 'ids reply' });
+  const gone = await post('blog', page, { text: 'ids gone' });
+  await post('blog', page, { parent: gone.id, text: 'ids orphan' });
+  assert.equal((await admin('DELETE', `/comments/${gone.id}`)).status, 204);
+  const ids = (await list('blog', page)).comments.map((c) => String(c.id));
+  assert.equal(ids.length, 4);
+  await open(page);
+  const r = await run(`await W.ready(); await W.until(() => W.$$('article').length == 4);
+    return { ids: W.$$('article').map((a) => a.getAttribute('data-natter-id')), tomb: W.$('.deleted').closest('article').dataset.natterId,
+      reply: W.art('ids reply').dataset.natterId }`);
+  assert.deepEqual(r.ids, ids, 'in thread order, each its own id');
+  assert.equal(r.tomb, String(gone.id));
+  assert.equal(r.reply, ids[1]);
+});
