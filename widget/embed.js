@@ -89,6 +89,9 @@
     }
   }
 
+  // The comment a page URL's fragment names: '#natter-12' → 12, anything else → false.
+  const anchorId = (hash) => /^#natter-\d+$/.test(hash) && +hash.slice(8);
+
   // Reader language → [table file, Intl tag]: pt-BR → pt, zh-CN → zh, unknown → en.
   function langOf(lang) {
     lang = String(lang || 'en').replace(/_/g, '-');
@@ -126,7 +129,7 @@
   };
 
   if (typeof document == 'undefined') {
-    globalThis.__natterTest = { pageKey, nest, plural, fmt, bucket, ago, safeUrl, langOf, EN, LANGS };
+    globalThis.__natterTest = { pageKey, nest, plural, fmt, bucket, ago, safeUrl, langOf, anchorId, EN, LANGS };
     return;
   }
 
@@ -319,6 +322,7 @@
     .main { flex: 1; min-width: 0; }
     .meta { display: flex; flex-wrap: wrap; gap: 0 .6em; font-size: .9em; color: var(--natter-muted); }
     .author { font-weight: 600; color: var(--natter-fg); }
+    .target>.row { background: var(--natter-card); border-left: 3px solid var(--natter-accent); padding-left: .5em; }
     .pending-note { color: var(--natter-pending); font-weight: 600; }
     .via, .reactions { color: var(--natter-muted); }
     .reactions { font-size: .9em; }
@@ -453,6 +457,8 @@
         this.slot.remove();
         if (this.staticFragment) this.staticFragment.remove();
         refreshTimer = setInterval(() => this.refreshTimes(), 15e3);
+        this.seek();
+        addEventListener('hashchange', () => this.generation == generation && this.seek());
       }, (error) => translated.then(([strings, lang]) => {
         if (this.generation != generation) return;
         this.strings = strings;
@@ -531,6 +537,24 @@
       this.draw();
     }
 
+    // The next page, added to the list.
+    more() {
+      return this.fetchComments(this.next).then((page) => (this.take(page, true), page));
+    }
+
+    // The page URL's #natter-<id>: loads further pages (at most 20) until that comment is there,
+    // then marks it and moves the focus, and so the view, to it. An unknown id does nothing.
+    async seek() {
+      const id = anchorId(location.hash);
+      for (let n = 0; id && !this.articles.has(id) && this.next && n++ < 20;) {
+        if (!(await this.more().catch((e) => this.fail(e)))) return;
+      }
+      if (!this.articles.has(id)) return;
+      this.target = id;
+      this.articles.forEach((article, key) => article.classList.toggle('target', key == id));
+      this.focusComment(id);
+    }
+
     // -- the parts that stay: header, lock note, form, list, "load more"
 
     build() {
@@ -547,8 +571,7 @@
       this.lockNote = el('p', { class: 'locked-note' }, strings.locked);
       this.formHome = el('div');
       this.list = el('div');
-      this.moreButton = button(strings.more, () => this.fetchComments(this.next).then((page) => {
-        this.take(page, true);
+      this.moreButton = button(strings.more, () => this.more().then((page) => {
         if (page.comments[0]) this.focusComment(page.comments[0].id);
       }, (e) => this.fail(e)));
       this.box.prepend(el('div', { class: 'header' }, [this.heading, el('label', { class: 'sort' }, [strings.sort, sortSelect])]));
@@ -609,7 +632,7 @@
       const strings = this.strings;
       const replies = el('div', { class: 'replies' });
       const article = (className, row) => [el('article', {
-        class: className, tabindex: -1, 'data-natter-id': comment.id,
+        class: className + (comment.id == this.target ? ' target' : ''), tabindex: -1, 'data-natter-id': comment.id,
       }, [row, replies]), replies];
       if (comment.status == 'deleted') return article('comment', el('p', { class: 'row deleted' }, strings.deleted));
       const avatar = comment.avatar && safeUrl(comment.avatar, ORIGIN);
