@@ -125,7 +125,7 @@
     unknown_site: 'Comments are not set up for this site.', unavailable: 'Comments are unavailable right now. Please try again later.',
     network: 'Could not reach the comment server. Please check your connection.', error: 'Something went wrong. Please try again.',
     from: 'from {site}', likes: { one: '{n} like', other: '{n} likes' }, reposts: { one: '{n} repost', other: '{n} reposts' },
-    bookmarks: { one: '{n} bookmark', other: '{n} bookmarks' }, web: '{list} from the web',
+    bookmarks: { one: '{n} bookmark', other: '{n} bookmarks' }, web: '{list} from the web', owner: 'Owner',
   };
 
   if (typeof document == 'undefined') {
@@ -322,6 +322,7 @@
     .main { flex: 1; min-width: 0; }
     .meta { display: flex; flex-wrap: wrap; gap: 0 .6em; font-size: .9em; color: var(--natter-muted); }
     .author { font-weight: 600; color: var(--natter-fg); }
+    .badge { align-self: center; border: 1px solid; border-radius: 1em; padding: 0 .5em; font-size: .8em; color: var(--natter-accent); }
     .target>.row { background: var(--natter-card); border-left: 3px solid var(--natter-accent); padding-left: .5em; }
     .pending-note { color: var(--natter-pending); font-weight: 600; }
     .via, .reactions { color: var(--natter-muted); }
@@ -652,6 +653,7 @@
       const via = comment.via && safeUrl(comment.via.url);
       return el('div', { class: 'meta' }, [
         website ? el('a', { class: 'author', href: website, rel: 'nofollow ugc' }, name) : el('span', { class: 'author' }, name),
+        comment.badge == 'owner' && el('span', { class: 'badge' }, strings.owner),
         replyTo && el('span', null, '↪ ' + fmt(strings.replyTo, { name: replyTo.author || strings.anon })),
         el('time', { datetime: comment.created_at, title: this.fullDate(comment.created_at) }, ago(comment.created_at, Date.now(), this.lang)),
         comment.edited_at && el('span', { title: this.fullDate(comment.edited_at) }, strings.edited),
