@@ -89,6 +89,9 @@
     }
   }
 
+  // The comment a page URL's fragment names: '#natter-12' → 12, anything else → false.
+  const anchorId = (hash) => /^#natter-\d+$/.test(hash) && +hash.slice(8);
+
   // Reader language → [table file, Intl tag]: pt-BR → pt, zh-CN → zh, unknown → en.
   function langOf(lang) {
     lang = String(lang || 'en').replace(/_/g, '-');
@@ -122,11 +125,11 @@
     unknown_site: 'Comments are not set up for this site.', unavailable: 'Comments are unavailable right now. Please try again later.',
     network: 'Could not reach the comment server. Please check your connection.', error: 'Something went wrong. Please try again.',
     from: 'from {site}', likes: { one: '{n} like', other: '{n} likes' }, reposts: { one: '{n} repost', other: '{n} reposts' },
-    bookmarks: { one: '{n} bookmark', other: '{n} bookmarks' }, web: '{list} from the web',
+    bookmarks: { one: '{n} bookmark', other: '{n} bookmarks' }, web: '{list} from the web', owner: 'Owner',
   };
 
   if (typeof document == 'undefined') {
-    globalThis.__natterTest = { pageKey, nest, plural, fmt, bucket, ago, safeUrl, langOf, EN, LANGS };
+    globalThis.__natterTest = { pageKey, nest, plural, fmt, bucket, ago, safeUrl, langOf, anchorId, EN, LANGS };
     return;
   }
 
@@ -178,7 +181,7 @@
       else node.setAttribute(name, value === true ? '' : value);
     }
     for (const child of [].concat(children == null ? [] : children)) {
-      if (child != null && child !== false && child !== '') node.append(child);
+      if (child || child === 0) node.append(child);
     }
     return node;
   }
@@ -319,6 +322,8 @@
     .main { flex: 1; min-width: 0; }
     .meta { display: flex; flex-wrap: wrap; gap: 0 .6em; font-size: .9em; color: var(--natter-muted); }
     .author { font-weight: 600; color: var(--natter-fg); }
+    .badge { align-self: center; border: 1px solid; border-radius: 1em; padding: 0 .5em; font-size: .8em; color: var(--natter-accent); }
+    .target>.row { background: var(--natter-card); border-left: 3px solid var(--natter-accent); padding-left: .5em; }
     .pending-note { color: var(--natter-pending); font-weight: 600; }
     .via, .reactions { color: var(--natter-muted); }
     .reactions { font-size: .9em; }
@@ -453,6 +458,8 @@
         this.slot.remove();
         if (this.staticFragment) this.staticFragment.remove();
         refreshTimer = setInterval(() => this.refreshTimes(), 15e3);
+        this.seek();
+        addEventListener('hashchange', () => this.generation == generation && this.seek());
       }, (error) => translated.then(([strings, lang]) => {
         if (this.generation != generation) return;
         this.strings = strings;
@@ -477,7 +484,7 @@
 
     say(message, isError) {
       this.status.textContent = message || '';
-      this.status.className = isError ? 'status error' : 'status';
+      this.status.classList.toggle('error', !!isError);
     }
 
     fail(error) {
@@ -531,6 +538,24 @@
       this.draw();
     }
 
+    // The next page, added to the list.
+    more() {
+      return this.fetchComments(this.next).then((page) => (this.take(page, true), page));
+    }
+
+    // The page URL's #natter-<id>: loads further pages (at most 20) until that comment is there,
+    // then marks it and moves the focus, and so the view, to it. An unknown id does nothing.
+    async seek() {
+      const id = anchorId(location.hash);
+      for (let n = 0; id && !this.articles.has(id) && this.next && n++ < 20;) {
+        if (!(await this.more().catch((e) => this.fail(e)))) return;
+      }
+      if (!this.articles.has(id)) return;
+      this.target = id;
+      this.articles.forEach((article, key) => article.classList.toggle('target', key == id));
+      this.focusComment(id);
+    }
+
     // -- the parts that stay: header, lock note, form, list, "load more"
 
     build() {
@@ -547,8 +572,7 @@
       this.lockNote = el('p', { class: 'locked-note' }, strings.locked);
       this.formHome = el('div');
       this.list = el('div');
-      this.moreButton = button(strings.more, () => this.fetchComments(this.next).then((page) => {
-        this.take(page, true);
+      this.moreButton = button(strings.more, () => this.more().then((page) => {
         if (page.comments[0]) this.focusComment(page.comments[0].id);
       }, (e) => this.fail(e)));
       this.box.prepend(el('div', { class: 'header' }, [this.heading, el('label', { class: 'sort' }, [strings.sort, sortSelect])]));
@@ -608,13 +632,14 @@
     renderComment({ c: comment, replyTo }) {
       const strings = this.strings;
       const replies = el('div', { class: 'replies' });
-      const isPending = comment.status == 'pending';
-      const article = (className, row) => [el('article', { class: className, tabindex: -1 }, [row, replies]), replies];
+      const article = (className, row) => [el('article', {
+        class: className + (comment.id == this.target ? ' target' : ''), tabindex: -1, 'data-natter-id': comment.id,
+      }, [row, replies]), replies];
       if (comment.status == 'deleted') return article('comment', el('p', { class: 'row deleted' }, strings.deleted));
       const avatar = comment.avatar && safeUrl(comment.avatar, ORIGIN);
       const body = el('div', { class: 'text' });
       showServerHtml(body, comment.html);
-      return article(isPending ? 'comment pending' : 'comment', el('div', { class: 'row' }, [
+      return article(comment.status == 'pending' ? 'comment pending' : 'comment', el('div', { class: 'row' }, [
         avatar && el('img', { class: 'avatar', src: avatar, alt: '', width: 40, height: 40, loading: 'lazy' }),
         el('div', { class: 'main' }, [this.renderMeta(comment, replyTo), body, this.renderActions(comment, body)]),
       ]));
@@ -628,6 +653,7 @@
       const via = comment.via && safeUrl(comment.via.url);
       return el('div', { class: 'meta' }, [
         website ? el('a', { class: 'author', href: website, rel: 'nofollow ugc' }, name) : el('span', { class: 'author' }, name),
+        comment.badge == 'owner' && el('span', { class: 'badge' }, strings.owner),
         replyTo && el('span', null, '↪ ' + fmt(strings.replyTo, { name: replyTo.author || strings.anon })),
         el('time', { datetime: comment.created_at, title: this.fullDate(comment.created_at) }, ago(comment.created_at, Date.now(), this.lang)),
         comment.edited_at && el('span', { title: this.fullDate(comment.edited_at) }, strings.edited),

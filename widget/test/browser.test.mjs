@@ -985,3 +985,164 @@ btest('a reply from another blog links its source, and likes and reposts show as
   await run(`await W.ready(); await W.until(() => W.art('Hello from my blog'))`);
   await shot('webmention', 700);
 });
+
+/* ---------- ids, deep links, owner badge ---------- */
+
+btest('every comment article carries data-natter-id, tombstones and replies too', async () => {
+  const page = '/posts/ids/';
+  const a = await post('blog', page, { text: 'ids one' });
+  await post('blog', page, { parent: a.id, text: 'ids reply' });
+  const gone = await post('blog', page, { text: 'ids gone' });
+  await post('blog', page, { parent: gone.id, text: 'ids orphan' });
+  assert.equal((await admin('DELETE', `/comments/${gone.id}`)).status, 204);
+  const ids = (await list('blog', page)).comments.map((c) => String(c.id));
+  assert.equal(ids.length, 4);
+  await open(page);
+  const r = await run(`await W.ready(); await W.until(() => W.$$('article').length == 4);
+    return { ids: W.$$('article').map((a) => a.getAttribute('data-natter-id')), tomb: W.$('.deleted').closest('article').dataset.natterId,
+      reply: W.art('ids reply').dataset.natterId }`);
+  assert.deepEqual(r.ids, ids, 'in thread order, each its own id');
+  assert.equal(r.tomb, String(gone.id));
+  assert.equal(r.reply, ids[1]);
+});
+
+// 65 top-level comments: the server's default page is 50, so the 60th is on the second page.
+let deep;
+async function deepThread() {
+  if (deep) return deep;
+  const page = '/posts/deep/';
+  const tops = [];
+  for (let i = 1; i <= 65; i++) tops.push(await post('blog', page, { text: `deep ${i}.` }));
+  const first = await list('blog', page);
+  assert.equal(first.comments.length, 50, 'the first page holds 50');
+  assert.ok(first.next);
+  return (deep = { page, tops, next: first.next });
+}
+const inView = (text) => `(() => { const a = W.art(${JSON.stringify(text)}), r = a.getBoundingClientRect();
+  return r.top >= 0 && r.top < innerHeight && r.bottom > 0 })()`;
+
+btest('a #natter-<id> link beyond the first page loads the next page, scrolls to the comment, marks and focuses it', async () => {
+  const { page, tops, next } = await deepThread();
+  const target = tops[59];
+  await open(`${page}#natter-${target.id}`);
+  const r = await run(`await W.ready(); const a = await W.until(() => W.$('.target'));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const row = getComputedStyle(a.firstChild);
+    return { text: a.querySelector('.text').textContent.trim(), id: a.dataset.natterId, marked: W.$$('.target').length,
+      focused: W.R().activeElement === a, inView: ${inView('deep 60.')}, scrolled: scrollY > 0, tops: W.tops().length,
+      border: row.borderLeftColor + ' ' + row.borderLeftStyle, background: row.backgroundColor,
+      plain: getComputedStyle(W.art('deep 59.').firstChild).backgroundColor }`);
+  assert.equal(r.text, 'deep 60.');
+  assert.equal(r.id, String(target.id));
+  assert.equal(r.marked, 1, 'only that comment is marked');
+  assert.equal(r.focused, true, 'focus is on it, for screen readers');
+  assert.equal(r.inView, true, 'it is in the viewport');
+  assert.equal(r.scrolled, true, 'the page scrolled down to it');
+  assert.equal(r.tops, 65, 'the second page was loaded');
+  assert.equal(r.border, 'rgb(9, 105, 218) solid', 'marked with the accent colour');
+  assert.notEqual(r.background, r.plain, 'and a background of its own');
+  const reads = apiRequests().filter((q) => q.url.includes('/api/comments?')).map((q) => new URL(q.url).searchParams.get('after'));
+  assert.deepEqual(reads, [null, next], 'the first page, then the next one by its cursor');
+
+  // the host page's hash changes: that comment is marked instead, and shown
+  const other = tops[2];
+  const h = await run(`location.hash = '#natter-${other.id}';
+    const a = await W.until(() => W.art('deep 3.').classList.contains('target') && W.art('deep 3.'));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return { marked: W.$$('.target').map((x) => x.dataset.natterId), focused: W.R().activeElement === a, inView: ${inView('deep 3.')} }`);
+  assert.deepEqual(h, { marked: [String(other.id)], focused: true, inView: true });
+  assert.equal(apiRequests().filter((q) => q.url.includes('/api/comments?')).length, 2, 'nothing more to load for it');
+
+  // an id that is not in the thread changes nothing
+  const u = await run(`const y = scrollY; location.hash = '#natter-999999';
+    await new Promise((r) => setTimeout(r, 300));
+    return { marked: W.$$('.target').map((x) => x.dataset.natterId), still: scrollY == y, status: W.st() }`);
+  assert.deepEqual(u, { marked: [String(other.id)], still: true, status: '' });
+});
+
+btest('the mark stays on the comment when the list is drawn again', async () => {
+  const page = '/posts/deep-redraw/';
+  const a = await post('blog', page, { text: 'redraw target' });
+  await post('blog', page, { text: 'redraw other' });
+  await open(`${page}#natter-${a.id}`);
+  const r = await run(`await W.ready(); await W.until(() => W.$('.target'));
+    W.type(W.$('textarea'), 'redraw new'); W.btn('Post comment').click(); await W.until(() => W.art('redraw new'));
+    return W.$$('.target').map((x) => x.dataset.natterId)`);
+  assert.deepEqual(r, [String(a.id)]);
+});
+
+btest('an unknown #natter-<id> loads the rest of the thread, marks nothing and says nothing', async () => {
+  const { page, next } = await deepThread();
+  await open(`${page}#natter-999999`);
+  const r = await run(`await W.ready(); await W.until(() => W.tops().length == 65);
+    await new Promise((r) => setTimeout(r, 300));
+    return { marked: W.$$('.target').length, status: W.st(), scrolled: scrollY, focus: W.R().activeElement, more: W.btn('Load more comments').hidden }`);
+  assert.deepEqual(r, { marked: 0, status: '', scrolled: 0, focus: null, more: true });
+  const reads = apiRequests().filter((q) => q.url.includes('/api/comments?')).map((q) => new URL(q.url).searchParams.get('after'));
+  assert.deepEqual(reads, [null, next]);
+});
+
+btest('looking for a #natter-<id> stops after 20 more pages', async () => {
+  const page = '/posts/deep-endless/';
+  const only = await post('blog', page, { text: 'endless one' });
+  // every answer claims one more page
+  await tab.send('Fetch.enable', { patterns: [{ urlPattern: `${api.base}/api/comments?*`, requestStage: 'Request' }] });
+  let answered = 0;
+  const unlisten = tab.on('Fetch.requestPaused', ({ requestId }) => {
+    const body = { comments: answered++ ? [] : [only], next: 'more' + answered, total: 1, locked: false, reactions: null };
+    tab.send('Fetch.fulfillRequest', { requestId, responseCode: 200, body: Buffer.from(JSON.stringify(body)).toString('base64'),
+      responseHeaders: [{ name: 'Content-Type', value: 'application/json' }, { name: 'Access-Control-Allow-Origin', value: blog }] });
+  });
+  try {
+    await open(`${page}#natter-999999`);
+    await run(`await W.ready(); await W.until(() => W.art('endless one'))`);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(answered, 21, 'the first page and 20 more');
+    assert.equal(await run(`return [W.$$('.target').length, W.st(), W.btn('Load more comments').hidden].join()`), '0,,false');
+  } finally {
+    unlisten();
+    await tab.send('Fetch.disable');
+  }
+});
+
+btest('a comment with badge "owner" shows an Owner badge beside its author, no other comment does', async (t) => {
+  const page = '/posts/owner/';
+  // a comment posted with the admin token is the owner's (SPEC, Owners)
+  const mine = await call('POST', '/api/comments', { site: 'blog', page, author: 'The Author', text: 'owner speaking' }, { auth: true });
+  assert.equal(mine.status, 201, JSON.stringify(mine.body));
+  await post('blog', page, { author: 'Reader', text: 'reader speaking' });
+  const listed = (await list('blog', page)).comments;
+  const served = listed.every((c) => 'badge' in c);
+  const check = async (query = {}) => {
+    await open(page, query);
+    return run(`await W.ready(); await W.until(() => W.$$('article').length == 2);
+      const b = W.art('owner speaking').querySelector('.meta .badge');
+      return { owner: b && [b.textContent, b.previousElementSibling.className, getComputedStyle(b).color],
+        badges: W.$$('.badge').length, reader: !!W.art('reader speaking').querySelector('.badge') }`);
+  };
+  const expected = (text) => ({ owner: [text, 'author', 'rgb(9, 105, 218)'], badges: 1, reader: false });
+  if (served) {
+    assert.deepEqual(listed.map((c) => c.badge), ['owner', null], 'the server marks the owner\'s comment');
+    assert.deepEqual(await check(), expected('Owner'));
+    assert.deepEqual(await check({ lang: 'de' }), expected('Autor'));
+    return;
+  }
+  // This server build has no `badge` yet: the real-server check is skipped, and the widget's side is
+  // checked on the server's own answer with the field added as the contract has it.
+  t.diagnostic('SKIPPED the server check: this natter build sends no `badge` in comments yet (SPEC "Owners")');
+  await tab.send('Fetch.enable', { patterns: [{ urlPattern: `${api.base}/api/comments?*`, requestStage: 'Response' }] });
+  const unlisten = tab.on('Fetch.requestPaused', async ({ requestId }) => {
+    const { body, base64Encoded } = await tab.send('Fetch.getResponseBody', { requestId });
+    const json = JSON.parse(base64Encoded ? Buffer.from(body, 'base64').toString() : body);
+    for (const c of json.comments) c.badge = c.author == 'The Author' ? 'owner' : null;
+    tab.send('Fetch.fulfillRequest', { requestId, responseCode: 200, body: Buffer.from(JSON.stringify(json)).toString('base64'),
+      responseHeaders: [{ name: 'Content-Type', value: 'application/json' }, { name: 'Access-Control-Allow-Origin', value: blog }] });
+  });
+  try {
+    assert.deepEqual(await check(), expected('Owner'));
+    assert.deepEqual(await check({ lang: 'de' }), expected('Autor'));
+  } finally {
+    unlisten();
+    await tab.send('Fetch.disable');
+  }
+});

@@ -146,3 +146,10 @@ test('reader language picks a table and an Intl tag', () => {
   assert.deepEqual(N.langOf(''), ['en', 'en']);
   assert.deepEqual(N.langOf('../../etc'), ['en', 'en']);
 });
+
+test('a #natter-<id> fragment names a comment; anything else names none', () => {
+  assert.equal(N.anchorId('#natter-12'), 12);
+  assert.equal(N.anchorId('#natter-999999'), 999999);
+  for (const other of ['', '#', '#natter-', '#natter-12x', '#natter-1.5', '#natter--3', '#top', '#comments-12', '#xnatter-12', 'natter-12', '#natter-12 '])
+    assert.ok(!N.anchorId(other), JSON.stringify(other));
+});
