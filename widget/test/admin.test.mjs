@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,11 +29,13 @@ let server, dataDir, base;
 async function startNatter() {
   dataDir = mkdtempSync(join(tmpdir(), 'natter-admin-'));
   const config = join(dataDir, 'natter.toml');
-  writeFileSync(config, '[sites.blog]\norigins = ["*"]\nmoderation = "all"\n\n[sites.notes]\norigins = ["*"]\n');
+  writeFileSync(config, '[sites.blog]\norigins = ["*"]\nmoderation = "all"\nwebmention = true\n\n[sites.notes]\norigins = ["*"]\n');
   server = spawn(BIN, [], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
       ...process.env, NATTER_DATABASE: join(dataDir, 'natter.db'), NATTER_BIND: '127.0.0.1:0', NATTER_CONFIG: config,
+      // Webmention sources are served by the test on loopback.
+      NATTER_FETCH_ALLOW: '["127.0.0.1"]',
       NATTER_ADMIN_TOKEN: TOKEN, NATTER_LIMITS__COMMENTS_PER_MINUTE: '0', NATTER_LIMITS__READS_PER_MINUTE: '0', NATTER_LIMITS__ASSETS_PER_MINUTE: '0',
     },
   });
@@ -362,5 +365,32 @@ atest('fits a 320 px phone, follows the dark scheme, labels every control', asyn
   } finally {
     await tab.send('Emulation.clearDeviceMetricsOverride');
     await tab.send('Emulation.setEmulatedMedia', { features: [] });
+  }
+});
+
+atest('a comment that came as a Webmention links its source in the queue', async () => {
+  const page = `<div class="h-entry"><a class="p-author h-card" href="https://wren.example/">Wren</a>
+    <a class="u-in-reply-to" href="https://blog.example/posts/wm/">re</a><div class="e-content">From my own blog</div></div>`;
+  const source = createServer((req, res) => (res.writeHead(200, { 'Content-Type': 'text/html' }), res.end(page)));
+  await new Promise((r) => source.listen(0, '127.0.0.1', r));
+  try {
+    const src = `http://127.0.0.1:${source.address().port}/reply`;
+    const res = await fetch(base + '/webmention', { method: 'POST', body: new URLSearchParams({ source: src, target: 'https://blog.example/posts/wm/' }) });
+    assert.equal(res.status, 202);
+    const status = new URL(res.headers.get('location')).pathname;
+    let state;
+    for (let i = 0; i < 200 && (state = (await call('GET', status)).body).status == 'queued'; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(state.status, 'accepted', JSON.stringify(state));
+    await login();
+    await filter({ q: 'From my own blog' });
+    const r = await run(`const li = T.item('From my own blog'); const a = li && T.$('.via', li);
+      return a && [a.href, a.textContent, a.rel]`);
+    assert.deepEqual(r, [src, 'via webmention: ' + src, 'nofollow noopener noreferrer']);
+    // A comment written here has no such link.
+    await comment('/posts/plain/', { text: 'written here' });
+    await filter({ q: 'written here' });
+    assert.equal(await run(`return T.$('.via', T.item('written here'))`), null);
+  } finally {
+    source.close();
   }
 });
