@@ -5,11 +5,13 @@
 //! nested thousands deep, or one leaving thousands of formatting elements open, makes that
 //! work grow with the square of its length: 40,000 nested `<div>`s take html5ever seconds,
 //! 20,000 `<p><b id=N>x</p>` more memory than a server has. This pass reads the page's tags
-//! (`scan.rs`) into a model of that stack (`guard_model.rs`, `guard_rules.rs`) which errs on
-//! the deep side, and cuts the page before the tag where the model holds more than 512 open
-//! elements (Blink caps its tree there too), where a tag has more than 256 attributes
-//! (html5ever compares each with those before it) or where the work the model stands for
-//! passes a budget. What follows a cut is not read. Pages as people write them are not cut.
+//! (`scan.rs`) into a model of that stack (`guard_model.rs`, `guard_rules.rs`,
+//! `guard_wary.rs`) which never holds fewer elements open than the parser, and cuts the
+//! page before the tag where the model holds more than 512 (Blink caps its tree there too),
+//! where a tag has more than 256 attributes (html5ever compares each with those before it),
+//! where the work the model stands for passes a budget, or where the model, wary after
+//! markup it cannot follow, meets text it cannot tell from tags. What follows a cut is not
+//! read. Pages as people write them are not cut.
 
 use super::guard_model::Model;
 use super::scan::Scanner;
@@ -21,8 +23,8 @@ pub(super) struct Limits {
     pub depth: usize,
     /// Attributes on one tag.
     pub attrs: usize,
-    /// Work: one per tag and per open element at it, and 256 plus its length for each
-    /// formatting element the parser will re-create.
+    /// Work: one per tag and per open element at it, 256 plus its length for each formatting
+    /// element the parser will re-create, and a quarter of that at each tag while it waits.
     pub work: usize,
 }
 
@@ -41,9 +43,9 @@ pub(super) enum Then {
     SkipText,
     /// Stop: the rest is text.
     RestIsText,
-    /// Up to the element's end tag, text or tags as the parser's mode (in a `<template>`)
-    /// decides: the model opens an element for each start tag there and closes none.
-    Unsure,
+    /// Stop here: past what the wary model can read (a raw-text element that may or may not
+    /// be one).
+    Cut,
 }
 
 /// `html` cut to what the parser may read within [`LIMITS`].
@@ -55,39 +57,30 @@ pub(super) fn bounded(html: &str) -> &str {
 pub(super) fn cut(html: &str, limits: Limits) -> &str {
     let mut scan = Scanner::new(html);
     let mut model = Model::default();
-    // The raw-text element the model is inside without knowing whether it is one.
-    let mut unsure: Option<String> = None;
-    while let Some(t) = scan.next_tag(model.cdata_here()) {
-        model.work += 1 + model.stack.len() + t.attrs * t.attrs / 4;
+    while let Some(t) = scan.next_tag(model.cdata()) {
+        model.work += 1 + model.depth() + model.floating_weight + t.attrs * t.attrs / 4;
         if t.attrs > limits.attrs {
             return &html[..t.at];
         }
-        let then = match (&unsure, t.end) {
-            (Some(raw), true) => {
-                if *raw == t.name {
-                    unsure = None;
-                }
-                Then::Go
-            }
-            (Some(_), false) => {
-                model.push_unsure(&t);
-                Then::Go
-            }
-            (None, true) => {
-                model.end(&t.name);
-                Then::Go
-            }
-            (None, false) => model.start(&t),
+        model.mode = scan.mode;
+        let then = if t.end {
+            model.end(&t.name);
+            Then::Go
+        } else {
+            model.start(&t)
         };
-        if model.stack.len() > limits.depth || model.work > limits.work {
+        if model.depth() > limits.depth || model.work > limits.work {
             return &html[..t.at];
         }
         match then {
             Then::Go => {}
             Then::SkipText => scan.skip_text_of(&t.name),
             Then::RestIsText => scan.rest_is_text(),
-            Then::Unsure => unsure = Some(t.name.clone()),
+            Then::Cut => return &html[..t.at],
         }
+    }
+    if let Some(at) = scan.unsure_at {
+        return &html[..at];
     }
     html
 }

@@ -1,10 +1,20 @@
 //! The guard's model of the parser's stack of open elements, and the moves the rules
-//! (`guard_rules.rs`) make on it. Where it cannot tell what the parser does, it keeps more
-//! open, never fewer.
+//! (`guard_rules.rs`) make on it.
+//!
+//! The model follows HTML's tree construction (as html5ever has it) where it can tell what
+//! the parser does. At what it cannot tell (a formatting element misnested across a block,
+//! one the parser may have re-created out of sight, a mark left in its list of formatting
+//! elements, ruby, `</form>`, a template's modes, MathML's `annotation-xml`, CDATA, a
+//! frameset, …) it turns wary for the rest of the page: then every start tag opens an
+//! element and only an end tag naming the current one closes it (besides the few end tags
+//! that may be left out, when theirs is current). A wary model never holds fewer elements
+//! open than the parser; an exact one may hold one the parser closed, and would then close
+//! too much, so it must not guess.
 
+pub(super) use super::scan::Mode;
 use super::scan::Tag;
 
-/// One of HTML's "special" elements: the end tag of an ordinary element stops at it.
+/// One of html5ever's "special" elements: the end tag of an ordinary element stops at it.
 pub(super) const SPECIAL: u16 = 1;
 /// It bounds a scope: end tags (and searches for an open `<p>`) do not reach below it.
 pub(super) const SCOPE: u16 = 2;
@@ -16,15 +26,6 @@ pub(super) const FOREIGN: u16 = 8;
 pub(super) const HTML_INSIDE: u16 = 16;
 /// A MathML element.
 pub(super) const MATH: u16 = 32;
-/// Inside MathML's `annotation-xml`, which holds HTML or not by its `encoding` (left
-/// unread): the model then neither steps over raw text nor takes `/>` as a close.
-pub(super) const UNSURE: u16 = 64;
-/// A formatting element the model keeps open where the parser will re-create it later: to
-/// close it is only to take it out.
-pub(super) const PENDING: u16 = 128;
-/// A formatting element opened before a cell, caption or object that was closed along with
-/// others, whose mark stays in the parser's list: no end tag closes it any more.
-pub(super) const LOCKED: u16 = 256;
 
 /// An open element of the model.
 pub(super) struct Open {
@@ -39,16 +40,17 @@ pub(super) struct Open {
 impl Open {
     /// Whether it is an HTML element named `n`.
     pub fn is(&self, n: &str) -> bool {
-        self.name == n && self.flags & (FOREIGN | UNSURE) == 0
+        self.name == n && self.flags & FOREIGN == 0
     }
 
-    /// Whether the parser puts a marker in its list of formatting elements for it: none
+    /// Whether the parser puts a mark in its list of formatting elements for it: none
     /// opened before it is re-created inside it, nor any opened in it after it closes.
-    fn is_marker(&self) -> bool {
-        let marker = [
+    pub fn is_marker(&self) -> bool {
+        [
             "td", "th", "caption", "template", "object", "applet", "marquee",
-        ];
-        marker.iter().any(|m| self.is(m))
+        ]
+        .iter()
+        .any(|m| self.is(m))
     }
 }
 
@@ -56,7 +58,6 @@ impl Open {
 pub(super) enum Here {
     Html,
     Foreign { math: bool },
-    Unsure,
 }
 
 /// The model.
@@ -64,13 +65,21 @@ pub(super) enum Here {
 pub(super) struct Model {
     /// The open elements, the current one last.
     pub stack: Vec<Open>,
-    /// `<frameset>`s open: in them the parser ignores nearly everything. The model then only
-    /// opens elements (and closes a frameset on top), which errs on the deep side whether
-    /// the parser took the frameset or not.
-    pub framesets: usize,
-    /// `<template>`s open: in one that took a `<col>` first the parser ignores raw-text
-    /// elements, so the model does not step over their text.
+    /// Formatting elements something else closed, which the parser re-creates at the next
+    /// text or inline tag, where the model cannot see: it keeps them aside, counted as open.
+    pub floating: Vec<Open>,
+    /// What the floating elements cost at each tag (see `Limits::work`).
+    pub floating_weight: usize,
+    /// `<template>`s open.
     pub templates: usize,
+    /// Whether a form was opened outside a template (the parser then ignores `<form>`).
+    pub form: bool,
+    /// The page's mode, from its doctype.
+    pub mode: Mode,
+    /// Whether the model has turned wary (see above).
+    pub wary: bool,
+    /// Whether a `<frameset>` was met (after one the parser may ignore raw-text elements).
+    pub frameset: bool,
     /// The work so far (see `Limits::work`).
     pub work: usize,
 }
@@ -80,14 +89,38 @@ impl Model {
     pub fn push(&mut self, t: &Tag, flags: u16) {
         let (name, bytes) = (t.name.clone(), t.len);
         let open = Open { name, flags, bytes };
-        self.framesets += usize::from(open.is("frameset"));
         self.templates += usize::from(open.is("template"));
         self.stack.push(open);
     }
 
-    fn forget(&mut self, o: &Open) {
-        self.framesets -= usize::from(o.is("frameset"));
+    /// Forgets what it counted of element `o`, closed.
+    pub fn forget(&mut self, o: &Open) {
         self.templates -= usize::from(o.is("template"));
+    }
+
+    /// How the scanner reads `<![CDATA[` here: as text in SVG and MathML, a comment in
+    /// HTML; not known once the model is wary.
+    pub fn cdata(&self) -> Option<bool> {
+        match self.wary {
+            true => None,
+            false => Some(self.stack.last().is_some_and(|o| o.flags & FOREIGN != 0)),
+        }
+    }
+
+    /// Whether the wary model cannot tell that the parser reads a raw-text element as one
+    /// (it does not in SVG or MathML, a select, a frameset or a template's column group).
+    pub fn raw_text_unsure(&self) -> bool {
+        self.frameset
+            || self.templates > 0
+            || self
+                .stack
+                .iter()
+                .any(|o| o.flags & FOREIGN != 0 || o.is("select"))
+    }
+
+    /// Open elements, floating ones with them.
+    pub fn depth(&self) -> usize {
+        self.stack.len() + self.floating.len()
     }
 
     /// The nearest open element `hit` takes, searching down from the top and giving up at
@@ -97,8 +130,7 @@ impl Model {
             if hit(o) {
                 return Some(i);
             }
-            // Inside `annotation-xml` no search goes past what may be HTML or MathML.
-            if stop(o) || o.flags & UNSURE != 0 {
+            if stop(o) {
                 return None;
             }
         }
@@ -110,37 +142,41 @@ impl Model {
         o.flags & SCOPE != 0
     }
 
-    /// Closes the element at `i` and all above it. The formatting elements among them (up to
-    /// a cell, caption, template or object, which end what the parser re-creates) stay open in the model, as the parser re-creates them (all of them: the
-    /// parser's limit of three alike holds for its list of formatting elements, not for its
-    /// stack).
+    /// Whether `o` is special.
+    pub fn special(o: &Open) -> bool {
+        o.flags & SPECIAL != 0
+    }
+
+    /// Closes the element at `i` and all above it; the formatting elements among them
+    /// float (unless it ends a mark in the list). A mark closed along with others would stay
+    /// in the parser's list: the model turns wary instead.
     pub fn close(&mut self, i: usize) {
+        if self.stack[i + 1..].iter().any(Open::is_marker) {
+            self.wary = true;
+            return;
+        }
         let above = self.stack.split_off(i);
         for o in &above {
             self.forget(o);
         }
-        // A marker closed along with others stays in the parser's list (its end clears only
-        // up to the last marker).
-        let stale = above[1..].iter().any(Open::is_marker);
-        if !above[0].is_marker() {
-            for mut o in above.into_iter().skip(1).take_while(|o| !o.is_marker()) {
-                if o.flags & FORMATTING != 0 && o.flags & FOREIGN == 0 {
-                    self.work += 256 + o.bytes;
-                    o.flags |= PENDING;
-                    self.stack.push(o);
-                }
-            }
+        if above[0].is_marker() {
+            return;
         }
-        if stale {
-            for o in &mut self.stack {
-                o.flags |= LOCKED;
+        for o in above.into_iter().skip(1) {
+            if o.flags & FORMATTING != 0 && o.flags & FOREIGN == 0 {
+                self.work += 256 + o.bytes;
+                self.floating_weight += 64 + o.bytes / 4;
+                self.floating.push(o);
             }
         }
     }
 
-    /// Closes the current element.
-    pub fn close_top(&mut self) {
-        if !self.stack.is_empty() {
+    /// Closes the current element, if the model knows it is the current one (no floating
+    /// element may have been re-created above it); else turns wary.
+    pub fn close_current(&mut self) {
+        if !self.floating.is_empty() {
+            self.wary = true;
+        } else if !self.stack.is_empty() {
             self.close(self.stack.len() - 1);
         }
     }
@@ -151,54 +187,36 @@ impl Model {
         self.forget(&o);
     }
 
-    /// HTML's adoption agency for formatting end tag `n` (or, `remove`, a second `<a>`):
-    /// the element is closed with what is above it when that holds no special element;
-    /// else it moves up above the first special one (the parser moves that block out of
-    /// it), and again, up to eight times. A second `<a>` then takes the moved one out.
-    pub fn adopt(&mut self, n: &str, remove: bool) {
-        let mut moved = None;
-        for _ in 0..8 {
-            let Some(i) = self.find(|o| o.is(n), Self::scope) else {
-                break;
-            };
-            let flags = self.stack[i].flags;
-            if flags & LOCKED != 0 {
-                return;
-            }
-            if flags & PENDING != 0 {
+    /// The formatting element `n` the parser's adoption agency would act on, for a
+    /// formatting end tag (or a second `<a>`, `start`): closed with what is above it when
+    /// that holds no special element; taken out, for a start tag, when out of scope. A
+    /// floating one (it may have been re-created anywhere), one under a special element (the
+    /// agency moves blocks about) or, for an end tag, one out of scope turns the model wary.
+    pub fn adopt(&mut self, n: &str, start: bool) {
+        if self.floating.iter().any(|o| o.is(n)) {
+            self.wary = true;
+            return;
+        }
+        // Only an element after the last mark in the list counts.
+        let Some(i) = self.find(|o| o.is(n), Open::is_marker) else {
+            return;
+        };
+        if self.stack[i + 1..].iter().any(Self::scope) {
+            // The parser leaves it (but a second `<a>` takes it out); unless it left the
+            // list, when an end tag may reach it past a MathML or SVG scope.
+            if start {
                 self.remove(i);
-                return;
+            } else {
+                self.wary = true;
             }
-            match (i + 1..self.stack.len()).find(|&j| self.stack[j].flags & SPECIAL != 0) {
-                None => {
-                    self.close(i);
-                    return;
-                }
-                Some(block) => {
-                    let o = self.stack.remove(i);
-                    self.stack.insert(block, o);
-                    moved = Some(block);
-                }
-            }
-        }
-        if let Some(j) = moved.filter(|_| remove) {
-            self.remove(j);
+        } else if self.stack[i + 1..].iter().any(Self::special) {
+            self.wary = true;
+        } else {
+            self.close(i);
         }
     }
 
-    /// Closes the elements whose end tag may be left out (`p`, `li`, `option`, …) while one
-    /// is current, but `rtc` when `keep_rtc`.
-    pub fn close_implied(&mut self, keep_rtc: bool) {
-        let implied = [
-            "dd", "dt", "li", "optgroup", "option", "p", "rb", "rp", "rt",
-        ];
-        let ends = |o: &Open| implied.iter().any(|m| o.is(m)) || (!keep_rtc && o.is("rtc"));
-        while self.stack.last().is_some_and(ends) {
-            self.close_top();
-        }
-    }
-
-    /// Closes an open `<p>` (in "button scope").
+    /// Closes an open `<p>` (in button scope).
     pub fn close_p(&mut self) {
         let scope = |o: &Open| Self::scope(o) || o.is("button");
         if let Some(i) = self.find(|o| o.is("p"), scope) {
@@ -206,17 +224,15 @@ impl Model {
         }
     }
 
-    /// Closes an open table cell (in table scope).
-    pub fn close_cell(&mut self) {
-        let table = |o: &Open| o.is("table") || o.is("template");
-        if let Some(i) = self.find(|o| o.is("td") || o.is("th"), table) {
-            self.close(i);
-        }
-    }
-
-    /// Whether a table is open (in table scope).
-    pub fn in_table(&self) -> bool {
-        self.find(|o| o.is("table"), |o| o.is("template")).is_some()
+    /// The nearest open table, cell, caption or template, by index and name.
+    pub fn table_part(&self) -> Option<(usize, &str)> {
+        let part = |o: &Open| {
+            ["table", "td", "th", "caption", "template"]
+                .iter()
+                .any(|m| o.is(m))
+        };
+        let i = self.find(part, |_| false)?;
+        Some((i, self.stack[i].name.as_str()))
     }
 
     /// The `<select>` the parser is in, when it is in one: an HTML select with nothing but
@@ -235,9 +251,6 @@ impl Model {
         let Some(top) = self.stack.last() else {
             return Here::Html;
         };
-        if top.flags & UNSURE != 0 {
-            return Here::Unsure;
-        }
         let math_text = top.flags & (MATH | HTML_INSIDE) == MATH | HTML_INSIDE;
         let math_in_text = math_text && matches!(n, "mglyph" | "malignmark");
         if top.flags & FOREIGN == 0 || (top.flags & HTML_INSIDE != 0 && !math_in_text) {
@@ -249,23 +262,10 @@ impl Model {
         }
     }
 
-    /// Opens an element for start tag `t` met where it may be text: one that stops every
-    /// search, so that nothing it might be lets the model close more than the parser.
-    pub fn push_unsure(&mut self, t: &Tag) {
-        let formatting = super::guard_names::is_formatting(&t.name);
-        let flags = SPECIAL | SCOPE | if formatting { FORMATTING } else { 0 };
-        self.push(t, flags);
-    }
-
-    /// Whether `<![CDATA[` opens a CDATA section here (in SVG or MathML), not a comment.
-    pub fn cdata_here(&self) -> bool {
-        self.stack.last().is_some_and(|o| o.flags & FOREIGN != 0)
-    }
-
-    /// Closes SVG and MathML elements down to HTML (or an element that may hold it), as
-    /// the parser does at a tag that leaves foreign content.
+    /// Closes SVG and MathML elements down to HTML (or an element that holds it), as the
+    /// parser does at a tag that leaves foreign content.
     pub fn leave_foreign(&mut self) {
-        let foreign = |o: &Open| o.flags & FOREIGN != 0 && o.flags & (HTML_INSIDE | UNSURE) == 0;
+        let foreign = |o: &Open| o.flags & FOREIGN != 0 && o.flags & HTML_INSIDE == 0;
         while self.stack.last().is_some_and(foreign) {
             if let Some(o) = self.stack.pop() {
                 self.forget(&o);

@@ -1,5 +1,4 @@
-//! The names the guard's rules (`guard_rules.rs`) sort tags by, from HTML's tree
-//! construction rules.
+//! The names the guard's rules (`guard_rules.rs`) sort tags by, as html5ever 0.35 has them.
 
 use super::guard_model::*;
 use super::scan::Tag;
@@ -24,8 +23,9 @@ pub(super) fn is_formatting(n: &str) -> bool {
     )
 }
 
-/// Start tags that close an open `<p>` and open a special element.
-pub(super) fn is_block(n: &str) -> bool {
+/// Start tags that close an open `<p>` before they open (besides headings, forms, tables
+/// and the raw-text ones).
+pub(super) fn closes_p(n: &str) -> bool {
     matches!(
         n,
         "address"
@@ -42,7 +42,6 @@ pub(super) fn is_block(n: &str) -> bool {
             | "figcaption"
             | "figure"
             | "footer"
-            | "form"
             | "header"
             | "hgroup"
             | "listing"
@@ -59,12 +58,107 @@ pub(super) fn is_block(n: &str) -> bool {
     )
 }
 
+/// End tags that close their element when it is in scope.
+pub(super) fn ends_in_scope(n: &str) -> bool {
+    matches!(
+        n,
+        "address"
+            | "applet"
+            | "article"
+            | "aside"
+            | "blockquote"
+            | "button"
+            | "center"
+            | "details"
+            | "dialog"
+            | "dir"
+            | "div"
+            | "dl"
+            | "fieldset"
+            | "figcaption"
+            | "figure"
+            | "footer"
+            | "header"
+            | "hgroup"
+            | "listing"
+            | "main"
+            | "marquee"
+            | "menu"
+            | "nav"
+            | "object"
+            | "ol"
+            | "pre"
+            | "search"
+            | "section"
+            | "summary"
+            | "ul"
+    )
+}
+
+/// html5ever's special elements (of those the model opens): an ordinary end tag stops at
+/// them.
+pub(super) fn is_special(n: &str) -> bool {
+    is_heading(n)
+        || matches!(
+            n,
+            "address"
+                | "applet"
+                | "article"
+                | "aside"
+                | "blockquote"
+                | "button"
+                | "caption"
+                | "center"
+                | "dd"
+                | "details"
+                | "dir"
+                | "div"
+                | "dl"
+                | "dt"
+                | "fieldset"
+                | "figcaption"
+                | "figure"
+                | "footer"
+                | "form"
+                | "frameset"
+                | "header"
+                | "hgroup"
+                | "isindex"
+                | "li"
+                | "listing"
+                | "main"
+                | "marquee"
+                | "menu"
+                | "nav"
+                | "object"
+                | "ol"
+                | "p"
+                | "pre"
+                | "section"
+                | "select"
+                | "summary"
+                | "table"
+                | "td"
+                | "template"
+                | "th"
+                | "ul"
+        )
+}
+
+/// HTML elements that bound html5ever's default scope.
+pub(super) fn is_scope(n: &str) -> bool {
+    matches!(
+        n,
+        "applet" | "caption" | "table" | "td" | "th" | "marquee" | "object" | "template"
+    )
+}
+
 /// `h1` to `h6`.
 pub(super) fn is_heading(n: &str) -> bool {
     matches!(n, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
 }
 
-/// Elements with no content and no end tag.
+/// Elements with no content and no end tag (or, in the body, ignored: `frame`).
 pub(super) fn is_void(n: &str) -> bool {
     matches!(
         n,
@@ -106,29 +200,7 @@ pub(super) fn is_raw_text(n: &str) -> bool {
     )
 }
 
-/// Special elements whose end tag closes them when in scope (a `</select>` or `</frameset>`
-/// is an ordinary end tag in the body).
-pub(super) fn is_special(n: &str) -> bool {
-    is_block(n)
-        || is_heading(n)
-        || matches!(
-            n,
-            "applet"
-                | "button"
-                | "caption"
-                | "dd"
-                | "dt"
-                | "li"
-                | "marquee"
-                | "object"
-                | "table"
-                | "td"
-                | "template"
-                | "th"
-        )
-}
-
-/// The tags that end a `<select>` inside a table.
+/// The tags that end a `<select>` inside a table, and that a table's rules handle.
 pub(super) fn is_table_part(n: &str) -> bool {
     matches!(
         n,
@@ -183,15 +255,27 @@ pub(super) fn leaves_foreign(t: &Tag) -> bool {
         )
 }
 
-/// The flags of a new SVG (or, `math`, MathML) element `n`.
+/// The flags of a new SVG (or, `math`, MathML) element `n` (not `annotation-xml`).
 pub(super) fn foreign_flags(n: &str, math: bool) -> u16 {
     match (math, n) {
-        (false, "foreignobject" | "desc" | "title") => FOREIGN | HTML_INSIDE | SCOPE | SPECIAL,
-        (true, "mi" | "mo" | "mn" | "ms" | "mtext") => {
-            FOREIGN | MATH | HTML_INSIDE | SCOPE | SPECIAL
-        }
-        (true, "annotation-xml") => FOREIGN | MATH | UNSURE | SCOPE | SPECIAL,
+        (false, "foreignobject" | "desc" | "title") => FOREIGN | HTML_INSIDE | SCOPE,
+        (true, "mi" | "mo" | "mn" | "ms" | "mtext") => FOREIGN | MATH | HTML_INSIDE | SCOPE,
         (true, _) => FOREIGN | MATH,
         (false, _) => FOREIGN,
     }
+}
+
+/// The flags of a new HTML element `n`.
+pub(super) fn html_flags(n: &str) -> u16 {
+    let mut flags = 0;
+    if is_special(n) {
+        flags |= SPECIAL;
+    }
+    if is_scope(n) {
+        flags |= SCOPE;
+    }
+    if is_formatting(n) {
+        flags |= FORMATTING;
+    }
+    flags
 }

@@ -1,5 +1,6 @@
 //! What each tag does to the guard's model (`guard_model.rs`): the parts of HTML's tree
-//! construction rules that open and close elements, read on the side of keeping them open.
+//! construction (as html5ever has it) that open and close elements, exactly, or, past what
+//! the model can tell, warily.
 
 use super::guard::Then;
 use super::guard_model::*;
@@ -9,11 +10,31 @@ use super::scan::Tag;
 impl Model {
     /// Start tag `t`.
     pub fn start(&mut self, t: &Tag) -> Then {
+        self.frameset |= t.name == "frameset";
+        if !self.wary {
+            let then = self.start_exact(t);
+            if !self.wary {
+                return then;
+            }
+        }
+        self.start_wary(t)
+    }
+
+    /// End tag `n`.
+    pub fn end(&mut self, n: &str) {
+        if !self.wary {
+            self.end_exact(n);
+            if !self.wary {
+                return;
+            }
+        }
+        self.end_wary(n);
+    }
+
+    fn start_exact(&mut self, t: &Tag) -> Then {
         let n = t.name.as_str();
-        if self.framesets > 0 {
-            // Whether the parser took the frameset (and ignores this) or not (an `<svg>` may
-            // have followed, where even `<frame>` nests), opening it errs on the deep side.
-            self.push(t, SPECIAL | SCOPE);
+        if n == "frameset" {
+            self.wary = true;
             return Then::Go;
         }
         if let Some((select, in_table)) = self.select() {
@@ -29,115 +50,97 @@ impl Model {
         match here {
             Here::Html => self.start_html(t),
             Here::Foreign { math } => {
-                if !t.self_closing {
+                // It holds HTML or not by an `encoding` the model does not read.
+                if math && n == "annotation-xml" {
+                    self.wary = true;
+                } else if !t.self_closing {
                     self.push(t, foreign_flags(n, math));
-                }
-                Then::Go
-            }
-            Here::Unsure => {
-                let svg = n == "svg"
-                    && self
-                        .stack
-                        .last()
-                        .is_some_and(|o| o.name == "annotation-xml");
-                if svg && !t.self_closing {
-                    self.push(t, FOREIGN);
-                } else if !svg && is_formatting(n) {
-                    self.push(t, UNSURE | FORMATTING);
-                } else if !svg {
-                    self.push(t, UNSURE | SCOPE | SPECIAL);
                 }
                 Then::Go
             }
         }
     }
 
-    /// Start tag `t` inside the `<select>` at `select`: all but a few are ignored.
-    fn start_in_select(&mut self, t: &Tag, select: usize, in_table: bool) -> Then {
+    /// A table part's start tag: outside a table the parser ignores it; in a cell or
+    /// caption it closes that first; in the table it closes what is open in it (what was
+    /// put before the table, as SVG may be) and opens a cell or caption.
+    fn start_table_part(&mut self, t: &Tag) {
         let n = t.name.as_str();
-        match n {
-            "option" | "optgroup" | "hr" => {
-                if self.stack.last().is_some_and(|o| o.is("option")) {
-                    self.close_top();
-                }
-                if n != "option" && self.stack.last().is_some_and(|o| o.is("optgroup")) {
-                    self.close_top();
-                }
-                if n != "hr" {
-                    self.push(t, 0);
+        while !self.wary {
+            match self.table_part() {
+                None => return,
+                Some((_, "template")) => self.wary = true,
+                Some((j, "td" | "th" | "caption")) => self.close(j),
+                Some((j, _)) => {
+                    if j + 1 < self.stack.len() {
+                        self.close(j + 1);
+                    }
+                    if !self.wary && matches!(n, "td" | "th" | "caption") {
+                        self.push(t, html_flags(n));
+                    }
+                    return;
                 }
             }
-            "select" => self.close(select),
-            "input" | "keygen" | "textarea" => {
-                self.close(select);
-                return self.start(t);
-            }
-            _ if in_table && is_table_part(n) => {
-                self.close(select);
-                return self.start(t);
-            }
-            "script" => return Then::SkipText,
-            "template" => self.push(t, SPECIAL | SCOPE),
-            _ => {}
         }
-        Then::Go
     }
 
     /// Start tag `t` as HTML.
     fn start_html(&mut self, t: &Tag) -> Then {
         let n = t.name.as_str();
         match n {
-            "html" | "head" | "body" | "colgroup" => {}
-            "option" | "optgroup" => {
-                if self.stack.last().is_some_and(|o| o.is("option")) {
-                    self.close_top();
-                }
-                self.push(t, 0);
+            "html" | "head" | "body" => {}
+            "caption" | "col" | "colgroup" | "tbody" | "td" | "tfoot" | "th" | "thead" | "tr" => {
+                self.start_table_part(t)
             }
-            "rb" | "rp" | "rt" | "rtc" => {
-                // In a ruby these close the elements whose end tags may be left out.
-                if self.find(|o| o.is("ruby"), Self::scope).is_some() {
-                    self.close_implied(n == "rp" || n == "rt");
-                }
-                self.push(t, 0);
-            }
-            "tr" | "tbody" | "thead" | "tfoot" => self.close_cell(),
-            // Outside a table the parser ignores them.
-            "td" | "th" | "caption" => {
-                if self.in_table() {
-                    self.close_cell();
-                    self.push(t, SPECIAL | SCOPE);
-                }
-            }
-            // A table closes an open `<p>` only in no-quirks mode: the model does not. In a
-            // table (not in a cell of it) it closes that table.
             "table" => {
-                let table_part = |o: &Open| {
-                    ["table", "td", "th", "caption", "template"]
-                        .iter()
-                        .any(|m| o.is(m))
-                };
-                if let Some(j) = self
-                    .find(table_part, |_| false)
-                    .filter(|&j| self.stack[j].is("table"))
-                {
+                // In a table it closes that table; then an open `<p>` only in no-quirks mode.
+                if let Some((j, "table")) = self.table_part() {
                     self.close(j);
                 }
-                self.push(t, SPECIAL | SCOPE);
+                let p = |o: &Open| o.is("p");
+                if self.find(p, |o| Self::scope(o) || o.is("button")).is_some() {
+                    match self.mode {
+                        Mode::NoQuirks => self.close_p(),
+                        Mode::Quirks => {}
+                        Mode::Unknown => self.wary = true,
+                    }
+                }
+                self.push(t, html_flags(n));
             }
-            "template" | "object" | "applet" | "marquee" | "select" | "frameset" => {
-                self.push(t, SPECIAL | SCOPE)
+            "form" => {
+                if !self.form || self.templates > 0 {
+                    if let Some((_, "table")) = self.table_part() {
+                        // In a table a form opens and closes at once.
+                    } else {
+                        self.close_p();
+                        self.push(t, html_flags(n));
+                    }
+                    self.form |= self.templates == 0;
+                }
+            }
+            "option" | "optgroup" => {
+                if self.stack.last().is_some_and(|o| o.is("option")) {
+                    self.close_current();
+                }
+                self.push(t, 0);
+            }
+            // Inside a ruby these close what may be left open, past what the model follows.
+            "rb" | "rp" | "rt" | "rtc" => {
+                if self.find(|o| o.is("ruby"), Self::scope).is_some() {
+                    self.wary = true;
+                } else {
+                    self.push(t, 0);
+                }
             }
             "plaintext" => {
                 self.close_p();
-                return match self.templates {
-                    0 => Then::RestIsText,
-                    _ => Then::Unsure,
-                };
+                return Then::RestIsText;
             }
-            "svg" if !t.self_closing => self.push(t, FOREIGN),
-            "math" if !t.self_closing => self.push(t, FOREIGN | MATH),
-            "svg" | "math" => {}
+            "svg" | "math" => {
+                if !t.self_closing {
+                    self.push(t, if n == "svg" { FOREIGN } else { FOREIGN | MATH });
+                }
+            }
             _ if is_void(n) => {
                 if n == "hr" {
                     self.close_p();
@@ -147,74 +150,66 @@ impl Model {
                 if n == "xmp" {
                     self.close_p();
                 }
-                return match self.templates {
-                    0 => Then::SkipText,
-                    _ => Then::Unsure,
-                };
+                return Then::SkipText;
             }
             "li" | "dd" | "dt" => {
                 let same = |o: &Open| match n {
                     "li" => o.is("li"),
                     _ => o.is("dd") || o.is("dt"),
                 };
-                let stop = |o: &Open| {
-                    o.flags & SPECIAL != 0 && !(o.is("address") || o.is("div") || o.is("p"))
-                };
+                let stop =
+                    |o: &Open| Self::special(o) && !(o.is("address") || o.is("div") || o.is("p"));
                 if let Some(i) = self.find(same, stop) {
                     self.close(i);
                 }
                 self.close_p();
-                self.push(t, SPECIAL);
+                self.push(t, html_flags(n));
             }
             _ if is_heading(n) => {
                 self.close_p();
-                if self.stack.last().is_some_and(|o| is_heading(&o.name)) {
-                    self.close_top();
+                if self
+                    .stack
+                    .last()
+                    .is_some_and(|o| is_heading(&o.name) && o.flags & FOREIGN == 0)
+                {
+                    self.close_current();
                 }
-                self.push(t, SPECIAL);
+                self.push(t, html_flags(n));
             }
             "button" => {
                 if let Some(i) = self.find(|o| o.is("button"), Self::scope) {
                     self.close(i);
                 }
-                self.push(t, SPECIAL);
+                self.push(t, html_flags(n));
             }
-            _ if is_formatting(n) => {
-                if n == "a" || n == "nobr" {
-                    self.adopt(n, n == "a");
+            "a" => {
+                self.adopt("a", true);
+                self.push(t, html_flags(n));
+            }
+            "nobr" => {
+                if self.floating.iter().any(|o| o.is("nobr")) {
+                    self.wary = true;
+                } else if self.find(|o| o.is("nobr"), Self::scope).is_some() {
+                    self.adopt("nobr", false);
                 }
-                self.push(t, FORMATTING);
+                self.push(t, html_flags(n));
             }
-            _ if is_block(n) => {
+            _ if closes_p(n) => {
                 self.close_p();
-                self.push(t, SPECIAL);
+                self.push(t, html_flags(n));
             }
-            _ => self.push(t, 0),
+            _ => self.push(t, html_flags(n)),
         }
         Then::Go
     }
 
-    /// End tag `n`.
-    pub fn end(&mut self, n: &str) {
-        if self.framesets > 0 {
-            if n == "frameset" && self.stack.last().is_some_and(|o| o.is(n)) {
-                self.close_top();
-            }
-            return;
-        }
+    fn end_exact(&mut self, n: &str) {
         if let Some((select, in_table)) = self.select() {
             return self.end_in_select(n, select, in_table);
         }
         let Some(top) = self.stack.last() else {
             return;
         };
-        if top.flags & UNSURE != 0 {
-            // HTML or MathML: only its own end tag surely closes it.
-            if top.name == n {
-                self.close_top();
-            }
-            return;
-        }
         if top.flags & FOREIGN != 0 {
             if n == "p" || n == "br" {
                 // These two end SVG and MathML, as the start tags that leave them do.
@@ -224,41 +219,66 @@ impl Model {
             }
         }
         let named = |o: &Open| o.is(n);
-        let table = |o: &Open| o.is("table") || o.is("template");
         let found = match n {
             "body" | "html" | "br" => None,
-            "p" => self.find(named, |o| Self::scope(o) || o.is("button")),
-            "li" => self.find(named, |o| Self::scope(o) || o.is("ol") || o.is("ul")),
             "form" => {
-                if let Some(i) = self.find(named, Self::scope) {
-                    // The parser closes what may be left open, then takes out the form alone.
-                    self.close_implied(false);
-                    if i < self.stack.len() {
-                        self.remove(i);
-                    }
+                // The parser's form pointer is past what the model follows.
+                if self.stack.iter().any(|o| o.is("form")) {
+                    self.wary = true;
+                } else if self.templates == 0 {
+                    self.form = false;
                 }
                 None
             }
-            "table" => self.find(named, |o| o.is("template")),
-            "td" | "th" | "caption" => self.find(named, table),
-            "tr" | "tbody" | "thead" | "tfoot" => {
-                self.close_cell();
+            "p" => self.find(named, |o| Self::scope(o) || o.is("button")),
+            "li" => self.find(named, |o| Self::scope(o) || o.is("ol") || o.is("ul")),
+            "dd" | "dt" => self.find(named, Self::scope),
+            _ if is_heading(n) => {
+                let heading = |o: &Open| o.flags & FOREIGN == 0 && is_heading(&o.name);
+                self.find(heading, Self::scope)
+            }
+            "table" | "tbody" | "tfoot" | "thead" | "tr" | "td" | "th" | "caption" => {
+                self.end_table_part(n);
                 None
             }
             "template" => self.find(named, |_| false),
-            _ if is_heading(n) => {
-                let heading = |o: &Open| o.flags & (FOREIGN | UNSURE) == 0 && is_heading(&o.name);
-                self.find(heading, Self::scope)
-            }
             _ if is_formatting(n) => {
                 self.adopt(n, false);
                 None
             }
-            _ if is_special(n) => self.find(named, Self::scope),
-            _ => self.find(named, |o| o.flags & (SPECIAL | SCOPE) != 0),
+            _ if ends_in_scope(n) => self.find(named, Self::scope),
+            _ => self.find(named, Self::special),
         };
         if let Some(i) = found {
             self.close(i);
+        }
+    }
+
+    /// A table part's end tag: `</td>`, `</th>` and `</caption>` close theirs; `</table>`
+    /// closes the cell or caption it is in, then the table; `</tr>` closes the cell (a row
+    /// group's end may or may not: the model turns wary).
+    fn end_table_part(&mut self, n: &str) {
+        while !self.wary {
+            match self.table_part() {
+                Some((j, part @ ("td" | "th"))) => match n {
+                    _ if n == part => return self.close(j),
+                    "td" | "th" | "caption" => return,
+                    "tbody" | "thead" | "tfoot" => self.wary = true,
+                    _ => self.close(j),
+                },
+                Some((j, "caption")) => match n {
+                    "caption" => return self.close(j),
+                    "table" => self.close(j),
+                    _ => return,
+                },
+                Some((j, "table")) => {
+                    if n == "table" {
+                        self.close(j);
+                    }
+                    return;
+                }
+                _ => return,
+            }
         }
     }
 
@@ -277,37 +297,5 @@ impl Model {
             }
         }
         false
-    }
-
-    /// End tag `n` inside the `<select>` at `select`.
-    fn end_in_select(&mut self, n: &str, select: usize, in_table: bool) {
-        let top_is = |m: &Model, name: &str| m.stack.last().is_some_and(|o| o.is(name));
-        match n {
-            "optgroup" => {
-                let len = self.stack.len();
-                let under = len >= 2 && self.stack[len - 2].is("optgroup");
-                if top_is(self, "option") && under {
-                    self.close_top();
-                }
-                if top_is(self, "optgroup") {
-                    self.close_top();
-                }
-            }
-            "option" if top_is(self, "option") => self.close_top(),
-            "select" => self.close(select),
-            "template" => {
-                if let Some(i) = self.find(|o| o.is("template"), |_| false) {
-                    self.close(i);
-                }
-            }
-            _ if in_table && is_table_part(n) => {
-                let stop = |o: &Open| o.is("template") || (n != "table" && o.is("table"));
-                if self.find(|o| o.is(n), stop).is_some() {
-                    self.close(select);
-                    self.end(n);
-                }
-            }
-            _ => {}
-        }
     }
 }

@@ -19,6 +19,7 @@ mod guard;
 mod guard_model;
 mod guard_names;
 mod guard_rules;
+mod guard_wary;
 mod implied;
 mod items;
 mod links;

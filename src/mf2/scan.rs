@@ -22,6 +22,18 @@ pub(super) struct Tag {
     pub font_attr: bool,
 }
 
+/// What the page's doctype makes of it (tables close an open `<p>` but in quirks mode).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// Not yet known, or a doctype not read here.
+    #[default]
+    Unknown,
+    /// No doctype before the first tag or text: quirks mode.
+    Quirks,
+    /// `<!DOCTYPE html>` first.
+    NoQuirks,
+}
+
 /// HTML's whitespace, with the carriage return the input stream turns into a line feed.
 fn is_ws(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
@@ -79,6 +91,12 @@ enum In {
 pub(super) struct Scanner<'h> {
     b: &'h [u8],
     i: usize,
+    /// Where a `<![CDATA[` stopped the scan, its reading unknown (`next_tag(None)`).
+    pub unsure_at: Option<usize>,
+    /// The page's mode, once its first tag or text decides it.
+    pub mode: Mode,
+    /// Whether that is decided.
+    decided: bool,
 }
 
 impl<'h> Scanner<'h> {
@@ -87,22 +105,52 @@ impl<'h> Scanner<'h> {
         Scanner {
             b: html.as_bytes(),
             i: 0,
+            unsure_at: None,
+            mode: Mode::Unknown,
+            decided: false,
         }
     }
 
-    /// The next tag; `None` at the end. With `cdata` (in SVG or MathML) `<![CDATA[` opens
-    /// text up to `]]>`; else it is a comment up to `>`.
-    pub fn next_tag(&mut self, cdata: bool) -> Option<Tag> {
+    /// The next tag; `None` at the end. `<![CDATA[` opens text up to `]]>` with
+    /// `cdata == Some(true)` (in SVG and MathML), a comment up to `>` with `Some(false)`,
+    /// and with `None` (not known which) ends the scan there.
+    pub fn next_tag(&mut self, cdata: Option<bool>) -> Option<Tag> {
         let b = self.b;
         loop {
-            let at = self.i + b.get(self.i..)?.iter().position(|&c| c == b'<')?;
+            let from = self.i;
+            let at = from + b.get(from..)?.iter().position(|&c| c == b'<')?;
             self.i = at + 1;
+            if !self.decided {
+                // Text before the doctype (but whitespace and a byte order mark) means none.
+                let text = b[from..at]
+                    .strip_prefix("\u{feff}".as_bytes())
+                    .unwrap_or(&b[from..at]);
+                if text.iter().any(|&c| !is_ws(c)) {
+                    self.decide(Mode::Quirks);
+                }
+            }
             match b.get(at + 1).copied() {
                 Some(b'!') if b[at + 2..].starts_with(b"--") => self.i = comment_end(b, at + 4),
-                Some(b'!') if cdata && b[at + 2..].starts_with(b"[CDATA[") => {
-                    let end = b[at + 9..].windows(3).position(|w| w == b"]]>");
-                    self.i = end.map_or(b.len(), |p| at + 9 + p + 3);
+                Some(b'!')
+                    if b.get(at + 2..at + 9)
+                        .is_some_and(|d| d.eq_ignore_ascii_case(b"doctype")) =>
+                {
+                    self.i = past_gt(b, at + 2);
+                    let inside = &b[at + 9..self.i.saturating_sub(1).max(at + 9)];
+                    let html = inside.trim_ascii().eq_ignore_ascii_case(b"html");
+                    self.decide(if html { Mode::NoQuirks } else { Mode::Unknown });
                 }
+                Some(b'!') if b[at + 2..].starts_with(b"[CDATA[") => match cdata {
+                    Some(true) => {
+                        let end = b[at + 9..].windows(3).position(|w| w == b"]]>");
+                        self.i = end.map_or(b.len(), |p| at + 9 + p + 3);
+                    }
+                    Some(false) => self.i = past_gt(b, at + 2),
+                    None => {
+                        self.unsure_at = Some(at);
+                        return None;
+                    }
+                },
                 Some(b'!' | b'?') => self.i = past_gt(b, at + 2),
                 Some(b'/') => match b.get(at + 2).copied() {
                     Some(c) if c.is_ascii_alphabetic() => return self.tag(at, true),
@@ -110,7 +158,8 @@ impl<'h> Scanner<'h> {
                     None => return None,
                 },
                 Some(c) if c.is_ascii_alphabetic() => return self.tag(at, false),
-                _ => {}
+                // A `<` that starts nothing is text.
+                _ => self.decide(Mode::Quirks),
             }
         }
     }
@@ -141,6 +190,14 @@ impl<'h> Scanner<'h> {
         self.i = b.len();
     }
 
+    /// Sets the page's mode, if its first tag or text had not.
+    fn decide(&mut self, mode: Mode) {
+        if !self.decided {
+            self.decided = true;
+            self.mode = mode;
+        }
+    }
+
     /// Everything left is text (after `<plaintext>`).
     pub fn rest_is_text(&mut self) {
         self.i = self.b.len();
@@ -149,6 +206,7 @@ impl<'h> Scanner<'h> {
     /// The tag whose `<` is at `at` (its name one byte later, two for an end tag); `None`,
     /// and nothing left, when the input ends inside it.
     fn tag(&mut self, at: usize, end: bool) -> Option<Tag> {
+        self.decide(Mode::Quirks);
         let b = self.b;
         let start = at + if end { 2 } else { 1 };
         let mut k = start;
