@@ -7,15 +7,24 @@
 //! microformats as property values, and the implied name, photo and URL. Not read: the
 //! value-class pattern, the include pattern, rel values and the classic (v1) class names.
 //!
-//! The work is bounded whatever the page: nested microformats deeper than 64 levels are
+//! The work is bounded whatever the page. Before html5ever parses it, a pass over its tags
+//! (`guard.rs`) cuts a page built to make the parser's work grow with the square of its
+//! length (deep nesting, formatting elements left open to be re-created block after block,
+//! thousands of attributes on a tag); then nested microformats deeper than 64 levels are
 //! left out, the walks keep their own stacks (no recursion per element), and the text and
 //! markup read for values share one budget. A leaf: it uses no other part of Natter.
 
 mod dom;
+mod guard;
+mod guard_model;
+mod guard_names;
+mod guard_rules;
+mod guard_wary;
 mod implied;
 mod items;
 mod links;
 mod pick;
+mod scan;
 
 use scraper::Html;
 use url::Url;
@@ -106,7 +115,7 @@ pub struct Author {
 /// against `base`. Never fails: a page with nothing to say gives `links_to_target: false` and
 /// no entry.
 pub fn read(html: &str, base: &Url, target: &Url) -> Source {
-    let doc = Html::parse_document(html);
+    let doc = Html::parse_document(guard::bounded(html));
     let doc_base = links::document_base(&doc, base);
     let target = links::Target::new(target);
     let links_to_target = links::page_links_to(&doc, &doc_base, &target);
@@ -118,5 +127,7 @@ pub fn read(html: &str, base: &Url, target: &Url) -> Source {
     }
 }
 
+#[cfg(test)]
+mod guard_tests;
 #[cfg(test)]
 mod tests;
