@@ -72,7 +72,10 @@ impl Model {
                 Some((_, "template")) => self.wary = true,
                 Some((j, "td" | "th" | "caption")) => self.close(j),
                 Some((j, _)) => {
-                    if j + 1 < self.stack.len() {
+                    // A mark closed so stays in the parser's list.
+                    if self.stack[j + 1..].iter().any(Open::is_marker) {
+                        self.wary = true;
+                    } else if j + 1 < self.stack.len() {
                         self.close(j + 1);
                     }
                     if !self.wary && matches!(n, "td" | "th" | "caption") {
@@ -274,6 +277,10 @@ impl Model {
                 Some((j, "table")) => {
                     if n == "table" {
                         self.close(j);
+                    } else if j + 1 < self.stack.len() {
+                        // A row group's or row's end closes what is open in it, if it is
+                        // open: past what the model follows.
+                        self.wary = true;
                     }
                     return;
                 }

@@ -189,6 +189,11 @@ fn markup_that_keeps_more_open_than_it_seems_is_cut() {
             "<table><svg><foreignObject><tbody></foreignObject>",
             "<section/>",
         ),
+        ("", "<caption><table><tbody><svg><style></tbody>"),
+        (
+            "<tbody></table>",
+            "<a href=1><table><object><tbody></table>",
+        ),
     ];
     for (head, unit) in cases {
         let html = format!("{head}{}", unit.repeat(3000));

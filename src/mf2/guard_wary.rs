@@ -24,6 +24,7 @@ impl Model {
             "dd" | "dt" => &[&["dd", "dt"]],
             "td" | "th" => &[&["td", "th"]],
             "tr" | "tbody" | "thead" | "tfoot" => &[&["td", "th"], &["tr"]],
+            "option" | "optgroup" => &[&["option"]],
             _ => &[],
         };
         // In SVG or MathML (which the model may still think open) nothing closes so.

@@ -219,15 +219,16 @@ impl<'t> Parser<'t> {
                     .or_else(|| attr(&["img", "audio", "video", "source", "iframe"], "src"))
                     .or_else(|| attr(&["video"], "poster"))
                     .or_else(|| attr(&["object"], "data"));
-                let written = match link {
-                    Some(v) => v.trim().to_string(),
-                    None => match attr(&["abbr"], "title")
-                        .or_else(|| attr(&["data", "input"], "value"))
-                    {
+                if let Some(v) = link {
+                    // An empty link is the page itself, as in a browser.
+                    let url = self.base.join(v.trim()).map(String::from);
+                    return (url.unwrap_or_else(|_| v.trim().to_string()), None);
+                }
+                let written =
+                    match attr(&["abbr"], "title").or_else(|| attr(&["data", "input"], "value")) {
                         Some(v) => v.trim().to_string(),
                         None => dom::text(el, &mut self.budget),
-                    },
-                };
+                    };
                 (resolve(self.base, &written), None)
             }
             Prefix::Dt => {

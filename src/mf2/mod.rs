@@ -130,4 +130,6 @@ pub fn read(html: &str, base: &Url, target: &Url) -> Source {
 #[cfg(test)]
 mod guard_tests;
 #[cfg(test)]
+mod pages_tests;
+#[cfg(test)]
 mod tests;

@@ -649,3 +649,159 @@ fn content_urls_are_made_absolute_but_fragments_stay() {
     );
     assert_eq!(e.content_text.as_deref(), Some("#birds 1 a \"bird\"m"));
 }
+
+#[test]
+fn deeply_nested_pages_are_read_without_overflow() {
+    let reply = format!(r#"<a class="u-in-reply-to" href="{TARGET}">re</a>"#);
+    // 10,000 nested divs: the page is cut where the parser's work would grow (512 open
+    // elements), and the reply below that is not read.
+    let divs = format!(
+        "{}<div class=\"h-entry\">{reply}</div>",
+        "<div>".repeat(10_000)
+    );
+    assert_eq!(
+        source(&divs),
+        Source {
+            links_to_target: false,
+            entry: None
+        }
+    );
+    // 10,000 nested h-entries: the first ones are read, the top-level one speaks.
+    let entries = format!("{}{reply}", "<div class=\"h-entry\">".repeat(10_000));
+    let s = source(&entries);
+    assert!(!s.links_to_target);
+    assert_eq!(s.entry.map(|e| e.kind), Some(Kind::Mention));
+}
+
+#[test]
+fn nested_microformats_are_read_to_sixty_four_levels() {
+    let nested = |levels: usize| {
+        format!(
+            r#"{}<a class="u-in-reply-to" href="{TARGET}">re</a><p class="p-name">deepest</p>"#,
+            r#"<div class="h-entry">"#.repeat(levels)
+        )
+    };
+    let e = entry(&nested(60));
+    assert_eq!((e.kind, e.name.as_deref()), (Kind::Reply, Some("deepest")));
+    // Past 64 levels the reply is not read: the top-level entry speaks, as a mention of a
+    // page that links to the target.
+    let s = source(&nested(100));
+    assert!(s.links_to_target);
+    let e = s.entry.unwrap();
+    assert_eq!((e.kind, e.name), (Kind::Mention, None));
+}
+
+#[test]
+fn values_read_again_at_each_level_share_one_budget() {
+    // 300 nested e-content, 3 KB of text at each: each level's HTML holds all below it.
+    let level = format!("<div class=\"e-content\">{}", "x".repeat(3000));
+    let html = format!("<div class=\"h-entry\">{}</div>", level.repeat(300));
+    let e = entry(&html);
+    // The outermost (the first value) is read whole; the budget stops the rest.
+    assert_eq!(e.content_text.map(|t| t.len()), Some(300 * 3000 + 299));
+}
+
+#[test]
+fn malformed_and_empty_pages_say_nothing() {
+    for html in [
+        "",
+        " ",
+        "\u{feff}",
+        "<<<>>> </div></p></html>",
+        r#"<a href="https://natter.example/blog/post""#,
+        "<!-- <a href=\"https://natter.example/blog/post\">",
+        "<script>document.write('<a href=\"https://natter.example/blog/post\">')</script>",
+        "\u{0}\u{0}<\u{0}div class=h-entry>",
+        "<svg><a href=\"/\"><foreignObject><math><mi><table><td>",
+    ] {
+        assert_eq!(
+            source(html),
+            Source {
+                links_to_target: false,
+                entry: None
+            },
+            "{html:?}"
+        );
+    }
+    // An unfinished tag is no tag; the entry around it still is one.
+    let s = source(
+        r#"<div class="h-entry"><a class="u-in-reply-to" href="https://natter.example/blog/post"#,
+    );
+    assert!(!s.links_to_target);
+    let e = s.entry.unwrap();
+    assert_eq!((e.kind, e.in_reply_to.len()), (Kind::Mention, 0));
+}
+
+#[test]
+fn bad_urls_are_passed_over() {
+    let s = source(
+        r#"<base href="http://[::1"><div class="h-entry">
+        <a class="u-url" href="http://[::1">x</a>
+        <a class="u-in-reply-to" href="https://exa mple.com/">x</a>
+        <a class="u-like-of" href="javascript:alert(1)">x</a>
+        <a class="u-repost-of" href="">x</a>
+        <a class="p-author h-card" href="http://%zz/">Eve</a>
+        <img class="u-photo" src="data:,">
+        <a href="https://natter.example:99999/blog/post">x</a></div>"#,
+    );
+    assert!(!s.links_to_target);
+    let e = s.entry.unwrap();
+    assert_eq!(e.url, None);
+    assert!(e.in_reply_to.is_empty());
+    // A javascript: URL is an absolute URL; the caller decides what it shows.
+    assert_eq!(e.like_of, ["javascript:alert(1)"]);
+    assert_eq!(e.repost_of, [PAGE]);
+    assert_eq!(e.author.name.as_deref(), Some("Eve"));
+    assert_eq!(e.author.url, None);
+}
+
+mod no_panic {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PIECES: &[&str] = &[
+        "<div class=\"h-entry\">",
+        "<div class=\"h-card p-author\">",
+        "<span class=\"p-name\">",
+        "<a class=\"u-in-reply-to h-cite\" href=\"/blog/post\">",
+        "<a href=\"https://natter.example/blog/post#x\">",
+        "<p class=\"e-content\">",
+        "<time class=\"dt-published\" datetime=\"2024\">",
+        "<img class=\"u-photo\" src=x alt=y>",
+        "</div>",
+        "</span>",
+        "</a>",
+        "</p>",
+        "<base href=\"//natter.example/\">",
+        "<b>",
+        "</b>",
+        "<table><td>",
+        "<svg>",
+        "<template>",
+        "<!--",
+        "-->",
+        "x",
+        " ",
+        "é",
+        "<a class=\"u-url u-like-of\" href=\"http://[\">",
+        "<abbr class=\"p-name\" title=\"T\">",
+        "<data class=\"u-url\" value=\"v\">",
+        "<div class=\"h-feed\">",
+        "<h-x class=\"h- h-1 p- u-\">",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Whatever the page, reading it returns (and a link, once read, is a link).
+        #[test]
+        fn any_page_reads(picks in prop::collection::vec(0..PIECES.len(), 0..200)) {
+            let html: String = picks.iter().map(|&i| PIECES[i]).collect();
+            let s = read(&html, &url("https://natter.example/other"), &url(TARGET));
+            let hidden = html.contains("<!--") || html.contains("<template>");
+            if html.contains("href=\"https://natter.example/blog/post#x\">") && !hidden {
+                prop_assert!(s.links_to_target, "{}", html);
+            }
+        }
+    }
+}
