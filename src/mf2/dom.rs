@@ -1,6 +1,7 @@
 //! What the parser reads from elements: class names, text content and inner HTML, all under
 //! one work budget so that no document, however nested, costs more than a bounded amount.
 
+use super::guard_names::is_void;
 use scraper::node::Element;
 use scraper::{ElementRef, Node};
 use url::Url;
@@ -182,31 +183,6 @@ pub(super) fn text(el: ElementRef, budget: &mut Budget) -> String {
         }
     }
     collapse(&raw)
-}
-
-/// Elements with no end tag and no content.
-fn is_void(name: &str) -> bool {
-    matches!(
-        name,
-        "area"
-            | "base"
-            | "basefont"
-            | "bgsound"
-            | "br"
-            | "col"
-            | "embed"
-            | "frame"
-            | "hr"
-            | "img"
-            | "input"
-            | "keygen"
-            | "link"
-            | "meta"
-            | "param"
-            | "source"
-            | "track"
-            | "wbr"
-    )
 }
 
 /// Elements whose text is written as it is, not escaped.
