@@ -177,7 +177,14 @@ pub struct BlockBody {
     site: String,
     /// `email`, `network` (an address of it) or `author_key`
     kind: String,
-    value: String,
+    /// the email, an address of the network, or the author key (or give `comment_id`)
+    #[serde(default)]
+    value: Option<String>,
+    /// instead of `value`: block the author of this comment of the site by `kind` (its
+    /// email, its network, or the author key it was sent with)
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    comment_id: Option<i64>,
     /// RFC 3339, in the future; null: never
     #[schema(format = DateTime)]
     #[serde(default)]
@@ -233,6 +240,7 @@ pub async fn add_block(
         site: b.site,
         kind: b.kind,
         value: b.value,
+        comment_id: b.comment_id,
         expires_at,
     };
     let block = desk::block(&state.core, request, actor.0).await?;

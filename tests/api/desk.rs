@@ -903,3 +903,101 @@ async fn the_bulk_answer_fits_its_documented_schema() {
         (&json!(1), &json!(200))
     );
 }
+
+#[tokio::test]
+async fn a_block_can_name_one_of_the_authors_comments_instead_of_a_value() {
+    let app = TestApp::spawn_with(|s| {
+        s.sites.insert("notes".into(), crate::helpers::blog_site());
+    })
+    .await;
+    let token = app.admin_token();
+    let key = "a-browser-key-of-the-spammer";
+    let theirs = app
+        .create_with(
+            json!({"page": "/c", "text": "spam", "email": "Sp@M.example", "author_key": key}),
+        )
+        .await;
+    let theirs = id_of(&theirs);
+    let keyless = id_of(&app.create("/c", "no key, no email").await);
+    let block = |body: Value| {
+        let mut b = json!({"site": "blog", "expires_at": null});
+        for (k, v) in body.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        admin_json(&app, Method::POST, "/api/admin/blocks", &token, Some(b))
+    };
+    let held_reason = |fields: Value| async {
+        let c = app.create_with(fields).await;
+        admin_view(&app, &token, id_of(&c)).await["held_reason"].clone()
+    };
+
+    // By the author key it was sent with (which the page never sees).
+    let (s, b) = block(json!({"kind": "author_key", "comment_id": theirs})).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["value"], format!("the key of comment {theirs}"));
+    assert!(!b.to_string().contains(key));
+    assert_eq!(
+        held_reason(json!({"page": "/c", "text": "again", "author_key": key})).await,
+        "blocked"
+    );
+    let other = json!({"page": "/c", "text": "other", "author_key": "someone-else-entirely"});
+    assert_eq!(held_reason(other).await, Value::Null);
+    // By its email.
+    let (s, b) = block(json!({"kind": "email", "comment_id": theirs})).await;
+    assert_eq!((s, b["value"].as_str()), (201, Some("Sp@M.example")));
+    assert_eq!(
+        held_reason(json!({"page": "/c", "text": "mail", "email": "sp@m.example"})).await,
+        "blocked"
+    );
+    // By its network (the test client's, 127.0.0.0): everyone here is held now.
+    let (s, net) = block(json!({"kind": "network", "comment_id": keyless})).await;
+    assert_eq!((s, net["value"].as_str()), (201, Some("127.0.0.0")));
+    assert_eq!(
+        held_reason(json!({"page": "/c", "text": "net"})).await,
+        "blocked"
+    );
+    let path = format!("/api/admin/blocks/{}", net["id"]);
+    assert_eq!(
+        admin_json(&app, Method::DELETE, &path, &token, None)
+            .await
+            .0,
+        204
+    );
+
+    // What it refuses, naming comment_id (or value, when neither is given).
+    for (body, field) in [
+        (
+            json!({"kind": "author_key", "comment_id": keyless}),
+            "comment_id",
+        ),
+        (
+            json!({"kind": "email", "comment_id": keyless}),
+            "comment_id",
+        ),
+        (
+            json!({"kind": "email", "comment_id": 999_999}),
+            "comment_id",
+        ),
+        (
+            json!({"site": "notes", "kind": "email", "comment_id": theirs}),
+            "comment_id",
+        ),
+        (
+            json!({"kind": "email", "comment_id": theirs, "value": "a@b.org"}),
+            "comment_id",
+        ),
+        (json!({"kind": "email", "value": null}), "value"),
+    ] {
+        let mut b = json!({"site": "blog"});
+        for (k, v) in body.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let res = app
+            .admin(Method::POST, "/api/admin/blocks", &token)
+            .json(&b)
+            .send()
+            .await
+            .unwrap();
+        assert_invalid(res, field).await;
+    }
+}
