@@ -145,14 +145,72 @@ pub async fn set_status(
         .await
 }
 
+/// A moderator's delete, in the writer: the step of the single route and of a bulk delete.
+fn delete_as(core: &Core, tx: &dyn Tx, id: i64, actor: &str) -> ApiResult<()> {
+    let c = tx.find_comment(id)?.ok_or_else(ApiError::no_comment)?;
+    audit(tx, actor, "delete", Some(&c.site), Some(c.id))?;
+    delete_in(core, tx, &c)
+}
+
 /// Deletes a comment as a moderator.
 pub async fn delete(core: &Arc<Core>, id: i64, actor: String) -> ApiResult<()> {
     let handle = core.clone();
     core.store
+        .write(move |tx| delete_as(&handle, tx, id, &actor))
+        .await
+}
+
+/// What a bulk action does to each comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bulk {
+    /// Approve, reject or mark as spam, as [`set_status`] does.
+    Status(Status),
+    /// Delete, as [`delete`] does.
+    Delete,
+}
+
+/// What a bulk action did, in the order of the ids asked for.
+#[derive(Debug, Default)]
+pub struct BulkOutcome {
+    /// The comments whose status was set, as they are now.
+    pub changed: Vec<Comment>,
+    /// The ids deleted.
+    pub deleted: Vec<i64>,
+    /// The ids not acted on (unknown, or already deleted), each with why.
+    pub failed: Vec<(i64, ApiError)>,
+}
+
+/// Acts on many comments in one write transaction, each exactly as the single routes do
+/// (audited, notified). A comment that isn't there goes into `failed` and the others still
+/// act; any other error (the database's) undoes the whole batch. A repeated id acts once.
+pub async fn bulk(
+    core: &Arc<Core>,
+    ids: Vec<i64>,
+    action: Bulk,
+    actor: String,
+) -> ApiResult<BulkOutcome> {
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<i64> = ids.into_iter().filter(|id| seen.insert(*id)).collect();
+    let handle = core.clone();
+    core.store
         .write(move |tx| {
-            let c = tx.find_comment(id)?.ok_or_else(ApiError::no_comment)?;
-            audit(tx, &actor, "delete", Some(&c.site), Some(c.id))?;
-            delete_in(&handle, tx, &c)
+            let mut out = BulkOutcome::default();
+            for id in ids {
+                let done = match action {
+                    Bulk::Status(status) => live(tx, id)
+                        .and_then(|c| set_status_in(&handle, tx, &c, status, &actor))
+                        .map(|c| out.changed.push(c)),
+                    Bulk::Delete => {
+                        delete_as(&handle, tx, id, &actor).map(|()| out.deleted.push(id))
+                    }
+                };
+                match done {
+                    Ok(()) => {}
+                    Err(e @ ApiError::NotFound(_)) => out.failed.push((id, e)),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(out)
         })
         .await
 }

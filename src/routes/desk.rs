@@ -1,4 +1,5 @@
-//! The moderation desk's routes under `/api/admin`: marking spam, blocks, the audit log.
+//! The moderation desk's routes under `/api/admin`: marking spam, bulk actions, blocks, the
+//! audit log.
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -33,6 +34,98 @@ pub async fn spam_comment(
 ) -> ApiResult<HttpResponse> {
     let c = m::set_status(&state.core, parse_id(&id)?, Status::Spam, actor.0).await?;
     Ok(HttpResponse::Ok().json(AdminComment::of(&c)))
+}
+
+/// What `POST /api/admin/comments/bulk` does to each comment.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BulkAction {
+    Approve,
+    Reject,
+    Spam,
+    Delete,
+}
+
+/// Body of `POST /api/admin/comments/bulk`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = BulkRequest)]
+pub struct BulkBody {
+    /// 1 to 200 comment ids; a repeated id is acted on once
+    #[schema(min_items = 1, max_items = 200)]
+    ids: Vec<i64>,
+    action: BulkAction,
+}
+
+/// A comment a bulk action could not act on.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkFailure {
+    pub id: i64,
+    /// an error code of the contract (`not_found`)
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// The answer of `POST /api/admin/comments/bulk`, in the order of the ids asked for.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkAnswer {
+    /// approve, reject, spam: each comment as it is now (empty for delete)
+    pub comments: Vec<AdminComment>,
+    /// delete: the ids deleted (empty for the others)
+    pub deleted: Vec<i64>,
+    /// the ids not acted on (unknown or deleted comments); the others still were
+    pub failed: Vec<BulkFailure>,
+}
+
+/// The most ids one bulk request takes.
+pub const BULK_MAX: usize = 200;
+
+#[utoipa::path(post, path = "/api/admin/comments/bulk", tag = "admin",
+    summary = "Approve, reject, mark as spam or delete many comments in one request",
+    description = "One write transaction: each comment is acted on and audited as by its own \
+        route; an unknown id is listed in `failed` and the others still act.",
+    security(("admin" = [])),
+    request_body = BulkBody,
+    responses(
+        (status = 200, description = "what was done", body = BulkAnswer),
+        (status = 422, description = "no ids or more than 200 (`field: ids`), an unknown \
+            action (`field: action`)", body = ErrorBody),
+    ))]
+/// `POST /api/admin/comments/bulk`.
+pub async fn bulk_comments(
+    state: State,
+    actor: Actor,
+    body: Json<BulkBody>,
+) -> ApiResult<HttpResponse> {
+    let BulkBody { ids, action } = body.0;
+    if !(1..=BULK_MAX).contains(&ids.len()) {
+        return Err(ApiError::invalid(
+            "ids",
+            format!("ids must list 1 to {BULK_MAX} comment ids"),
+        ));
+    }
+    let action = match action {
+        BulkAction::Approve => m::Bulk::Status(Status::Approved),
+        BulkAction::Reject => m::Bulk::Status(Status::Rejected),
+        BulkAction::Spam => m::Bulk::Status(Status::Spam),
+        BulkAction::Delete => m::Bulk::Delete,
+    };
+    let done = m::bulk(&state.core, ids, action, actor.0).await?;
+    Ok(HttpResponse::Ok().json(BulkAnswer {
+        comments: done.changed.iter().map(AdminComment::of).collect(),
+        deleted: done.deleted,
+        failed: done
+            .failed
+            .into_iter()
+            .map(|(id, e)| BulkFailure {
+                id,
+                code: e.code(),
+                message: e.to_string(),
+            })
+            .collect(),
+    }))
 }
 
 /// A block, as the API shows it.
@@ -84,7 +177,14 @@ pub struct BlockBody {
     site: String,
     /// `email`, `network` (an address of it) or `author_key`
     kind: String,
-    value: String,
+    /// the email, an address of the network, or the author key (or give `comment_id`)
+    #[serde(default)]
+    value: Option<String>,
+    /// instead of `value`: block the author of this comment of the site by `kind` (its
+    /// email, its network, or the author key it was sent with)
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    comment_id: Option<i64>,
     /// RFC 3339, in the future; null: never
     #[schema(format = DateTime)]
     #[serde(default)]
@@ -140,6 +240,7 @@ pub async fn add_block(
         site: b.site,
         kind: b.kind,
         value: b.value,
+        comment_id: b.comment_id,
         expires_at,
     };
     let block = desk::block(&state.core, request, actor.0).await?;

@@ -80,6 +80,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/admin")
             .wrap(actix_web::middleware::from_fn(admin::require_admin))
             .service(resource("/comments").route(web::get().to(admin::list_queue)))
+            // Before `/comments/{id}`, which would take `bulk` for an id.
+            .service(resource("/comments/bulk").route(web::post().to(desk::bulk_comments)))
             .service(
                 resource("/comments/{id}")
                     .route(web::patch().to(admin::edit_comment))

@@ -62,6 +62,7 @@ pub fn document() -> &'static str {
         admin::approve_comment,
         admin::reject_comment,
         desk::spam_comment,
+        desk::bulk_comments,
         desk::list_blocks,
         desk::add_block,
         desk::remove_block,

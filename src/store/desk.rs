@@ -55,6 +55,14 @@ pub fn remove_block(conn: &Connection, id: i64) -> rusqlite::Result<Option<Block
     conn.prepare_cached(&sql)?.query_row([id], block).optional()
 }
 
+/// The keyed hash of the author key a comment was sent with, if it was sent with one.
+pub fn author_key_of(conn: &Connection, comment_id: i64) -> rusqlite::Result<Option<String>> {
+    conn.prepare_cached("SELECT author_key_hash FROM comments WHERE id = ?1")?
+        .query_row([comment_id], |r| r.get(0))
+        .optional()
+        .map(Option::flatten)
+}
+
 /// Whether a block in force on `site` matches the author.
 pub fn is_blocked(
     conn: &Connection,

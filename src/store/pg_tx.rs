@@ -377,6 +377,10 @@ impl Tx for PgTx<'_, '_> {
         on!(self, pg::desk::remove_block, id)
     }
 
+    fn author_key_of(&self, comment_id: i64) -> ApiResult<Option<String>> {
+        on!(self, pg::desk::author_key_of, comment_id)
+    }
+
     fn is_blocked(&self, site: &str, a: &Author<'_>, now: Timestamp) -> ApiResult<bool> {
         on!(self, pg::desk::is_blocked, site, a, now)
     }

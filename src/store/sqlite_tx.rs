@@ -332,6 +332,10 @@ impl Tx for SqliteTx<'_> {
         desk::remove_block(self.conn, id).map_err(ApiError::from)
     }
 
+    fn author_key_of(&self, comment_id: i64) -> ApiResult<Option<String>> {
+        desk::author_key_of(self.conn, comment_id).map_err(ApiError::from)
+    }
+
     fn is_blocked(&self, site: &str, a: &Author<'_>, now: Timestamp) -> ApiResult<bool> {
         desk::is_blocked(self.conn, site, a, now).map_err(ApiError::from)
     }

@@ -290,6 +290,9 @@ pub trait Tx {
     /// Removes a block; returns it as it was, if there was one.
     fn remove_block(&self, id: i64) -> ApiResult<Option<Block>>;
 
+    /// The keyed hash of the author key a comment was sent with, if it was sent with one.
+    fn author_key_of(&self, comment_id: i64) -> ApiResult<Option<String>>;
+
     /// Whether a block in force on `site` matches the author.
     fn is_blocked(&self, site: &str, a: &Author<'_>, now: Timestamp) -> ApiResult<bool>;
 

@@ -39,6 +39,21 @@ async fn admin_json(
     (status, body)
 }
 
+/// Sets one comment's status through its own route: `approve`, `reject` or `spam`.
+async fn moderate(app: &TestApp, token: &str, id: i64, action: &str) -> (u16, Value) {
+    let path = format!("/api/admin/comments/{id}/{action}");
+    admin_json(app, Method::POST, &path, token, None).await
+}
+
+/// A request with no token at all.
+async fn without_token(app: &TestApp, method: Method, path: &str) -> reqwest::Response {
+    app.client
+        .request(method, app.url(path))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The AdminComment of one comment, found in the queue of any status.
 async fn admin_view(app: &TestApp, token: &str, id: i64) -> Value {
     let (s, q) = admin_json(
@@ -119,14 +134,7 @@ async fn each_held_comment_says_which_rule_held_it() {
         "too_fast"
     );
     // Approving clears the reason.
-    let (s, c) = admin_json(
-        &app,
-        Method::POST,
-        &format!("/api/admin/comments/{id}/approve"),
-        &token,
-        None,
-    )
-    .await;
+    let (s, c) = moderate(&app, &token, id, "approve").await;
     assert_eq!((s, &c["held_reason"]), (200, &Value::Null));
     // An author's edit that adds links sends it back, saying why.
     let created = post(json!({"page": "/h", "text": "clean at first"})).await;
@@ -153,14 +161,7 @@ async fn spam_is_its_own_status_never_public() {
     let token = app.admin_token();
     let id = id_of(&app.create("/s", "buy now").await);
     let other = id_of(&app.create("/s", "a real comment").await);
-    let (s, c) = admin_json(
-        &app,
-        Method::POST,
-        &format!("/api/admin/comments/{id}/spam"),
-        &token,
-        None,
-    )
-    .await;
+    let (s, c) = moderate(&app, &token, id, "spam").await;
     assert_eq!(s, 200, "{c}");
     assert_eq!(c["status"], "spam");
     assert_eq!(app.list_ids("/s", "").await, vec![other]);
@@ -200,32 +201,17 @@ async fn spam_is_its_own_status_never_public() {
     .await;
     assert_eq!(ids(rejected), Vec::<i64>::new());
     // Approving takes it out of the spam folder.
-    let (_, c) = admin_json(
-        &app,
-        Method::POST,
-        &format!("/api/admin/comments/{id}/approve"),
-        &token,
-        None,
-    )
-    .await;
+    let (_, c) = moderate(&app, &token, id, "approve").await;
     assert_eq!(c["status"], "approved");
     assert_eq!(app.list_ids("/s", "").await, vec![id, other]);
     // Unknown comment, no token.
-    let (s, _) = admin_json(
+    assert_eq!(moderate(&app, &token, 999999, "spam").await.0, 404);
+    let res = without_token(
         &app,
         Method::POST,
-        "/api/admin/comments/999999/spam",
-        &token,
-        None,
+        &format!("/api/admin/comments/{id}/spam"),
     )
     .await;
-    assert_eq!(s, 404);
-    let res = app
-        .client
-        .post(app.url(&format!("/api/admin/comments/{id}/spam")))
-        .send()
-        .await
-        .unwrap();
     assert_error(res, 401, "unauthorized").await;
 }
 
@@ -390,16 +376,8 @@ async fn a_bad_block_is_422_naming_the_field() {
         "unknown_site",
     )
     .await;
-    assert_error(
-        app.client
-            .get(app.url("/api/admin/blocks"))
-            .send()
-            .await
-            .unwrap(),
-        401,
-        "unauthorized",
-    )
-    .await;
+    let res = without_token(&app, Method::GET, "/api/admin/blocks").await;
+    assert_error(res, 401, "unauthorized").await;
 }
 
 #[tokio::test]
@@ -414,28 +392,9 @@ async fn every_moderation_action_is_in_the_audit_log_with_who_did_it() {
         let app = &app;
         async move { admin_json(app, m, &path, &token, body).await.0 }
     };
-    assert_eq!(
-        act(
-            Method::POST,
-            format!("/api/admin/comments/{a}/reject"),
-            None
-        )
-        .await,
-        200
-    );
-    assert_eq!(
-        act(
-            Method::POST,
-            format!("/api/admin/comments/{a}/approve"),
-            None
-        )
-        .await,
-        200
-    );
-    assert_eq!(
-        act(Method::POST, format!("/api/admin/comments/{b}/spam"), None).await,
-        200
-    );
+    for (id, action) in [(a, "reject"), (a, "approve"), (b, "spam")] {
+        assert_eq!(moderate(&app, &token, id, action).await.0, 200);
+    }
     assert_eq!(
         act(
             Method::PATCH,
@@ -558,16 +517,8 @@ async fn every_moderation_action_is_in_the_audit_log_with_who_did_it() {
         .await
         .unwrap();
     assert_error(res, 404, "unknown_site").await;
-    assert_error(
-        app.client
-            .get(app.url("/api/admin/audit"))
-            .send()
-            .await
-            .unwrap(),
-        401,
-        "unauthorized",
-    )
-    .await;
+    let res = without_token(&app, Method::GET, "/api/admin/audit").await;
+    assert_error(res, 401, "unauthorized").await;
 }
 
 #[tokio::test]
@@ -668,4 +619,385 @@ async fn the_owner_posts_approved_and_badged_and_nobody_else_may_use_the_name() 
         ),
         (Some("pending"), &Value::Null)
     );
+}
+
+/// `POST /api/admin/comments/bulk` with `body`.
+async fn bulk(app: &TestApp, token: &str, body: Value) -> (u16, Value) {
+    admin_json(
+        app,
+        Method::POST,
+        "/api/admin/comments/bulk",
+        token,
+        Some(body),
+    )
+    .await
+}
+
+/// The ids of a bulk answer's `comments`, with their statuses.
+fn changed(answer: &Value) -> Vec<(i64, String)> {
+    answer["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_i64().unwrap(),
+                c["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+/// The `(action, comment_id)` of every audit entry, oldest first.
+async fn audited(app: &TestApp, token: &str) -> Vec<(String, i64)> {
+    let (_, log) = admin_json(app, Method::GET, "/api/admin/audit?limit=200", token, None).await;
+    let mut out: Vec<(String, i64)> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().into(),
+                e["comment_id"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    out.reverse();
+    out
+}
+
+#[tokio::test]
+async fn a_bulk_action_takes_1_to_200_ids() {
+    let app = TestApp::spawn_with(|s| {
+        s.sites.get_mut("blog").unwrap().moderation = natter::config::Moderation::All;
+    })
+    .await;
+    let token = app.admin_token();
+    // 200 held comments, made by 8 clients side by side (a network holds at most 128
+    // connections).
+    let mut made = tokio::task::JoinSet::new();
+    for worker in 0..8 {
+        let (client, url) = (app.client.clone(), app.url("/api/comments"));
+        made.spawn(async move {
+            let mut ids = vec![];
+            for n in 0..25 {
+                let text = format!("comment {worker}-{n}");
+                let body = json!({"site": "blog", "page": "/many", "text": text});
+                let res = client.post(&url).json(&body).send().await.unwrap();
+                assert_eq!(res.status(), 201);
+                ids.push(id_of(&res.json().await.unwrap()));
+            }
+            ids
+        });
+    }
+    let mut ids: Vec<i64> = made.join_all().await.concat();
+    ids.sort();
+
+    // 0 and 201 are refused, naming `ids`, and change nothing.
+    for n in [0, 201] {
+        let mut body = ids.clone();
+        body.resize(n, ids[0]);
+        let res = app
+            .admin(Method::POST, "/api/admin/comments/bulk", &token)
+            .json(&json!({"ids": body, "action": "approve"}))
+            .send()
+            .await
+            .unwrap();
+        assert_invalid(res, "ids").await;
+    }
+    assert_eq!(app.list_ids("/many", "").await, Vec::<i64>::new());
+    assert_eq!(audited(&app, &token).await, vec![]);
+
+    // 1, then all 200 in one request.
+    let (s, one) = bulk(&app, &token, json!({"ids": [ids[0]], "action": "approve"})).await;
+    assert_eq!(s, 200, "{one}");
+    assert_eq!(changed(&one), vec![(ids[0], "approved".into())]);
+    assert_eq!(
+        (one["deleted"].clone(), one["failed"].clone()),
+        (json!([]), json!([]))
+    );
+    let (s, all) = bulk(&app, &token, json!({"ids": ids, "action": "approve"})).await;
+    assert_eq!(s, 200, "{all}");
+    let want: Vec<(i64, String)> = ids.iter().map(|id| (*id, "approved".into())).collect();
+    assert_eq!(changed(&all), want, "every comment, in the order asked for");
+    assert_eq!(all["failed"], json!([]));
+    assert_eq!(
+        app.list("/many", "&limit=200").await["total"],
+        200,
+        "all public"
+    );
+}
+
+#[tokio::test]
+async fn a_bulk_action_is_approve_reject_spam_or_delete() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token();
+    let id = id_of(&app.create("/k", "one").await);
+    let bad = |body: Value| {
+        app.admin(Method::POST, "/api/admin/comments/bulk", &token)
+            .json(&body)
+            .send()
+    };
+    for (body, field) in [
+        (json!({"ids": [id], "action": "archive"}), "action"),
+        (json!({"ids": [id], "action": "APPROVE"}), "action"),
+        (json!({"ids": [id]}), "action"),
+        (json!({"action": "approve"}), "ids"),
+        (json!({"ids": "1", "action": "approve"}), "ids"),
+        (json!({"ids": [id], "action": "approve", "why": "x"}), "why"),
+    ] {
+        assert_invalid(bad(body).await.unwrap(), field).await;
+    }
+    for (action, status) in [
+        ("reject", "rejected"),
+        ("spam", "spam"),
+        ("approve", "approved"),
+    ] {
+        let (s, done) = bulk(&app, &token, json!({"ids": [id], "action": action})).await;
+        assert_eq!(s, 200, "{done}");
+        assert_eq!(changed(&done), vec![(id, status.to_string())]);
+        assert_eq!(admin_view(&app, &token, id).await["status"], status);
+    }
+    let (s, done) = bulk(&app, &token, json!({"ids": [id], "action": "delete"})).await;
+    assert_eq!(s, 200, "{done}");
+    assert_eq!(
+        (done["comments"].clone(), done["deleted"].clone()),
+        (json!([]), json!([id]))
+    );
+    assert_eq!(app.list_ids("/k", "").await, Vec::<i64>::new());
+}
+
+#[tokio::test]
+async fn a_bulk_action_skips_unknown_ids_acts_once_per_id_and_audits_each_comment() {
+    let app = TestApp::spawn_with(|s| {
+        s.sites.get_mut("blog").unwrap().moderation = natter::config::Moderation::All;
+    })
+    .await;
+    let token = named_token(&app, "mod-bo");
+    let a = id_of(&app.create("/m", "a").await);
+    let b = id_of(&app.create("/m", "b").await);
+    let gone = id_of(&app.create("/m", "c").await);
+    assert_eq!(
+        admin_json(
+            &app,
+            Method::DELETE,
+            &format!("/api/admin/comments/{gone}"),
+            &token,
+            None
+        )
+        .await
+        .0,
+        204
+    );
+    let before = audited(&app, &token).await;
+    let ids = json!([b, 999_999, a, b, gone, 0, a]);
+    let (s, done) = bulk(&app, &token, json!({"ids": ids, "action": "spam"})).await;
+    assert_eq!(s, 200, "{done}");
+    assert_eq!(
+        changed(&done),
+        vec![(b, "spam".into()), (a, "spam".into())],
+        "each once, in the order first asked for"
+    );
+    let failed: Vec<(i64, &str)> = done["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert!(f["message"].as_str().is_some_and(|m| !m.is_empty()), "{f}");
+            (f["id"].as_i64().unwrap(), f["code"].as_str().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (999_999, "not_found"),
+            (gone, "not_found"),
+            (0, "not_found")
+        ]
+    );
+    // One audit entry per comment acted on, by the token's name; none for the others.
+    let log = audited(&app, &token).await;
+    assert_eq!(
+        log[before.len()..],
+        [("spam".to_string(), b), ("spam".to_string(), a)]
+    );
+    let (_, entries) =
+        admin_json(&app, Method::GET, "/api/admin/audit?limit=2", &token, None).await;
+    for e in entries["entries"].as_array().unwrap() {
+        assert_eq!(
+            (&e["actor"], &e["site"]),
+            (&json!("mod-bo"), &json!("blog"))
+        );
+    }
+    // A bulk delete: a and b go (audited), the unknown id is listed.
+    let (_, done) = bulk(
+        &app,
+        &token,
+        json!({"ids": [a, 424_242, b], "action": "delete"}),
+    )
+    .await;
+    assert_eq!(done["deleted"], json!([a, b]));
+    assert_eq!(done["failed"][0]["id"], 424_242);
+    let log = audited(&app, &token).await;
+    assert_eq!(
+        log[log.len() - 2..],
+        [("delete".to_string(), a), ("delete".to_string(), b)]
+    );
+}
+
+#[tokio::test]
+async fn a_bulk_action_needs_an_admin_token_and_a_json_body() {
+    let app = TestApp::spawn_with(|s| {
+        s.sites.get_mut("blog").unwrap().moderation = natter::config::Moderation::All;
+    })
+    .await;
+    let token = app.admin_token();
+    let id = id_of(&app.create("/t", "held").await);
+    let body = json!({"ids": [id], "action": "approve"});
+    let res = app
+        .client
+        .post(app.url("/api/admin/comments/bulk"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 401, "unauthorized").await;
+    let res = app
+        .admin(Method::POST, "/api/admin/comments/bulk", "natter_wrong")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 401, "unauthorized").await;
+    // What a plain HTML form could send from another site, even with the token somehow.
+    let res = app
+        .admin(Method::POST, "/api/admin/comments/bulk", &token)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("ids={id}&action=approve"))
+        .send()
+        .await
+        .unwrap();
+    assert_error(res, 415, "unsupported_media_type").await;
+    assert_eq!(admin_view(&app, &token, id).await["status"], "pending");
+}
+
+#[tokio::test]
+async fn the_bulk_answer_fits_its_documented_schema() {
+    let app = TestApp::spawn().await;
+    let token = app.admin_token();
+    let id = id_of(&app.create("/d", "one").await);
+    let doc = crate::openapi::Doc::fetch(&app).await;
+    for action in ["spam", "delete"] {
+        doc.send(
+            "post",
+            "/api/admin/comments/bulk",
+            200,
+            app.admin(Method::POST, "/api/admin/comments/bulk", &token)
+                .json(&json!({"ids": [id, 999_999], "action": action})),
+        )
+        .await;
+    }
+    let props = &doc.0["components"]["schemas"]["BulkRequest"]["properties"];
+    assert_eq!(
+        (&props["ids"]["minItems"], &props["ids"]["maxItems"]),
+        (&json!(1), &json!(200))
+    );
+}
+
+#[tokio::test]
+async fn a_block_can_name_one_of_the_authors_comments_instead_of_a_value() {
+    let app = TestApp::spawn_with(|s| {
+        s.sites.insert("notes".into(), crate::helpers::blog_site());
+    })
+    .await;
+    let token = app.admin_token();
+    let key = "a-browser-key-of-the-spammer";
+    let theirs = app
+        .create_with(
+            json!({"page": "/c", "text": "spam", "email": "Sp@M.example", "author_key": key}),
+        )
+        .await;
+    let theirs = id_of(&theirs);
+    let keyless = id_of(&app.create("/c", "no key, no email").await);
+    let block = |body: Value| {
+        let mut b = json!({"site": "blog", "expires_at": null});
+        for (k, v) in body.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        admin_json(&app, Method::POST, "/api/admin/blocks", &token, Some(b))
+    };
+    let held_reason = |fields: Value| async {
+        let c = app.create_with(fields).await;
+        admin_view(&app, &token, id_of(&c)).await["held_reason"].clone()
+    };
+
+    // By the author key it was sent with (which the page never sees).
+    let (s, b) = block(json!({"kind": "author_key", "comment_id": theirs})).await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(b["value"], format!("the key of comment {theirs}"));
+    assert!(!b.to_string().contains(key));
+    assert_eq!(
+        held_reason(json!({"page": "/c", "text": "again", "author_key": key})).await,
+        "blocked"
+    );
+    let other = json!({"page": "/c", "text": "other", "author_key": "someone-else-entirely"});
+    assert_eq!(held_reason(other).await, Value::Null);
+    // By its email.
+    let (s, b) = block(json!({"kind": "email", "comment_id": theirs})).await;
+    assert_eq!((s, b["value"].as_str()), (201, Some("Sp@M.example")));
+    assert_eq!(
+        held_reason(json!({"page": "/c", "text": "mail", "email": "sp@m.example"})).await,
+        "blocked"
+    );
+    // By its network (the test client's, 127.0.0.0): everyone here is held now.
+    let (s, net) = block(json!({"kind": "network", "comment_id": keyless})).await;
+    assert_eq!((s, net["value"].as_str()), (201, Some("127.0.0.0")));
+    assert_eq!(
+        held_reason(json!({"page": "/c", "text": "net"})).await,
+        "blocked"
+    );
+    let path = format!("/api/admin/blocks/{}", net["id"]);
+    assert_eq!(
+        admin_json(&app, Method::DELETE, &path, &token, None)
+            .await
+            .0,
+        204
+    );
+
+    // What it refuses, naming comment_id (or value, when neither is given).
+    for (body, field) in [
+        (
+            json!({"kind": "author_key", "comment_id": keyless}),
+            "comment_id",
+        ),
+        (
+            json!({"kind": "email", "comment_id": keyless}),
+            "comment_id",
+        ),
+        (
+            json!({"kind": "email", "comment_id": 999_999}),
+            "comment_id",
+        ),
+        (
+            json!({"site": "notes", "kind": "email", "comment_id": theirs}),
+            "comment_id",
+        ),
+        (
+            json!({"kind": "email", "comment_id": theirs, "value": "a@b.org"}),
+            "comment_id",
+        ),
+        (json!({"kind": "email", "value": null}), "value"),
+    ] {
+        let mut b = json!({"site": "blog"});
+        for (k, v) in body.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let res = app
+            .admin(Method::POST, "/api/admin/blocks", &token)
+            .json(&b)
+            .send()
+            .await
+            .unwrap();
+        assert_invalid(res, field).await;
+    }
 }

@@ -459,6 +459,12 @@ async fn a_key_given_twice_is_422_naming_it_on_every_route_that_takes_json() {
             r#"{"site": "blog", "kind": "email", "value": "a@b.org", "kind": "network"}"#,
             "kind",
         ),
+        (
+            "POST",
+            "/api/admin/comments/bulk",
+            r#"{"ids": [1], "action": "approve", "action": "delete"}"#,
+            "action",
+        ),
     ];
     // The table covers every operation whose OpenAPI entry takes a request body.
     let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();

@@ -7,10 +7,10 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 /// The document and a small validator for the JSON Schema subset it uses.
-struct Doc(Value);
+pub(crate) struct Doc(pub(crate) Value);
 
 impl Doc {
-    async fn fetch(app: &TestApp) -> Doc {
+    pub(crate) async fn fetch(app: &TestApp) -> Doc {
         let res = app.get("/api/openapi.json").await;
         assert_eq!(res.status(), 200);
         assert!(res.headers()["content-type"]
@@ -119,7 +119,7 @@ impl Doc {
     }
 
     /// Sends a request, then [`Doc::check`]s its answer.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: &str,
         path: &str,

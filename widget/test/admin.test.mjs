@@ -1,11 +1,13 @@
 // The /admin page in real headless Chromium against the real natter binary on a temporary database.
 // Needs the binary ($NATTER_BIN, default $CARGO_TARGET_DIR/debug/natter, else target/debug/natter)
 // and Chromium ($CHROMIUM or /usr/bin/chromium): without them the tests are skipped, or fail when NATTER_REQUIRE_BROWSER=1.
+// Screenshots go to a new temporary folder (its path is printed), so a run leaves the tree as it was;
+// NATTER_SHOTS=docs/screenshots puts them there instead (to refresh the committed ones).
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,6 +18,7 @@ import { findChrome, launch } from '../support/cdp.mjs';
 const BIN = process.env.NATTER_BIN ||
   join(resolve(fileURLToPath(new URL('../..', import.meta.url)), process.env.CARGO_TARGET_DIR || 'target'), 'debug', 'natter');
 const CHROME = findChrome();
+let SHOTS = process.env.NATTER_SHOTS; // else a temporary folder, made when the browser starts
 const missing = !existsSync(BIN)
   ? `the natter binary is missing at ${BIN} (run \`cargo build\`, or set NATTER_BIN)`
   : !CHROME ? 'no Chromium installed (set CHROMIUM=/path/to/chromium)' : null;
@@ -29,7 +32,7 @@ let server, dataDir, base;
 async function startNatter() {
   dataDir = mkdtempSync(join(tmpdir(), 'natter-admin-'));
   const config = join(dataDir, 'natter.toml');
-  writeFileSync(config, '[sites.blog]\norigins = ["*"]\nmoderation = "all"\nwebmention = true\n\n[sites.notes]\norigins = ["*"]\n');
+  writeFileSync(config, '[sites.blog]\norigins = ["*"]\nmoderation = "all"\nwebmention = true\nowners = ["Blog Owner"]\n\n[sites.notes]\norigins = ["*"]\n');
   server = spawn(BIN, [], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
@@ -72,7 +75,8 @@ const publicIds = async (page) =>
 const adminList = async (query) => (await call('GET', '/api/admin/comments?' + new URLSearchParams(query), undefined, true)).body;
 
 /* ---------- the browser ---------- */
-let browser, tab, problems, urls, navigations, opened;
+let browser, tab, problems, urls, navigations, opened, requests;
+const wire = {};
 // In-page helpers (namespaced so they can't touch the page's own code).
 const HELPERS = `
   window.T = {
@@ -82,6 +86,9 @@ const HELPERS = `
     choose: (el, v) => { el.value = v; el.dispatchEvent(new Event('change', { bubbles: true })); },
     item: (text) => T.$$('#list > li').find((li) => li.textContent.includes(text)),
     btn: (label, r = document) => T.$$('button', r).find((b) => b.textContent.trim() == label),
+    li: (id) => T.$(\`#list > li[data-id="\${id}"]\`),
+    // The focused comment's id ("li 12" on the comment itself, "in 12" inside it), else the focused element's id.
+    focused: () => { const a = document.activeElement, li = a.closest('#list > li'); return li ? (a === li ? 'li ' : 'in ') + li.dataset.id : a.id || a.tagName; },
     idle: () => T.until(() => !T.$('#list').hasAttribute('aria-busy')),
   };`;
 const run = (body) => tab.eval(body);
@@ -107,9 +114,16 @@ const skip = missing || false;
 before(async () => {
   if (skip) return;
   await startNatter();
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+  else SHOTS = mkdtempSync(join(tmpdir(), 'natter-shots-'));
+  console.log(`screenshots go to ${SHOTS}`);
   browser = await launch();
   tab = await browser.newPage();
   await tab.send('Log.enable');
+  await tab.send('Network.enable');
+  tab.on('Network.requestWillBeSent', ({ request, requestId }) => requests.push({ requestId, method: request.method, url: request.url, headers: request.headers, body: request.postData }));
+  // The headers as sent (Origin among them), which the network stack adds after requestWillBeSent.
+  tab.on('Network.requestWillBeSentExtraInfo', ({ requestId, headers }) => (wire[requestId] = headers));
   // Belt and braces: CSP violations are also logged to the console, but record them in the page too;
   // and a counter that injected code would bump.
   await tab.send('Page.addScriptToEvaluateOnNewDocument', {
@@ -130,7 +144,7 @@ after(async () => {
 // Chromium logs every failed fetch; a test names the error answers it provokes on purpose.
 let allowed;
 const expectHttp = (status, path) => allowed.push(new RegExp(`^log network: Failed to load resource: the server responded with a status of ${status} .* ${base}${path}$`));
-beforeEach(() => ((problems = []), (urls = []), (allowed = []), (navigations = []), (opened = 0)));
+beforeEach(() => ((problems = []), (urls = []), (allowed = []), (navigations = []), (opened = 0), (requests = [])));
 afterEach(async () => {
   if (skip || !tab) return;
   // A fresh document would pass every check below, so the page must still be the one the test opened;
@@ -145,6 +159,38 @@ afterEach(async () => {
   for (const u of [...urls, page.href]) assert.ok(!u.includes(TOKEN), 'the token never appears in a URL');
 });
 const atest = (name, fn) => test(name, { skip, timeout: 30000 }, fn);
+
+// A real key press (trusted events: a native <dialog> closes on Escape only for those).
+const KEYS = { Escape: ['Escape', 27], Enter: ['Enter', 13, '\r'], '?': ['Slash', 191, '?', 8] };
+async function press(key) {
+  const [code, keyCode, text, modifiers = 0] = KEYS[key] || ['Key' + key.toUpperCase(), key.toUpperCase().charCodeAt(0), key];
+  const ev = { key, code, windowsVirtualKeyCode: keyCode, modifiers };
+  await tab.send('Input.dispatchKeyEvent', { ...ev, type: text ? 'keyDown' : 'rawKeyDown', text });
+  await tab.send('Input.dispatchKeyEvent', { ...ev, type: 'keyUp' });
+}
+// The requests the page sent to the API since the test began, as "METHOD /path".
+const sent = (prefix = '/api/') => requests.filter((r) => r.url.startsWith(base + prefix)).map((r) => `${r.method} ${r.url.slice(base.length)}`);
+// Contrast ratio (WCAG) of two computed colours "rgb(r, g, b)".
+function contrast(a, b) {
+  const lum = (c) => {
+    const [r, g, bl] = c.match(/[\d.]+/g).slice(0, 3).map((v) => {
+      const x = v / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+async function screenshot(name, width) {
+  await tab.send('Emulation.setDeviceMetricsOverride', { width, height: 900, deviceScaleFactor: 1, mobile: width < 500 });
+  await run(`await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))`);
+  const { cssContentSize: s } = await tab.send('Page.getLayoutMetrics');
+  const { data } = await tab.send('Page.captureScreenshot', {
+    format: 'png', captureBeyondViewport: true, clip: { x: 0, y: 0, width, height: Math.min(Math.ceil(s.height), 2400), scale: 1 },
+  });
+  writeFileSync(join(SHOTS, name + '.png'), Buffer.from(data, 'base64'));
+}
 
 atest('logs in, approves and rejects from the pending queue, and the public API agrees', async () => {
   const a = await comment('/p1/', { author: 'Ann' });
@@ -215,6 +261,17 @@ atest('edits a comment, and shows the server validation error inline', async () 
   assert.equal(row.website, 'https://eda.example/');
 });
 
+atest('Edit then Cancel closes the form without a script error, and nothing is saved', async () => {
+  const c = await comment('/cancel/', { author: 'Cal' });
+  await login();
+  await filter({ page: '/cancel/' });
+  const r = await run(`T.btn('Edit', T.item('Cal')).click(); const f = T.$('form.edit', T.item('Cal'));
+    T.type(f.elements.text, 'never saved'); T.btn('Cancel', f).click(); await new Promise((r) => setTimeout(r, 50));
+    return { form: !!T.$('form.edit'), actions: T.$('.actions', T.item('Cal')).hidden, focus: document.activeElement === T.btn('Edit', T.item('Cal')) }`);
+  assert.deepEqual(r, { form: false, actions: false, focus: true });
+  assert.equal((await adminList({ status: 'all', page: '/cancel/' })).comments[0].text, c.text);
+});
+
 atest('locks and unlocks a thread', async () => {
   await login();
   const locked = await run(`T.choose(T.$('#t-site'), 'blog'); T.type(T.$('#t-page'), '/locked/');
@@ -277,6 +334,35 @@ atest('bulk-approves the selected comments', async () => {
     return { left: T.$('#list > li').dataset.id, disabled: T.$('#bulk-approve').disabled, all: T.$('#select-all').checked }`);
   assert.deepEqual(after, { left: String(c3.id), disabled: true, all: false });
   assert.deepEqual((await publicIds('/bulk/')).sort(), [c1.id, c2.id].sort());
+  assert.deepEqual(sent('/api/admin/comments').filter((r) => !r.startsWith('GET ')), ['POST /api/admin/comments/bulk'],
+    'one request for both comments');
+  assert.deepEqual(JSON.parse(requests.find((r) => r.url.endsWith('/bulk')).body), { ids: [c2.id, c1.id], action: 'approve' });
+});
+
+atest('bulk spam and bulk delete: one request each, the delete only after an inline confirmation', async () => {
+  const cs = [];
+  for (let i = 0; i < 4; i++) cs.push(await comment('/bulk2/'));
+  await login();
+  await filter({ page: '/bulk2/' });
+  // Spam the two newest.
+  await run(`T.$$('#list .sel').slice(0, 2).forEach((b) => b.click()); T.btn('Spam selected (2)').click();
+    await T.until(() => /^2 comments marked as spam\.$/.test(T.$('#status').textContent)); await T.until(() => T.$$('#list > li').length == 2)`);
+  const spam = (await adminList({ status: 'spam', page: '/bulk2/' })).comments.map((c) => c.id).sort();
+  assert.deepEqual(spam, [cs[2].id, cs[3].id].sort());
+  // Delete the other two: nothing happens until "Yes, delete"; Cancel (or Escape) keeps them.
+  const ask = await run(`T.$('#select-all').click(); T.btn('Delete selected (2)…').click();
+    const q = { text: T.$('#bulk-question').textContent, shown: !T.$('#bulk-confirm').hidden, focus: document.activeElement.id };
+    T.btn('Cancel', T.$('#bulk-confirm')).click(); q.after = T.$('#bulk-confirm').hidden; q.focusAfter = document.activeElement.id; return q`);
+  assert.deepEqual(ask, { text: 'Delete 2 selected comments? This cannot be undone.', shown: true, focus: 'bulk-yes', after: true, focusAfter: 'bulk-delete' });
+  assert.equal((await adminList({ status: 'pending', page: '/bulk2/' })).total, 2);
+  const gone = await run(`T.$('#bulk-delete').click(); T.btn('Yes, delete').click();
+    await T.until(() => /^2 comments deleted\.$/.test(T.$('#status').textContent));
+    return { left: T.$$('#list > li').length, summary: T.$('#summary').textContent }`);
+  assert.deepEqual(gone, { left: 0, summary: 'No pending comments.' });
+  assert.equal((await adminList({ status: 'all', page: '/bulk2/' })).total, 2, 'only the two spam comments are left');
+  assert.deepEqual(sent('/api/admin/comments/').filter((r) => r.startsWith('POST') || r.startsWith('DELETE')),
+    ['POST /api/admin/comments/bulk', 'POST /api/admin/comments/bulk']);
+  assert.deepEqual(requests.filter((r) => r.url.endsWith('/bulk')).map((r) => JSON.parse(r.body).action), ['spam', 'delete']);
 });
 
 atest('pages through the queue with limit and offset', async () => {
@@ -392,5 +478,320 @@ atest('a comment that came as a Webmention links its source in the queue', async
     assert.equal(await run(`return T.$('.via', T.item('written here'))`), null);
   } finally {
     source.close();
+  }
+});
+
+atest('each held comment says why; the spam folder keeps spam apart from rejected comments', async () => {
+  const held = await comment('/why/', { author: 'Hal' });
+  const links = await comment('/why/', { site: 'notes', author: 'Lin', text: '<https://a.example> <https://b.example> <https://c.example> <https://d.example>' });
+  assert.equal(links.status, 'pending');
+  const bot = await comment('/why/', { author: 'Bot', hp: 'filled' });
+  await login();
+  await filter({ page: '/why/' });
+  const why = await run(`return T.$$('#list > li').map((li) => [T.$('.author', li).textContent, T.$('.held', li).textContent, T.$('.held', li).dataset.reason])`);
+  assert.deepEqual(why, [
+    ['Lin', 'Why held: more than 3 links.', 'too_many_links'],
+    ['Hal', 'Why held: this site holds every comment for approval.', 'moderation_all'],
+  ]);
+  await filter({ status: 'rejected', page: '/why/' });
+  assert.equal(await run(`return T.$('.held', T.item('Bot')).textContent`), 'Why held: a bot filled in the hidden honeypot field.');
+
+  // Spam is its own action and folder.
+  await filter({ page: '/why/' });
+  const spammed = await run(`T.btn('Spam', T.item('Hal')).click(); await T.until(() => !T.item('Hal'));
+    return T.$('#status').textContent`);
+  assert.equal(spammed, `Comment ${held.id} marked as spam.`);
+  assert.deepEqual(await publicIds('/why/'), []);
+  await filter({ status: 'rejected', page: '/why/' });
+  assert.equal(await run(`return !!T.item('Hal')`), false, 'not among the rejected');
+  assert.ok(await run(`return !!T.item('Bot')`));
+  const folder = await run(`T.choose(T.$('#f-status'), 'spam'); await T.until(() => T.item('Hal')); await T.idle();
+    const li = T.item('Hal');
+    return { n: T.$$('#list > li').length, badge: T.$('.badge', li).textContent, spam: T.btn('Spam', li).disabled, approve: T.btn('Approve', li).disabled,
+      reply: !!T.$('[data-act=reply]', li), summary: T.$('#summary').textContent, option: T.$('#f-status').selectedOptions[0].textContent }`);
+  assert.deepEqual(folder, { n: 1, badge: 'spam', spam: true, approve: false, reply: false, summary: 'Showing 1–1 of 1 spam comments.', option: 'Spam' });
+  // Not spam after all: approving takes it out of the folder and publishes it.
+  await run(`T.btn('Approve', T.item('Hal')).click(); await T.until(() => !T.item('Hal'))`);
+  assert.deepEqual(await publicIds('/why/'), [held.id]);
+  assert.equal(bot.status, 'pending', 'a bot is told nothing');
+});
+
+atest('keyboard: j/k move between comments, a/r/s/d act on the focused one, ? opens the help, Esc closes it', async () => {
+  const [c1, c2, c3, c4] = [await comment('/keys/'), await comment('/keys/'), await comment('/keys/'), await comment('/keys/')];
+  await login();
+  await filter({ page: '/keys/' });
+  const focus = () => run('return T.focused()');
+  await press('j');
+  assert.equal(await focus(), `li ${c4.id}`, 'j starts at the first (newest) comment');
+  await press('j');
+  assert.equal(await focus(), `li ${c3.id}`);
+  await press('k');
+  assert.equal(await focus(), `li ${c4.id}`);
+  await press('k');
+  assert.equal(await focus(), `li ${c4.id}`, 'k stops at the first');
+
+  const step = async (key, text) => {
+    await press(key);
+    return run(`await T.until(() => T.$('#status').textContent == ${JSON.stringify(text)}); return T.focused()`);
+  };
+  assert.equal(await step('a', `Comment ${c4.id} approved.`), `li ${c3.id}`, 'the next comment takes the focus');
+  assert.equal(await step('r', `Comment ${c3.id} rejected.`), `li ${c2.id}`);
+  assert.equal(await step('s', `Comment ${c2.id} marked as spam.`), `li ${c1.id}`);
+
+  // d asks first, inline; Escape keeps the comment.
+  await press('d');
+  const ask = await run(`const li = T.li(${c1.id}); return { q: T.$('.confirm .question', li)?.textContent, focus: document.activeElement.textContent,
+    actions: T.$('.actions', li).hidden }`);
+  assert.deepEqual(ask, { q: `Delete comment ${c1.id} by Anonymous? This cannot be undone (a comment with replies stays as a “deleted” placeholder).`,
+    focus: 'Yes, delete', actions: true });
+  await press('Escape');
+  assert.deepEqual(await run(`const li = T.li(${c1.id}); return [!!T.$('.confirm', li), document.activeElement === T.btn('Delete', li)]`), [false, true]);
+  await press('d');
+  assert.equal(await step('Enter', `Comment ${c1.id} deleted.`), 'queue-h', 'no comment left: the heading');
+
+  const byId = Object.fromEntries((await adminList({ status: 'all', page: '/keys/' })).comments.map((c) => [c.id, c.status]));
+  assert.deepEqual(byId, { [c4.id]: 'approved', [c3.id]: 'rejected', [c2.id]: 'spam' }, 'c1 was removed (no replies)');
+
+  // ? opens the help (a modal dialog) listing every shortcut; other keys do nothing meanwhile; Esc closes it.
+  const c5 = await comment('/keys/', { author: 'Kay' });
+  await filter({ page: '/keys/' });
+  await press('j');
+  await press('?');
+  const help = await run(`return { open: T.$('#help').open, modal: T.$('#help').matches(':modal'), focus: document.activeElement.id,
+    keys: T.$$('#help tr').map((tr) => [...tr.cells].map((c) => c.textContent).join(' ')) }`);
+  assert.deepEqual(help, { open: true, modal: true, focus: 'help-close', keys: ['j Next comment', 'k Previous comment', 'a Approve the comment',
+    'r Reject it', 's Mark it as spam', 'd Delete it (asks first)', '? Show these shortcuts', 'Esc Close this help, a form or a question'] });
+  await press('a');
+  await press('Escape');
+  assert.deepEqual(await run(`return [T.$('#help').open, T.focused()]`), [false, `li ${c5.id}`], 'the focus goes back to the comment');
+  assert.equal((await adminList({ status: 'pending', page: '/keys/' })).total, 1, 'a pressed under the help did nothing');
+  // The Shortcuts button opens it too.
+  assert.equal(await run(`T.btn('Shortcuts').click(); const o = T.$('#help').open; T.btn('Close', T.$('#help')).click(); return [o, T.$('#help').open]`) + '', 'true,false');
+
+  // Typing in a field is left alone: letters go into it, ? too.
+  await run(`T.btn('Edit', T.item('Kay')).click()`);
+  for (const k of ['a', 'j', 's', '?', 'd']) await press(k);
+  const typed = await run(`const f = T.$('form.edit', T.item('Kay')); return { value: f.elements.text.value, help: T.$('#help').open, focus: document.activeElement === f.elements.text }`);
+  assert.deepEqual(typed, { value: c5.text + 'ajs?d', help: false, focus: true });
+  await press('Escape');
+  assert.deepEqual(await run(`return [!!T.$('form.edit'), document.activeElement === T.btn('Edit', T.item('Kay'))]`), [false, true]);
+  const kay = (await adminList({ status: 'pending', page: '/keys/' })).comments[0];
+  assert.deepEqual([kay.id, kay.status, kay.text], [c5.id, 'pending', c5.text]);
+});
+
+atest('blocks an author from a comment; their next comment is held as blocked; unblocked from the block list', async () => {
+  const key = 'an-author-key-of-spammy';
+  const c = await comment('/block/', { site: 'notes', author: 'Spammy', email: 'spammy@example.com', author_key: key });
+  assert.equal(c.status, 'approved');
+  await login();
+  await filter({ status: 'approved', page: '/block/' });
+  const form = await run(`T.btn('Block…', T.item('Spammy')).click(); const f = T.$('form.block', T.item('Spammy'));
+    return { kinds: T.$$('input[name=kind]', f).map((r) => [r.value, r.checked, r.disabled, r.labels[0].textContent.trim()]),
+      expiry: [...f.elements.expiry.options].map((o) => o.textContent), focus: document.activeElement.value }`);
+  assert.deepEqual(form, {
+    kinds: [['email', true, false, 'Email spammy@example.com'], ['network', false, false, 'Network 127.0.0.0'], ['author_key', false, false, 'Browser (author key)']],
+    expiry: ['1 day', '7 days', '30 days', 'Never (until unblocked)'], focus: 'email',
+  });
+  const t0 = Date.now();
+  const done = await run(`const f = T.$('form.block', T.item('Spammy')); T.choose(f.elements.expiry, '86400'); T.btn('Block', f).click();
+    await T.until(() => /^Blocked/.test(T.$('#status').textContent)); return [T.$('#status').textContent, !!T.$('form.block'), document.activeElement.textContent]`);
+  assert.match(done[0], /^Blocked on notes: email spammy@example\.com, until .+\. New comments from them will wait in the queue\.$/);
+  assert.deepEqual(done.slice(1), [false, 'Block…']);
+  // ... and by the browser's author key, for ever.
+  await run(`T.btn('Block…', T.item('Spammy')).click(); const f = T.$('form.block', T.item('Spammy'));
+    T.$('input[value=author_key]', f).click(); T.choose(f.elements.expiry, ''); T.btn('Block', f).click();
+    await T.until(() => /author key/.test(T.$('#status').textContent))`);
+  const blocks = (await call('GET', '/api/admin/blocks?site=notes', undefined, true)).body.blocks;
+  assert.deepEqual(blocks.map((b) => [b.kind, b.value, b.expires_at === null]), [['author_key', `the key of comment ${c.id}`, true], ['email', 'spammy@example.com', false]]);
+  const expiry = Date.parse(blocks[1].expires_at) - t0;
+  assert.ok(expiry > 86390e3 && expiry < 86410e3, `expires in a day (${expiry} ms)`);
+
+  // Their next comments (by email, by key) are held, saying why.
+  const again = await comment('/block/', { site: 'notes', author: 'Spammy', email: 'SPAMMY@example.com', text: 'me again' });
+  const keyed = await comment('/block/', { site: 'notes', author: 'Other name', author_key: key, text: 'new name, same browser' });
+  assert.deepEqual([again.status, keyed.status], ['pending', 'pending']);
+  await filter({ page: '/block/' });
+  const reasons = await run(`return T.$$('#list > li').map((li) => T.$('.held', li).textContent)`);
+  assert.deepEqual(reasons, ['Why held: the author is blocked.', 'Why held: the author is blocked.']);
+
+  // The block list, and Unblock.
+  const list = await run(`T.btn('Blocks').click(); await T.until(() => T.$('#blocks-summary').textContent);
+    return { current: T.$('[aria-current=page]').textContent, queue: T.$('#view-queue').hidden, focus: document.activeElement.id,
+      rows: T.$$('#blocks > li').map((li) => [li.firstElementChild.textContent, /^notes · (until unblocked|until .+) · by NATTER_ADMIN_TOKEN, /.test(T.$('.muted', li).textContent)]),
+      summary: T.$('#blocks-summary').textContent }`);
+  assert.deepEqual(list, { current: 'Blocks', queue: true, focus: 'blocks-h', summary: '2 blocks, newest first.',
+    rows: [[`Author key the key of comment ${c.id}`, true], ['Email spammy@example.com', true]] });
+  const lifted = await run(`for (const b of T.$$('#blocks button')) { b.click(); await T.until(() => !b.isConnected); }
+    return { summary: T.$('#blocks-summary').textContent, status: T.$('#status').textContent, focus: document.activeElement.id }`);
+  assert.deepEqual(lifted, { summary: 'No one is blocked.', status: 'Unblocked email spammy@example.com on notes.', focus: 'blocks-h' });
+  assert.deepEqual((await call('GET', '/api/admin/blocks', undefined, true)).body.blocks, []);
+  assert.equal((await comment('/block/', { site: 'notes', email: 'spammy@example.com', author_key: key, text: 'free again' })).status, 'approved');
+
+  // Blocking by value, from the list's own form; a bad value is the server's 422, inline.
+  expectHttp(422, '/api/admin/blocks');
+  const bad = await run(`T.choose(T.$('#b-site'), 'notes'); T.choose(T.$('#b-kind'), 'network'); T.type(T.$('#b-value'), 'not an address');
+    T.btn('Block', T.$('#block-new')).click(); await T.until(() => T.$('#blocks-error').textContent);
+    return [T.$('#blocks-error').textContent, T.$('#b-value').getAttribute('aria-invalid')]`);
+  assert.deepEqual(bad, ['an IPv4 or IPv6 address is required', 'true']);
+  const byValue = await run(`T.choose(T.$('#b-kind'), 'email'); T.type(T.$('#b-value'), 'troll@example.org'); T.btn('Block', T.$('#block-new')).click();
+    await T.until(() => T.$$('#blocks > li').length == 1); const row = T.$('#blocks > li').firstElementChild.textContent;
+    T.btn('Unblock', T.$('#blocks')).click(); await T.until(() => !T.$$('#blocks > li').length); return row`);
+  assert.equal(byValue, 'Email troll@example.org');
+  assert.deepEqual((await call('GET', '/api/admin/blocks', undefined, true)).body.blocks, []);
+});
+
+atest('replies as the owner from the queue: the held comment is approved and the reply published with the owner badge', async () => {
+  const c = await comment('/reply/', { author: 'Rae', text: 'a question for the author' });
+  assert.equal(c.status, 'pending');
+  await login();
+  await run(`localStorage.removeItem('natter:owner-name')`);
+  await filter({ page: '/reply/' });
+  const form = await run(`T.btn('Reply', T.item('Rae')).click(); const f = T.$('form.reply', T.item('Rae'));
+    return { submit: T.$('button[type=submit]', f).textContent, focus: document.activeElement === f.elements.text, name: f.elements.author.value }`);
+  assert.deepEqual(form, { submit: 'Approve and reply', focus: true, name: '' });
+  const r = await run(`const f = T.$('form.reply', T.item('Rae')); T.type(f.elements.text, 'Thanks, **Rae**!'); T.type(f.elements.author, 'Blog Owner');
+    T.btn('Approve and reply', f).click(); await T.until(() => /^Replied/.test(T.$('#status').textContent));
+    return { status: T.$('#status').textContent, left: T.$$('#list > li').length, focus: document.activeElement.id }`);
+  const pub = (await call('GET', '/api/comments?site=blog&page=/reply/')).body.comments;
+  assert.equal(pub.length, 2);
+  const [parent, reply] = pub;
+  assert.deepEqual(r, { status: `Replied to comment ${c.id} as the owner (comment ${reply.id}).`, left: 0, focus: 'queue-h' });
+  assert.deepEqual([parent.id, parent.status], [c.id, 'approved']);
+  assert.deepEqual([reply.parent, reply.author, reply.badge, reply.status, reply.html], [c.id, 'Blog Owner', 'owner', 'approved', '<p>Thanks, <strong>Rae</strong>!</p>\n']);
+  // The page's own origin and the admin bearer: that is what makes it the owner's.
+  const post = requests.find((q) => q.method === 'POST' && q.url === base + '/api/comments');
+  const headers = await run('await new Promise((r) => setTimeout(r, 20)); return 1').then(() => wire[post.requestId] || {});
+  assert.equal(headers.origin ?? headers.Origin, base);
+  assert.match(post.headers.Authorization, /^Bearer natter-test-/);
+  assert.deepEqual(JSON.parse(post.body), { site: 'blog', page: '/reply/', parent: c.id, text: 'Thanks, **Rae**!', author: 'Blog Owner' });
+
+  // In the approved list: the badge, and the name remembered for the next reply (to an approved comment: no approving).
+  await filter({ status: 'approved', page: '/reply/' });
+  const seen = await run(`const owner = T.$('.owner', T.li(${reply.id}));
+    const rae = T.li(${c.id}); T.btn('Reply', rae).click(); const f = T.$('form.reply', rae);
+    const out = { badge: owner.hidden ? null : owner.textContent, raeBadge: T.$('.owner', rae).hidden, name: f.elements.author.value,
+      submit: T.$('button[type=submit]', f).textContent };
+    T.btn('Cancel', f).click(); return out`);
+  assert.deepEqual(seen, { badge: 'Owner', raeBadge: true, name: 'Blog Owner', submit: 'Post reply' });
+});
+
+atest('the audit log lists every action with who did it, page by page and by site', async () => {
+  const cs = [];
+  for (let i = 0; i < 51; i++) cs.push(await comment('/audit/'));
+  const ids = cs.map((c) => c.id);
+  assert.equal((await call('POST', '/api/admin/comments/bulk', { ids, action: 'approve' }, true)).status, 200);
+  await login();
+  await filter({ status: 'approved', page: '/audit/' });
+  await run(`T.btn('Reject', T.$('#list > li')).click(); await T.until(() => /rejected\\.$/.test(T.$('#status').textContent))`);
+  const first = await run(`T.btn('Audit log').click(); await T.until(() => T.$('#audit-summary').textContent); await T.until(() => !T.$('#audit').hasAttribute('aria-busy'));
+    const rows = T.$$('#audit > li');
+    return { focus: document.activeElement.id, n: rows.length, top: rows[0].firstElementChild.textContent, second: rows[1].firstElementChild.textContent,
+      time: T.$('time', rows[0]).dateTime.endsWith('Z'), summary: T.$('#audit-summary').textContent, newer: T.$('#audit-prev').disabled, older: T.$('#audit-next').disabled }`);
+  const newest = ids[ids.length - 1];
+  assert.equal(first.focus, 'audit-h');
+  assert.equal(first.n, 50);
+  assert.equal(first.top, `NATTER_ADMIN_TOKEN rejected comment ${newest} on blog`);
+  assert.equal(first.second, `NATTER_ADMIN_TOKEN approved comment ${newest} on blog`);
+  assert.match(first.summary, /^Showing 1–50 of \d+ entries, newest first\.$/);
+  assert.deepEqual([first.time, first.newer, first.older], [true, true, false]);
+  const total = +first.summary.match(/of (\d+)/)[1];
+  const second = await run(`const top = T.$('#audit > li').firstElementChild.textContent; T.$('#audit-next').click();
+    await T.until(() => T.$('#audit > li').firstElementChild.textContent != top);
+    return { summary: T.$('#audit-summary').textContent, top: T.$('#audit > li').firstElementChild.textContent, newer: T.$('#audit-prev').disabled }`);
+  assert.equal(second.summary, `Showing 51–${Math.min(100, total)} of ${total} entries, newest first.`);
+  assert.equal(second.top, `NATTER_ADMIN_TOKEN approved comment ${ids[ids.length - 50]} on blog`);
+  assert.equal(second.newer, false);
+  // One site only: the blocks and approvals of `notes` (earlier tests), none of blog's.
+  const notes = await run(`T.choose(T.$('#a-site'), 'notes'); await T.until(() => T.$$('#audit > li').every((li) => / on notes$/.test(li.firstElementChild.textContent)));
+    return T.$('#audit-prev').disabled`);
+  assert.equal(notes, true, 'a new filter starts at the newest');
+  assert.deepEqual(sent('/api/admin/audit').slice(-1), ['GET /api/admin/audit?site=notes&limit=50&offset=0']);
+});
+
+atest('at 375 px: no horizontal scrolling and every control at least 44 px tall, in every view', async () => {
+  await comment('/narrow/', { author: 'Nia', email: 'nia@example.com', text: 'A comment to check on a phone' });
+  await tab.send('Emulation.setDeviceMetricsOverride', { width: 375, height: 740, deviceScaleFactor: 2, mobile: true });
+  try {
+    await login();
+    await filter({ page: '/narrow/' });
+    const measure = `await new Promise((r) => requestAnimationFrame(r));
+      const shown = (e) => e.getClientRects().length > 0 && getComputedStyle(e).visibility != 'hidden';
+      const small = T.$$('button, select, textarea, input:not([type=checkbox]):not([type=radio]), label.check').filter(shown)
+        .map((e) => [e.textContent.trim().slice(0, 30) || e.id || e.name || e.tagName, Math.round(e.getBoundingClientRect().height)]).filter(([, h]) => h < 44);
+      return { width: document.documentElement.scrollWidth, small, count: T.$$('button').filter(shown).length }`;
+    const views = {};
+    views.queue = await run(`T.btn('Reply', T.item('Nia')).click(); ${measure}`);
+    views.block = await run(`T.btn('Cancel', T.item('Nia')).click(); T.btn('Block…', T.item('Nia')).click(); ${measure}`);
+    views.confirm = await run(`T.btn('Cancel', T.item('Nia')).click(); T.btn('Delete', T.item('Nia')).click(); ${measure}`);
+    await run(`T.btn('Cancel', T.item('Nia')).click()`);
+    views.help = await run(`T.btn('Shortcuts').click(); ${measure}`);
+    await press('Escape');
+    views.blocks = await run(`T.btn('Blocks').click(); await T.until(() => T.$('#blocks-summary').textContent); ${measure}`);
+    views.audit = await run(`T.btn('Audit log').click(); await T.until(() => T.$('#audit-summary').textContent); ${measure}`);
+    for (const [name, v] of Object.entries(views)) {
+      assert.ok(v.width <= 375, `${name}: no horizontal scrolling at 375 px (scrollWidth ${v.width})`);
+      assert.deepEqual(v.small, [], `${name}: controls under 44 px`);
+      assert.ok(v.count >= 3, `${name}: measured ${v.count} buttons`);
+    }
+  } finally {
+    await tab.send('Emulation.clearDeviceMetricsOverride');
+  }
+});
+
+atest('dark mode: dark colours, and readable contrast in both schemes', async () => {
+  await comment('/colours/', { author: 'Dee', email: 'dee@example.com' });
+  await login();
+  await filter({ page: '/colours/' });
+  const colours = `await new Promise((r) => requestAnimationFrame(r));
+    const c = (e, p = 'color') => getComputedStyle(e)[p];
+    const li = T.item('Dee'), card = c(li, 'backgroundColor');
+    return { page: c(document.body, 'backgroundColor'), text: c(document.body), card, cardText: c(li),
+      pairs: [['text', c(document.body), c(document.body, 'backgroundColor')], ['comment', c(li), card], ['muted', c(T.$('.muted', li)), card],
+        ['held', c(T.$('.held', li)), card], ['badge', c(T.$('.badge', li)), card],
+        ['button', c(T.btn('Approve', li)), c(T.btn('Approve', li), 'backgroundColor')], ['secondary', c(T.btn('Reject', li)), card],
+        ['danger', c(T.btn('Delete', li)), card], ['link', c(T.$('.thread-btn', li)), card]] }`;
+  const measure = async (scheme) => {
+    await tab.send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: scheme }] });
+    return run(colours);
+  };
+  try {
+    const light = await measure('light');
+    const dark = await measure('dark');
+    const lum = (rgb) => rgb.match(/\d+/g).slice(0, 3).reduce((a, v) => a + +v, 0) / 3;
+    assert.ok(lum(dark.page) < 40 && lum(dark.card) < 50, `dark backgrounds (${dark.page}, ${dark.card})`);
+    assert.ok(lum(dark.text) > 200 && lum(dark.cardText) > 200, `light text (${dark.text})`);
+    assert.ok(lum(light.page) > 230 && lum(light.text) < 60, 'and the other way round in light mode');
+    for (const [scheme, m] of [['light', light], ['dark', dark]]) {
+      for (const [what, fg, bg] of m.pairs) assert.ok(contrast(fg, bg) >= 4.5, `${scheme} ${what}: ${fg} on ${bg} is ${contrast(fg, bg).toFixed(2)}:1`);
+    }
+    // The solid danger button of a confirmation, too.
+    const solid = await run(`T.btn('Delete', T.item('Dee')).click(); const b = T.btn('Yes, delete', T.item('Dee'));
+      const out = [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]; T.btn('Cancel', T.item('Dee')).click(); return out`);
+    assert.ok(contrast(...solid) >= 4.5, `dark "Yes, delete": ${solid}`);
+  } finally {
+    await tab.send('Emulation.setEmulatedMedia', { features: [] });
+  }
+});
+
+atest('screenshots of the desk: light at 1280 px, dark at 375 px', async () => {
+  await comment('/posts/hello/', { author: 'Ada', email: 'ada@example.com', text: 'Lovely post! Is there a **follow-up** planned?' });
+  await comment('/posts/hello/', { site: 'notes', author: 'Link Farmer', text: 'Great <https://a.example> <https://b.example> <https://c.example> <https://d.example>' });
+  await login();
+  await filter({ page: '/posts/hello/' });
+  try {
+    await tab.send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: 'light' }] });
+    await run(`T.btn('Reply', T.item('Ada')).click(); T.type(T.$('form.reply textarea'), 'Yes, next week!'); T.type(T.$('form.reply input'), 'Blog Owner'); T.$('#sites').scrollIntoView()`);
+    await screenshot('admin-light', 1280);
+    await tab.send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: 'dark' }] });
+    await run(`T.btn('Cancel', T.item('Ada')).click(); T.btn('Block…', T.item('Link Farmer')).click()`);
+    await screenshot('admin-dark-375', 375);
+  } finally {
+    await tab.send('Emulation.clearDeviceMetricsOverride');
+    await tab.send('Emulation.setEmulatedMedia', { features: [] });
+  }
+  for (const name of ['admin-light', 'admin-dark-375']) {
+    const png = readFileSync(join(SHOTS, name + '.png'));
+    assert.equal(png.subarray(1, 4).toString(), 'PNG');
+    assert.equal(png.readUInt32BE(16), name.endsWith('375') ? 375 : 1280, 'width');
   }
 });

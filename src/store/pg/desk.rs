@@ -60,6 +60,18 @@ pub fn remove_block(c: &mut impl GenericClient, id: i64) -> ApiResult<Option<Blo
 }
 
 /// See the trait method in `store/tx.rs`.
+pub fn author_key_of(c: &mut impl GenericClient, comment_id: i64) -> ApiResult<Option<String>> {
+    let row = c.query_opt(
+        "SELECT author_key_hash FROM comments WHERE id = $1",
+        &[&comment_id],
+    )?;
+    Ok(match row {
+        Some(r) => r.try_get(0)?,
+        None => None,
+    })
+}
+
+/// See the trait method in `store/tx.rs`.
 pub fn is_blocked(
     c: &mut impl GenericClient,
     site: &str,
