@@ -2,7 +2,7 @@
 // shadow root. Plain ES2019, no dependencies.
 //
 // This is the readable source: build.rs minifies it (and compacts the /* css */ templates)
-// into the /embed.js the server sends, whose gzip size tests/api/meta.rs keeps within 10 KB.
+// into the /embed.js the server sends, whose gzip size tests/api/meta.rs keeps within 12 KB.
 //
 // Security rules, which every change must keep:
 //  - the widget finds its own <script> tag through document.currentScript;
@@ -89,6 +89,21 @@
     }
   }
 
+  // The identicon that the server draws for an /api/avatar/<hash>.svg path (src/render/avatar.rs),
+  // as [colour, SVG path of its cells], to draw here on the theme's background rather than the
+  // server's fixed grey; null for any other avatar. The hash's bytes 0-1 pick the hue, the next 15
+  // bits the cells of the left three columns of a 5x5 grid, mirrored; no cell: the centre column.
+  function identicon(path) {
+    const hash = /^\/api\/avatar\/([0-9a-f]{32})\.svg$/.exec(path);
+    if (!hash) return null;
+    const bytes = hash[1].match(/../g).map((byte) => parseInt(byte, 16));
+    let cells = [];
+    for (let bit = 0; bit < 15; bit++) if (bytes[2 + (bit >> 3)] >> (bit & 7) & 1) cells.push(bit);
+    if (!cells.length) cells = [2, 5, 8, 11, 14];
+    const square = (column, bit) => `M${1 + 2 * column} ${1 + 2 * Math.floor(bit / 3)}h2v2h-2z`;
+    return [`hsl(${(bytes[0] * 256 + bytes[1]) % 360},55%,50%)`, cells.map((bit) => square(bit % 3, bit) + square(4 - bit % 3, bit)).join('')];
+  }
+
   // The comment a page URL's fragment names: '#natter-12' → 12, anything else → false.
   const anchorId = (hash) => /^#natter-\d+$/.test(hash) && +hash.slice(8);
 
@@ -125,11 +140,11 @@
     unknown_site: 'Comments are not set up for this site.', unavailable: 'Comments are unavailable right now. Please try again later.',
     network: 'Could not reach the comment server. Please check your connection.', error: 'Something went wrong. Please try again.',
     from: 'from {site}', likes: { one: '{n} like', other: '{n} likes' }, reposts: { one: '{n} repost', other: '{n} reposts' },
-    bookmarks: { one: '{n} bookmark', other: '{n} bookmarks' }, web: '{list} from the web', owner: 'Owner',
+    bookmarks: { one: '{n} bookmark', other: '{n} bookmarks' }, web: '{list} from the web', owner: 'Owner', dir: 'ltr',
   };
 
   if (typeof document == 'undefined') {
-    globalThis.__natterTest = { pageKey, nest, plural, fmt, bucket, ago, safeUrl, langOf, anchorId, EN, LANGS };
+    globalThis.__natterTest = { pageKey, nest, plural, fmt, bucket, ago, safeUrl, langOf, anchorId, identicon, EN, LANGS };
     return;
   }
 
@@ -170,9 +185,10 @@
   // ---------------------------------------------------------------------------------------
   // DOM helpers.
 
-  // el('a', {href, onclick}, ['text', node]): strings become text nodes, never markup.
-  function el(tag, attributes, children) {
-    const node = document.createElement(tag);
+  // el('a', {href, onclick}, ['text', node]): strings become text nodes, never markup. With a
+  // namespace: an element of it (SVG).
+  function el(tag, attributes, children, namespace) {
+    const node = namespace ? document.createElementNS(namespace, tag) : document.createElement(tag);
     for (const name in attributes) {
       const value = attributes[name];
       if (value == null || value === false) continue;
@@ -260,94 +276,110 @@
   }
 
   // ---------------------------------------------------------------------------------------
-  // Styles. A host page themes the widget through the --natter-* properties. build.rs
-  // compacts each /* css */ template: every line is trimmed and they are joined, so a line
-  // must end where CSS needs no space (after `{`, `;`, `}` or `,`).
+  // Styles. A host page themes the widget by setting the --natter-* properties on the target
+  // or any element above it (the README lists them); each is read once, into a private --_*
+  // one, with the default of the colour scheme in use. With data-theme="auto" (the default) the
+  // text colour, background, font and size are the page's own: their private properties stay
+  // unset, so `color: var(--_fg)` falls back to inheriting. build.rs compacts each /* css */
+  // template: every line is trimmed and they are joined, so a line must end where CSS needs no
+  // space (after `{`, `;`, `}` or `,`).
 
-  const DARK_COLOURS = /* css */ `
-    --natter-fg: #e6edf3; --natter-muted: #9198a1; --natter-bg: #0d1117; --natter-card: #161b22;
-    --natter-border: #3d444d; --natter-accent: #4493f8; --natter-on-accent: #0d1117;
-    --natter-error: #f85149; --natter-pending: #d29922;
-  `;
   const CSS = /* css */ `
     :host {
-      --natter-fg: #1f2328; --natter-muted: #59636e; --natter-bg: #fff; --natter-card: #f6f8fa;
-      --natter-border: #d1d9e0; --natter-accent: #0969da; --natter-on-accent: #fff;
-      --natter-error: #d1242f; --natter-pending: #9a6700;
-      --natter-font: system-ui, sans-serif; --natter-size: 1rem; --natter-radius: 6px;
+      --_fg: var(--natter-fg); --_bg: var(--natter-bg); --_pad: var(--natter-padding, 0);
+      --_mu: var(--natter-muted, #59636e); --_ac: var(--natter-accent, #0969da); --_on: var(--natter-on-accent, #fff);
+      --_er: var(--natter-error, #d1242f); --_pe: var(--natter-pending, #9a6700);
+      --_card: var(--natter-card, #8080801a); --_bd: var(--natter-border, #80808066);
+      --_r: var(--natter-radius, 6px); --_sp: var(--natter-space, .6em); --_in: var(--natter-indent, 1.2em);
       display: block;
     }
-    :host([data-natter-theme=dark]) { ${DARK_COLOURS} }
-    @media (prefers-color-scheme: dark) { :host([data-natter-theme=auto]) { ${DARK_COLOURS} } }
+    :host([data-natter-scheme=dark]) {
+      --_mu: var(--natter-muted, #9198a1); --_ac: var(--natter-accent, #4493f8); --_on: var(--natter-on-accent, #0d1117);
+      --_er: var(--natter-error, #f85149); --_pe: var(--natter-pending, #d29922); color-scheme: dark;
+    }
+    :host([data-natter-theme=light]) { --_fg: var(--natter-fg, #1f2328); --_bg: var(--natter-bg, #fff); --_pad: var(--natter-padding, .5em); }
+    :host([data-natter-theme=dark]) { --_fg: var(--natter-fg, #e6edf3); --_bg: var(--natter-bg, #0d1117); --_pad: var(--natter-padding, .5em); }
     * { box-sizing: border-box; }
     [hidden] { display: none !important; }
     .widget {
-      color: var(--natter-fg); background: var(--natter-bg); font-family: var(--natter-font);
-      font-size: var(--natter-size); line-height: 1.5; padding: .5em;
+      color: var(--_fg); background: var(--_bg); font-family: var(--natter-font); font-size: var(--natter-size);
+      line-height: 1.5; padding: var(--_pad); overflow-wrap: anywhere;
     }
-    .header { display: flex; flex-wrap: wrap; gap: .5em; align-items: center; justify-content: space-between; }
+    .header { display: flex; flex-wrap: wrap; gap: var(--_sp); align-items: center; justify-content: space-between; }
     h2 { font-size: 1.25em; margin: 0; }
-    a { color: var(--natter-accent); }
-    button, input, textarea, select { font: inherit; color: var(--natter-fg); }
+    a { color: var(--_ac); }
+    button, input, textarea, select { font: inherit; color: var(--_fg); }
     input, textarea, select {
-      background: var(--natter-bg); border: 1px solid var(--natter-border);
-      border-radius: var(--natter-radius); padding: .4em .5em; width: 100%;
+      background: var(--_bg); border: 1px solid var(--_bd);
+      border-radius: var(--_r); padding: .4em .5em; width: 100%;
     }
-    select, input[type=checkbox] { width: auto; }
+    select { width: auto; }
+    input[type=checkbox] { width: 1.2em; height: 1.2em; margin: 0; }
     textarea { display: block; min-height: 7em; resize: vertical; }
     button {
-      cursor: pointer; background: none; border: 1px solid var(--natter-border);
-      border-radius: var(--natter-radius); padding: .3em .8em;
+      cursor: pointer; background: none; border: 1px solid var(--_bd);
+      border-radius: var(--_r); padding: .3em .8em;
     }
-    .primary { background: var(--natter-accent); color: var(--natter-on-accent); border-color: var(--natter-accent); }
+    .primary { background: var(--_ac); color: var(--_on); border-color: var(--_ac); }
     button:disabled { opacity: .6; }
-    :focus-visible { outline: 2px solid var(--natter-accent); outline-offset: 2px; }
-    .form { display: grid; gap: .6em; margin: 1em 0; }
-    .fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(11em, 1fr)); gap: .6em; }
-    label {
-      display: grid; grid-template-rows: 1fr auto; align-items: end; gap: .2em;
-      font-size: .9em; color: var(--natter-muted);
-    }
+    :focus-visible { outline: 2px solid var(--_ac); outline-offset: 2px; }
+    .form { display: grid; gap: var(--_sp); margin: var(--_sp) 0; }
+    .fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(11em, 1fr)); gap: var(--_sp); }
+    label { display: grid; grid-template-rows: 1fr auto; align-items: end; gap: .2em; font-size: .9em; }
+    label>span, .meta>*, .reactions, .deleted, blockquote { color: var(--_mu); }
     .checkbox, .sort { display: flex; gap: .4em; align-items: center; }
-    .field-error, .error { color: var(--natter-error); }
+    .field-error, .error { color: var(--_er); }
     .status:empty { display: none; }
     .honeypot { position: absolute; left: -9999px; }
     .preview {
-      border: 1px dashed var(--natter-border); border-radius: var(--natter-radius);
+      border: 1px dashed var(--_bd); border-radius: var(--_r);
       padding: 0 .8em; min-height: 7em;
     }
-    .comment { margin: 1em 0; }
-    .row { display: flex; gap: .7em; align-items: flex-start; }
-    .avatar { width: 40px; height: 40px; border-radius: 50%; flex: none; }
+    .comment { margin: calc(1.6 * var(--_sp)) 0; }
+    .row { display: flex; gap: var(--_sp); align-items: flex-start; }
+    .avatar { width: 40px; height: 40px; border-radius: var(--natter-avatar-radius, 50%); flex: none; background: var(--_card); }
     .main { flex: 1; min-width: 0; }
-    .meta { display: flex; flex-wrap: wrap; gap: 0 .6em; font-size: .9em; color: var(--natter-muted); }
-    .author { font-weight: 600; color: var(--natter-fg); }
-    .badge { align-self: center; border: 1px solid; border-radius: 1em; padding: 0 .5em; font-size: .8em; color: var(--natter-accent); }
-    .target>.row { background: var(--natter-card); border-left: 3px solid var(--natter-accent); padding-left: .5em; }
-    .pending-note { color: var(--natter-pending); font-weight: 600; }
-    .via, .reactions { color: var(--natter-muted); }
+    .meta { display: flex; flex-wrap: wrap; gap: 0 var(--_sp); font-size: .9em; }
+    .author { font-weight: 600; color: var(--_fg); }
+    .badge { align-self: center; border: 1px solid; border-radius: 1em; padding: 0 .5em; font-size: .8em; color: var(--_ac); }
+    .target>.row { background: var(--_card); border-inline-start: 3px solid var(--_ac); padding-inline-start: .5em; }
+    .pending-note { color: var(--_pe); font-weight: 600; }
     .reactions { font-size: .9em; }
     .pending .main { opacity: .8; }
-    .deleted { color: var(--natter-muted); font-style: italic; }
-    .text { overflow-wrap: anywhere; }
+    .deleted { font-style: italic; }
     .text p { margin: .4em 0; }
     img { max-width: 100%; }
     .text pre { overflow: auto; }
-    pre, code { background: var(--natter-card); padding: .1em .3em; }
-    blockquote { margin: .5em 0; padding-left: .8em; border-left: 3px solid var(--natter-border); color: var(--natter-muted); }
+    pre, code { background: var(--_card); padding: .1em .3em; }
+    blockquote { margin: .5em 0; padding-inline-start: .8em; border-inline-start: 3px solid var(--_bd); }
     table { display: block; overflow: auto; border-collapse: collapse; }
-    td, th { border: 1px solid var(--natter-border); padding: .2em .5em; }
+    td, th { border: 1px solid var(--_bd); padding: .2em .5em; }
     .actions { display: flex; flex-wrap: wrap; gap: .4em; align-items: center; font-size: .9em; }
     .actions button { padding: .1em .6em; }
-    .vote[aria-pressed=true] { border-color: var(--natter-accent); color: var(--natter-accent); }
-    .replies { margin-left: 1.2em; padding-left: .8em; border-left: 2px solid var(--natter-border); }
+    .vote[aria-pressed=true] { border-color: var(--_ac); color: var(--_ac); }
+    .replies { margin-inline-start: var(--_in); padding-inline-start: .8em; border-inline-start: 2px solid var(--_bd); }
     .replies:empty { display: none; }
-    .locked-note { padding: .8em; background: var(--natter-card); border-radius: var(--natter-radius); }
-    @media (max-width: 480px) {
-      .replies { margin-left: .2em; padding-left: .5em; }
+    .locked-note { padding: .8em; background: var(--_card); border-radius: var(--_r); }
+    @media (max-width: 600px), (pointer: coarse) {
+      button, select, input:not([type=checkbox]), .checkbox { min-height: 44px; }
+      button { min-width: 44px; }
+      .replies { margin-inline-start: .2em; padding-inline-start: .5em; }
       .avatar { width: 32px; height: 32px; }
     }
   `;
+
+  // data-theme="auto": dark or light after the page's own background, the first colour met from the
+  // host up, by its luminance. A page transparent all the way up shows its canvas, which is dark
+  // only where the page's color-scheme allows dark and the reader prefers it (or allows only dark).
+  function darkPage(node) {
+    for (; node; node = node.parentElement) {
+      const colour = getComputedStyle(node).backgroundColor;
+      const [r, g, b, alpha = 1] = /^rgb/.test(colour) ? colour.match(/[\d.]+/g).map(Number) : [];
+      if (r != null && alpha > 0) return r * .299 + g * .587 + b * .114 < 128;
+    }
+    const scheme = getComputedStyle(document.documentElement).colorScheme;
+    return /dark/.test(scheme) && (!/light/.test(scheme) || matchMedia('(prefers-color-scheme: dark)').matches);
+  }
 
   // ---------------------------------------------------------------------------------------
   // Start-up: Natter.init() (again on an SPA's navigation) mounts a thread.
@@ -356,12 +388,20 @@
   let refreshTimer; // the latest thread's relative times and edit windows
   let createdTarget; // the div placed after the script when the page has no target
   let sharedSheet; // one constructed style sheet for every shadow root
+  let followPage; // sets the latest thread's colour scheme again, after the page's or the reader's
 
   // Idempotent: SPAs call it again on navigation.
   function init(options) {
     options = options || {};
     const current = ++generation;
     clearInterval(refreshTimer);
+    if (current == 1) {
+      // the page switching its theme (a class or style on <html> or <body>), or the reader theirs
+      const again = () => followPage && followPage();
+      matchMedia('(prefers-color-scheme: dark)').addEventListener('change', again);
+      const observer = new MutationObserver(again);
+      for (const node of [document.documentElement, document.body]) if (node) observer.observe(node, { attributes: true });
+    }
     const option = (name) => (options[name] != null ? String(options[name]) : scriptAttribute(name));
     const site = option('site');
     if (!site) return console.error('Natter: data-site is required');
@@ -403,6 +443,18 @@
     } else root.prepend(el('style', { text: CSS }));
   }
 
+  const SVG = 'http://www.w3.org/2000/svg';
+  // An identicon drawn here, else the avatar's image.
+  function avatar(path) {
+    const drawn = identicon(path);
+    if (drawn) {
+      return el('svg', { class: 'avatar', viewBox: '0 0 12 12', 'shape-rendering': 'crispEdges', 'aria-hidden': 'true' },
+        el('path', { fill: drawn[0], d: drawn[1] }, null, SVG), SVG);
+    }
+    const src = safeUrl(path, ORIGIN);
+    return src && el('img', { class: 'avatar', src, alt: '', width: 40, height: 40, loading: 'lazy' });
+  }
+
   // ---------------------------------------------------------------------------------------
   // A thread: its state, its list of comments and what a reader does with them.
 
@@ -411,7 +463,15 @@
       this.generation = generationAtStart;
       this.config = config; // {site, page, title, theme, sort}
       const root = shadowRootOf(target);
-      root.host.setAttribute('data-natter-theme', /^(light|dark)$/.test(config.theme) ? config.theme : 'auto');
+      const host = root.host;
+      const theme = /^(light|dark)$/.test(config.theme) ? config.theme : 'auto';
+      host.setAttribute('data-natter-theme', theme);
+      followPage = () => {
+        const scheme = theme == 'auto' ? (darkPage(host) ? 'dark' : 'light') : theme;
+        // only on a change: the host may be the <body>, whose attributes init() watches
+        if (host.getAttribute('data-natter-scheme') != scheme) host.setAttribute('data-natter-scheme', scheme);
+      };
+      followPage();
       // The server's no-JS fragment shows through the slot until the live view is ready.
       this.staticFragment = target.querySelector('.natter-static');
       this.status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite', tabindex: -1 });
@@ -447,10 +507,9 @@
 
     start(translated) {
       translated.then(([strings]) => this.ready || this.staticFragment || this.say(strings.loading));
-      Promise.all([translated, this.loadSiteConfig(), this.fetchComments()]).then(([[strings, lang], , page]) => {
+      Promise.all([translated, this.loadSiteConfig(), this.fetchComments()]).then(([translation, , page]) => {
         if (this.generation != generation) return;
-        this.strings = strings;
-        this.lang = lang;
+        this.speak(translation);
         this.build();
         this.take(page);
         this.say('');
@@ -460,12 +519,19 @@
         refreshTimer = setInterval(() => this.refreshTimes(), 15e3);
         this.seek();
         addEventListener('hashchange', () => this.generation == generation && this.seek());
-      }, (error) => translated.then(([strings, lang]) => {
+      }, (error) => translated.then((translation) => {
         if (this.generation != generation) return;
-        this.strings = strings;
-        this.lang = lang;
+        this.speak(translation);
         this.fail(error);
       }));
+    }
+
+    // The reader's language: its strings, its Intl tag, and its writing direction for the whole widget.
+    speak([strings, lang]) {
+      this.strings = strings;
+      this.lang = lang;
+      this.box.lang = lang;
+      this.box.dir = strings.dir;
     }
 
     loadSiteConfig() {
@@ -575,7 +641,7 @@
       this.moreButton = button(strings.more, () => this.more().then((page) => {
         if (page.comments[0]) this.focusComment(page.comments[0].id);
       }, (e) => this.fail(e)));
-      this.box.prepend(el('div', { class: 'header' }, [this.heading, el('label', { class: 'sort' }, [strings.sort, sortSelect])]));
+      this.box.prepend(el('div', { class: 'header' }, [this.heading, el('label', { class: 'sort' }, [el('span', null, strings.sort), sortSelect])]));
       this.box.append(this.reactionLine, this.lockNote, this.formHome, this.list, this.moreButton);
       this.form = new CommentForm(this);
     }
@@ -636,11 +702,10 @@
         class: className + (comment.id == this.target ? ' target' : ''), tabindex: -1, 'data-natter-id': comment.id,
       }, [row, replies]), replies];
       if (comment.status == 'deleted') return article('comment', el('p', { class: 'row deleted' }, strings.deleted));
-      const avatar = comment.avatar && safeUrl(comment.avatar, ORIGIN);
       const body = el('div', { class: 'text' });
       showServerHtml(body, comment.html);
       return article(comment.status == 'pending' ? 'comment pending' : 'comment', el('div', { class: 'row' }, [
-        avatar && el('img', { class: 'avatar', src: avatar, alt: '', width: 40, height: 40, loading: 'lazy' }),
+        comment.avatar && avatar(comment.avatar),
         el('div', { class: 'main' }, [this.renderMeta(comment, replyTo), body, this.renderActions(comment, body)]),
       ]));
     }
@@ -818,7 +883,7 @@
       this.preview = el('div', { class: 'text preview', hidden: true });
       this.email = input('email', 'email', 'email');
       this.notify = el('input', { type: 'checkbox', name: 'notify', checked: !!remembered.notify });
-      const notifyLabel = el('label', { class: 'checkbox', hidden: !this.email.value.trim() }, [this.notify, strings.notify]);
+      const notifyLabel = el('label', { class: 'checkbox', hidden: !this.email.value.trim() }, [this.notify, el('span', null, strings.notify)]);
       this.email.addEventListener('input', () => (notifyLabel.hidden = !this.email.value.trim()));
       this.honeypot = el('input', { name: 'hp', tabindex: -1, autocomplete: 'off' });
       this.sendButton = el('button', { type: 'submit', class: 'primary' }, strings.submit);

@@ -263,11 +263,15 @@ async fn the_widget_is_served_as_javascript_with_caching() {
     assert_eq!(again.status(), 304);
 }
 
-/// The widget's budget: what a reader downloads, gzipped at level 9.
-const WIDGET_GZIP_BUDGET: usize = 10 * 1024;
+/// The widget's budget: what a reader downloads, gzipped at level 9. It was 10 KB until the
+/// widget learnt to take on the host page's look (its background, font and colours, with every
+/// colour, radius and spacing a `--natter-*` property), to draw identicons itself, to ask before
+/// deleting inline, and to offer "Delete my data" (README, "Embedding"); still well under the
+/// 20 KB of Isso's client.
+const WIDGET_GZIP_BUDGET: usize = 12 * 1024;
 
 #[tokio::test]
-async fn the_served_widget_is_the_minified_build_and_stays_within_10_kb_gzipped() {
+async fn the_served_widget_is_the_minified_build_and_stays_within_12_kb_gzipped() {
     use std::io::Write;
 
     let app = TestApp::spawn().await;
@@ -298,7 +302,7 @@ async fn the_served_widget_is_the_minified_build_and_stays_within_10_kb_gzipped(
     assert!(!served.contains("Pure logic"), "comments left");
     // The CSS templates were compacted too.
     assert!(
-        served.contains(":host{--natter-fg:#1f2328;"),
+        served.contains(":host{--_fg:var(--natter-fg);"),
         "CSS not compacted"
     );
     // And minifying kept the widget's security rules.

@@ -115,7 +115,7 @@ async function blogPage(url) {
   const counts = (q.get('counts') || '').split(',').filter(Boolean)
     .map((p) => `<li><a href="${esc(p)}">${esc(p)}</a> <span data-natter-count="${esc(p)}">…</span></li>`).join('\n');
   const style = q.get('csp') ? '' : `<style>:root{color-scheme:light dark}body{margin:0 auto;max-width:46rem;padding:0 12px;font:17px/1.6 Georgia,serif}
-    ${q.get('theme') == 'dark' ? 'body{background:#010409;color:#e6edf3}' : ''}${q.get('hostile') ? '*{color:red!important;font-family:serif!important}' : ''}</style>`;
+    ${q.get('theme') == 'dark' ? 'body{background:#010409;color:#e6edf3}' : ''}${q.get('hostile') ? 'body :not(#natter){color:red!important;font-family:fantasy!important}' : ''}${q.get('css') || ''}</style>`;
   const csp = q.get('csp') ? `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline' ${apiBase}; connect-src ${apiBase}; img-src ${apiBase}; style-src 'self'">` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="icon" href="data:,">${style}${csp}<title>${esc(q.get('title') || 'A post about things')}</title></head>
@@ -273,16 +273,15 @@ btest('loads a thread from the API origin: nesting, tombstone, avatars, counts, 
 
   await open(page, { counts: `${page},/posts/load-other/,/posts/never/`, hostile: 1 });
   const r = await run(`await W.until(() => W.$('article') && document.querySelector('[data-natter-count]').textContent != '…');
-    const A = W.art('first'), av = A.querySelector('img.avatar');
-    await W.until(() => av.complete && av.naturalWidth > 0);
+    const A = W.art('first');
     const tomb = W.tops()[1];
     return {
       heading: W.$('h2').textContent, tops: W.tops().length, articles: W.$$('article').length,
       depths: ['reply to Alice', 'reply to Bob', 'past the depth'].map((t) => W.depth(W.art(t))),
       marker: W.art('past the depth').querySelector('.meta').textContent,
       anon: W.art('past the depth').querySelector('.author').textContent,
-      tomb: tomb.firstChild.textContent, tombImg: !!tomb.firstChild.querySelector('img'), eveInTomb: tomb.contains(W.art('deleted comment')),
-      href: A.querySelector('a.author').href, rel: A.querySelector('a.author').rel, avatar: av.src,
+      tomb: tomb.firstChild.textContent, tombImg: !!tomb.firstChild.querySelector('.avatar'), eveInTomb: tomb.contains(W.art('deleted comment')),
+      href: A.querySelector('a.author').href, rel: A.querySelector('a.author').rel, avatar: A.querySelector('.avatar').tagName,
       html: W.same(A.querySelector('.text'), ${JSON.stringify(a.html)}), time: A.querySelector('time').textContent, datetime: A.querySelector('time').dateTime,
       counts: [...document.querySelectorAll('[data-natter-count]')].map((e) => e.textContent),
       color: getComputedStyle(W.$('.widget')).color, static: !!document.querySelector('.natter-static'),
@@ -298,15 +297,15 @@ btest('loads a thread from the API origin: nesting, tombstone, avatars, counts, 
   assert.equal(r.eveInTomb, true);
   assert.equal(r.href, 'https://alice.example/');
   assert.equal(r.rel, 'nofollow ugc');
-  assert.equal(r.avatar, api.base + a.avatar, 'the avatar path is resolved against the API origin');
+  assert.equal(r.avatar, 'svg', 'the identicon is drawn in the page');
   assert.equal(r.html, true, 'the server-rendered html as is');
   assert.equal(r.datetime, a.created_at);
   assert.match(r.time, /^(now|\d+ seconds? ago)$/);
   assert.deepEqual(r.counts, ['5 comments', '1 comment', '0 comments']);
-  assert.notEqual(r.color, 'rgb(255, 0, 0)', 'host page CSS does not leak in');
+  assert.equal(r.color, 'rgb(0, 0, 0)', 'host page CSS does not leak in: the widget has the host element\'s colour');
   assert.equal(r.static, false);
-  // one request each for the script, the config, the thread and the counts
-  const calls = apiRequests().filter((q) => !q.url.includes('/api/avatar/')).map((q) => q.method + ' ' + q.url.slice(api.base.length).split('?')[0]);
+  // one request each for the script, the config, the thread and the counts (and none for avatars)
+  const calls = apiRequests().map((q) => q.method + ' ' + q.url.slice(api.base.length).split('?')[0]);
   assert.deepEqual(calls.sort(), ['GET /api/comments', 'GET /api/config', 'GET /embed.js', 'POST /api/counts']);
 });
 
@@ -369,11 +368,10 @@ btest('a page with 200 comments renders from one request for the thread', async 
   const thread = reqs.filter((q) => q.url.includes('/api/comments'));
   assert.equal(thread.length, 1, 'one request for the thread: ' + thread.map((q) => q.url).join(' '));
   assert.equal(reqs.filter((q) => /\/api\/comments\/\d+/.test(q.url)).length, 0, 'no request per comment');
-  const avatars = reqs.filter((q) => q.url.includes('/api/avatar/'));
-  assert.ok(avatars.length <= 10, `at most one request per distinct avatar (${avatars.length})`);
-  assert.ok(reqs.length <= 4 + avatars.length, reqs.map((q) => q.url).join('\n'));
+  assert.equal(reqs.filter((q) => q.url.includes('/api/avatar/')).length, 0, 'identicons are drawn, not fetched');
+  assert.ok(reqs.length <= 4, reqs.map((q) => q.url).join('\n'));
   console.log(`# 200 comments: thread answer ${t.listEnd - t.listStart} ms, rendered ${t.done - t.listEnd} ms after it arrived, ` +
-    `${t.done} ms after navigation; ${avatars.length} avatar requests`);
+    `${t.done} ms after navigation`);
 });
 
 /* ---------- writing ---------- */
@@ -765,7 +763,7 @@ btest('hostile text, author and website render inert (nothing runs, no dialog)',
     const link = A.querySelector('a.author'), box = link.getBoundingClientRect();
     return { authors: [A, B].map((x) => x.querySelector('.author').textContent), hrefs: [A, B].map((x) => x.querySelector('a.author')?.getAttribute('href')),
       attrs: all.flatMap((e) => e.getAttributeNames()).filter((n) => /^on/i.test(n)),
-      tags: all.filter((e) => /^(SCRIPT|IFRAME|SVG|OBJECT|EMBED)$/i.test(e.tagName)).length,
+      tags: all.filter((e) => /^(SCRIPT|IFRAME|SVG|OBJECT|EMBED)$/i.test(e.tagName) && !e.matches('svg.avatar')).length,
       imgs: W.$$('img').filter((i) => !i.classList.contains('avatar')).length,
       links: W.$$('.text a').map((x) => x.getAttribute('href')), bold: A.querySelector('.text').textContent.includes('bold'), html: W.same(A.querySelector('.text'), ${JSON.stringify(a.html)}),
       center: [box.x + box.width / 2, box.y + box.height / 2] }`);
@@ -802,34 +800,155 @@ btest('init() again re-mounts without duplicating anything', async () => {
   assert.deepEqual(r, { boxes: 1, styles: 1, forms: 1, heads: 1, hosts: 1, articles: 2, textareas: 1, status: 1 });
 });
 
-btest('dark theme: data-theme="dark", and auto following the reader; screenshots at 320 and 1280 px', async () => {
+/* ---------- themes, small screens ---------- */
+
+// A thread to look at (and to take the README's screenshots of): Markdown, a reply from the owner, code, a vote.
+let showcase;
+async function showcaseThread() {
+  if (showcase) return showcase;
+  const page = '/posts/showcase/';
+  const a = await post('blog', page, { author: 'Ada Lovelace', email: 'ada@example.com', website: 'https://ada.example/notes',
+    text: 'The comments take on this page\'s **font and colours**.\n\n> A quoted line\n\n`code` and a [link](https://example.com/notes)' });
+  const owner = await call('POST', '/api/comments', { site: 'blog', page, parent: a.id, author: 'The Author', text: 'Thanks! Replies nest under the comment they answer.' }, { auth: true });
+  assert.equal(owner.status, 201);
+  await post('blog', page, { author: 'Grace', email: 'grace@example.com', text: '```\nfn main() { println!("code scrolls in its box"); }\n```' });
+  await call('POST', `/api/comments/${a.id}/vote`, { value: 1 });
+  return (showcase = page);
+}
+// Host pages: a cream one with a serif font, and a dark one whose colour is on <html> only.
+const CREAM = 'body{background:#f4ecd8;color:#433422;font-family:"Liberation Serif",serif}';
+const DARK_PAGE = 'html{background:#1b1d23}body{color:#d8dee9;font-family:"Liberation Sans",sans-serif}';
+// What the widget took from the page, computed inside its shadow root.
+const LOOK = `await W.ready(); await W.until(() => W.$$('article').length == 3);
+  const host = document.querySelector('#natter'), page = getComputedStyle(document.body), s = (e) => getComputedStyle(e);
+  const inherits = [W.$('.widget'), W.$('.author'), W.$('textarea'), W.$('input[name=author]'), W.btn('Preview')];
+  return { theme: host.dataset.natterTheme, scheme: host.dataset.natterScheme,
+    font: inherits.filter((e) => s(e).fontFamily != page.fontFamily).map((e) => e.className || e.tagName),
+    colour: inherits.filter((e) => s(e).color != page.color).map((e) => e.className || e.tagName),
+    backgrounds: [...new Set([W.$('.widget'), W.$('textarea'), W.btn('Preview')].map((e) => s(e).backgroundColor))],
+    accent: s(W.btn('Post comment')).backgroundColor, identicon: s(W.$('.avatar')).backgroundColor }`;
+
+btest('data-theme="auto" blends in: the page\'s font and text colour, no background, light or dark after the page\'s own background (screenshots)', async () => {
+  const page = await showcaseThread();
+  const expected = (scheme, accent) => ({ theme: 'auto', scheme, font: [], colour: [], backgrounds: ['rgba(0, 0, 0, 0)'], accent, identicon: 'rgba(128, 128, 128, 0.1)' });
+  await withViewport(800, false, async () => {
+    await open(page, { css: CREAM });
+    assert.deepEqual(await run(LOOK), expected('light', 'rgb(9, 105, 218)'), 'a cream page is light');
+    // the page sets a property on the target: the widget's accent follows
+    await open(page, { css: CREAM + '#natter{--natter-accent:#8a3b12}' });
+    assert.deepEqual(await run(LOOK), expected('light', 'rgb(138, 59, 18)'));
+    await shot('widget-cream', 800);
+    await shot('widget-375', 375);
+    await open(page);
+    assert.deepEqual(await run(LOOK), expected('light', 'rgb(9, 105, 218)'), 'a white page is light');
+    await shot('widget-light', 800);
+  });
+  // the page is dark although the reader prefers light: the page's own background decides
+  await withViewport(800, false, async () => {
+    await open(page, { css: DARK_PAGE });
+    assert.deepEqual(await run(LOOK), expected('dark', 'rgb(68, 147, 248)'), 'a page dark on <html> is dark');
+    await shot('widget-dark', 800);
+  });
+  await withViewport(800, true, async () => {
+    await open(page, { css: CREAM });
+    assert.equal(await run(`await W.ready(); return document.querySelector('#natter').dataset.natterScheme`), 'light',
+      'and a light page stays light when the reader prefers dark');
+  });
+});
+
+btest('auto on a page with no background of its own follows its color-scheme and the reader; a theme switch of the page switches the widget', async () => {
+  const scheme = `await W.ready(); return document.querySelector('#natter').dataset.natterScheme`;
+  for (const [css, dark, expected] of [
+    ['', true, 'dark'], ['', false, 'light'], // the test blog's `color-scheme: light dark`: the reader's preference
+    [':root{color-scheme:normal}', true, 'light'], // a page that allows no dark scheme shows a white canvas
+  ]) {
+    await withViewport(800, dark, async () => {
+      await open('/posts/canvas/', { css });
+      assert.equal(await run(scheme), expected, JSON.stringify([css, dark]));
+    });
+  }
+  // the page's own switch: a class on <body>
+  await open('/posts/canvas/', { css: 'body.night{background:#111;color:#eee}' });
+  assert.equal(await run(scheme), 'light');
+  const switched = await run(`await W.ready(); const host = document.querySelector('#natter');
+    document.body.classList.add('night'); await W.until(() => host.dataset.natterScheme == 'dark');
+    const dark = getComputedStyle(W.$('.widget')).color;
+    document.body.classList.remove('night'); await W.until(() => host.dataset.natterScheme == 'light');
+    return dark`);
+  assert.equal(switched, 'rgb(238, 238, 238)');
+  // the reader's switch, on a page that follows it
+  await open('/posts/canvas/');
+  assert.equal(await run(scheme), 'light');
+  await tab.send('Emulation.setEmulatedMedia', { features: [{ name: 'prefers-color-scheme', value: 'dark' }] });
+  try {
+    assert.equal(await run(`await W.until(() => document.querySelector('#natter').dataset.natterScheme == 'dark'); return 'dark'`), 'dark');
+  } finally {
+    await tab.send('Emulation.setEmulatedMedia', { features: [] });
+  }
+});
+
+btest('data-theme="light" and "dark" have their own background and text colour whatever the page, and nothing overflows at 320 or 1280 px', async () => {
   const page = '/posts/dark/';
   const a = await post('blog', page, { author: 'Ada Lovelace', email: 'ada@example.com', website: 'https://ada.example/notes', text: 'Dark mode looks **good**.\n\n> quoted text\n\n`code` and a [link](https://example.com/a/very/long/path/that/must/wrap/somewhere/on/a/phone/screen)' });
   const b = await post('blog', page, { parent: a.id, author: 'A rather long author name that must wrap on small screens', text: 'A reply with a longwordwithoutanyspacesthatmustbreaksomewhereinsteadofoverflowingthescreen.' });
   await post('blog', page, { parent: b.id, author: 'Grace', text: '```\nfn main() { println!("a fairly long line of code that scrolls inside its box"); }\n```' });
   await post('blog', page, { author: 'Linus', text: '- a list\n- of items\n\n| a | table |\n|---|---|\n| 1 | 2 |' });
-  await call('POST', `/api/comments/${a.id}/vote`, { value: 1 });
-  for (const width of [320, 1280]) {
-    await withViewport(width, false, async () => {
-      await open(page, { theme: 'dark' });
-      const r = await run(`await W.ready(); await W.until(() => W.$$('article').length == 4);
-        await W.until(() => W.$$('img.avatar').every((i) => i.complete));
-        await new Promise((r) => requestAnimationFrame(r));
-        return { theme: document.querySelector('#natter').dataset.natterTheme, bg: getComputedStyle(W.$('.widget')).backgroundColor,
-          fg: getComputedStyle(W.$('.widget')).color, width: document.documentElement.scrollWidth, boxOver: W.$('.widget').scrollWidth - W.$('.widget').clientWidth }`);
-      assert.deepEqual([r.theme, r.bg, r.fg], ['dark', 'rgb(13, 17, 23)', 'rgb(230, 237, 243)']);
-      assert.ok(r.width <= width, `no horizontal scrolling at ${width} px (scrollWidth ${r.width})`);
-      assert.ok(r.boxOver <= 0, `nothing overflows the widget at ${width} px (${r.boxOver})`);
-      await shot(`thread-dark-${width}`, width);
-    });
+  for (const [theme, css, bg, fg] of [['dark', CREAM, 'rgb(13, 17, 23)', 'rgb(230, 237, 243)'], ['light', DARK_PAGE, 'rgb(255, 255, 255)', 'rgb(31, 35, 40)']]) {
+    for (const width of [320, 1280]) {
+      await withViewport(width, false, async () => {
+        await open(page, { theme, css });
+        const r = await run(`await W.ready(); await W.until(() => W.$$('article').length == 4);
+          const host = document.querySelector('#natter'), s = getComputedStyle(W.$('.widget'));
+          return { theme: [host.dataset.natterTheme, host.dataset.natterScheme], bg: s.backgroundColor, fg: s.color, input: getComputedStyle(W.$('textarea')).backgroundColor,
+            width: document.documentElement.scrollWidth, boxOver: W.$('.widget').scrollWidth - W.$('.widget').clientWidth }`);
+        assert.deepEqual([r.theme, r.bg, r.fg, r.input], [[theme, theme], bg, fg, bg], `${theme} at ${width} px`);
+        assert.ok(r.width <= width, `no horizontal scrolling at ${width} px (scrollWidth ${r.width})`);
+        assert.ok(r.boxOver <= 0, `nothing overflows the widget at ${width} px (${r.boxOver})`);
+      });
+    }
   }
-  // auto (the default) follows prefers-color-scheme
-  for (const [dark, bg] of [[true, 'rgb(13, 17, 23)'], [false, 'rgb(255, 255, 255)']]) {
-    await withViewport(800, dark, async () => {
-      await open(page);
-      assert.equal(await run(`await W.ready(); return document.querySelector('#natter').dataset.natterTheme + ' ' + getComputedStyle(W.$('.widget')).backgroundColor`), 'auto ' + bg);
-    });
+});
+
+btest('identicons are the server\'s drawing, on the theme\'s background instead of a grey disc', async () => {
+  const page = '/posts/identicons/';
+  const made = [];
+  for (const email of ['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com']) made.push(await post('blog', page, { email, text: 'face of ' + email }));
+  await open(page, { css: DARK_PAGE });
+  const drawn = await run(`await W.ready(); await W.until(() => W.$$('article').length == 4);
+    return W.$$('article').map((a) => { const svg = a.querySelector('svg.avatar'), path = svg.querySelector('path');
+      return { d: path.getAttribute('d'), fill: getComputedStyle(path).fill, bg: getComputedStyle(svg).backgroundColor, box: svg.getAttribute('viewBox') } })`);
+  const rgb = (hex) => `rgb(${hex.match(/\w\w/g).map((h) => parseInt(h, 16)).join(', ')})`;
+  for (const [i, c] of made.entries()) {
+    const svg = await (await fetch(api.base + c.avatar)).text();
+    const rects = [...svg.matchAll(/<rect x="(\d+)" y="(\d+)" width="2" height="2" fill="#(\w+)"\/>/g)];
+    const cells = (d) => [...new Set(d.match(/M\d+ \d+/g))].sort();
+    assert.deepEqual(cells(drawn[i].d), rects.map((m) => `M${m[1]} ${m[2]}`).sort(), `the cells of ${c.avatar}`);
+    const [r, g, b] = drawn[i].fill.match(/\d+/g).map(Number);
+    const [R, G, B] = rgb(rects[0][3]).match(/\d+/g).map(Number);
+    assert.ok(Math.max(Math.abs(r - R), Math.abs(g - G), Math.abs(b - B)) <= 1, `the colour of ${c.avatar}: ${drawn[i].fill} vs #${rects[0][3]}`);
+    assert.equal(drawn[i].box, '0 0 12 12');
+    assert.equal(drawn[i].bg, 'rgba(128, 128, 128, 0.1)', 'a tint of whatever is behind, not #f0f0f0');
   }
+});
+
+btest('at 375 px every control is at least 44 px tall (and each button as wide), and long words and URLs wrap', async () => {
+  const page = '/posts/small/';
+  await post('blog', page, { author: 'x'.repeat(100), website: `https://example.com/${'long/'.repeat(40)}`,
+    text: `${'a'.repeat(300)}\n\nhttps://example.com/${'path/'.repeat(60)}end and [a link](https://example.com/${'q'.repeat(200)})` });
+  await withViewport(375, false, async () => {
+    await open(page);
+    const r = await run(`await W.ready(); W.type(W.$('textarea'), 'mine'); W.btn('Post comment').click(); await W.until(() => W.art('mine'));
+      W.type(W.$('input[name=email]'), 'pat@example.com'); // shows "Email me replies"
+      const measure = (e) => { const b = e.getBoundingClientRect(); return [(e.name || e.textContent || e.type).slice(0, 30), Math.round(b.height), Math.round(b.width)] };
+      const shown = (sel) => W.$$(sel).filter((e) => e.getClientRects().length && e.name != 'hp');
+      return { controls: shown('button, input:not([type=checkbox]), select, textarea, .checkbox').map(measure), buttons: shown('button').map(measure),
+        over: W.$('.widget').scrollWidth - W.$('.widget').clientWidth, page: document.documentElement.scrollWidth }`);
+    assert.ok(r.controls.length >= 15, JSON.stringify(r.controls));
+    assert.deepEqual(r.controls.filter(([, h]) => h < 44), [], 'every control is at least 44 px tall');
+    assert.deepEqual(r.buttons.filter(([, , w]) => w < 44), [], 'every button is at least 44 px wide');
+    assert.ok(r.over <= 0, `the widget does not scroll sideways (${r.over} px more)`);
+    assert.ok(r.page <= 375, `nor does the page (${r.page} px)`);
+  });
 });
 
 btest('the demo page at / embeds the widget (screenshot)', async () => {
@@ -838,7 +957,6 @@ btest('the demo page at / embeds the widget (screenshot)', async () => {
   await withViewport(1280, false, async () => {
     await goto(api.base + '/');
     const r = await run(`await W.ready(); await W.until(() => W.$$('article').length == 2 && document.querySelector('[data-natter-count="/"]').textContent != '…');
-      await W.until(() => W.$$('img.avatar').every((i) => i.complete));
       return { count: document.querySelector('[data-natter-count="/"]').textContent, site: document.querySelector('script[data-site]').dataset.site,
         width: document.documentElement.scrollWidth }`);
     assert.ok(r.width <= 1280, 'no horizontal scrolling');
@@ -945,7 +1063,7 @@ btest('data-target mounts the thread in the element it names, not in #natter nor
 
 btest('works under a strict host CSP without unsafe-inline styles', async () => {
   await post('blog', '/posts/csp/', { text: 'under csp' });
-  await open('/posts/csp/', { csp: 1, lang: 'de' });
+  await open('/posts/csp/', { csp: 1, lang: 'de', theme: 'light' });
   const r = await run(`await W.ready(); await W.until(() => W.art('under csp'));
     return [getComputedStyle(W.$('.widget')).backgroundColor, getComputedStyle(W.$('.avatar')).borderRadius, W.btn('Antworten') != null]`);
   assert.deepEqual(r, ['rgb(255, 255, 255)', '50%', true]);

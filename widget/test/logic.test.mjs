@@ -11,7 +11,7 @@ const src = readFileSync(new URL('embed.js', dir), 'utf8');
 vm.runInThisContext(src, { filename: 'embed.js' });
 const N = globalThis.__natterTest;
 
-// The 10 KB gzip budget applies to the bytes served, which build.rs minifies from this readable
+// The gzip budget applies to the bytes served, which build.rs minifies from this readable
 // source: tests/api/meta.rs measures GET /embed.js.
 
 test('the source keeps the widget\'s security rules', () => {
@@ -152,4 +152,17 @@ test('a #natter-<id> fragment names a comment; anything else names none', () => 
   assert.equal(N.anchorId('#natter-999999'), 999999);
   for (const other of ['', '#', '#natter-', '#natter-12x', '#natter-1.5', '#natter--3', '#top', '#comments-12', '#xnatter-12', 'natter-12', '#natter-12 '])
     assert.ok(!N.anchorId(other), JSON.stringify(other));
+});
+
+test('an /api/avatar/<hash>.svg path is drawn as src/render/avatar.rs draws it; any other avatar is not', () => {
+  const cells = (d) => [...new Set(d.match(/M\d+ \d+/g))].sort();
+  // bytes 0-1 = 0x0123: hue 291; 0x45 sets bits 0, 2, 6 and 0x67 bits 8, 9, 10, 13, 14 (row = bit / 3, column = bit % 3, mirrored)
+  const [colour, d] = N.identicon('/api/avatar/0123456789abcdef0123456789abcdef.svg');
+  assert.equal(colour, 'hsl(291,55%,50%)');
+  assert.deepEqual(cells(d), ['M1 1', 'M9 1', 'M5 1', 'M1 5', 'M9 5', 'M5 5', 'M1 7', 'M9 7', 'M3 7', 'M7 7', 'M3 9', 'M7 9', 'M5 9'].sort());
+  // no cell set: the centre column
+  assert.deepEqual(cells(N.identicon(`/api/avatar/${'0'.repeat(32)}.svg`)[1]), ['M5 1', 'M5 3', 'M5 5', 'M5 7', 'M5 9']);
+  for (const other of ['/api/avatar/0123.svg', `/api/avatar/${'g'.repeat(32)}.svg`, `https://x.example/api/avatar/${'0'.repeat(32)}.svg`,
+    `/api/avatar/${'0'.repeat(32)}.png`, '/avatars/me.jpg', ''])
+    assert.equal(N.identicon(other), null, other);
 });
