@@ -201,6 +201,19 @@
     }
     return node;
   }
+  // The element for an input's error message, which flag() fills and the reader's next change to
+  // the input empties.
+  function errorOf(input, id) {
+    const error = el('span', { class: 'field-error', id });
+    input.setAttribute('aria-describedby', id);
+    input.addEventListener('input', () => flag(input, error, ''));
+    return error;
+  }
+  // Shows an input's error message, or with '' clears it.
+  function flag(input, error, message) {
+    error.textContent = message;
+    input.setAttribute('aria-invalid', !!message);
+  }
   const button = (label, onClick, className) => el('button', { type: 'button', class: className, onclick: onClick }, label);
 
   // The only innerHTML in the widget: HTML that the server rendered and sanitized.
@@ -321,6 +334,8 @@
       border-radius: var(--_r); padding: .3em .8em;
     }
     .primary { background: var(--_ac); color: var(--_on); border-color: var(--_ac); }
+    .danger { color: var(--_er); border-color: currentColor; }
+    .primary.danger { background: var(--_er); color: var(--_on); border-color: var(--_er); }
     button:disabled { opacity: .6; }
     :focus-visible { outline: 2px solid var(--_ac); outline-offset: 2px; }
     .form { display: grid; gap: var(--_sp); margin: var(--_sp) 0; }
@@ -543,7 +558,15 @@
 
     fetchComments(after) {
       const { site, page } = this.config;
-      return api('GET', '/api/comments?' + queryString({ site, page, sort: this.sort, after }));
+      return this.request('GET', '/api/comments?' + queryString({ site, page, sort: this.sort, after }));
+    }
+
+    // An API call for the reader: once one succeeds, an error in the status line no longer applies.
+    request(...args) {
+      return api(...args).then((answer) => {
+        if (this.status.classList.contains('error')) this.say('');
+        return answer;
+      });
     }
 
     // -- status line and messages
@@ -743,11 +766,22 @@
       }
       const mine = this.own[comment.id];
       if (mine && Date.parse(mine.until) > Date.now()) {
-        actions.append(el('span', { class: 'actions', 'data-until': mine.until }, [
-          button(strings.edit, () => this.edit(comment, body, mine)),
-          button(strings.del, () => this.remove(comment, mine)),
-          el('span', null, this.editTimeLeft(mine.until)),
-        ]));
+        // Delete asks first, inline: "Delete this comment? [Delete] [Cancel]"; the time left stays last.
+        const own = el('span', { class: 'actions', 'data-until': mine.until });
+        const left = el('span', null, this.editTimeLeft(mine.until));
+        const edit = button(strings.edit, () => this.edit(comment, body, mine));
+        const del = button(strings.del, () => {
+          own.replaceChildren(el('span', { role: 'group', 'aria-label': strings.confirmDel, class: 'actions' }, [
+            strings.confirmDel, button(strings.del, () => this.remove(comment, mine), 'primary danger'), keep,
+          ]), left);
+          keep.focus();
+        }, 'danger');
+        const keep = button(strings.cancel, () => {
+          own.replaceChildren(edit, del, left);
+          del.focus();
+        });
+        own.append(edit, del, left);
+        actions.append(own);
       }
       return actions;
     }
@@ -767,7 +801,7 @@
         if (busy) return;
         busy = true;
         value = this.votes[comment.id] == value ? 0 : value;
-        api('POST', `/api/comments/${comment.id}/vote`, { value }).then((r) => {
+        this.request('POST', `/api/comments/${comment.id}/vote`, { value }).then((r) => {
           comment.likes = r.likes;
           comment.dislikes = r.dislikes;
           if (value) this.votes[comment.id] = value;
@@ -786,18 +820,18 @@
     edit(comment, body, mine) {
       const strings = this.strings;
       const textarea = el('textarea', { 'aria-label': strings.text, rows: 5 });
+      const error = errorOf(textarea, 'natter-e-edit' + comment.id);
       textarea.value = mine.text || '';
-      const error = el('p', { class: 'field-error' });
       const save = () => {
         const text = textarea.value;
         if (!text.trim()) {
-          error.textContent = strings.v_text;
+          flag(textarea, error, strings.v_text);
           return textarea.focus();
         }
-        api('PATCH', '/api/comments/' + comment.id, { text }, mine.token).then(
+        this.request('PATCH', '/api/comments/' + comment.id, { text }, mine.token).then(
           (r) => this.edited(comment, (r && r.comment) || r, mine, text),
           (e) => {
-            error.textContent = this.errorText(e);
+            flag(textarea, error, this.errorText(e));
             textarea.focus();
             if (e.code == 'edit_window_closed' || e.code == 'unauthorized') {
               delete this.own[comment.id];
@@ -838,8 +872,7 @@
     }
 
     remove(comment, mine) {
-      if (!confirm(this.strings.confirmDel)) return;
-      api('DELETE', '/api/comments/' + comment.id, null, mine.token).then(() => {
+      this.request('DELETE', '/api/comments/' + comment.id, null, mine.token).then(() => {
         delete this.own[comment.id];
         store('own', this.own);
         this.pending = this.pending.filter((x) => x.id != comment.id);
@@ -874,11 +907,7 @@
         return node;
       };
       const withNotes = (label, notes) => `${label} (${notes.filter(Boolean).join(', ')})`;
-      const field = (name, label, node) => {
-        const error = (this.errors[name] = el('span', { class: 'field-error', id: 'natter-e-' + name }));
-        node.setAttribute('aria-describedby', error.id);
-        return el('label', null, [el('span', null, label), node, error]);
-      };
+      const named = (name, label, node) => el('label', null, [el('span', null, label), node, (this.errors[name] = errorOf(node, 'natter-e-' + name))]);
       this.textarea = this.inputs.text = el('textarea', { name: 'text', rows: 4, required: true, placeholder: strings.md });
       this.preview = el('div', { class: 'text preview', hidden: true });
       this.email = input('email', 'email', 'email');
@@ -895,12 +924,12 @@
         thread.focusComment(id);
       });
       this.element = el('form', { class: 'form', novalidate: true, onsubmit: (event) => this.submit(event) }, [
-        field('text', strings.text, this.textarea),
+        named('text', strings.text, this.textarea),
         this.preview,
         el('div', { class: 'fields' }, [
-          field('author', siteConfig.require_name ? strings.name : withNotes(strings.name, [strings.optional]), input('author', 'text', 'name')),
-          field('email', withNotes(strings.email, [!siteConfig.require_email && strings.optional, strings.private]), this.email),
-          field('website', withNotes(strings.website, [strings.optional]), input('website', 'url', 'url')),
+          named('author', siteConfig.require_name ? strings.name : withNotes(strings.name, [strings.optional]), input('author', 'text', 'name')),
+          named('email', withNotes(strings.email, [!siteConfig.require_email && strings.optional, strings.private]), this.email),
+          named('website', withNotes(strings.website, [strings.optional]), input('website', 'url', 'url')),
         ]),
         notifyLabel,
         el('div', { class: 'honeypot', 'aria-hidden': 'true' }, this.honeypot),
@@ -922,7 +951,7 @@
         return this.textarea.focus();
       }
       if (!this.textarea.value.trim()) return this.markInvalid('text');
-      api('POST', '/api/preview', { text: this.textarea.value, site: thread.config.site }).then((r) => {
+      thread.request('POST', '/api/preview', { text: this.textarea.value, site: thread.config.site }).then((r) => {
         showServerHtml(this.preview, r.html);
         this.preview.hidden = false;
         this.textarea.hidden = true;
@@ -932,8 +961,7 @@
 
     markInvalid(name, message) {
       this.showWriting();
-      this.errors[name].textContent = message || this.thread.strings['v_' + name];
-      this.inputs[name].setAttribute('aria-invalid', 'true');
+      flag(this.inputs[name], this.errors[name], message || this.thread.strings['v_' + name]);
       this.inputs[name].focus();
     }
 
@@ -941,10 +969,7 @@
       event.preventDefault();
       const thread = this.thread;
       const siteConfig = thread.siteConfig;
-      for (const name in this.errors) {
-        this.errors[name].textContent = '';
-        this.inputs[name].removeAttribute('aria-invalid');
-      }
+      for (const name in this.errors) flag(this.inputs[name], this.errors[name], '');
       const text = this.textarea.value;
       const [author, email, website] = ['author', 'email', 'website'].map((name) => this.inputs[name].value.trim());
       if (!text.trim()) return this.markInvalid('text');
@@ -996,8 +1021,8 @@
       if (!this.attempt || this.attempt.text != text) this.attempt = { text, key: randomKey() };
       const key = this.attempt.key;
       // url is a hint: the server's own pages are not on the site's origins
-      const posted = await api('POST', '/api/comments', body, 0, key).catch((error) => (error.field == 'url'
-        ? api('POST', '/api/comments', Object.assign(body, { url: null }), 0, key)
+      const posted = await thread.request('POST', '/api/comments', body, 0, key).catch((error) => (error.field == 'url'
+        ? thread.request('POST', '/api/comments', Object.assign(body, { url: null }), 0, key)
         : Promise.reject(error)));
       this.attempt = null;
       return posted;

@@ -478,15 +478,35 @@ btest('edits and deletes its own comment with the edit token', async () => {
   assert.equal(await run(`return W.same(W.art('changed').querySelector('.text'), ${JSON.stringify(after.html)})`), true);
   assert.ok(after.edited_at);
 
-  // deleting asks first; one without replies vanishes, one with replies leaves a tombstone
-  const del = await run(`W.btn('Delete', W.art('changed')).click();
+  // Delete asks first, inline and in the danger colour; Cancel keeps the comment and gives the focus back to Delete
+  const ask = await run(`const a = W.art('changed'), own = () => a.querySelector('[data-until]');
+    const colour = (label) => getComputedStyle(W.btn(label, a)).color;
+    const before = { edit: colour('Edit'), del: colour('Delete'), border: getComputedStyle(W.btn('Delete', a)).borderColor };
+    W.btn('Delete', a).click();
+    const asked = { text: own().textContent, buttons: [...own().querySelectorAll('button')].map((b) => b.textContent),
+      group: own().querySelector('[role=group]').getAttribute('aria-label'), focus: W.R().activeElement.textContent,
+      confirm: [colour('Delete'), getComputedStyle(W.btn('Delete', a)).backgroundColor] };
+    W.btn('Cancel', a).click();
+    return { before, asked, back: [...own().querySelectorAll('button')].map((b) => b.textContent), focus: W.R().activeElement === W.btn('Delete', a) }`);
+  assert.equal(ask.before.del, 'rgb(209, 36, 47)', 'Delete is in the danger colour');
+  assert.equal(ask.before.border, 'rgb(209, 36, 47)');
+  assert.notEqual(ask.before.edit, ask.before.del, 'Edit is not');
+  assert.match(ask.asked.text, /^Delete this comment\?DeleteCancel/);
+  assert.deepEqual(ask.asked.buttons, ['Delete', 'Cancel']);
+  assert.equal(ask.asked.group, 'Delete this comment?');
+  assert.equal(ask.asked.focus, 'Cancel', 'the safe answer has the focus');
+  assert.deepEqual(ask.asked.confirm, ['rgb(255, 255, 255)', 'rgb(209, 36, 47)']);
+  assert.deepEqual([ask.back, ask.focus], [['Edit', 'Delete'], true]);
+  assert.equal(apiRequests().filter((q) => q.method == 'DELETE').length, 0, 'Cancel deleted nothing');
+  // one without replies vanishes, one with replies leaves a tombstone
+  const del = await run(`W.btn('Delete', W.art('changed')).click(); W.btn('Delete', W.art('changed')).click();
     await W.until(() => !W.art('changed'));
     const one = [W.st(), W.R().activeElement === W.$('.status'), W.$('h2').textContent];
-    W.btn('Delete', W.art('keep me')).click();
+    W.btn('Delete', W.art('keep me')).click(); W.btn('Delete', W.art('keep me')).click();
     await W.until(() => !W.art('keep me'));
     return { one, tomb: W.tops()[0].firstChild.textContent, reply: W.tops()[0].contains(W.art('someone answered')), heading: W.$('h2').textContent }`);
   assert.deepEqual(del, { one: ['Your comment was deleted.', true, '2 comments'], tomb: 'This comment was deleted.', reply: true, heading: '1 comment' });
-  assert.deepEqual(dialogs, ['confirm: Delete this comment?', 'confirm: Delete this comment?']);
+  assert.deepEqual(dialogs, [], 'no browser dialog');
   const dels = apiRequests().filter((q) => q.method == 'DELETE');
   assert.deepEqual(dels.map((q) => q.url), [`${api.base}/api/comments/${change.id}`, `${api.base}/api/comments/${keep.id}`]);
   const left = (await list('blog', page)).comments;
@@ -587,7 +607,11 @@ btest('a held comment shows as awaiting moderation until approved, then as norma
   assert.equal(held.status, 'pending');
 
   await open(page, { site: 'held' }, { keep: true });
-  assert.equal(await run(`await W.ready(); await W.until(() => W.$('article')); return W.$$('.pending').length`), 1, 'still shown to its author after a reload');
+  const reloaded = await run(`await W.ready(); await W.until(() => W.$('article'));
+    return { held: W.$$('.pending').map((a) => [a.querySelector('.text').textContent.trim(), a.querySelector('.pending-note')?.textContent]),
+      heading: W.$('h2').textContent, requests: performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/comments/')).length }`);
+  assert.deepEqual(reloaded, { held: [['please hold me', 'Awaiting moderation']], heading: '0 comments', requests: 0 },
+    'still shown to its author after a reload, marked, from what this browser kept');
 
   assert.equal((await admin('POST', `/comments/${held.id}/approve`)).status, 200);
   await open(page, { site: 'held' }, { keep: true });
@@ -607,6 +631,55 @@ btest('a held comment shows as awaiting moderation until approved, then as norma
 });
 
 /* ---------- errors ---------- */
+
+btest('errors go when they no longer apply: a field\'s once the reader changes it, the status line\'s with the next success', async () => {
+  const page = '/posts/errors-go/';
+  await post('blog', page, { text: 'vote on me' });
+  await open(page);
+  const fields = await run(`await W.ready(); const ta = W.$('textarea'), email = W.$('input[name=email]');
+    const state = (input, name) => [W.$('#natter-e-' + name).textContent, input.getAttribute('aria-invalid')];
+    W.btn('Post comment').click();
+    const empty = state(ta, 'text');
+    W.type(ta, 'now there is text');
+    const typed = state(ta, 'text');
+    W.type(email, 'not an address'); W.btn('Post comment').click();
+    const bad = [state(email, 'email'), W.R().activeElement === email];
+    W.type(email, 'fixed@example.com');
+    return { empty, typed, bad, fixed: state(email, 'email') }`);
+  assert.deepEqual(fields, {
+    empty: ['Please write a comment (up to 10,000 characters).', 'true'], typed: ['', 'false'],
+    bad: [['Please enter a valid email address.', 'true'], true], fixed: ['', 'false'],
+  });
+  assert.equal(apiRequests().filter((q) => q.method == 'POST' && q.url == api.base + '/api/comments').length, 0);
+  // the first vote's answer is lost: the status line says so until the next vote goes through
+  expectHttp(503, '/api/comments/');
+  await tab.send('Fetch.enable', { patterns: [{ urlPattern: `${api.base}/api/comments/*/vote`, requestStage: 'Request' }] });
+  let lost = 0;
+  const unlisten = tab.on('Fetch.requestPaused', ({ requestId, request }) => {
+    if (request.method != 'POST' || lost++) return tab.send('Fetch.continueRequest', { requestId });
+    tab.send('Fetch.fulfillRequest', { requestId, responseCode: 503, body: Buffer.from('{"error":{"code":"unavailable","message":"down","field":null}}').toString('base64'),
+      responseHeaders: [{ name: 'Content-Type', value: 'application/json' }, { name: 'Access-Control-Allow-Origin', value: blog }] });
+  });
+  try {
+    const status = await run(`const up = () => W.art('vote on me').querySelector('.vote');
+      up().click(); await W.until(() => W.$('.status.error'));
+      const failed = W.st();
+      up().click(); await W.until(() => up().getAttribute('aria-pressed') == 'true');
+      return { failed, after: W.st(), error: !!W.$('.status.error') }`);
+    assert.deepEqual(status, { failed: 'Comments are unavailable right now. Please try again later.', after: '', error: false });
+  } finally {
+    unlisten();
+    await tab.send('Fetch.disable');
+  }
+  // an emptied edit says so, until the reader writes again
+  const edit = await run(`W.type(W.$('textarea'), 'mine to edit'); W.btn('Post comment').click(); await W.until(() => W.art('mine to edit'));
+    const a = W.art('mine to edit'); W.btn('Edit', a).click(); const area = a.querySelector('textarea');
+    W.type(area, ' '); W.btn('Save', a).click();
+    const shown = [a.querySelector('.field-error').textContent, area.getAttribute('aria-invalid')];
+    W.type(area, 'edited');
+    return { shown, typed: [a.querySelector('.field-error').textContent, area.getAttribute('aria-invalid')] }`);
+  assert.deepEqual(edit, { shown: ['Please write a comment (up to 10,000 characters).', 'true'], typed: ['', 'false'] });
+});
 
 btest('server validation errors are shown at their field', async () => {
   const page = '/posts/invalid/';
@@ -939,6 +1012,7 @@ btest('at 375 px every control is at least 44 px tall (and each button as wide),
     await open(page);
     const r = await run(`await W.ready(); W.type(W.$('textarea'), 'mine'); W.btn('Post comment').click(); await W.until(() => W.art('mine'));
       W.type(W.$('input[name=email]'), 'pat@example.com'); // shows "Email me replies"
+      W.btn('Delete', W.art('mine')).click(); // and the question's buttons
       const measure = (e) => { const b = e.getBoundingClientRect(); return [(e.name || e.textContent || e.type).slice(0, 30), Math.round(b.height), Math.round(b.width)] };
       const shown = (sel) => W.$$(sel).filter((e) => e.getClientRects().length && e.name != 'hp');
       return { controls: shown('button, input:not([type=checkbox]), select, textarea, .checkbox').map(measure), buttons: shown('button').map(measure),
