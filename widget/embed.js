@@ -140,7 +140,10 @@
     unknown_site: 'Comments are not set up for this site.', unavailable: 'Comments are unavailable right now. Please try again later.',
     network: 'Could not reach the comment server. Please check your connection.', error: 'Something went wrong. Please try again.',
     from: 'from {site}', likes: { one: '{n} like', other: '{n} likes' }, reposts: { one: '{n} repost', other: '{n} reposts' },
-    bookmarks: { one: '{n} bookmark', other: '{n} bookmarks' }, web: '{list} from the web', owner: 'Owner', dir: 'ltr',
+    bookmarks: { one: '{n} bookmark', other: '{n} bookmarks' }, web: '{list} from the web', owner: 'Owner',
+    erase: 'Delete my data', eraseSend: 'Send the link',
+    eraseHelp: 'We will email you a link that deletes your comments and everything else stored about this address here.',
+    eraseSent: 'If this address has comments here, a link to delete them is on its way.', dir: 'ltr',
   };
 
   if (typeof document == 'undefined') {
@@ -336,12 +339,13 @@
     .primary { background: var(--_ac); color: var(--_on); border-color: var(--_ac); }
     .danger { color: var(--_er); border-color: currentColor; }
     .primary.danger { background: var(--_er); color: var(--_on); border-color: var(--_er); }
+    .link { border: 0; padding: 0; text-decoration: underline; }
     button:disabled { opacity: .6; }
     :focus-visible { outline: 2px solid var(--_ac); outline-offset: 2px; }
     .form { display: grid; gap: var(--_sp); margin: var(--_sp) 0; }
     .fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(11em, 1fr)); gap: var(--_sp); }
     label { display: grid; grid-template-rows: 1fr auto; align-items: end; gap: .2em; font-size: .9em; }
-    label>span, .meta>*, .reactions, .deleted, blockquote { color: var(--_mu); }
+    label>span, .meta>*, .link, .erase p, .reactions, .deleted, blockquote { color: var(--_mu); }
     .checkbox, .sort { display: flex; gap: .4em; align-items: center; }
     .field-error, .error { color: var(--_er); }
     .status:empty { display: none; }
@@ -359,7 +363,7 @@
     .badge { align-self: center; border: 1px solid; border-radius: 1em; padding: 0 .5em; font-size: .8em; color: var(--_ac); }
     .target>.row { background: var(--_card); border-inline-start: 3px solid var(--_ac); padding-inline-start: .5em; }
     .pending-note { color: var(--_pe); font-weight: 600; }
-    .reactions { font-size: .9em; }
+    .reactions, .erase { font-size: .9em; }
     .pending .main { opacity: .8; }
     .deleted { font-style: italic; }
     .text p { margin: .4em 0; }
@@ -665,8 +669,52 @@
         if (page.comments[0]) this.focusComment(page.comments[0].id);
       }, (e) => this.fail(e)));
       this.box.prepend(el('div', { class: 'header' }, [this.heading, el('label', { class: 'sort' }, [el('span', null, strings.sort), sortSelect])]));
-      this.box.append(this.reactionLine, this.lockNote, this.formHome, this.list, this.moreButton);
+      this.box.append(this.reactionLine, this.lockNote, this.formHome, this.eraseBox(), this.list, this.moreButton);
       this.form = new CommentForm(this);
+    }
+
+    // "Delete my data": asks the server to email the reader a link that erases everything stored
+    // about their address on this site. It answers alike whether the address has comments or not.
+    eraseBox() {
+      const strings = this.strings;
+      const email = el('input', { type: 'email', name: 'erase', autocomplete: 'email' });
+      const error = errorOf(email, 'natter-e-erase');
+      const note = el('p', { role: 'status', tabindex: -1, hidden: true }, strings.eraseSent);
+      const open = (yes) => {
+        form.hidden = !yes;
+        opener.hidden = yes;
+        note.hidden = true;
+      };
+      const opener = button(strings.erase, () => {
+        email.value = email.value || load('me', {}).email || '';
+        open(true);
+        email.focus();
+      }, 'link');
+      const invalid = (message) => {
+        flag(email, error, message);
+        email.focus();
+      };
+      const form = el('form', { class: 'form', novalidate: true, hidden: true, onsubmit: (event) => {
+        event.preventDefault();
+        const address = email.value.trim();
+        if (!address || !email.checkValidity()) return invalid(strings.v_email);
+        this.request('POST', '/api/privacy/erase', { site: this.config.site, email: address }).then(() => {
+          open(false);
+          note.hidden = false;
+          note.focus();
+        }, (e) => invalid(this.errorText(e)));
+      } }, [
+        el('p', null, strings.eraseHelp),
+        el('label', null, [el('span', null, strings.email), email, error]),
+        el('div', { class: 'actions' }, [
+          el('button', { type: 'submit', class: 'primary' }, strings.eraseSend),
+          button(strings.cancel, () => {
+            open(false);
+            opener.focus();
+          }),
+        ]),
+      ]);
+      return el('div', { class: 'erase' }, [opener, form, note]);
     }
 
     // The form goes under the comment it replies to, else at the top; not at all when locked.

@@ -162,7 +162,9 @@ const HELPERS = `
     st: () => W.$('.status').textContent,
     // the same markup as this html string, once parsed (innerHTML serializes text its own way)
     same: (el, html) => { const t = document.createElement('template'); t.innerHTML = html; return el.innerHTML == t.innerHTML; },
-    ready: () => W.until(() => W.$('form') || W.$('.locked-note:not([hidden])')),
+    // the comment form (the one with the comment's textarea)
+    form: () => W.$('textarea[name=text]')?.form,
+    ready: () => W.until(() => W.form() || W.$('.locked-note:not([hidden])')),
   };`;
 const run = (body) => tab.eval(body);
 /** Loads a document on purpose: the one afterEach's safety checks then expect to find. */
@@ -344,7 +346,7 @@ btest('an unknown site shows a message and keeps the static fragment', async () 
   expectHttp(404, '/api/comments?site=nope');
   await open(page, { static: 'blog', site: 'nope' });
   const r = await run(`await W.until(() => W.$('.status')?.textContent);
-    return [W.st(), !!document.querySelector('.natter-static'), !!W.$('slot'), !!W.$('form')]`);
+    return [W.st(), !!document.querySelector('.natter-static'), !!W.$('slot'), !!W.form()]`);
   assert.deepEqual(r, ['Comments are not set up for this site.', true, true, false]);
 });
 
@@ -423,11 +425,11 @@ btest('replies under a comment, sending parent', async () => {
   await open(page);
   const r = await run(`await W.ready(); const a = W.art('the original');
     W.btn('Reply', a).click();
-    const inside = a.contains(W.$('form')), focus = W.R().activeElement === W.$('textarea'), cancel = !W.btn('Cancel').hidden;
+    const inside = a.contains(W.form()), focus = W.R().activeElement === W.$('textarea'), cancel = !W.btn('Cancel').hidden;
     W.type(W.$('textarea'), 'my reply'); W.btn('Post comment').click();
     await W.until(() => W.art('my reply'));
     const n = W.art('my reply'), p = W.art('the original');
-    return { inside, focus, cancel, nested: n.parentElement.closest('article') === p, formBack: !p.contains(W.$('form')),
+    return { inside, focus, cancel, nested: n.parentElement.closest('article') === p, formBack: !p.contains(W.form()),
       focused: W.R().activeElement === n, cancelAfter: W.btn('Cancel').hidden }`);
   assert.deepEqual(r, { inside: true, focus: true, cancel: true, nested: true, formBack: true, focused: true, cancelAfter: true });
   const stored = (await list('blog', page)).comments;
@@ -681,6 +683,44 @@ btest('errors go when they no longer apply: a field\'s once the reader changes i
   assert.deepEqual(edit, { shown: ['Please write a comment (up to 10,000 characters).', 'true'], typed: ['', 'false'] });
 });
 
+btest('"Delete my data" asks the server to email an erase link: the right request, the neutral answer, a bad address refused until fixed', async () => {
+  const page = '/posts/erase/';
+  await post('blog', page, { email: 'eraser@example.com', text: 'mine to erase' });
+  expectHttp(422, '/api/privacy/erase');
+  await open(page);
+  const r = await run(`await W.ready(); const opener = W.btn('Delete my data');
+    const closed = [!!W.$('input[name=erase]').getClientRects().length, opener.tagName];
+    opener.click();
+    const email = W.$('input[name=erase]'), error = () => [W.$('#natter-e-erase').textContent, email.getAttribute('aria-invalid')];
+    const open = { focus: W.R().activeElement === email, opener: opener.hidden, help: email.closest('form').querySelector('p').textContent };
+    W.type(email, 'not an address'); W.btn('Send the link').click();
+    const bad = error();
+    W.type(email, 'eraser@example');
+    const typed = error();
+    W.btn('Send the link').click(); // valid in the browser, refused by the server (422)
+    await W.until(() => W.$('#natter-e-erase').textContent);
+    const refused = [...error(), W.R().activeElement === email];
+    W.type(email, 'eraser@example.com'); W.btn('Send the link').click();
+    const note = await W.until(() => W.$('.erase [role=status]:not([hidden])'));
+    return { closed, open, bad, typed, refused, note: note.textContent, focus: W.R().activeElement === note, form: email.closest('form').hidden, opener: opener.hidden }`);
+  assert.deepEqual(r.closed, [false, 'BUTTON'], 'a button that shows the form');
+  assert.deepEqual(r.open, { focus: true, opener: true, help: 'We will email you a link that deletes your comments and everything else stored about this address here.' });
+  assert.deepEqual(r.bad, ['Please enter a valid email address.', 'true']);
+  assert.deepEqual(r.typed, ['', 'false'], 'the error goes once the reader changes the address');
+  assert.deepEqual(r.refused, ['Please enter a valid email address.', 'true', true]);
+  assert.deepEqual([r.note, r.focus, r.form, r.opener], ['If this address has comments here, a link to delete them is on its way.', true, true, false]);
+  const sent = apiRequests().filter((q) => q.url == api.base + '/api/privacy/erase');
+  assert.deepEqual(sent.map((q) => [q.method, q.headers['Content-Type'], JSON.parse(q.body)]), [
+    ['POST', 'application/json', { site: 'blog', email: 'eraser@example' }],
+    ['POST', 'application/json', { site: 'blog', email: 'eraser@example.com' }],
+  ]);
+  // the address is the one this browser posted with, when it has one
+  await open(page, {}, { keep: true });
+  await run(`await W.ready(); localStorage['natter:me'] = JSON.stringify({ email: 'kept@example.com' })`);
+  await open(page, {}, { keep: true });
+  assert.equal(await run(`await W.ready(); W.btn('Delete my data').click(); return W.$('input[name=erase]').value`), 'kept@example.com');
+});
+
 btest('server validation errors are shown at their field', async () => {
   const page = '/posts/invalid/';
   expectHttp(422, '/api/comments');
@@ -713,11 +753,11 @@ btest('a thread locked by a moderator refuses the post with a notice (403 thread
   expectHttp(403, '/api/comments');
   const r = await run(`W.type(W.$('textarea'), 'too late'); W.btn('Post comment').click();
     await W.until(() => !W.$('.locked-note').hidden);
-    return { status: W.st(), err: W.$('.status').classList.contains('error'), form: !!W.$('form'), reply: !!W.btn('Reply'), note: W.$('.locked-note').textContent }`);
+    return { status: W.st(), err: W.$('.status').classList.contains('error'), form: !!W.form(), reply: !!W.btn('Reply'), note: W.$('.locked-note').textContent }`);
   assert.deepEqual(r, { status: 'This thread is closed for new comments.', err: true, form: false, reply: false, note: 'This thread is closed for new comments.' });
   await open(page);
   const again = await run(`await W.ready(); await W.until(() => W.$('article'));
-    return { form: !!W.$('form'), note: W.$('.locked-note').hidden ? null : W.$('.locked-note').textContent, reply: !!W.btn('Reply'), votes: W.$$('.vote').length }`);
+    return { form: !!W.form(), note: W.$('.locked-note').hidden ? null : W.$('.locked-note').textContent, reply: !!W.btn('Reply'), votes: W.$$('.vote').length }`);
   assert.deepEqual(again, { form: false, note: 'This thread is closed for new comments.', reply: false, votes: 2 });
 });
 
@@ -788,7 +828,7 @@ btest('a site that does not list the blog origin: nothing loads, and its writes 
   allowed.push(/blocked by CORS policy/, /Failed to load resource: net::ERR_FAILED/);
   expectHttp(403, '/api/comments');
   await open('/posts/closed/', { site: 'closed' });
-  const fresh = await run(`await W.until(() => W.$('.status')?.classList.contains('error')); return [W.st(), !!W.$('form')]`);
+  const fresh = await run(`await W.until(() => W.$('.status')?.classList.contains('error')); return [W.st(), !!W.form()]`);
   assert.deepEqual(fresh, ['This website may not post comments here.', false]);
   const raw = await run(`const r = await fetch(${JSON.stringify(api.base)} + '/api/comments', { method: 'POST', headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ site: 'closed', page: '/posts/closed/', text: 'from the blog' }) }); return [r.status, (await r.json()).error.code]`);
@@ -868,7 +908,7 @@ btest('init() again re-mounts without duplicating anything', async () => {
     await W.until(() => W.$$('article').length == 2 && W.$('h2').textContent == '2 comments');
     await new Promise((r) => setTimeout(r, 100));
     return { boxes: W.R().querySelectorAll('.widget').length, styles: W.R().querySelectorAll('style').length + W.R().adoptedStyleSheets.length,
-      forms: W.$$('form').length, heads: W.$$('h2').length, hosts: document.querySelectorAll('[data-natter-theme]').length,
+      forms: W.$$('textarea[name=text]').length, heads: W.$$('h2').length, hosts: document.querySelectorAll('[data-natter-theme]').length,
       articles: W.$$('article').length, textareas: W.$$('textarea').length, status: W.$$('.status').length }`);
   assert.deepEqual(r, { boxes: 1, styles: 1, forms: 1, heads: 1, hosts: 1, articles: 2, textareas: 1, status: 1 });
 });
@@ -1012,6 +1052,7 @@ btest('at 375 px every control is at least 44 px tall (and each button as wide),
     await open(page);
     const r = await run(`await W.ready(); W.type(W.$('textarea'), 'mine'); W.btn('Post comment').click(); await W.until(() => W.art('mine'));
       W.type(W.$('input[name=email]'), 'pat@example.com'); // shows "Email me replies"
+      W.btn('Delete my data').click(); // its field and buttons too
       W.btn('Delete', W.art('mine')).click(); // and the question's buttons
       const measure = (e) => { const b = e.getBoundingClientRect(); return [(e.name || e.textContent || e.type).slice(0, 30), Math.round(b.height), Math.round(b.width)] };
       const shown = (sel) => W.$$(sel).filter((e) => e.getClientRects().length && e.name != 'hp');
