@@ -17,8 +17,8 @@
   // Pure logic. Without a `document` (node's tests) it is all this script does: it exposes
   // these functions on globalThis.__natterTest.
 
-  // Languages that have a table in /i18n/; anything else reads English.
-  const LANGS = ['de', 'fr', 'es', 'pt', 'ru', 'zh', 'ja'];
+  // Languages that have a table in /i18n/ (src/routes/meta.rs serves them); anything else reads English.
+  const LANGS = ['ar', 'cs', 'da', 'de', 'es', 'fi', 'fr', 'hi', 'id', 'it', 'ja', 'ko', 'nl', 'pl', 'pt', 'ru', 'sv', 'tr', 'uk', 'zh'];
   const SORTS = ['oldest', 'newest', 'top'];
 
   // Thread key: the path, plus the query only for WordPress ?p=N / ?page_id=N.

@@ -1097,6 +1097,26 @@ btest('Russian plural forms, with the translation fetched from the API origin', 
   assert.deepEqual(apiRequests().filter((q) => q.url.includes('/i18n/')).map((q) => q.url), [api.base + '/i18n/ru.json']);
 });
 
+btest('Arabic: its one table fetched, the widget right to left with the avatar on the right, Arabic plural forms', async () => {
+  const page = '/posts/ar/';
+  const a = await post('blog', page, { author: 'ليلى', text: 'مرحبا' });
+  await post('blog', page, { parent: a.id, text: 'رد' });
+  await post('blog', page, { text: 'تعليق ثالث' });
+  await open(page, { lang: 'ar', counts: `${page},/posts/ar-none/` });
+  const r = await run(`await W.ready(); await W.until(() => W.$$('article').length == 3 && document.querySelector('[data-natter-count="/posts/ar-none/"]').textContent != '…');
+    const box = W.$('.widget'), row = W.art('مرحبا').firstChild, avatar = row.querySelector('.avatar').getBoundingClientRect(), main = row.querySelector('.main').getBoundingClientRect();
+    const replies = getComputedStyle(W.art('مرحبا').querySelector('.replies'));
+    return { dir: box.getAttribute('dir'), lang: box.lang, direction: getComputedStyle(box).direction, avatarRight: avatar.left >= main.right,
+      indent: [replies.borderRightWidth, replies.borderLeftWidth], heading: W.$('h2').textContent == (3).toLocaleString('ar') + ' تعليقات',
+      none: document.querySelector('[data-natter-count="/posts/ar-none/"]').textContent, reply: !!W.btn('رد'), submit: !!W.btn('نشر التعليق') }`);
+  assert.deepEqual(r, { dir: 'rtl', lang: 'ar', direction: 'rtl', avatarRight: true, indent: ['2px', '0px'], heading: true,
+    none: 'لا توجد تعليقات', reply: true, submit: true });
+  assert.deepEqual(apiRequests().filter((q) => q.url.includes('/i18n/')).map((q) => q.url), [api.base + '/i18n/ar.json'], 'only the reader\'s table');
+  // English, with no table to fetch, reads left to right
+  await open(page);
+  assert.deepEqual(await run(`await W.ready(); const box = W.$('.widget'); return [box.dir, box.lang, getComputedStyle(box).direction]`), ['ltr', 'en-US', 'ltr']);
+});
+
 btest('an unknown language falls back to English without fetching a table', async () => {
   await open('/posts/tlh/', { lang: 'tlh' });
   assert.equal(await run(`await W.ready(); return W.$('h2').textContent + ' / ' + W.btn('Post comment').textContent`), '0 comments / Post comment');

@@ -88,24 +88,35 @@ test('plural forms follow each language', () => {
   assert.equal(N.plural('xx-invalid-tag-!!', { one: 'one', other: 'other' }, 1), 'one');
 });
 
-test('every translation has the English keys and valid plural forms', () => {
+test('every translation has the English keys, each plural form its language has, and a writing direction', () => {
   const files = readdirSync(new URL('i18n/', dir)).filter((f) => f.endsWith('.json'));
   assert.deepEqual(files.map((f) => f.slice(0, -5)).sort(), [...N.LANGS].sort());
+  assert.ok(files.length >= 19, 'English and at least 19 more');
+  const rtl = [];
   for (const f of files) {
     const lang = f.slice(0, -5);
     const t = JSON.parse(readFileSync(new URL('i18n/' + f, dir), 'utf8'));
     assert.deepEqual(Object.keys(t).sort(), Object.keys(N.EN).sort(), f);
-    const cats = new Intl.PluralRules(lang).resolvedOptions().pluralCategories;
+    const rules = new Intl.PluralRules(lang);
+    // a form for exactly one number (Arabic "تعليقان", two comments) may leave the number out
+    const single = (cat) => Array.from({ length: 1001 }, (_, i) => i).filter((i) => rules.select(i) == cat).length == 1;
     for (const [k, v] of Object.entries(t)) {
       if (typeof N.EN[k] == 'object') {
-        for (const cat of cats) assert.equal(typeof v[cat], 'string', `${f} ${k}.${cat}`);
-        for (const s of Object.values(v)) assert.match(s, /\{n\}/, `${f} ${k}`);
+        assert.deepEqual(Object.keys(v).sort(), [...rules.resolvedOptions().pluralCategories].sort(), `${f} ${k}`);
+        for (const [cat, s] of Object.entries(v)) {
+          assert.equal(typeof s, 'string', `${f} ${k}.${cat}`);
+          assert.ok(/\{n\}/.test(s) || single(cat), `${f} ${k}.${cat} lacks {n}`);
+        }
       } else {
         assert.equal(typeof v, 'string', `${f} ${k}`);
+        assert.ok(v.trim(), `${f} ${k} is empty`);
         for (const ph of N.EN[k].match(/\{\w+\}/g) || []) assert.ok(v.includes(ph), `${f} ${k} lacks ${ph}`);
       }
     }
+    assert.match(t.dir, /^(ltr|rtl)$/, f);
+    if (t.dir == 'rtl') rtl.push(lang);
   }
+  assert.deepEqual(rtl, ['ar'], 'Arabic reads right to left');
 });
 
 test('relative time buckets', () => {
