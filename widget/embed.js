@@ -417,7 +417,7 @@
     if (current == 1) {
       // the page switching its theme (a class or style on <html> or <body>), or the reader theirs
       const again = () => followPage && followPage();
-      matchMedia('(prefers-color-scheme: dark)').addEventListener('change', again);
+      matchMedia('(prefers-color-scheme: dark)').onchange = again; // (a no-op where a MediaQueryList has no events)
       const observer = new MutationObserver(again);
       for (const node of [document.documentElement, document.body]) if (node) observer.observe(node, { attributes: true });
     }
