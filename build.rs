@@ -1,5 +1,5 @@
 //! Minifies the widget: `widget/embed.js` is the readable source, `$OUT_DIR/embed.min.js` what
-//! `GET /embed.js` serves (src/routes/meta.rs). The served bytes must stay within 10 KB gzipped
+//! `GET /embed.js` serves (src/routes/meta.rs). The served bytes must stay within 12 KB gzipped
 //! (tests/api/meta.rs checks them). Any failure here fails the build: the server never falls
 //! back to serving something else.
 

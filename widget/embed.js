@@ -2,7 +2,7 @@
 // shadow root. Plain ES2019, no dependencies.
 //
 // This is the readable source: build.rs minifies it (and compacts the /* css */ templates)
-// into the /embed.js the server sends, whose gzip size tests/api/meta.rs keeps within 10 KB.
+// into the /embed.js the server sends, whose gzip size tests/api/meta.rs keeps within 12 KB.
 //
 // Security rules, which every change must keep:
 //  - the widget finds its own <script> tag through document.currentScript;
@@ -17,8 +17,8 @@
   // Pure logic. Without a `document` (node's tests) it is all this script does: it exposes
   // these functions on globalThis.__natterTest.
 
-  // Languages that have a table in /i18n/; anything else reads English.
-  const LANGS = ['de', 'fr', 'es', 'pt', 'ru', 'zh', 'ja'];
+  // Languages that have a table in /i18n/ (src/routes/meta.rs serves them); anything else reads English.
+  const LANGS = ['ar', 'cs', 'da', 'de', 'es', 'fi', 'fr', 'hi', 'id', 'it', 'ja', 'ko', 'nl', 'pl', 'pt', 'ru', 'sv', 'tr', 'uk', 'zh'];
   const SORTS = ['oldest', 'newest', 'top'];
 
   // Thread key: the path, plus the query only for WordPress ?p=N / ?page_id=N.
@@ -89,6 +89,21 @@
     }
   }
 
+  // The identicon that the server draws for an /api/avatar/<hash>.svg path (src/render/avatar.rs),
+  // as [colour, SVG path of its cells], to draw here on the theme's background rather than the
+  // server's fixed grey; null for any other avatar. The hash's bytes 0-1 pick the hue, the next 15
+  // bits the cells of the left three columns of a 5x5 grid, mirrored; no cell: the centre column.
+  function identicon(path) {
+    const hash = /^\/api\/avatar\/([0-9a-f]{32})\.svg$/.exec(path);
+    if (!hash) return null;
+    const bytes = hash[1].match(/../g).map((byte) => parseInt(byte, 16));
+    let cells = [];
+    for (let bit = 0; bit < 15; bit++) if (bytes[2 + (bit >> 3)] >> (bit & 7) & 1) cells.push(bit);
+    if (!cells.length) cells = [2, 5, 8, 11, 14];
+    const square = (column, bit) => `M${1 + 2 * column} ${1 + 2 * Math.floor(bit / 3)}h2v2h-2z`;
+    return [`hsl(${(bytes[0] * 256 + bytes[1]) % 360},55%,50%)`, cells.map((bit) => square(bit % 3, bit) + square(4 - bit % 3, bit)).join('')];
+  }
+
   // The comment a page URL's fragment names: '#natter-12' → 12, anything else → false.
   const anchorId = (hash) => /^#natter-\d+$/.test(hash) && +hash.slice(8);
 
@@ -126,10 +141,13 @@
     network: 'Could not reach the comment server. Please check your connection.', error: 'Something went wrong. Please try again.',
     from: 'from {site}', likes: { one: '{n} like', other: '{n} likes' }, reposts: { one: '{n} repost', other: '{n} reposts' },
     bookmarks: { one: '{n} bookmark', other: '{n} bookmarks' }, web: '{list} from the web', owner: 'Owner',
+    erase: 'Delete my data', eraseSend: 'Send the link',
+    eraseHelp: 'We will email you a link that deletes your comments and everything else stored about this address here.',
+    eraseSent: 'If this address has comments here, a link to delete them is on its way.', dir: 'ltr',
   };
 
   if (typeof document == 'undefined') {
-    globalThis.__natterTest = { pageKey, nest, plural, fmt, bucket, ago, safeUrl, langOf, anchorId, EN, LANGS };
+    globalThis.__natterTest = { pageKey, nest, plural, fmt, bucket, ago, safeUrl, langOf, anchorId, identicon, EN, LANGS };
     return;
   }
 
@@ -170,9 +188,10 @@
   // ---------------------------------------------------------------------------------------
   // DOM helpers.
 
-  // el('a', {href, onclick}, ['text', node]): strings become text nodes, never markup.
-  function el(tag, attributes, children) {
-    const node = document.createElement(tag);
+  // el('a', {href, onclick}, ['text', node]): strings become text nodes, never markup. With a
+  // namespace: an element of it (SVG).
+  function el(tag, attributes, children, namespace) {
+    const node = namespace ? document.createElementNS(namespace, tag) : document.createElement(tag);
     for (const name in attributes) {
       const value = attributes[name];
       if (value == null || value === false) continue;
@@ -184,6 +203,19 @@
       if (child || child === 0) node.append(child);
     }
     return node;
+  }
+  // The element for an input's error message, which flag() fills and the reader's next change to
+  // the input empties.
+  function errorOf(input, id) {
+    const error = el('span', { class: 'field-error', id });
+    input.setAttribute('aria-describedby', id);
+    input.addEventListener('input', () => flag(input, error, ''));
+    return error;
+  }
+  // Shows an input's error message, or with '' clears it.
+  function flag(input, error, message) {
+    error.textContent = message;
+    input.setAttribute('aria-invalid', !!message);
   }
   const button = (label, onClick, className) => el('button', { type: 'button', class: className, onclick: onClick }, label);
 
@@ -260,94 +292,113 @@
   }
 
   // ---------------------------------------------------------------------------------------
-  // Styles. A host page themes the widget through the --natter-* properties. build.rs
-  // compacts each /* css */ template: every line is trimmed and they are joined, so a line
-  // must end where CSS needs no space (after `{`, `;`, `}` or `,`).
+  // Styles. A host page themes the widget by setting the --natter-* properties on the target
+  // or any element above it (the README lists them); each is read once, into a private --_*
+  // one, with the default of the colour scheme in use. With data-theme="auto" (the default) the
+  // text colour, background, font and size are the page's own: their private properties stay
+  // unset, so `color: var(--_fg)` falls back to inheriting. build.rs compacts each /* css */
+  // template: every line is trimmed and they are joined, so a line must end where CSS needs no
+  // space (after `{`, `;`, `}` or `,`).
 
-  const DARK_COLOURS = /* css */ `
-    --natter-fg: #e6edf3; --natter-muted: #9198a1; --natter-bg: #0d1117; --natter-card: #161b22;
-    --natter-border: #3d444d; --natter-accent: #4493f8; --natter-on-accent: #0d1117;
-    --natter-error: #f85149; --natter-pending: #d29922;
-  `;
   const CSS = /* css */ `
     :host {
-      --natter-fg: #1f2328; --natter-muted: #59636e; --natter-bg: #fff; --natter-card: #f6f8fa;
-      --natter-border: #d1d9e0; --natter-accent: #0969da; --natter-on-accent: #fff;
-      --natter-error: #d1242f; --natter-pending: #9a6700;
-      --natter-font: system-ui, sans-serif; --natter-size: 1rem; --natter-radius: 6px;
+      --_fg: var(--natter-fg); --_bg: var(--natter-bg); --_pad: var(--natter-padding, 0);
+      --_mu: var(--natter-muted, #59636e); --_ac: var(--natter-accent, #0969da); --_on: var(--natter-on-accent, #fff);
+      --_er: var(--natter-error, #d1242f); --_pe: var(--natter-pending, #9a6700);
+      --_card: var(--natter-card, #8080801a); --_bd: var(--natter-border, #80808066);
+      --_r: var(--natter-radius, 6px); --_sp: var(--natter-space, .6em); --_in: var(--natter-indent, 1.2em);
       display: block;
     }
-    :host([data-natter-theme=dark]) { ${DARK_COLOURS} }
-    @media (prefers-color-scheme: dark) { :host([data-natter-theme=auto]) { ${DARK_COLOURS} } }
+    :host([data-natter-scheme=dark]) {
+      --_mu: var(--natter-muted, #9198a1); --_ac: var(--natter-accent, #4493f8); --_on: var(--natter-on-accent, #0d1117);
+      --_er: var(--natter-error, #f85149); --_pe: var(--natter-pending, #d29922); color-scheme: dark;
+    }
+    :host([data-natter-theme=light]) { --_fg: var(--natter-fg, #1f2328); --_bg: var(--natter-bg, #fff); --_pad: var(--natter-padding, .5em); }
+    :host([data-natter-theme=dark]) { --_fg: var(--natter-fg, #e6edf3); --_bg: var(--natter-bg, #0d1117); --_pad: var(--natter-padding, .5em); }
     * { box-sizing: border-box; }
     [hidden] { display: none !important; }
     .widget {
-      color: var(--natter-fg); background: var(--natter-bg); font-family: var(--natter-font);
-      font-size: var(--natter-size); line-height: 1.5; padding: .5em;
+      color: var(--_fg); background: var(--_bg); font-family: var(--natter-font); font-size: var(--natter-size);
+      line-height: 1.5; padding: var(--_pad); overflow-wrap: anywhere;
     }
-    .header { display: flex; flex-wrap: wrap; gap: .5em; align-items: center; justify-content: space-between; }
+    .header { display: flex; flex-wrap: wrap; gap: var(--_sp); align-items: center; justify-content: space-between; }
     h2 { font-size: 1.25em; margin: 0; }
-    a { color: var(--natter-accent); }
-    button, input, textarea, select { font: inherit; color: var(--natter-fg); }
+    a { color: var(--_ac); }
+    button, input, textarea, select { font: inherit; color: var(--_fg); }
     input, textarea, select {
-      background: var(--natter-bg); border: 1px solid var(--natter-border);
-      border-radius: var(--natter-radius); padding: .4em .5em; width: 100%;
+      background: var(--_bg); border: 1px solid var(--_bd);
+      border-radius: var(--_r); padding: .4em .5em; width: 100%;
     }
-    select, input[type=checkbox] { width: auto; }
+    select { width: auto; }
+    input[type=checkbox] { width: 1.2em; height: 1.2em; margin: 0; }
     textarea { display: block; min-height: 7em; resize: vertical; }
     button {
-      cursor: pointer; background: none; border: 1px solid var(--natter-border);
-      border-radius: var(--natter-radius); padding: .3em .8em;
+      cursor: pointer; background: none; border: 1px solid var(--_bd);
+      border-radius: var(--_r); padding: .3em .8em;
     }
-    .primary { background: var(--natter-accent); color: var(--natter-on-accent); border-color: var(--natter-accent); }
+    .primary { background: var(--_ac); color: var(--_on); border-color: var(--_ac); }
+    .danger { color: var(--_er); border-color: currentColor; }
+    .primary.danger { background: var(--_er); color: var(--_on); border-color: var(--_er); }
+    .link { border: 0; padding: 0; text-decoration: underline; }
     button:disabled { opacity: .6; }
-    :focus-visible { outline: 2px solid var(--natter-accent); outline-offset: 2px; }
-    .form { display: grid; gap: .6em; margin: 1em 0; }
-    .fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(11em, 1fr)); gap: .6em; }
-    label {
-      display: grid; grid-template-rows: 1fr auto; align-items: end; gap: .2em;
-      font-size: .9em; color: var(--natter-muted);
-    }
+    :focus-visible { outline: 2px solid var(--_ac); outline-offset: 2px; }
+    .form { display: grid; gap: var(--_sp); margin: var(--_sp) 0; }
+    .fields { display: grid; grid-template-columns: repeat(auto-fit, minmax(11em, 1fr)); gap: var(--_sp); }
+    label { display: grid; grid-template-rows: 1fr auto; align-items: end; gap: .2em; font-size: .9em; }
+    label>span, .meta>*, .link, .erase p, .reactions, .deleted, blockquote { color: var(--_mu); }
     .checkbox, .sort { display: flex; gap: .4em; align-items: center; }
-    .field-error, .error { color: var(--natter-error); }
+    .field-error, .error { color: var(--_er); }
     .status:empty { display: none; }
     .honeypot { position: absolute; left: -9999px; }
     .preview {
-      border: 1px dashed var(--natter-border); border-radius: var(--natter-radius);
+      border: 1px dashed var(--_bd); border-radius: var(--_r);
       padding: 0 .8em; min-height: 7em;
     }
-    .comment { margin: 1em 0; }
-    .row { display: flex; gap: .7em; align-items: flex-start; }
-    .avatar { width: 40px; height: 40px; border-radius: 50%; flex: none; }
+    .comment { margin: calc(1.6 * var(--_sp)) 0; }
+    .row { display: flex; gap: var(--_sp); align-items: flex-start; }
+    .avatar { width: 40px; height: 40px; border-radius: var(--natter-avatar-radius, 50%); flex: none; background: var(--_card); }
     .main { flex: 1; min-width: 0; }
-    .meta { display: flex; flex-wrap: wrap; gap: 0 .6em; font-size: .9em; color: var(--natter-muted); }
-    .author { font-weight: 600; color: var(--natter-fg); }
-    .badge { align-self: center; border: 1px solid; border-radius: 1em; padding: 0 .5em; font-size: .8em; color: var(--natter-accent); }
-    .target>.row { background: var(--natter-card); border-left: 3px solid var(--natter-accent); padding-left: .5em; }
-    .pending-note { color: var(--natter-pending); font-weight: 600; }
-    .via, .reactions { color: var(--natter-muted); }
-    .reactions { font-size: .9em; }
+    .meta { display: flex; flex-wrap: wrap; gap: 0 var(--_sp); font-size: .9em; }
+    .author { font-weight: 600; color: var(--_fg); }
+    .badge { align-self: center; border: 1px solid; border-radius: 1em; padding: 0 .5em; font-size: .8em; color: var(--_ac); }
+    .target>.row { background: var(--_card); border-inline-start: 3px solid var(--_ac); padding-inline-start: .5em; }
+    .pending-note { color: var(--_pe); font-weight: 600; }
+    .reactions, .erase { font-size: .9em; }
     .pending .main { opacity: .8; }
-    .deleted { color: var(--natter-muted); font-style: italic; }
-    .text { overflow-wrap: anywhere; }
+    .deleted { font-style: italic; }
     .text p { margin: .4em 0; }
     img { max-width: 100%; }
     .text pre { overflow: auto; }
-    pre, code { background: var(--natter-card); padding: .1em .3em; }
-    blockquote { margin: .5em 0; padding-left: .8em; border-left: 3px solid var(--natter-border); color: var(--natter-muted); }
+    pre, code { background: var(--_card); padding: .1em .3em; }
+    blockquote { margin: .5em 0; padding-inline-start: .8em; border-inline-start: 3px solid var(--_bd); }
     table { display: block; overflow: auto; border-collapse: collapse; }
-    td, th { border: 1px solid var(--natter-border); padding: .2em .5em; }
+    td, th { border: 1px solid var(--_bd); padding: .2em .5em; }
     .actions { display: flex; flex-wrap: wrap; gap: .4em; align-items: center; font-size: .9em; }
     .actions button { padding: .1em .6em; }
-    .vote[aria-pressed=true] { border-color: var(--natter-accent); color: var(--natter-accent); }
-    .replies { margin-left: 1.2em; padding-left: .8em; border-left: 2px solid var(--natter-border); }
+    .vote[aria-pressed=true] { border-color: var(--_ac); color: var(--_ac); }
+    .replies { margin-inline-start: var(--_in); padding-inline-start: .8em; border-inline-start: 2px solid var(--_bd); }
     .replies:empty { display: none; }
-    .locked-note { padding: .8em; background: var(--natter-card); border-radius: var(--natter-radius); }
-    @media (max-width: 480px) {
-      .replies { margin-left: .2em; padding-left: .5em; }
+    .locked-note { padding: .8em; background: var(--_card); border-radius: var(--_r); }
+    @media (max-width: 600px), (pointer: coarse) {
+      button, select, input:not([type=checkbox]), .checkbox { min-height: 44px; }
+      button { min-width: 44px; }
+      .replies { margin-inline-start: .2em; padding-inline-start: .5em; }
       .avatar { width: 32px; height: 32px; }
     }
   `;
+
+  // data-theme="auto": dark or light after the page's own background, the first colour met from the
+  // host up, by its luminance. A page transparent all the way up shows its canvas, which is dark
+  // only where the page's color-scheme allows dark and the reader prefers it (or allows only dark).
+  function darkPage(node) {
+    for (; node; node = node.parentElement) {
+      const colour = getComputedStyle(node).backgroundColor;
+      const [r, g, b, alpha = 1] = /^rgb/.test(colour) ? colour.match(/[\d.]+/g).map(Number) : [];
+      if (r != null && alpha > 0) return r * .299 + g * .587 + b * .114 < 128;
+    }
+    const scheme = getComputedStyle(document.documentElement).colorScheme;
+    return /dark/.test(scheme) && (!/light/.test(scheme) || matchMedia('(prefers-color-scheme: dark)').matches);
+  }
 
   // ---------------------------------------------------------------------------------------
   // Start-up: Natter.init() (again on an SPA's navigation) mounts a thread.
@@ -356,12 +407,20 @@
   let refreshTimer; // the latest thread's relative times and edit windows
   let createdTarget; // the div placed after the script when the page has no target
   let sharedSheet; // one constructed style sheet for every shadow root
+  let followPage; // sets the latest thread's colour scheme again, after the page's or the reader's
 
   // Idempotent: SPAs call it again on navigation.
   function init(options) {
     options = options || {};
     const current = ++generation;
     clearInterval(refreshTimer);
+    if (current == 1) {
+      // the page switching its theme (a class or style on <html> or <body>), or the reader theirs
+      const again = () => followPage && followPage();
+      matchMedia('(prefers-color-scheme: dark)').onchange = again; // (a no-op where a MediaQueryList has no events)
+      const observer = new MutationObserver(again);
+      for (const node of [document.documentElement, document.body]) if (node) observer.observe(node, { attributes: true });
+    }
     const option = (name) => (options[name] != null ? String(options[name]) : scriptAttribute(name));
     const site = option('site');
     if (!site) return console.error('Natter: data-site is required');
@@ -403,6 +462,18 @@
     } else root.prepend(el('style', { text: CSS }));
   }
 
+  const SVG = 'http://www.w3.org/2000/svg';
+  // An identicon drawn here, else the avatar's image.
+  function avatar(path) {
+    const drawn = identicon(path);
+    if (drawn) {
+      return el('svg', { class: 'avatar', viewBox: '0 0 12 12', 'shape-rendering': 'crispEdges', 'aria-hidden': 'true' },
+        el('path', { fill: drawn[0], d: drawn[1] }, null, SVG), SVG);
+    }
+    const src = safeUrl(path, ORIGIN);
+    return src && el('img', { class: 'avatar', src, alt: '', width: 40, height: 40, loading: 'lazy' });
+  }
+
   // ---------------------------------------------------------------------------------------
   // A thread: its state, its list of comments and what a reader does with them.
 
@@ -411,7 +482,15 @@
       this.generation = generationAtStart;
       this.config = config; // {site, page, title, theme, sort}
       const root = shadowRootOf(target);
-      root.host.setAttribute('data-natter-theme', /^(light|dark)$/.test(config.theme) ? config.theme : 'auto');
+      const host = root.host;
+      const theme = /^(light|dark)$/.test(config.theme) ? config.theme : 'auto';
+      host.setAttribute('data-natter-theme', theme);
+      followPage = () => {
+        const scheme = theme == 'auto' ? (darkPage(host) ? 'dark' : 'light') : theme;
+        // only on a change: the host may be the <body>, whose attributes init() watches
+        if (host.getAttribute('data-natter-scheme') != scheme) host.setAttribute('data-natter-scheme', scheme);
+      };
+      followPage();
       // The server's no-JS fragment shows through the slot until the live view is ready.
       this.staticFragment = target.querySelector('.natter-static');
       this.status = el('p', { class: 'status', role: 'status', 'aria-live': 'polite', tabindex: -1 });
@@ -447,10 +526,9 @@
 
     start(translated) {
       translated.then(([strings]) => this.ready || this.staticFragment || this.say(strings.loading));
-      Promise.all([translated, this.loadSiteConfig(), this.fetchComments()]).then(([[strings, lang], , page]) => {
+      Promise.all([translated, this.loadSiteConfig(), this.fetchComments()]).then(([translation, , page]) => {
         if (this.generation != generation) return;
-        this.strings = strings;
-        this.lang = lang;
+        this.speak(translation);
         this.build();
         this.take(page);
         this.say('');
@@ -460,12 +538,19 @@
         refreshTimer = setInterval(() => this.refreshTimes(), 15e3);
         this.seek();
         addEventListener('hashchange', () => this.generation == generation && this.seek());
-      }, (error) => translated.then(([strings, lang]) => {
+      }, (error) => translated.then((translation) => {
         if (this.generation != generation) return;
-        this.strings = strings;
-        this.lang = lang;
+        this.speak(translation);
         this.fail(error);
       }));
+    }
+
+    // The reader's language: its strings, its Intl tag, and its writing direction for the whole widget.
+    speak([strings, lang]) {
+      this.strings = strings;
+      this.lang = lang;
+      this.box.lang = lang;
+      this.box.dir = strings.dir;
     }
 
     loadSiteConfig() {
@@ -477,7 +562,15 @@
 
     fetchComments(after) {
       const { site, page } = this.config;
-      return api('GET', '/api/comments?' + queryString({ site, page, sort: this.sort, after }));
+      return this.request('GET', '/api/comments?' + queryString({ site, page, sort: this.sort, after }));
+    }
+
+    // An API call for the reader: once one succeeds, an error in the status line no longer applies.
+    request(...args) {
+      return api(...args).then((answer) => {
+        if (this.status.classList.contains('error')) this.say('');
+        return answer;
+      });
     }
 
     // -- status line and messages
@@ -575,9 +668,53 @@
       this.moreButton = button(strings.more, () => this.more().then((page) => {
         if (page.comments[0]) this.focusComment(page.comments[0].id);
       }, (e) => this.fail(e)));
-      this.box.prepend(el('div', { class: 'header' }, [this.heading, el('label', { class: 'sort' }, [strings.sort, sortSelect])]));
-      this.box.append(this.reactionLine, this.lockNote, this.formHome, this.list, this.moreButton);
+      this.box.prepend(el('div', { class: 'header' }, [this.heading, el('label', { class: 'sort' }, [el('span', null, strings.sort), sortSelect])]));
+      this.box.append(this.reactionLine, this.lockNote, this.formHome, this.eraseBox(), this.list, this.moreButton);
       this.form = new CommentForm(this);
+    }
+
+    // "Delete my data": asks the server to email the reader a link that erases everything stored
+    // about their address on this site. It answers alike whether the address has comments or not.
+    eraseBox() {
+      const strings = this.strings;
+      const email = el('input', { type: 'email', name: 'erase', autocomplete: 'email' });
+      const error = errorOf(email, 'natter-e-erase');
+      const note = el('p', { role: 'status', tabindex: -1, hidden: true }, strings.eraseSent);
+      const open = (yes) => {
+        form.hidden = !yes;
+        opener.hidden = yes;
+        note.hidden = true;
+      };
+      const opener = button(strings.erase, () => {
+        email.value = email.value || load('me', {}).email || '';
+        open(true);
+        email.focus();
+      }, 'link');
+      const invalid = (message) => {
+        flag(email, error, message);
+        email.focus();
+      };
+      const form = el('form', { class: 'form', novalidate: true, hidden: true, onsubmit: (event) => {
+        event.preventDefault();
+        const address = email.value.trim();
+        if (!address || !email.checkValidity()) return invalid(strings.v_email);
+        this.request('POST', '/api/privacy/erase', { site: this.config.site, email: address }).then(() => {
+          open(false);
+          note.hidden = false;
+          note.focus();
+        }, (e) => invalid(this.errorText(e)));
+      } }, [
+        el('p', null, strings.eraseHelp),
+        el('label', null, [el('span', null, strings.email), email, error]),
+        el('div', { class: 'actions' }, [
+          el('button', { type: 'submit', class: 'primary' }, strings.eraseSend),
+          button(strings.cancel, () => {
+            open(false);
+            opener.focus();
+          }),
+        ]),
+      ]);
+      return el('div', { class: 'erase' }, [opener, form, note]);
     }
 
     // The form goes under the comment it replies to, else at the top; not at all when locked.
@@ -636,11 +773,10 @@
         class: className + (comment.id == this.target ? ' target' : ''), tabindex: -1, 'data-natter-id': comment.id,
       }, [row, replies]), replies];
       if (comment.status == 'deleted') return article('comment', el('p', { class: 'row deleted' }, strings.deleted));
-      const avatar = comment.avatar && safeUrl(comment.avatar, ORIGIN);
       const body = el('div', { class: 'text' });
       showServerHtml(body, comment.html);
       return article(comment.status == 'pending' ? 'comment pending' : 'comment', el('div', { class: 'row' }, [
-        avatar && el('img', { class: 'avatar', src: avatar, alt: '', width: 40, height: 40, loading: 'lazy' }),
+        comment.avatar && avatar(comment.avatar),
         el('div', { class: 'main' }, [this.renderMeta(comment, replyTo), body, this.renderActions(comment, body)]),
       ]));
     }
@@ -678,11 +814,22 @@
       }
       const mine = this.own[comment.id];
       if (mine && Date.parse(mine.until) > Date.now()) {
-        actions.append(el('span', { class: 'actions', 'data-until': mine.until }, [
-          button(strings.edit, () => this.edit(comment, body, mine)),
-          button(strings.del, () => this.remove(comment, mine)),
-          el('span', null, this.editTimeLeft(mine.until)),
-        ]));
+        // Delete asks first, inline: "Delete this comment? [Delete] [Cancel]"; the time left stays last.
+        const own = el('span', { class: 'actions', 'data-until': mine.until });
+        const left = el('span', null, this.editTimeLeft(mine.until));
+        const edit = button(strings.edit, () => this.edit(comment, body, mine));
+        const del = button(strings.del, () => {
+          own.replaceChildren(el('span', { role: 'group', 'aria-label': strings.confirmDel, class: 'actions' }, [
+            strings.confirmDel, button(strings.del, () => this.remove(comment, mine), 'primary danger'), keep,
+          ]), left);
+          keep.focus();
+        }, 'danger');
+        const keep = button(strings.cancel, () => {
+          own.replaceChildren(edit, del, left);
+          del.focus();
+        });
+        own.append(edit, del, left);
+        actions.append(own);
       }
       return actions;
     }
@@ -702,7 +849,7 @@
         if (busy) return;
         busy = true;
         value = this.votes[comment.id] == value ? 0 : value;
-        api('POST', `/api/comments/${comment.id}/vote`, { value }).then((r) => {
+        this.request('POST', `/api/comments/${comment.id}/vote`, { value }).then((r) => {
           comment.likes = r.likes;
           comment.dislikes = r.dislikes;
           if (value) this.votes[comment.id] = value;
@@ -721,18 +868,18 @@
     edit(comment, body, mine) {
       const strings = this.strings;
       const textarea = el('textarea', { 'aria-label': strings.text, rows: 5 });
+      const error = errorOf(textarea, 'natter-e-edit' + comment.id);
       textarea.value = mine.text || '';
-      const error = el('p', { class: 'field-error' });
       const save = () => {
         const text = textarea.value;
         if (!text.trim()) {
-          error.textContent = strings.v_text;
+          flag(textarea, error, strings.v_text);
           return textarea.focus();
         }
-        api('PATCH', '/api/comments/' + comment.id, { text }, mine.token).then(
+        this.request('PATCH', '/api/comments/' + comment.id, { text }, mine.token).then(
           (r) => this.edited(comment, (r && r.comment) || r, mine, text),
           (e) => {
-            error.textContent = this.errorText(e);
+            flag(textarea, error, this.errorText(e));
             textarea.focus();
             if (e.code == 'edit_window_closed' || e.code == 'unauthorized') {
               delete this.own[comment.id];
@@ -773,8 +920,7 @@
     }
 
     remove(comment, mine) {
-      if (!confirm(this.strings.confirmDel)) return;
-      api('DELETE', '/api/comments/' + comment.id, null, mine.token).then(() => {
+      this.request('DELETE', '/api/comments/' + comment.id, null, mine.token).then(() => {
         delete this.own[comment.id];
         store('own', this.own);
         this.pending = this.pending.filter((x) => x.id != comment.id);
@@ -809,16 +955,12 @@
         return node;
       };
       const withNotes = (label, notes) => `${label} (${notes.filter(Boolean).join(', ')})`;
-      const field = (name, label, node) => {
-        const error = (this.errors[name] = el('span', { class: 'field-error', id: 'natter-e-' + name }));
-        node.setAttribute('aria-describedby', error.id);
-        return el('label', null, [el('span', null, label), node, error]);
-      };
+      const named = (name, label, node) => el('label', null, [el('span', null, label), node, (this.errors[name] = errorOf(node, 'natter-e-' + name))]);
       this.textarea = this.inputs.text = el('textarea', { name: 'text', rows: 4, required: true, placeholder: strings.md });
       this.preview = el('div', { class: 'text preview', hidden: true });
       this.email = input('email', 'email', 'email');
       this.notify = el('input', { type: 'checkbox', name: 'notify', checked: !!remembered.notify });
-      const notifyLabel = el('label', { class: 'checkbox', hidden: !this.email.value.trim() }, [this.notify, strings.notify]);
+      const notifyLabel = el('label', { class: 'checkbox', hidden: !this.email.value.trim() }, [this.notify, el('span', null, strings.notify)]);
       this.email.addEventListener('input', () => (notifyLabel.hidden = !this.email.value.trim()));
       this.honeypot = el('input', { name: 'hp', tabindex: -1, autocomplete: 'off' });
       this.sendButton = el('button', { type: 'submit', class: 'primary' }, strings.submit);
@@ -830,12 +972,12 @@
         thread.focusComment(id);
       });
       this.element = el('form', { class: 'form', novalidate: true, onsubmit: (event) => this.submit(event) }, [
-        field('text', strings.text, this.textarea),
+        named('text', strings.text, this.textarea),
         this.preview,
         el('div', { class: 'fields' }, [
-          field('author', siteConfig.require_name ? strings.name : withNotes(strings.name, [strings.optional]), input('author', 'text', 'name')),
-          field('email', withNotes(strings.email, [!siteConfig.require_email && strings.optional, strings.private]), this.email),
-          field('website', withNotes(strings.website, [strings.optional]), input('website', 'url', 'url')),
+          named('author', siteConfig.require_name ? strings.name : withNotes(strings.name, [strings.optional]), input('author', 'text', 'name')),
+          named('email', withNotes(strings.email, [!siteConfig.require_email && strings.optional, strings.private]), this.email),
+          named('website', withNotes(strings.website, [strings.optional]), input('website', 'url', 'url')),
         ]),
         notifyLabel,
         el('div', { class: 'honeypot', 'aria-hidden': 'true' }, this.honeypot),
@@ -857,7 +999,7 @@
         return this.textarea.focus();
       }
       if (!this.textarea.value.trim()) return this.markInvalid('text');
-      api('POST', '/api/preview', { text: this.textarea.value, site: thread.config.site }).then((r) => {
+      thread.request('POST', '/api/preview', { text: this.textarea.value, site: thread.config.site }).then((r) => {
         showServerHtml(this.preview, r.html);
         this.preview.hidden = false;
         this.textarea.hidden = true;
@@ -867,8 +1009,7 @@
 
     markInvalid(name, message) {
       this.showWriting();
-      this.errors[name].textContent = message || this.thread.strings['v_' + name];
-      this.inputs[name].setAttribute('aria-invalid', 'true');
+      flag(this.inputs[name], this.errors[name], message || this.thread.strings['v_' + name]);
       this.inputs[name].focus();
     }
 
@@ -876,10 +1017,7 @@
       event.preventDefault();
       const thread = this.thread;
       const siteConfig = thread.siteConfig;
-      for (const name in this.errors) {
-        this.errors[name].textContent = '';
-        this.inputs[name].removeAttribute('aria-invalid');
-      }
+      for (const name in this.errors) flag(this.inputs[name], this.errors[name], '');
       const text = this.textarea.value;
       const [author, email, website] = ['author', 'email', 'website'].map((name) => this.inputs[name].value.trim());
       if (!text.trim()) return this.markInvalid('text');
@@ -931,8 +1069,8 @@
       if (!this.attempt || this.attempt.text != text) this.attempt = { text, key: randomKey() };
       const key = this.attempt.key;
       // url is a hint: the server's own pages are not on the site's origins
-      const posted = await api('POST', '/api/comments', body, 0, key).catch((error) => (error.field == 'url'
-        ? api('POST', '/api/comments', Object.assign(body, { url: null }), 0, key)
+      const posted = await thread.request('POST', '/api/comments', body, 0, key).catch((error) => (error.field == 'url'
+        ? thread.request('POST', '/api/comments', Object.assign(body, { url: null }), 0, key)
         : Promise.reject(error)));
       this.attempt = null;
       return posted;

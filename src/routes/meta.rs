@@ -193,15 +193,18 @@ pub async fn demo(state: State) -> HttpResponse {
         .body(page)
 }
 
-/// The widget's translations, each fetched only by readers who need it.
-const LOCALES: &[(&str, &str)] = &[
-    ("de", include_str!("../../widget/i18n/de.json")),
-    ("es", include_str!("../../widget/i18n/es.json")),
-    ("fr", include_str!("../../widget/i18n/fr.json")),
-    ("ja", include_str!("../../widget/i18n/ja.json")),
-    ("pt", include_str!("../../widget/i18n/pt.json")),
-    ("ru", include_str!("../../widget/i18n/ru.json")),
-    ("zh", include_str!("../../widget/i18n/zh.json")),
+/// `LOCALES` from language codes: each one's table, `widget/i18n/<code>.json`, compiled in.
+macro_rules! locales {
+    ($($lang:literal),* $(,)?) => {
+        &[$(($lang, include_str!(concat!("../../widget/i18n/", $lang, ".json")))),*]
+    };
+}
+
+/// The widget's translations, each fetched only by readers who need it (the widget's `LANGS`
+/// names the same languages).
+const LOCALES: &[(&str, &str)] = locales![
+    "ar", "cs", "da", "de", "es", "fi", "fr", "hi", "id", "it", "ja", "ko", "nl", "pl", "pt", "ru",
+    "sv", "tr", "uk", "zh",
 ];
 
 #[utoipa::path(get, path = "/i18n/{lang}.json", tag = "assets",

@@ -263,11 +263,15 @@ async fn the_widget_is_served_as_javascript_with_caching() {
     assert_eq!(again.status(), 304);
 }
 
-/// The widget's budget: what a reader downloads, gzipped at level 9.
-const WIDGET_GZIP_BUDGET: usize = 10 * 1024;
+/// The widget's budget: what a reader downloads, gzipped at level 9. It was 10 KB until the
+/// widget learnt to take on the host page's look (its background, font and colours, with every
+/// colour, radius and spacing a `--natter-*` property), to draw identicons itself, to ask before
+/// deleting inline, and to offer "Delete my data" (README, "Embedding"); still well under the
+/// 20 KB of Isso's client.
+const WIDGET_GZIP_BUDGET: usize = 12 * 1024;
 
 #[tokio::test]
-async fn the_served_widget_is_the_minified_build_and_stays_within_10_kb_gzipped() {
+async fn the_served_widget_is_the_minified_build_and_stays_within_12_kb_gzipped() {
     use std::io::Write;
 
     let app = TestApp::spawn().await;
@@ -298,7 +302,7 @@ async fn the_served_widget_is_the_minified_build_and_stays_within_10_kb_gzipped(
     assert!(!served.contains("Pure logic"), "comments left");
     // The CSS templates were compacted too.
     assert!(
-        served.contains(":host{--natter-fg:#1f2328;"),
+        served.contains(":host{--_fg:var(--natter-fg);"),
         "CSS not compacted"
     );
     // And minifying kept the widget's security rules.
@@ -309,14 +313,28 @@ async fn the_served_widget_is_the_minified_build_and_stays_within_10_kb_gzipped(
 }
 
 #[tokio::test]
-async fn translations_are_served_to_any_origin_one_language_at_a_time() {
+async fn every_translation_is_served_to_any_origin_one_language_at_a_time() {
     let app = TestApp::spawn().await;
-    for lang in ["de", "es", "fr", "ja", "pt", "ru", "zh"] {
+    // every table in widget/i18n, so that none is left out of the server's list
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/widget/i18n");
+    let mut langs: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter_map(|f| f.strip_suffix(".json").map(str::to_string))
+        .collect();
+    langs.sort();
+    assert!(langs.len() >= 19, "{langs:?}");
+    for lang in langs {
         let res = app.get(&format!("/i18n/{lang}.json")).await;
         assert_eq!(res.status(), 200, "{lang}");
         assert_eq!(res.headers()["access-control-allow-origin"], "*");
-        let v: Value = res.json().await.unwrap();
-        assert!(v.as_object().is_some_and(|o| o.len() > 10), "{lang}");
+        let served: Value = res.json().await.unwrap();
+        let file = std::fs::read_to_string(format!("{dir}/{lang}.json")).unwrap();
+        assert_eq!(
+            served,
+            serde_json::from_str::<Value>(&file).unwrap(),
+            "{lang}"
+        );
     }
     assert_error(app.get("/i18n/xx.json").await, 404, "not_found").await;
     assert_error(app.get("/i18n/..%2Fembed.js").await, 404, "not_found").await;

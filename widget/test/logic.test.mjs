@@ -11,7 +11,7 @@ const src = readFileSync(new URL('embed.js', dir), 'utf8');
 vm.runInThisContext(src, { filename: 'embed.js' });
 const N = globalThis.__natterTest;
 
-// The 10 KB gzip budget applies to the bytes served, which build.rs minifies from this readable
+// The gzip budget applies to the bytes served, which build.rs minifies from this readable
 // source: tests/api/meta.rs measures GET /embed.js.
 
 test('the source keeps the widget\'s security rules', () => {
@@ -88,24 +88,35 @@ test('plural forms follow each language', () => {
   assert.equal(N.plural('xx-invalid-tag-!!', { one: 'one', other: 'other' }, 1), 'one');
 });
 
-test('every translation has the English keys and valid plural forms', () => {
+test('every translation has the English keys, each plural form its language has, and a writing direction', () => {
   const files = readdirSync(new URL('i18n/', dir)).filter((f) => f.endsWith('.json'));
   assert.deepEqual(files.map((f) => f.slice(0, -5)).sort(), [...N.LANGS].sort());
+  assert.ok(files.length >= 19, 'English and at least 19 more');
+  const rtl = [];
   for (const f of files) {
     const lang = f.slice(0, -5);
     const t = JSON.parse(readFileSync(new URL('i18n/' + f, dir), 'utf8'));
     assert.deepEqual(Object.keys(t).sort(), Object.keys(N.EN).sort(), f);
-    const cats = new Intl.PluralRules(lang).resolvedOptions().pluralCategories;
+    const rules = new Intl.PluralRules(lang);
+    // a form for exactly one number (Arabic "تعليقان", two comments) may leave the number out
+    const single = (cat) => Array.from({ length: 1001 }, (_, i) => i).filter((i) => rules.select(i) == cat).length == 1;
     for (const [k, v] of Object.entries(t)) {
       if (typeof N.EN[k] == 'object') {
-        for (const cat of cats) assert.equal(typeof v[cat], 'string', `${f} ${k}.${cat}`);
-        for (const s of Object.values(v)) assert.match(s, /\{n\}/, `${f} ${k}`);
+        assert.deepEqual(Object.keys(v).sort(), [...rules.resolvedOptions().pluralCategories].sort(), `${f} ${k}`);
+        for (const [cat, s] of Object.entries(v)) {
+          assert.equal(typeof s, 'string', `${f} ${k}.${cat}`);
+          assert.ok(/\{n\}/.test(s) || single(cat), `${f} ${k}.${cat} lacks {n}`);
+        }
       } else {
         assert.equal(typeof v, 'string', `${f} ${k}`);
+        assert.ok(v.trim(), `${f} ${k} is empty`);
         for (const ph of N.EN[k].match(/\{\w+\}/g) || []) assert.ok(v.includes(ph), `${f} ${k} lacks ${ph}`);
       }
     }
+    assert.match(t.dir, /^(ltr|rtl)$/, f);
+    if (t.dir == 'rtl') rtl.push(lang);
   }
+  assert.deepEqual(rtl, ['ar'], 'Arabic reads right to left');
 });
 
 test('relative time buckets', () => {
@@ -152,4 +163,17 @@ test('a #natter-<id> fragment names a comment; anything else names none', () => 
   assert.equal(N.anchorId('#natter-999999'), 999999);
   for (const other of ['', '#', '#natter-', '#natter-12x', '#natter-1.5', '#natter--3', '#top', '#comments-12', '#xnatter-12', 'natter-12', '#natter-12 '])
     assert.ok(!N.anchorId(other), JSON.stringify(other));
+});
+
+test('an /api/avatar/<hash>.svg path is drawn as src/render/avatar.rs draws it; any other avatar is not', () => {
+  const cells = (d) => [...new Set(d.match(/M\d+ \d+/g))].sort();
+  // bytes 0-1 = 0x0123: hue 291; 0x45 sets bits 0, 2, 6 and 0x67 bits 8, 9, 10, 13, 14 (row = bit / 3, column = bit % 3, mirrored)
+  const [colour, d] = N.identicon('/api/avatar/0123456789abcdef0123456789abcdef.svg');
+  assert.equal(colour, 'hsl(291,55%,50%)');
+  assert.deepEqual(cells(d), ['M1 1', 'M9 1', 'M5 1', 'M1 5', 'M9 5', 'M5 5', 'M1 7', 'M9 7', 'M3 7', 'M7 7', 'M3 9', 'M7 9', 'M5 9'].sort());
+  // no cell set: the centre column
+  assert.deepEqual(cells(N.identicon(`/api/avatar/${'0'.repeat(32)}.svg`)[1]), ['M5 1', 'M5 3', 'M5 5', 'M5 7', 'M5 9']);
+  for (const other of ['/api/avatar/0123.svg', `/api/avatar/${'g'.repeat(32)}.svg`, `https://x.example/api/avatar/${'0'.repeat(32)}.svg`,
+    `/api/avatar/${'0'.repeat(32)}.png`, '/avatars/me.jpg', ''])
+    assert.equal(N.identicon(other), null, other);
 });
