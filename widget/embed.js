@@ -141,6 +141,7 @@
     network: 'Could not reach the comment server. Please check your connection.', error: 'Something went wrong. Please try again.',
     from: 'from {site}', likes: { one: '{n} like', other: '{n} likes' }, reposts: { one: '{n} repost', other: '{n} reposts' },
     bookmarks: { one: '{n} bookmark', other: '{n} bookmarks' }, web: '{list} from the web', owner: 'Owner',
+    ownerToken: 'Admin token', signIn: 'Sign in', signOut: 'Sign out',
     erase: 'Delete my data', eraseSend: 'Send the link',
     eraseHelp: 'We will email you a link that deletes your comments and everything else stored about this address here.',
     eraseSent: 'If this address has comments here, a link to delete them is on its way.', dir: 'ltr',
@@ -981,8 +982,35 @@
         ]),
         notifyLabel,
         el('div', { class: 'honeypot', 'aria-hidden': 'true' }, this.honeypot),
+        (this.ownerBox = el('div', { class: 'actions' })),
         el('div', { class: 'actions' }, [this.sendButton, this.previewButton, this.cancelButton]),
       ]);
+      this.ownerKey = 'owner:' + thread.config.site;
+      this.drawOwner();
+    }
+
+    // The site's owner signs in on their own blog with an admin token (the form offers it on a
+    // page opened with #natter-owner); their comments are then approved and badged.
+    drawOwner() {
+      const strings = this.thread.strings;
+      const box = this.ownerBox;
+      box.textContent = '';
+      if (load(this.ownerKey)) {
+        return box.append(el('span', { class: 'badge' }, strings.owner), button(strings.signOut, () => {
+          store(this.ownerKey, null);
+          this.drawOwner();
+        }));
+      }
+      if (location.hash != '#natter-owner') return;
+      const input = el('input', { type: 'password', name: 'owner', autocomplete: 'off' });
+      const error = errorOf(input, 'natter-e-owner');
+      box.append(el('label', null, [el('span', null, strings.ownerToken), input, error]), button(strings.signIn, () => {
+        const token = input.value.trim();
+        api('GET', '/api/admin/sites', null, token).then(() => {
+          store(this.ownerKey, token);
+          this.drawOwner();
+        }, (e) => flag(input, error, e.code == 'unauthorized' ? strings.validation_failed : this.thread.errorText(e)));
+      }));
     }
 
     // Back from the preview to the textarea.
@@ -1069,8 +1097,9 @@
       if (!this.attempt || this.attempt.text != text) this.attempt = { text, key: randomKey() };
       const key = this.attempt.key;
       // url is a hint: the server's own pages are not on the site's origins
-      const posted = await thread.request('POST', '/api/comments', body, 0, key).catch((error) => (error.field == 'url'
-        ? thread.request('POST', '/api/comments', Object.assign(body, { url: null }), 0, key)
+      const owner = load(this.ownerKey);
+      const posted = await thread.request('POST', '/api/comments', body, owner, key).catch((error) => (error.field == 'url'
+        ? thread.request('POST', '/api/comments', Object.assign(body, { url: null }), owner, key)
         : Promise.reject(error)));
       this.attempt = null;
       return posted;
