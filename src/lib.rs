@@ -18,6 +18,8 @@ pub mod config;
 pub mod domain;
 /// The error every use case can end in, with its contract code (no HTTP here).
 pub mod error;
+/// ActivityPub's pure parts: actor URLs, keys, HTTP signatures, the JSON sent and read.
+pub mod fediverse;
 /// The one way Natter fetches a URL someone else gave it: address rules, redirects, caps.
 pub mod fetch;
 /// Web plumbing: state, extractors, middleware, limits, the thread cache, the request log.

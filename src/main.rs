@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use natter::cli::args::{AdminCommand, Cli, Command, DbCommand};
+use natter::cli::args::{AdminCommand, Cli, Command, DbCommand, FediverseCommand};
 use natter::config::Settings;
 use natter::store::lock;
 
@@ -48,6 +48,23 @@ fn main() -> ExitCode {
         Command::Backup { file } => natter::cli::commands::backup(&settings, &file),
         Command::Restore { file } => natter::cli::commands::restore(&settings, &file),
         Command::Healthcheck => natter::cli::commands::healthcheck(&settings),
+        Command::Fediverse {
+            what:
+                FediverseCommand::Announce {
+                    site,
+                    page,
+                    url,
+                    title,
+                    summary,
+                },
+        } => natter::cli::fediverse::announce(
+            settings,
+            &site,
+            &page,
+            &url,
+            &title,
+            summary.as_deref(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

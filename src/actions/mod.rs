@@ -5,6 +5,7 @@
 
 pub mod comments;
 pub mod desk;
+pub mod fediverse;
 pub mod moderation;
 pub mod reads;
 pub mod spam;
@@ -33,6 +34,8 @@ pub struct Core {
     pub key: ServerKey,
     /// Prometheus counters.
     pub metrics: Metrics,
+    /// The sites' Fediverse actors: keys, URLs, the fetcher.
+    pub fedi: fediverse::Federation,
 }
 
 impl Core {

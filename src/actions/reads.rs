@@ -96,8 +96,9 @@ pub async fn thread(
 ) -> ApiResult<Thread> {
     let site_cfg = core.site(&site)?;
     let lock_days = site_cfg.lock_after_days;
-    // Only a site that takes Webmentions has reactions: others don't pay for the query.
-    let webmention = site_cfg.webmention;
+    // Only a site that takes Webmentions or is on the Fediverse has reactions: others don't
+    // pay for the query.
+    let webmention = site_cfg.webmention || site_cfg.fediverse;
     // One snapshot for the page, the count and every part of the thread.
     core.store
         .snapshot(move |tx| {

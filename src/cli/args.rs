@@ -61,9 +61,39 @@ pub enum Command {
         /// The backup (a file made by `natter backup`).
         file: PathBuf,
     },
+    /// The Fediverse: announce a blog post to a site's followers.
+    Fediverse {
+        /// What to do.
+        #[command(subcommand)]
+        what: FediverseCommand,
+    },
     /// Ask the server on the configured `bind` address for `/healthz`: exit 0 when it answers
     /// 200 (for container health checks, where there is no curl).
     Healthcheck,
+}
+
+/// `natter fediverse …`.
+#[derive(Debug, Subcommand)]
+pub enum FediverseCommand {
+    /// Announce a post to the followers of a site with `fediverse = true` (a `Create`, or an
+    /// `Update` when the page was announced before); prints the post's object id.
+    Announce {
+        /// The site.
+        #[arg(long)]
+        site: String,
+        /// The page key the widget uses for the post (its path).
+        #[arg(long)]
+        page: String,
+        /// The post's URL.
+        #[arg(long)]
+        url: String,
+        /// The post's title.
+        #[arg(long)]
+        title: String,
+        /// A line or two about the post.
+        #[arg(long)]
+        summary: Option<String>,
+    },
 }
 
 /// How source links become page keys (`natter import disqus|wordpress|isso`).

@@ -10,6 +10,7 @@ use actix_web::middleware::{from_fn, Compress, DefaultHeaders};
 use actix_web::{web, App};
 
 use crate::config::Settings;
+use crate::fediverse::keys::KeyPair;
 use crate::http::state::AppState;
 use crate::store;
 
@@ -46,6 +47,7 @@ impl Application {
         spawn_pruner(Arc::downgrade(&state));
         crate::notify::worker::spawn(state.settings.clone(), Arc::downgrade(&state) as _);
         crate::actions::verify::spawn(Arc::downgrade(&state.core));
+        crate::actions::fediverse::deliver::spawn(Arc::downgrade(&state.core));
         let listener = TcpListener::bind(&state.settings.bind)
             .map_err(|e| StartError(format!("cannot listen on {}: {e}", state.settings.bind)))?;
         let port = listener
@@ -257,6 +259,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
     store::comments::sync_sites(&conn, &ids, crate::domain::now()).map_err(open_err)?;
     let key = store::comments::server_key(&conn).map_err(open_err)?;
     crate::store::admin_tokens::bootstrap_token(&conn).map_err(open_err)?;
+    let pairs = crate::cli::fediverse::sqlite_actor_keys(&conn, &settings)?;
     let sync_wal = (settings.durability == crate::config::Durability::Full).then(|| {
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
@@ -269,7 +272,7 @@ pub fn prepare(settings: Settings) -> Result<AppState, StartError> {
     let writer = store::Writer::start(conn, sync_wal, Some(checkpointer), threads.commits())
         .map_err(|e| StartError(format!("cannot start the database writer: {e}")))?;
     let store = store::Store::new(pool, writer);
-    Ok(assemble(settings, store, key, threads, health))
+    Ok(assemble(settings, store, key, pairs, threads, health))
 }
 
 /// How long a node waits at start for PostgreSQL to answer before it gives up.
@@ -298,8 +301,16 @@ fn prepare_postgres(settings: Settings, url: &str) -> Result<AppState, StartErro
     }
     let sites = settings.effective_sites();
     let ids: Vec<String> = sites.keys().cloned().collect();
-    let key = pg::startup::prepare(&mut client, &ids, crate::domain::now())
-        .map_err(|e| StartError(format!("cannot prepare the database {place}: {e}")))?;
+    let actors = crate::actions::fediverse::fediverse_sites(&sites);
+    let (key, stored) = pg::startup::prepare(
+        &mut client,
+        &ids,
+        crate::domain::now(),
+        &actors,
+        &crate::cli::fediverse::make_pair,
+    )
+    .map_err(|e| StartError(format!("cannot prepare the database {place}: {e}")))?;
+    let pairs = crate::cli::fediverse::pairs_of(stored, &actors);
     let listener = pg::watch::Listener::start(config.clone(), node);
     let threads = crate::http::cache::ThreadCache::over(
         store::watch::Watch::Listen(listener),
@@ -310,7 +321,7 @@ fn prepare_postgres(settings: Settings, url: &str) -> Result<AppState, StartErro
         .map_err(|e| StartError(format!("cannot start the database writer: {e}")))?;
     let store = store::Store::postgres(pool, writer);
     let health = Arc::new(store::check::Health::default());
-    Ok(assemble(settings, store, key, threads, health))
+    Ok(assemble(settings, store, key, pairs, threads, health))
 }
 
 /// The state both engines end in.
@@ -318,6 +329,7 @@ fn assemble(
     settings: Settings,
     store: store::Store,
     key: crate::domain::crypto::ServerKey,
+    pairs: Vec<(String, KeyPair)>,
     threads: crate::http::cache::ThreadCache,
     health: Arc<store::check::Health>,
 ) -> AppState {
@@ -337,8 +349,10 @@ fn assemble(
         .filter(|t| !t.trim().is_empty())
         .map(|t| crate::domain::crypto::token_hash(t.trim()));
     let limits = crate::http::limits::Limiters::new(&settings.limits);
+    let fedi = crate::actions::fediverse::Federation::new(&settings, pairs);
     AppState {
         core: Arc::new(crate::actions::Core {
+            fedi,
             settings,
             sites,
             store,

@@ -57,6 +57,7 @@ impl Settings {
             if site.max_depth == 0 || site.max_depth > 100 {
                 return Err((format!("sites.{id}.max_depth"), "must be 1..100".into()));
             }
+            self.check_fediverse(id, site)?;
         }
         if let Some(smtp) = &self.smtp {
             if smtp.host.is_empty() {
@@ -114,5 +115,30 @@ impl Settings {
             }
         }
         Ok(())
+    }
+
+    /// A Fediverse site needs a handle of its own: `[a-z0-9_]{1,30}`, no other site's.
+    fn check_fediverse(&self, id: &str, site: &super::SiteConfig) -> Result<(), (String, String)> {
+        let key = format!("sites.{id}.fediverse_handle");
+        match (&site.fediverse_handle, site.fediverse) {
+            (None, true) => Err((key, "is required with fediverse = true".into())),
+            (Some(h), _) if !crate::domain::validate::is_handle(h) => Err((
+                key,
+                format!("{h:?} is not a handle: 1 to 30 of a-z, 0-9 and _"),
+            )),
+            (Some(h), _) => {
+                let taken = self.sites.iter().find(|(other, s)| {
+                    other.as_str() < id && s.fediverse_handle.as_deref() == Some(h.as_str())
+                });
+                match taken {
+                    Some((other, _)) => Err((
+                        key,
+                        format!("{h:?} is already the handle of the site {other}"),
+                    )),
+                    None => Ok(()),
+                }
+            }
+            (None, false) => Ok(()),
+        }
     }
 }

@@ -187,6 +187,14 @@ pub struct SiteConfig {
     /// Webmentions to this site's pages are received (`POST /webmention`).
     #[serde(default)]
     pub webmention: bool,
+    /// The site is a Fediverse actor (`@fediverse_handle@<host of public_url>`): followed,
+    /// announcing posts, taking replies as comments (`src/fediverse/`).
+    #[serde(default)]
+    pub fediverse: bool,
+    /// The actor's user name, `[a-z0-9_]{1,30}`, unique across sites; required with
+    /// `fediverse = true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fediverse_handle: Option<String>,
     /// The owners' display names: nobody else may comment under them; a comment posted
     /// with an admin token is badged as the owner's.
     #[serde(default)]
@@ -221,6 +229,8 @@ impl SiteConfig {
             require_form_token: false,
             min_form_seconds: default_min_form_seconds(),
             webmention: false,
+            fediverse: false,
+            fediverse_handle: None,
             owners: Vec::new(),
         }
     }

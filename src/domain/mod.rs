@@ -3,6 +3,7 @@
 pub mod comment;
 pub mod crypto;
 pub mod desk;
+pub mod fediverse;
 pub mod input;
 pub mod ip;
 pub mod links;

@@ -51,6 +51,13 @@ pub fn is_site_id(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
+/// A Fediverse handle (`fediverse_handle`): `[a-z0-9_]{1,30}`.
+pub fn is_handle(s: &str) -> bool {
+    (1..=30).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
 /// A DNS host name: dot-separated labels of letters, digits and `-` (not at either end of a
 /// label), at most 253 characters.
 pub fn is_host_name(s: &str) -> bool {

@@ -1,5 +1,6 @@
 //! The outbound fetcher: the one way Natter fetches a URL someone else gave it (a
-//! Webmention's source now, ActivityPub objects later).
+//! Webmention's source, an ActivityPub actor or key) or POSTs to one (a signed delivery to
+//! an inbox).
 //!
 //! Why it is strict. A server that fetches URLs chosen by strangers is a proxy into the
 //! network it runs in (server-side request forgery). Comment servers have been that proxy:
@@ -185,6 +186,64 @@ impl Fetcher {
         tokio::time::timeout(self.deadline, self.follow(url, accept))
             .await
             .unwrap_or(Err(FetchError::Timeout))
+    }
+
+    /// POSTs `body` to `url` with these headers (a signed ActivityPub delivery): the same
+    /// address rules, rate and deadline as [`Fetcher::get`]; a redirect is not followed (it
+    /// comes back as its status, as any other answer does). The answer's body is read up to
+    /// the cap and kept.
+    pub async fn post(
+        &self,
+        url: &str,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<Fetched, FetchError> {
+        let url = Url::parse(url).map_err(|_| FetchError::BadUrl)?;
+        tokio::time::timeout(self.deadline, self.send_post(url, headers, body))
+            .await
+            .unwrap_or(Err(FetchError::Timeout))
+    }
+
+    async fn send_post(
+        &self,
+        url: Url,
+        headers: &[(&str, String)],
+        body: Vec<u8>,
+    ) -> Result<Fetched, FetchError> {
+        let client = self.client.as_ref().ok_or_else(|| {
+            FetchError::Network("this server cannot fetch URLs at the moment".into())
+        })?;
+        self.admit(&url)?;
+        let mut request = client
+            .post(url.clone())
+            .header(ACCEPT_ENCODING, "identity")
+            .body(body);
+        for (name, value) in headers {
+            // reqwest sets `Host` from the URL, the same value the signature covers.
+            if !name.eq_ignore_ascii_case("host") {
+                request = request.header(*name, value.as_str());
+            }
+        }
+        let mut answer = request.send().await.map_err(|e| send_error(&e, &url))?;
+        let status = answer.status().as_u16();
+        let content_type = answer
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let mut body = Vec::new();
+        while let Some(chunk) = answer.chunk().await.map_err(|e| send_error(&e, &url))? {
+            if body.len() + chunk.len() > self.max_bytes {
+                break;
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(Fetched {
+            url,
+            status,
+            content_type,
+            body,
+        })
     }
 
     /// The redirect loop.

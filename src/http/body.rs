@@ -70,6 +70,13 @@ impl Body {
         }
     }
 
+    /// The same body with another cap (an inbox takes at most its own, whatever
+    /// `max_body_bytes` says).
+    pub(crate) fn with_limit(mut self, limit: usize) -> Body {
+        self.limit = limit;
+        self
+    }
+
     pub(crate) async fn read(mut self) -> Result<(Option<String>, web::BytesMut), ApiError> {
         let limit = self.limit;
         if self.declared.is_some_and(|n| n > limit) {

@@ -3,6 +3,7 @@
 //! comment before it is approved; reply mail needs a confirmed (double opt-in) address.
 
 pub mod digest;
+pub mod federation;
 pub mod mail;
 pub mod worker;
 
@@ -98,6 +99,7 @@ pub fn created(tx: &dyn Tx, st: &Notifier<'_>, c: &Comment) -> ApiResult<()> {
     }
     if c.status == Status::Approved {
         became_visible(tx, st, c)?;
+        federation::approved(tx, st, c)?;
     }
     Ok(())
 }
@@ -117,9 +119,13 @@ pub fn status_changed(
         Status::Approved => {
             webhooks(tx, st, "comment.approved", c)?;
             became_visible(tx, st, c)?;
+            federation::approved(tx, st, c)?;
         }
         // Spam is a rejection as far as receivers go: hidden from the public.
-        Status::Rejected | Status::Spam => webhooks(tx, st, "comment.rejected", c)?,
+        Status::Rejected | Status::Spam => {
+            webhooks(tx, st, "comment.rejected", c)?;
+            federation::withdrawn(tx, st, c)?;
+        }
         _ => {}
     }
     Ok(())
@@ -128,6 +134,7 @@ pub fn status_changed(
 /// A comment was deleted (by its author, a moderator, or an erase).
 pub fn deleted(tx: &dyn Tx, st: &Notifier<'_>, c: &Comment) -> ApiResult<()> {
     st.metrics.event("moderation", &c.site, "deleted");
+    federation::withdrawn(tx, st, c)?;
     webhooks(tx, st, "comment.deleted", c)
 }
 

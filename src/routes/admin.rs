@@ -239,16 +239,20 @@ pub async fn lock_thread(
     Ok(HttpResponse::Ok().json(ThreadLock { site, page, locked }))
 }
 
-/// Body of `POST /api/admin/erase`.
+/// Body of `POST /api/admin/erase`: an `email`, or (for comments from the Fediverse) an
+/// `actor`'s id.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[schema(as = SiteEmail)]
 pub struct EraseBody {
     site: String,
-    email: String,
+    /// the commenter's email
+    email: Option<String>,
+    /// or a Fediverse actor's id (`https://…/users/ann`): every comment their notes became
+    actor: Option<String>,
 }
 
 #[utoipa::path(post, path = "/api/admin/erase", tag = "admin",
-    summary = "Erase everything stored about an email on a site (GDPR)",
+    summary = "Erase everything stored about an email, or a Fediverse actor, on a site (GDPR)",
     security(("admin" = [])),
     request_body = EraseBody,
     responses(
@@ -261,11 +265,32 @@ pub async fn erase_email(
     actor: Actor,
     body: Json<EraseBody>,
 ) -> ApiResult<HttpResponse> {
-    let EraseBody { site, email } = body.0;
+    let EraseBody {
+        site,
+        email,
+        actor: fedi_actor,
+    } = body.0;
     state.site(&site)?;
-    let email = validate::email(Some(&email))?
-        .ok_or_else(|| ApiError::invalid("email", "an email is required"))?;
-    let n = m::erase(&state.core, site, email, actor.0).await?;
+    let n = match (email, fedi_actor) {
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid(
+                "actor",
+                "give an email or an actor, not both",
+            ))
+        }
+        (None, Some(a)) => {
+            let a = a.trim().to_string();
+            if !(a.starts_with("https://") || a.starts_with("http://")) || a.len() > 2048 {
+                return Err(ApiError::invalid("actor", "an actor is its http(s) id"));
+            }
+            crate::actions::fediverse::erase_actor(&state.core, site, a, actor.0).await?
+        }
+        (email, None) => {
+            let email = validate::email(email.as_deref())?
+                .ok_or_else(|| ApiError::invalid("email", "an email is required"))?;
+            m::erase(&state.core, site, email, actor.0).await?
+        }
+    };
     Ok(HttpResponse::Ok().json(Erased { erased: n }))
 }
 

@@ -19,7 +19,9 @@ use utoipa::openapi::{Array, ArrayBuilder, Type};
 use utoipa::openapi::{KnownFormat, Object, ObjectBuilder, RefOr, ResponseBuilder, SchemaFormat};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use super::{admin, comments, counts, desk, fragment, meta, moderate, notify, webmention};
+use super::{
+    admin, comments, counts, desk, fediverse, fragment, meta, moderate, notify, webmention,
+};
 use crate::http::error::ErrorBody;
 
 /// The document, serialized once.
@@ -88,6 +90,15 @@ pub fn document() -> &'static str {
         crate::routes::meta::metrics,
         webmention::receive,
         webmention::status,
+        fediverse::webfinger,
+        fediverse::actor,
+        fediverse::outbox,
+        fediverse::followers,
+        fediverse::post,
+        fediverse::comment,
+        fediverse::inbox,
+        fediverse::shared_inbox,
+        fediverse::announce,
     ),
     components(schemas(ErrorBody)),
     modifiers(&SecuritySchemes, &CommonErrors)

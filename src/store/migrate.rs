@@ -45,6 +45,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_moderation_desk",
         include_str!("../../migrations/0011_moderation_desk.sql"),
     ),
+    (
+        "0012_fediverse",
+        include_str!("../../migrations/0012_fediverse.sql"),
+    ),
 ];
 
 /// Why the migrations could not run.

@@ -15,6 +15,9 @@ pub mod copy;
 pub mod desk;
 pub mod digests;
 pub mod exports;
+pub mod fedi_queue;
+pub mod fedi_tx;
+pub mod fediverse;
 pub mod imports;
 pub mod isso_source;
 pub mod lock;
@@ -46,6 +49,7 @@ use rusqlite::Connection;
 use crate::config::Durability;
 use crate::error::{ApiError, ApiResult};
 
+pub use fedi_tx::FediTx;
 pub use pg_tx::PgTx;
 pub use sqlite_tx::SqliteTx;
 pub use tx::Tx;

@@ -1,5 +1,5 @@
-//! [`Tx`] on PostgreSQL: each operation answered by the statements of the file of
-//! `store/pg/` its section in `tx.rs` names.
+//! [`Tx`] on PostgreSQL: each operation answered by the statements of the file of `store/pg/`
+//! its section in `tx.rs` names ([`super::FediTx`]'s in `pg_tx/fedi_tx.rs`).
 
 use std::cell::RefCell;
 
@@ -24,8 +24,7 @@ use crate::error::ApiResult;
 enum Conn<'a, 'b> {
     /// A transaction (or savepoint): the writer's, a reader's.
     In(&'a mut Transaction<'b>),
-    /// A connection in autocommit: each statement commits on its own (the outbox worker's
-    /// claims and marks, which must be seen by every node at once).
+    /// A connection in autocommit: each statement commits on its own (the outbox worker's claims and marks, seen by every node at once).
     Auto(&'a mut Client),
 }
 
@@ -51,8 +50,7 @@ impl<'a, 'b> PgTx<'a, 'b> {
     }
 }
 
-/// Calls a `pg::` statement function on whichever connection the [`PgTx`] holds
-/// (operations never nest, so the borrow is always free).
+/// Calls a `pg::` statement function on whichever connection the [`PgTx`] holds (operations never nest, so the borrow is always free).
 macro_rules! on {
     ($self:ident, $f:path $(, $a:expr)*) => {{
         let mut c = $self.c.borrow_mut();
@@ -398,3 +396,5 @@ impl Tx for PgTx<'_, '_> {
         on!(self, pg::desk::audit, site, limit, offset)
     }
 }
+
+mod fedi_tx;

@@ -353,3 +353,5 @@ impl Tx for SqliteTx<'_> {
         desk::audit(self.conn, site, limit, offset).map_err(ApiError::from)
     }
 }
+
+mod fedi_tx;

@@ -150,13 +150,15 @@ pub fn finish(
     Ok(n == 1)
 }
 
-/// A page's likes, reposts and bookmarks.
+/// A page's likes, reposts and bookmarks: by Webmention and from the Fediverse.
 pub fn reactions(conn: &Connection, site: &str, page: &str) -> rusqlite::Result<Reactions> {
     let mut out = Reactions::default();
     let mut stmt = conn.prepare_cached(
-        "SELECT kind, count(*) FROM webmentions
-         WHERE site = ?1 AND page = ?2 AND status = 'accepted'
-           AND kind IN ('like', 'repost', 'bookmark')
+        "SELECT kind, count(*) FROM (
+           SELECT kind FROM webmentions
+           WHERE site = ?1 AND page = ?2 AND status = 'accepted'
+             AND kind IN ('like', 'repost', 'bookmark')
+           UNION ALL SELECT kind FROM fedi_reactions WHERE site = ?1 AND page = ?2) r
          GROUP BY kind",
     )?;
     let mut rows = stmt.query(params![site, page])?;
@@ -172,11 +174,15 @@ pub fn reactions(conn: &Connection, site: &str, page: &str) -> rusqlite::Result<
         return Ok(out);
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT kind, coalesce(author_name, source_host), coalesce(author_url, source)
-         FROM webmentions
-         WHERE site = ?1 AND page = ?2 AND status = 'accepted'
-           AND kind IN ('like', 'repost', 'bookmark')
-         ORDER BY updated_at DESC, id LIMIT ?3",
+        "SELECT kind, name, url FROM (
+           SELECT kind, coalesce(author_name, source_host) AS name,
+             coalesce(author_url, source) AS url, updated_at AS at, id
+           FROM webmentions
+           WHERE site = ?1 AND page = ?2 AND status = 'accepted'
+             AND kind IN ('like', 'repost', 'bookmark')
+           UNION ALL SELECT kind, name, url, created_at, activity_id FROM fedi_reactions
+           WHERE site = ?1 AND page = ?2) r
+         ORDER BY at DESC, id LIMIT ?3",
     )?;
     let rows = stmt.query_map(params![site, page, MAX_REACTORS as i64], |r| {
         Ok(Reaction {

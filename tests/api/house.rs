@@ -83,17 +83,23 @@ fn uses(text: &str) -> BTreeSet<String> {
 fn allowed(part: &str) -> Option<&'static [&'static str]> {
     Some(match part {
         "domain" | "metrics" | "mf2" => &[],
+        "fediverse" => &["domain"],
         "fetch" => &["config"],
         "config" | "error" => &["domain"],
         "render" => &["domain", "config"],
         "store" => &["domain", "config", "error"],
         "import" => &["store", "render", "domain", "config", "error"],
-        "notify" => &["store", "render", "domain", "config", "error", "metrics"],
+        "notify" => &[
+            "store", "render", "domain", "config", "error", "metrics", "fediverse",
+        ],
         "actions" => &[
             "notify", "store", "render", "domain", "config", "error", "metrics", "fetch", "mf2",
+            "fediverse",
         ],
         "http" => &["actions", "store", "domain", "config", "error", "metrics"],
-        "routes" => &["http", "actions", "render", "domain", "config", "error", "metrics"],
+        "routes" => &[
+            "http", "actions", "render", "domain", "config", "error", "metrics", "fediverse",
+        ],
         "cli" | "lib" | "main" => return None,
         other => panic!(
             "src/{other} is a part the layout does not know: add it to README's Architecture and here"

@@ -19,6 +19,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_moderation_desk",
         include_str!("../../../migrations/postgres/0003_moderation_desk.sql"),
     ),
+    (
+        "0004_fediverse",
+        include_str!("../../../migrations/postgres/0004_fediverse.sql"),
+    ),
 ];
 
 /// The advisory lock every node takes to migrate (any constant will do; this one spells

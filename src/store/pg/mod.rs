@@ -14,6 +14,8 @@ pub mod copy;
 pub mod desk;
 pub mod digests;
 pub mod exports;
+pub mod fedi_queue;
+pub mod fediverse;
 pub mod imports;
 pub mod limits;
 pub mod migrate;

@@ -11,13 +11,23 @@ use crate::domain::Timestamp;
 /// The advisory lock of the start-up transaction.
 const LOCK: i64 = 0x6e61_7474_6573;
 
-/// Syncs the sites, reads (or makes) the server secret and makes the first admin token
-/// when there is none anywhere.
+/// A maker of Fediverse key pairs: `(private PEM, public PEM)`.
+pub type MakePair<'a> = &'a dyn Fn() -> Result<(String, String), String>;
+
+/// Stored key pairs: `(site, private PEM, public PEM)`.
+pub type Pairs = Vec<(String, String, String)>;
+
+/// Syncs the sites, reads (or makes) the server secret, makes the first admin token
+/// when there is none anywhere, and reads the key pairs of the Fediverse sites `actors`,
+/// making those that are missing (so the first node to start makes each, and every node
+/// signs with the same key).
 pub fn prepare(
     client: &mut Client,
     ids: &[String],
     now: Timestamp,
-) -> Result<ServerKey, postgres::Error> {
+    actors: &[String],
+    make: MakePair<'_>,
+) -> Result<(ServerKey, Pairs), StartupError> {
     let mut t = client.transaction()?;
     t.execute("SELECT pg_advisory_xact_lock($1)", &[&LOCK])?;
     t.execute("UPDATE sites SET active = 0 WHERE active <> 0", &[])?;
@@ -30,8 +40,40 @@ pub fn prepare(
     }
     let key = server_key(&mut t)?;
     bootstrap_token(&mut t)?;
+    for site in actors {
+        let has: bool = t
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM fedi_keys WHERE site = $1)",
+                &[site],
+            )?
+            .get(0);
+        if !has {
+            let (private, public) = make().map_err(StartupError::Keys)?;
+            t.execute(
+                "INSERT INTO fedi_keys (site, private_pem, public_pem, created_at)
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (site) DO NOTHING",
+                &[site, &private, &public, &now],
+            )?;
+        }
+    }
+    let pairs = t
+        .query("SELECT site, private_pem, public_pem FROM fedi_keys", &[])?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
     t.commit()?;
-    Ok(key)
+    Ok((key, pairs))
+}
+
+/// Why the start-up transaction failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// PostgreSQL refused.
+    #[error(transparent)]
+    Sql(#[from] postgres::Error),
+    /// A key pair could not be made.
+    #[error("cannot make a Fediverse key: {0}")]
+    Keys(String),
 }
 
 fn server_key(c: &mut impl GenericClient) -> Result<ServerKey, postgres::Error> {

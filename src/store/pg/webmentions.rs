@@ -159,9 +159,11 @@ pub fn finish(
 pub fn reactions(c: &mut impl GenericClient, site: &str, page: &str) -> ApiResult<Reactions> {
     let mut out = Reactions::default();
     for r in c.query(
-        "SELECT kind, count(*) FROM webmentions
-         WHERE site = $1 AND page = $2 AND status = 'accepted'
-           AND kind IN ('like', 'repost', 'bookmark')
+        "SELECT kind, count(*) FROM (
+           SELECT kind FROM webmentions
+           WHERE site = $1 AND page = $2 AND status = 'accepted'
+             AND kind IN ('like', 'repost', 'bookmark')
+           UNION ALL SELECT kind FROM fedi_reactions WHERE site = $1 AND page = $2) r
          GROUP BY kind",
         &[&site, &page],
     )? {
@@ -177,11 +179,15 @@ pub fn reactions(c: &mut impl GenericClient, site: &str, page: &str) -> ApiResul
     }
     let limit = MAX_REACTORS as i64;
     for r in c.query(
-        "SELECT kind, coalesce(author_name, source_host), coalesce(author_url, source)
-         FROM webmentions
-         WHERE site = $1 AND page = $2 AND status = 'accepted'
-           AND kind IN ('like', 'repost', 'bookmark')
-         ORDER BY updated_at DESC, id COLLATE \"C\" LIMIT $3",
+        "SELECT kind, name, url FROM (
+           SELECT kind, coalesce(author_name, source_host) AS name,
+             coalesce(author_url, source) AS url, updated_at AS at, id
+           FROM webmentions
+           WHERE site = $1 AND page = $2 AND status = 'accepted'
+             AND kind IN ('like', 'repost', 'bookmark')
+           UNION ALL SELECT kind, name, url, created_at, activity_id FROM fedi_reactions
+           WHERE site = $1 AND page = $2) r
+         ORDER BY at DESC, id COLLATE \"C\" LIMIT $3",
         &[&site, &page, &limit],
     )? {
         out.people.push(Reaction {

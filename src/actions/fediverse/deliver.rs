@@ -1,0 +1,132 @@
+//! The delivery worker: claims due deliveries (with a lease, as the Webmention verifier
+//! claims its jobs, so several processes never send one twice and a restart loses none),
+//! signs each with its site's key and POSTs it through the safe fetcher's rules (an inbox
+//! someone else named is a URL from outside: refused addresses are never contacted). A
+//! failure is tried again later, [`MAX_ATTEMPTS`] times in all over about four hours.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use url::Url;
+
+use crate::actions::Core;
+use crate::domain::fediverse::Delivery;
+use crate::domain::{now, Timestamp};
+use crate::fediverse::{signature, ACTIVITY_JSON};
+use crate::fetch::FetchError;
+
+/// How often an idle worker looks for work.
+const POLL: Duration = Duration::from_millis(300);
+/// Deliveries under way at once, per process.
+const AT_ONCE: usize = 4;
+/// Tries before a delivery is given up: after 30 s, 1, 2, 4, 8, 16, 32, 64, 120 minutes.
+pub const MAX_ATTEMPTS: i64 = 10;
+/// How long sent and given-up deliveries are kept (for the operator to look at).
+pub const KEEP: Timestamp = 7 * 86_400;
+
+/// Starts the worker on a thread of its own; it ends when `core` (the app) is dropped.
+pub fn spawn(core: Weak<Core>) {
+    let _ = std::thread::Builder::new()
+        .name("natter-fediverse".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(rt) => rt.block_on(run(core)),
+                Err(e) => tracing::error!(error = %e, "the Fediverse delivery worker cannot start"),
+            }
+        });
+}
+
+async fn run(core: Weak<Core>) {
+    let owner: Arc<str> = format!("{}-{:016x}", std::process::id(), rand::random::<u64>()).into();
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        let Some(c) = core.upgrade() else { break };
+        while running.try_join_next().is_some() {}
+        let mut claimed = false;
+        if running.len() < AT_ONCE && !c.fedi.keys.is_empty() {
+            match claim(&c, &owner).await {
+                Ok(Some(d)) => {
+                    running.spawn(deliver(c.clone(), owner.clone(), d));
+                    claimed = true;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "claiming a Fediverse delivery failed"),
+            }
+        }
+        drop(c);
+        if !claimed {
+            tokio::time::sleep(POLL).await;
+        }
+    }
+    running.shutdown().await;
+}
+
+/// Claims one due delivery: a read first, since most polls find none.
+async fn claim(core: &Arc<Core>, owner: &Arc<str>) -> crate::error::ApiResult<Option<Delivery>> {
+    if !core.store.read(|tx| tx.fedi_due(now())).await? {
+        return Ok(None);
+    }
+    let owner = owner.clone();
+    core.store
+        .write(move |tx| tx.fedi_claim(&owner, now()))
+        .await
+}
+
+/// When a failed try is tried again.
+fn retry_at(attempts: i64) -> Timestamp {
+    now() + (30 * (1_i64 << attempts.clamp(1, 9).saturating_sub(1))).min(7200)
+}
+
+/// Sends one delivery and records how it went.
+async fn deliver(core: Arc<Core>, owner: Arc<str>, d: Delivery) {
+    let outcome = send(&core, &d).await;
+    let (id, attempts, inbox) = (d.id, d.attempts, d.inbox.clone());
+    let result = core
+        .store
+        .write(move |tx| {
+            let at = now();
+            let outcome = match &outcome {
+                Ok(()) => Ok(()),
+                Err((why, true)) if attempts < MAX_ATTEMPTS => {
+                    Err((why.as_str(), Some(retry_at(attempts))))
+                }
+                Err((why, _)) => Err((why.as_str(), None)),
+            };
+            tx.fedi_finish(id, &owner, outcome, at, at - KEEP)
+        })
+        .await;
+    match result {
+        Ok(true) => {}
+        Ok(false) => tracing::info!(id, "a Fediverse delivery's claim ran out while it was sent"),
+        Err(e) => tracing::warn!(id, %inbox, error = %e, "recording a Fediverse delivery failed"),
+    }
+}
+
+/// POSTs it, signed; `Err((why, worth retrying))`.
+async fn send(core: &Core, d: &Delivery) -> Result<(), (String, bool)> {
+    let signer = core
+        .fedi
+        .keys
+        .get(&d.site)
+        .ok_or_else(|| ("the site is no longer a Fediverse actor".to_string(), false))?;
+    let url = Url::parse(&d.inbox).map_err(|_| ("the inbox is not a URL".to_string(), false))?;
+    let key_id = core.fedi.urls.key_id(&d.site);
+    let body = d.body.as_bytes().to_vec();
+    let mut headers =
+        signature::sign_post(signer, &key_id, &url, &body, std::time::SystemTime::now())
+            .map_err(|e| (e, true))?;
+    headers.push(("content-type", ACTIVITY_JSON.to_string()));
+    headers.push(("accept", ACTIVITY_JSON.to_string()));
+    match core.fedi.fetcher.post(&d.inbox, &headers, body).await {
+        Ok(answer) => match answer.status {
+            200..=299 => Ok(()),
+            s @ (401 | 408 | 429 | 500..=599) => Err((format!("the inbox answered {s}"), true)),
+            s => Err((format!("the inbox answered {s}"), false)),
+        },
+        Err(e @ (FetchError::BadUrl | FetchError::Refused(_))) => Err((e.to_string(), false)),
+        Err(e) => Err((e.to_string(), true)),
+    }
+}
