@@ -20,6 +20,8 @@ mod deliveries;
 mod desk;
 mod digest;
 mod durability;
+mod fedi_peer;
+mod fediverse;
 mod fetch;
 mod fragment;
 mod house;
