@@ -73,7 +73,7 @@ pub async fn webfinger(state: State, req: HttpRequest) -> ApiResult<HttpResponse
         (status = 404, description = "no such actor (`not_found`)", body = ErrorBody),
     ))]
 /// `GET /ap/sites/{site}`.
-pub async fn actor(state: State, site: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get_actor(state: State, site: web::Path<String>) -> ApiResult<HttpResponse> {
     Ok(activity(
         StatusCode::OK,
         &documents::actor(&state.core, &site)?,
@@ -88,7 +88,7 @@ pub async fn actor(state: State, site: web::Path<String>) -> ApiResult<HttpRespo
         (status = 404, description = "no such actor (`not_found`)", body = ErrorBody),
     ))]
 /// `GET /ap/sites/{site}/outbox`.
-pub async fn outbox(state: State, site: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get_outbox(state: State, site: web::Path<String>) -> ApiResult<HttpResponse> {
     let doc = documents::outbox(&state.core, &site).await?;
     Ok(activity(StatusCode::OK, &doc))
 }
@@ -101,7 +101,7 @@ pub async fn outbox(state: State, site: web::Path<String>) -> ApiResult<HttpResp
         (status = 404, description = "no such actor (`not_found`)", body = ErrorBody),
     ))]
 /// `GET /ap/sites/{site}/followers`.
-pub async fn followers(state: State, site: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get_followers(state: State, site: web::Path<String>) -> ApiResult<HttpResponse> {
     let doc = documents::followers(&state.core, &site).await?;
     Ok(activity(StatusCode::OK, &doc))
 }
@@ -116,7 +116,7 @@ pub async fn followers(state: State, site: web::Path<String>) -> ApiResult<HttpR
         (status = 404, description = "no such post (`not_found`)", body = ErrorBody),
     ))]
 /// `GET /ap/sites/{site}/posts/{id}`.
-pub async fn post(
+pub async fn get_post(
     state: State,
     req: HttpRequest,
     path: web::Path<(String, String)>,
@@ -143,7 +143,7 @@ pub async fn post(
         (status = 404, description = "no such comment, or not one shown (`not_found`)", body = ErrorBody),
     ))]
 /// `GET /ap/comments/{id}`.
-pub async fn comment(
+pub async fn get_note(
     state: State,
     req: HttpRequest,
     id: web::Path<String>,
@@ -171,7 +171,7 @@ pub async fn comment(
         (status = 415, description = "not activity+json, ld+json or json (`unsupported_media_type`)", body = ErrorBody),
     ))]
 /// `POST /ap/sites/{site}/inbox`.
-pub async fn inbox(
+pub async fn post_inbox(
     state: State,
     req: HttpRequest,
     site: web::Path<String>,
@@ -192,7 +192,7 @@ pub async fn inbox(
         (status = 415, description = "not activity+json, ld+json or json (`unsupported_media_type`)", body = ErrorBody),
     ))]
 /// `POST /ap/inbox`.
-pub async fn shared_inbox(
+pub async fn post_shared_inbox(
     state: State,
     req: HttpRequest,
     payload: web::Payload,
@@ -278,7 +278,7 @@ pub struct Announced {
         (status = 200, description = "announced before: updated (an `Update` goes out)", body = Announced),
     ))]
 /// `POST /api/admin/fediverse/announce`.
-pub async fn announce(
+pub async fn announce_post(
     state: State,
     _admin: Actor,
     body: Json<AnnounceBody>,

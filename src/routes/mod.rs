@@ -78,13 +78,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/webmention/{id}").route(web::get().to(webmention::status)))
     .service(resource("/api/privacy/erase").route(web::post().to(notify::request_erase)))
     .service(resource("/.well-known/webfinger").route(web::get().to(fediverse::webfinger)))
-    .service(resource("/ap/inbox").route(web::post().to(fediverse::shared_inbox)))
-    .service(resource("/ap/comments/{id}").route(web::get().to(fediverse::comment)))
-    .service(resource("/ap/sites/{site}").route(web::get().to(fediverse::actor)))
-    .service(resource("/ap/sites/{site}/inbox").route(web::post().to(fediverse::inbox)))
-    .service(resource("/ap/sites/{site}/outbox").route(web::get().to(fediverse::outbox)))
-    .service(resource("/ap/sites/{site}/followers").route(web::get().to(fediverse::followers)))
-    .service(resource("/ap/sites/{site}/posts/{id}").route(web::get().to(fediverse::post)))
+    .service(resource("/ap/inbox").route(web::post().to(fediverse::post_shared_inbox)))
+    .service(resource("/ap/comments/{id}").route(web::get().to(fediverse::get_note)))
+    .service(resource("/ap/sites/{site}").route(web::get().to(fediverse::get_actor)))
+    .service(resource("/ap/sites/{site}/inbox").route(web::post().to(fediverse::post_inbox)))
+    .service(resource("/ap/sites/{site}/outbox").route(web::get().to(fediverse::get_outbox)))
+    .service(resource("/ap/sites/{site}/followers").route(web::get().to(fediverse::get_followers)))
+    .service(resource("/ap/sites/{site}/posts/{id}").route(web::get().to(fediverse::get_post)))
     .service(
         web::scope("/api/admin")
             .wrap(actix_web::middleware::from_fn(admin::require_admin))
@@ -112,7 +112,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(resource("/erase").route(web::post().to(admin::erase_email)))
             .service(resource("/sites").route(web::get().to(admin::list_sites)))
             .service(resource("/outbox").route(web::get().to(admin::outbox)))
-            .service(resource("/fediverse/announce").route(web::post().to(fediverse::announce)))
+            .service(
+                resource("/fediverse/announce").route(web::post().to(fediverse::announce_post)),
+            )
             .default_service(web::to(not_found)),
     )
     .default_service(web::to(not_found));
