@@ -103,9 +103,10 @@ impl Render for Shown<'_, '_> {
                     article {
                         header {
                             (author(c, self.base)) " " time datetime=(rfc3339(c.created_at)) { (rfc3339(c.created_at)) }
-                            // Where it came from (a Webmention's source), when it is an http(s) page.
+                            // Where it came from (a Webmention's source, a Fediverse post: by its
+                            // author's handle), when it is an http(s) page.
                             @if let Some(v) = c.via.as_ref().filter(|v| validate::origin_of(&v.url).is_some()) {
-                                " " a class="natter-via" href=(v.url) rel="nofollow ugc noopener noreferrer" { "via " (v.kind) }
+                                " " a class="natter-via" href=(v.url) rel="nofollow ugc noopener noreferrer" { "via " (v.handle.as_deref().unwrap_or(&v.kind)) }
                             }
                         }
                         "\n"

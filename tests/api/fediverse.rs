@@ -123,6 +123,23 @@ async fn still(peer: &Peer, n: usize, ms: u64) {
     assert_eq!(peer.received().len(), n, "{:?}", peer.received());
 }
 
+/// The `natter` binary on the app's database, with the site `blog` as the app has it.
+fn natter(app: &TestApp, dir: &tempfile::TempDir) -> std::process::Command {
+    let config = dir.path().join("natter.toml");
+    std::fs::write(
+        &config,
+        "[sites.blog]\norigins = [\"https://blog.example\"]\nfediverse = true\n\
+         fediverse_handle = \"blog\"\n",
+    )
+    .unwrap();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_natter"));
+    cmd.env_remove("NATTER_ADMIN_TOKEN")
+        .env_remove("NATTER_CONFIG")
+        .env("NATTER_DATABASE", &app.db_path)
+        .args(["--config", config.to_str().unwrap()]);
+    cmd
+}
+
 #[tokio::test]
 async fn webfinger_finds_the_actor_by_acct_and_by_its_url_and_nothing_else() {
     let app = fedi_app(|_| {}).await;
@@ -346,6 +363,59 @@ async fn a_public_reply_to_an_announced_post_becomes_a_comment_that_says_where_i
     );
     assert!(c["avatar"].as_str().unwrap().starts_with("/api/avatar/"));
     let comment_id = c["id"].as_i64().unwrap();
+    // The fragment, the counts, the feed and the admin's queue carry it too.
+    let fragment = app
+        .get(&format!("/api/comments.html?site=blog&page={PAGE}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let link = format!(
+        r#"<a class="natter-via" href="{}/@bob/1" rel="nofollow ugc noopener noreferrer">via @bob@127.0.0.1</a>"#,
+        peer.origin
+    );
+    assert!(fragment.contains(&link), "{fragment}");
+    let counts: Value = app
+        .get(&format!("/api/counts?site=blog&page={PAGE}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(counts["counts"][PAGE], 1, "{counts}");
+    let feed = app.get("/feed/blog.atom").await.text().await.unwrap();
+    assert!(feed.contains("Bob &lt;b&gt;Example&lt;/b&gt;"), "{feed}");
+    let token = app.admin_token();
+    let queue: Value = app
+        .admin(
+            reqwest::Method::GET,
+            "/api/admin/comments?site=blog&status=all",
+            &token,
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(queue["comments"][0]["via"], c["via"], "{queue}");
+    assert_eq!(queue["comments"][0]["email"], Value::Null);
+    let dir = tempfile::tempdir().unwrap();
+    let out = natter(&app, &dir)
+        .args(["export", "--site", "blog"])
+        .output()
+        .unwrap();
+    let export = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exported = export
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|l| l["id"] == comment_id)
+        .expect("the comment is exported");
+    assert_eq!(exported["via"], c["via"], "{exported}");
     // An unlisted reply (Public in cc only) to that comment's note nests under it.
     let mut nested = reply(
         &peer,
@@ -610,17 +680,7 @@ async fn the_cli_announces_a_post_as_the_api_does() {
     accepted(&app, &peer, "ann", &follow(&peer, "ann")).await;
     peer.wait_for(1).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("natter.toml");
-    std::fs::write(
-        &config,
-        "[sites.blog]\norigins = [\"https://blog.example\"]\nfediverse = true\n\
-         fediverse_handle = \"blog\"\n",
-    )
-    .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_natter"))
-        .env_remove("NATTER_ADMIN_TOKEN")
-        .env("NATTER_DATABASE", &app.db_path)
-        .args(["--config", config.to_str().unwrap()])
+    let out = natter(&app, &dir)
         .args(["fediverse", "announce", "--site", "blog", "--page", PAGE])
         .args([
             "--url",

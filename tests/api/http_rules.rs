@@ -465,6 +465,12 @@ async fn a_key_given_twice_is_422_naming_it_on_every_route_that_takes_json() {
             r#"{"ids": [1], "action": "approve", "action": "delete"}"#,
             "action",
         ),
+        (
+            "POST",
+            "/api/admin/fediverse/announce",
+            r#"{"site": "blog", "page": "/p", "url": "https://b.example/p", "title": "a", "title": "b"}"#,
+            "title",
+        ),
     ];
     // The table covers every operation whose OpenAPI entry takes a request body.
     let doc: Value = app.get("/api/openapi.json").await.json().await.unwrap();
