@@ -27,9 +27,14 @@ pub struct RemoteActor {
 }
 
 impl RemoteActor {
-    /// `@user@host` (the host of its id), when it has a user name.
+    /// `@user@host` (the host of its id, with its port when it is not the default), when it
+    /// has a user name.
     pub fn handle(&self) -> Option<String> {
-        let host = Url::parse(&self.id).ok()?.host_str()?.to_string();
+        let url = Url::parse(&self.id).ok()?;
+        let host = match url.port() {
+            Some(p) => format!("{}:{p}", url.host_str()?),
+            None => url.host_str()?.to_string(),
+        };
         let user = self.username.as_deref()?;
         Some(format!("@{user}@{host}"))
     }

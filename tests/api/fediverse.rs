@@ -38,6 +38,23 @@ pub async fn fedi_app(tweak: impl FnOnce(&mut natter::config::Settings)) -> Test
     .await
 }
 
+/// [`fedi_app`] served at its own `public_url` (`http://127.0.0.1:<port>`), so that every id
+/// it hands out can be fetched: what a peer that looks Natter's objects up needs (the
+/// Fedify peer of `tests/peers/fedify/`). The port is picked free just before.
+pub async fn fedi_app_at_its_address(tweak: impl FnOnce(&mut natter::config::Settings)) -> TestApp {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    fedi_app(|s| {
+        s.bind = format!("127.0.0.1:{port}");
+        s.public_url = format!("http://127.0.0.1:{port}");
+        tweak(s);
+    })
+    .await
+}
+
 /// Posts an activity of `name` (an actor of `peer`) to the site's inbox, signed with the
 /// key their document publishes.
 async fn send(app: &TestApp, peer: &Peer, name: &str, activity: &Value) -> reqwest::Response {
@@ -176,6 +193,47 @@ async fn webfinger_finds_the_actor_by_acct_and_by_its_url_and_nothing_else() {
     for bad in ["", "?resource=", "?resource=blog", "?resource=acct:blog"] {
         let res = app.get(&format!("/.well-known/webfinger{bad}")).await;
         assert_error(res, 400, "malformed_request").await;
+    }
+}
+
+#[tokio::test]
+async fn served_at_its_public_url_every_id_it_hands_out_is_where_it_is_served() {
+    let app = fedi_app_at_its_address(|_| {}).await;
+    let host = app.address.trim_start_matches("http://").to_string();
+    let res = app
+        .get(&format!("/.well-known/webfinger?resource=acct:blog@{host}"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let jrd: Value = res.json().await.unwrap();
+    let actor = jrd["links"][0]["href"].as_str().unwrap().to_string();
+    assert_eq!(actor, format!("{}/ap/sites/blog", app.address));
+    let doc: Value = app
+        .client
+        .get(&actor)
+        .header("accept", "application/activity+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["id"], actor.as_str());
+    for key in ["inbox", "outbox", "followers"] {
+        let res = app
+            .client
+            .request(
+                if key == "inbox" {
+                    reqwest::Method::POST
+                } else {
+                    reqwest::Method::GET
+                },
+                doc[key].as_str().unwrap(),
+            )
+            .header("content-type", "application/activity+json")
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(res.status(), 404, "{key}");
     }
 }
 
@@ -353,7 +411,7 @@ async fn a_public_reply_to_an_announced_post_becomes_a_comment_that_says_where_i
     assert_eq!(
         c["via"],
         json!({"kind": "fediverse", "url": format!("{}/@bob/1", peer.origin),
-            "handle": "@bob@127.0.0.1"})
+            "handle": format!("@bob@{}", peer.origin.trim_start_matches("http://"))})
     );
     let html = c["html"].as_str().unwrap();
     assert!(html.contains("<strong>post</strong>"), "{html}");
@@ -371,8 +429,9 @@ async fn a_public_reply_to_an_announced_post_becomes_a_comment_that_says_where_i
         .await
         .unwrap();
     let link = format!(
-        r#"<a class="natter-via" href="{}/@bob/1" rel="nofollow ugc noopener noreferrer">via @bob@127.0.0.1</a>"#,
-        peer.origin
+        r#"<a class="natter-via" href="{}/@bob/1" rel="nofollow ugc noopener noreferrer">via @bob@{}</a>"#,
+        peer.origin,
+        peer.origin.trim_start_matches("http://")
     );
     assert!(fragment.contains(&link), "{fragment}");
     let counts: Value = app
@@ -773,13 +832,14 @@ async fn an_approved_local_reply_goes_back_as_a_note_mentioning_its_author_and_i
     assert_eq!(note["attributedTo"], ACTOR);
     assert_eq!(note["inReplyTo"], format!("{}/notes/1", peer.actor("bob")));
     assert_eq!(note["to"], json!([PUBLIC, peer.actor("bob")]));
+    let handle = format!("@bob@{}", peer.origin.trim_start_matches("http://"));
     assert_eq!(
         note["tag"],
-        json!([{"type": "Mention", "href": peer.actor("bob"), "name": "@bob@127.0.0.1"}])
+        json!([{"type": "Mention", "href": peer.actor("bob"), "name": handle}])
     );
     let content = note["content"].as_str().unwrap();
     assert!(content.contains("<strong>Bob</strong>"), "{content}");
-    assert!(content.contains("@bob@127.0.0.1"), "{content}");
+    assert!(content.contains(&handle), "{content}");
     let (status, _, served) = activity_get(&app, &format!("/ap/comments/{mine}")).await;
     assert_eq!(status, 200);
     assert_eq!(served["id"], note["id"]);
