@@ -17,6 +17,7 @@
     form_token: 'the form token was missing, forged or expired',
     blocked: 'the author is blocked',
     honeypot: 'a bot filled in the hidden honeypot field',
+    not_public: 'a followers-only or direct reply from the Fediverse (never shown)',
   };
   const EXPIRY = [['1 day', 86400], ['7 days', 7 * 86400], ['30 days', 30 * 86400], ['Never (until unblocked)', 0]];
   const KIND = { email: 'Email', network: 'Network', author_key: 'Author key' };

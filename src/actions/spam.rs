@@ -52,6 +52,8 @@ pub mod reason {
     pub const BLOCKED: &str = "blocked";
     /// The hidden field was filled in (the comment is rejected).
     pub const HONEYPOT: &str = "honeypot";
+    /// A Fediverse reply that was not public (followers-only or direct): kept rejected.
+    pub const NOT_PUBLIC: &str = "not_public";
 }
 
 impl Screening {

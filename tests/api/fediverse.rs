@@ -173,6 +173,10 @@ async fn webfinger_finds_the_actor_by_acct_and_by_its_url_and_nothing_else() {
         jrd["links"],
         json!([{"rel": "self", "type": "application/activity+json", "href": ACTOR}])
     );
+    let shouted = app
+        .get("/.well-known/webfinger?resource=acct:Blog@LOCALHOST:8080")
+        .await;
+    assert_eq!(shouted.json::<Value>().await.unwrap(), jrd);
     let by_url = app
         .get(&format!("/.well-known/webfinger?resource={ACTOR}"))
         .await;

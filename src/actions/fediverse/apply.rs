@@ -22,7 +22,7 @@ use crate::store::Tx;
 pub const SEEN_FOR: Timestamp = 7 * 86_400;
 
 /// Why a reply that was not public is kept, hidden: the admin sees it as rejected.
-pub const NOT_PUBLIC: &str = "not_public";
+pub const NOT_PUBLIC: &str = spam::reason::NOT_PUBLIC;
 
 /// Applies one activity signed by `actor`.
 pub async fn apply(core: &Arc<Core>, a: Activity, actor: RemoteActor, ip: String) -> ApiResult<()> {

@@ -26,7 +26,8 @@ pub fn webfinger(core: &Core, resource: &str) -> ApiResult<Value> {
         if !host.eq_ignore_ascii_case(&urls.domain()) {
             return Err(ApiError::NotFound("no such account here".into()));
         }
-        core.site_of_handle(user)
+        // Handles are lower-case; people type them as they like.
+        core.site_of_handle(&user.to_ascii_lowercase())
     } else if resource.starts_with("https://") || resource.starts_with("http://") {
         urls.site_of_actor(resource)
             .filter(|s| core.actor_site(s).is_ok())
