@@ -31,6 +31,15 @@ const TABLES: &[(&str, &str)] = &[
     ("confirmed_emails", "site, email"),
     ("digest_entries", "id"),
     ("thread_orphans", "id"),
+    ("fedi_keys", "site"),
+    ("fedi_actors", "id"),
+    ("fedi_followers", "site, actor"),
+    ("fedi_seen", "id"),
+    ("fedi_posts", "id"),
+    ("fedi_notes", "note_id"),
+    ("fedi_reactions", "post_id, kind, actor"),
+    ("fedi_published", "comment_id"),
+    ("fedi_deliveries", "id"),
     ("sqlite_sequence", "name"),
 ];
 
@@ -200,7 +209,35 @@ async fn populated(dir: &Path) -> PathBuf {
          -- A reply linked to a comment that came after it, and one whose parent is on
          -- another page (the triggers list it in thread_orphans).
          UPDATE comments SET parent = {later} WHERE id = {early};
-         UPDATE comments SET parent = {pending} WHERE id = {later};"
+         UPDATE comments SET parent = {pending} WHERE id = {later};
+         -- The Fediverse's tables (the site is no actor here: the rows are what counts).
+         INSERT INTO fedi_keys (site, private_pem, public_pem, created_at)
+             VALUES ('blog', 'PRIVATE PEM', 'PUBLIC PEM', 1700000000);
+         INSERT INTO fedi_actors (id, key_id, public_pem, inbox, shared_inbox, name, username,
+             url, fetched_at)
+             VALUES ('https://m.example/u/bo', 'https://m.example/u/bo#main-key', 'PEM',
+                 'https://m.example/u/bo/inbox', NULL, 'Bo', 'bo', 'https://m.example/@bo',
+                 1700000000);
+         INSERT INTO fedi_followers (site, actor, inbox, shared_inbox, created_at)
+             VALUES ('blog', 'https://m.example/u/bo', 'https://m.example/u/bo/inbox',
+                 'https://m.example/inbox', 1700000000);
+         INSERT INTO fedi_seen (id, seen_at) VALUES ('https://m.example/a/1', 1700000000);
+         INSERT INTO fedi_posts (site, page, url, title, summary, created_at, updated_at)
+             VALUES ('blog', '/a', 'https://blog.example/a', 'A', NULL, 1700000000, NULL);
+         INSERT INTO fedi_notes (note_id, comment_id, site, actor, created_at)
+             VALUES ('https://m.example/n/1', {reply}, 'blog', 'https://m.example/u/bo',
+                 1700000000);
+         INSERT INTO fedi_reactions (post_id, kind, actor, activity_id, site, page, name, url,
+             created_at)
+             VALUES (last_insert_rowid(), 'like', 'https://m.example/u/bo',
+                 'https://m.example/l/1', 'blog', '/a', 'Bo', 'https://m.example/@bo',
+                 1700000000);
+         INSERT INTO fedi_published (comment_id, site, inboxes, created_at)
+             VALUES ({first}, 'blog', 'https://m.example/inbox', 1700000000);
+         INSERT INTO fedi_deliveries (site, inbox, body, status, attempts, last_error,
+             next_attempt_at, created_at)
+             VALUES ('blog', 'https://m.example/inbox', '{{}}', 'failed', 10, 'gone', {FAR},
+                 1700000000);"
     ));
     let orig = dir.join("orig.db");
     let (code, _, err) = run(natter(dir)
