@@ -107,6 +107,7 @@ impl Metrics {
                     "comments" => ("natter_comments_total", "status"),
                     "moderation" => ("natter_moderation_actions_total", "action"),
                     "webmentions" => ("natter_webmentions_total", "outcome"),
+                    "fediverse" => ("natter_fediverse_deliveries_total", "outcome"),
                     _ => ("natter_rate_limited_total", "class"),
                 };
                 if family != last {

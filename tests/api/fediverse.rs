@@ -375,6 +375,17 @@ async fn a_follow_is_answered_by_a_signed_accept_and_an_undo_ends_it() {
     assert_eq!(accept["object"]["type"], "Follow");
     let (_, _, followers) = activity_get(&app, "/ap/sites/blog/followers").await;
     assert_eq!(followers["totalItems"], 1);
+    // Counted once the answer is in (a moment after the peer has the request).
+    let counted = r#"natter_fediverse_deliveries_total{site="blog",outcome="delivered"} 1"#;
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let metrics = app.get("/metrics").await.text().await.unwrap();
+        if metrics.contains(counted) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{metrics}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     // The same Follow again (a retry) is not processed twice.
     accepted(&app, &peer, "ann", &f).await;
     still(&peer, 1, 700).await;

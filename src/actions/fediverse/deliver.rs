@@ -83,6 +83,12 @@ fn retry_at(attempts: i64) -> Timestamp {
 /// Sends one delivery and records how it went.
 async fn deliver(core: Arc<Core>, owner: Arc<str>, d: Delivery) {
     let outcome = send(&core, &d).await;
+    let label = match &outcome {
+        Ok(()) => "delivered",
+        Err((_, true)) if d.attempts < MAX_ATTEMPTS => "retried",
+        Err(_) => "given_up",
+    };
+    core.metrics.event("fediverse", &d.site, label);
     let (id, attempts, inbox) = (d.id, d.attempts, d.inbox.clone());
     let result = core
         .store
