@@ -212,8 +212,9 @@ pub struct Note {
     pub public: bool,
 }
 
-/// The largest `content` taken (before sanitizing).
-pub const MAX_CONTENT: usize = 65_536;
+/// The largest `content` taken (before sanitizing), in characters: what a Webmention's
+/// HTML may have too (four times a comment's text).
+pub const MAX_CONTENT: usize = 40_000;
 
 /// Reads an embedded `Note` (or `Tombstone`-free object of a text kind).
 pub fn note(v: &Value) -> Option<Note> {
