@@ -22,6 +22,7 @@ mod digest;
 mod durability;
 mod fedi_peer;
 mod fediverse;
+mod fediverse_fedify;
 mod fetch;
 mod fragment;
 mod house;
