@@ -8,6 +8,7 @@ use url::Url;
 
 use super::PUBLIC;
 pub use crate::domain::fediverse::RemoteActor;
+use crate::domain::one_line;
 
 /// The longest id or URL taken from a peer.
 pub const MAX_ID: usize = 2048;
@@ -112,17 +113,6 @@ impl Activity {
     pub fn object_id(&self) -> Option<&str> {
         id_of(&self.object)
     }
-}
-
-/// One short line of text: control characters and runs of space become one space, at
-/// most `max` characters.
-pub fn one_line(s: &str, max: usize) -> String {
-    let joined = s
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    joined.chars().take(max).collect()
 }
 
 /// A key as found in a document fetched for `key_id`: the document itself is the key

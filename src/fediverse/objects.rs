@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 
 use super::{Urls, AS_CONTEXT, PUBLIC, SECURITY_CONTEXT};
 pub use crate::domain::fediverse::Post;
-use crate::domain::{rfc3339, Timestamp};
+use crate::domain::{escape_html as escape, rfc3339, Timestamp};
 
 /// WebFinger's JRD for a site's actor.
 pub fn webfinger(urls: &Urls, site: &str, handle: &str) -> Value {
@@ -76,22 +76,6 @@ pub fn collection(id: &str, total: i64, items: Option<Vec<Value>>) -> Value {
         c["orderedItems"] = Value::Array(items);
     }
     c
-}
-
-/// Text as HTML text.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// An announced post: an `Article` with the title, a summary and a link to the post.

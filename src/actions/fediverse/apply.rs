@@ -186,7 +186,7 @@ fn create(
         return Ok(false);
     }
     let site = core.site(&place.site)?;
-    let name = inbound::one_line(&actor.display_name(), max::AUTHOR);
+    let name = crate::domain::one_line(&actor.display_name(), max::AUTHOR);
     if site.is_owner_name(&name) {
         tracing::info!(actor = %actor.id, "a reply under an owner's name was dropped");
         return Ok(false);
@@ -359,7 +359,7 @@ fn react(
             activity_id: a.id.clone(),
             site: post.site,
             page: post.page,
-            name: inbound::one_line(&actor.display_name(), max::AUTHOR),
+            name: crate::domain::one_line(&actor.display_name(), max::AUTHOR),
             url: actor.url.clone().unwrap_or_else(|| actor.id.clone()),
         },
         at,

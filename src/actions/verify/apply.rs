@@ -11,7 +11,7 @@ use crate::actions::{spam, Core};
 use crate::domain::comment::{Comment, Status, Via};
 use crate::domain::validate::max;
 use crate::domain::webmention::{Mention, Outcome};
-use crate::domain::{now, Timestamp};
+use crate::domain::{cap, escape_html as escape, now, one_line, Timestamp};
 use crate::error::{ApiError, ApiResult};
 use crate::mf2::{Entry, Kind};
 use crate::render::markdown::{self, Format};
@@ -271,57 +271,3 @@ fn content(entry: Option<&Entry>, m: &Mention, images: bool) -> (String, String)
     (text, html)
 }
 
-/// At most `max` characters, with an ellipsis when cut.
-fn cap(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max - 1).collect();
-    out.push('…');
-    out
-}
-
-/// One line of at most `max` characters: control characters and runs of white space
-/// become one space.
-fn one_line(s: &str, max: usize) -> String {
-    let joined = s
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    cap(&joined, max)
-}
-
-/// Text as HTML text.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_one_short_line() {
-        assert_eq!(one_line("  Ann\n\t Lee\u{7} ", 100), "Ann Lee");
-        assert_eq!(one_line(&"x".repeat(101), 100).chars().count(), 100);
-        assert!(one_line(&"x".repeat(101), 100).ends_with('…'));
-        assert_eq!(one_line(&"x".repeat(100), 100), "x".repeat(100));
-    }
-
-    #[test]
-    fn text_is_escaped() {
-        assert_eq!(escape("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
-    }
-}
