@@ -12,6 +12,7 @@ pub mod spam;
 pub mod subscriptions;
 pub mod verify;
 pub mod webmention;
+mod worker;
 
 use std::collections::BTreeMap;
 

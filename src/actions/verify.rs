@@ -6,10 +6,10 @@
 //! deadline, so one slow source holds up nobody else.
 
 use std::sync::{Arc, Weak};
-use std::time::Duration;
 
 use url::Url;
 
+use super::worker::Worker;
 use super::Core;
 use crate::domain::now;
 use crate::domain::webmention::{Mention, Outcome};
@@ -18,8 +18,6 @@ use crate::mf2::{self, Kind};
 
 mod apply;
 
-/// How often an idle verifier looks for work.
-const POLL: Duration = Duration::from_millis(300);
 /// Verifications under way at once, per process.
 const AT_ONCE: usize = 4;
 /// Tries before a source that does not answer is given up.
@@ -29,58 +27,20 @@ const ACCEPT: &str = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1";
 
 /// Starts the verifier on a thread of its own; it ends when `core` (the app) is dropped.
 pub fn spawn(core: Weak<Core>) {
-    let _ = std::thread::Builder::new()
-        .name("natter-webmention".into())
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            match runtime {
-                Ok(rt) => rt.block_on(run(core)),
-                Err(e) => tracing::error!(error = %e, "the Webmention verifier cannot start"),
-            }
-        });
-}
-
-async fn run(core: Weak<Core>) {
     let Some(fetcher) = core.upgrade().map(|c| Fetcher::new(&c.settings)) else {
         return;
     };
-    // Who holds a claim: this process, unique even across restarts with a reused pid.
-    let owner: Arc<str> = format!("{}-{:016x}", std::process::id(), rand::random::<u64>()).into();
-    let mut running = tokio::task::JoinSet::new();
-    loop {
-        let Some(c) = core.upgrade() else { break };
-        while running.try_join_next().is_some() {}
-        let mut claimed = false;
-        if running.len() < AT_ONCE && c.sites.values().any(|s| s.webmention) {
-            match claim(&c, &owner).await {
-                Ok(Some(m)) => {
-                    running.spawn(verify(c.clone(), fetcher.clone(), owner.clone(), m));
-                    claimed = true;
-                }
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "Webmention claim failed"),
-            }
-        }
-        drop(c);
-        if !claimed {
-            tokio::time::sleep(POLL).await;
-        }
+    Worker {
+        thread: "natter-webmention",
+        what: "Webmention verifier",
+        at_once: AT_ONCE,
+        enabled: |c| c.sites.values().any(|s| s.webmention),
+        due: |tx, at| tx.webmention_due(at),
+        claim: |tx, owner, at| tx.claim_webmention(owner, at),
     }
-    running.shutdown().await;
-}
-
-/// Claims one due verification: a read first, since most polls find none and a write
-/// would count as a commit (and empty the thread cache).
-async fn claim(core: &Arc<Core>, owner: &Arc<str>) -> crate::error::ApiResult<Option<Mention>> {
-    if !core.store.read(|tx| tx.webmention_due(now())).await? {
-        return Ok(None);
-    }
-    let owner = owner.clone();
-    core.store
-        .write(move |tx| tx.claim_webmention(&owner, now()))
-        .await
+    .spawn(core, move |core, owner, m| {
+        verify(core, fetcher.clone(), owner, m)
+    });
 }
 
 /// Verifies one Webmention and stores what came of it.

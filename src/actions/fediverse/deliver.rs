@@ -5,18 +5,16 @@
 //! failure is tried again later, [`MAX_ATTEMPTS`] times in all over about four hours.
 
 use std::sync::{Arc, Weak};
-use std::time::Duration;
 
 use url::Url;
 
+use crate::actions::worker::Worker;
 use crate::actions::Core;
 use crate::domain::fediverse::Delivery;
 use crate::domain::{now, Timestamp};
 use crate::fediverse::{signature, ACTIVITY_JSON};
 use crate::fetch::FetchError;
 
-/// How often an idle worker looks for work.
-const POLL: Duration = Duration::from_millis(300);
 /// Deliveries under way at once, per process.
 const AT_ONCE: usize = 4;
 /// Tries before a delivery is given up: after 30 s, 1, 2, 4, 8, 16, 32, 64, 120 minutes.
@@ -26,53 +24,15 @@ pub const KEEP: Timestamp = 7 * 86_400;
 
 /// Starts the worker on a thread of its own; it ends when `core` (the app) is dropped.
 pub fn spawn(core: Weak<Core>) {
-    let _ = std::thread::Builder::new()
-        .name("natter-fediverse".into())
-        .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            match runtime {
-                Ok(rt) => rt.block_on(run(core)),
-                Err(e) => tracing::error!(error = %e, "the Fediverse delivery worker cannot start"),
-            }
-        });
-}
-
-async fn run(core: Weak<Core>) {
-    let owner: Arc<str> = format!("{}-{:016x}", std::process::id(), rand::random::<u64>()).into();
-    let mut running = tokio::task::JoinSet::new();
-    loop {
-        let Some(c) = core.upgrade() else { break };
-        while running.try_join_next().is_some() {}
-        let mut claimed = false;
-        if running.len() < AT_ONCE && !c.fedi.keys.is_empty() {
-            match claim(&c, &owner).await {
-                Ok(Some(d)) => {
-                    running.spawn(deliver(c.clone(), owner.clone(), d));
-                    claimed = true;
-                }
-                Ok(None) => {}
-                Err(e) => tracing::warn!(error = %e, "claiming a Fediverse delivery failed"),
-            }
-        }
-        drop(c);
-        if !claimed {
-            tokio::time::sleep(POLL).await;
-        }
+    Worker {
+        thread: "natter-fediverse",
+        what: "Fediverse delivery worker",
+        at_once: AT_ONCE,
+        enabled: |c| !c.fedi.keys.is_empty(),
+        due: |tx, at| tx.fedi_due(at),
+        claim: |tx, owner, at| tx.fedi_claim(owner, at),
     }
-    running.shutdown().await;
-}
-
-/// Claims one due delivery: a read first, since most polls find none.
-async fn claim(core: &Arc<Core>, owner: &Arc<str>) -> crate::error::ApiResult<Option<Delivery>> {
-    if !core.store.read(|tx| tx.fedi_due(now())).await? {
-        return Ok(None);
-    }
-    let owner = owner.clone();
-    core.store
-        .write(move |tx| tx.fedi_claim(&owner, now()))
-        .await
+    .spawn(core, deliver);
 }
 
 /// When a failed try is tried again.

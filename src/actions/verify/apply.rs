@@ -270,4 +270,3 @@ fn content(entry: Option<&Entry>, m: &Mention, images: bool) -> (String, String)
     });
     (text, html)
 }
-
