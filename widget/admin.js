@@ -17,7 +17,7 @@
     form_token: 'the form token was missing, forged or expired',
     blocked: 'the author is blocked',
     honeypot: 'a bot filled in the hidden honeypot field',
-    not_public: 'a followers-only or direct reply from the Fediverse (never shown)',
+    not_public: 'a Fediverse reply to followers only or a direct message, which is never shown',
   };
   const EXPIRY = [['1 day', 86400], ['7 days', 7 * 86400], ['30 days', 30 * 86400], ['Never (until unblocked)', 0]];
   const KIND = { email: 'Email', network: 'Network', author_key: 'Author key' };
@@ -31,7 +31,7 @@
     ['status', 'logout', 'help-open', 'help', 'help-close', 'login', 'token', 'login-error', 'app', 'view-queue', 'view-blocks', 'view-audit',
       'sites', 'queue-h', 'filters', 'f-site', 'f-status', 'f-page', 'f-limit', 'list-error', 'select-all', 'bulk-approve', 'bulk-reject',
       'bulk-spam', 'bulk-delete', 'bulk-confirm', 'bulk-question', 'bulk-yes', 'bulk-no', 'summary', 'list', 'prev', 'next', 'thread',
-      't-site', 't-page', 't-state', 'thread-error', 'erase', 'e-site', 'e-email', 'erase-confirm', 'erase-question', 'erase-yes',
+      't-site', 't-page', 't-state', 'thread-error', 'erase', 'e-site', 'e-who', 'erase-confirm', 'erase-question', 'erase-yes',
       'erase-no', 'erase-error', 'blocks-h', 'block-new', 'b-site', 'b-kind', 'b-value', 'b-expiry', 'blocks-error', 'blocks-summary',
       'blocks', 'audit-h', 'audit-filter', 'a-site', 'audit-error', 'audit-summary', 'audit', 'audit-prev', 'audit-next',
     ].map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), document.getElementById(id)]),
@@ -236,11 +236,11 @@
       web.href = c.website;
       web.textContent = c.website;
     } else web.remove();
-    // Where it came from: a Webmention's source page (or a Fediverse post).
+    // Where it came from: a Webmention's source page, or a Fediverse reply (named by its author's handle).
     const via = $('.via', li);
     if (c.via && /^https?:\/\//i.test(c.via.url)) {
       via.href = c.via.url;
-      via.textContent = `via ${c.via.kind}: ${c.via.url}`;
+      via.textContent = c.via.kind === 'fediverse' && c.via.handle ? `via Fediverse: ${c.via.handle}` : `via ${c.via.kind}: ${c.via.url}`;
     } else via.remove();
     if (typeof c.avatar === 'string' && c.avatar.startsWith('/api/avatar/')) {
       $('.av', li).src = c.avatar;
@@ -286,6 +286,8 @@
       for (const what of ['approve', 'reject', 'spam']) $(`[data-act=${what}]`, li).disabled = status === PAST[what];
       // A reply's parent must be approved: a held comment is approved first; rejected and spam ones take none.
       if (status === 'rejected' || status === 'spam') $('[data-act=reply]', li).remove();
+      // A followers-only or direct reply from the Fediverse is not the public's to read: no Approve.
+      if (c.held_reason === 'not_public') $('[data-act=approve]', li).remove();
       for (const b of $$('.actions button', li)) b.setAttribute('aria-label', `${b.textContent.replace('…', '')} comment ${c.id} by ${author}`);
     }
     return li;
@@ -504,8 +506,12 @@
     syncBulk();
   });
   async function bulk(what) {
-    const lis = boxes().filter((b) => b.checked).map((b) => b.closest('li'));
-    if (!lis.length) return;
+    let lis = boxes().filter((b) => b.checked).map((b) => b.closest('li'));
+    // A followers-only or direct reply from the Fediverse is never approved, in bulk neither.
+    const kept = what === 'approve' ? lis.filter((li) => byId.get(+li.dataset.id).held_reason === 'not_public') : [];
+    const notPublic = kept.length ? ` ${plural(kept.length, 'comment')} not approved: not public.` : '';
+    lis = lis.filter((li) => !kept.includes(li));
+    if (!lis.length) return notPublic && say(notPublic.trim());
     const focused = el.app.contains(document.activeElement);
     for (const b of Object.values(BULK)) b.disabled = true;
     el.bulkConfirm.hidden = true;
@@ -516,7 +522,7 @@
       for (const id of r.deleted) at.has(id) && replace(at.get(id), null, false);
       for (const f of r.failed) if (at.has(f.id)) $(':scope > .error', at.get(f.id)).textContent = f.message;
       const failed = r.failed.map((f) => `#${f.id}: ${f.message}`);
-      say(`${plural(r.comments.length + r.deleted.length, 'comment')} ${DONE[what]}.` + (failed.length ? ` ${failed.length} failed (${failed.join('; ')}).` : ''));
+      say(`${plural(r.comments.length + r.deleted.length, 'comment')} ${DONE[what]}.` + (failed.length ? ` ${failed.length} failed (${failed.join('; ')}).` : '') + notPublic);
       loadSites();
     } catch (x) {
       report(x, el.listError);
@@ -567,12 +573,12 @@
     }
   });
 
-  /* ---------- erase by email, with a confirmation step ---------- */
+  /* ---------- erase by email or by Fediverse actor, with a confirmation step ---------- */
   let pendingErase = null;
   function cancelErase(focus) {
     pendingErase = null;
     el.eraseConfirm.hidden = true;
-    if (focus) el.eEmail.focus();
+    if (focus) el.eWho.focus();
   }
   el.erase.addEventListener('input', () => cancelErase(false));
   el.erase.addEventListener('change', () => cancelErase(false));
@@ -580,44 +586,50 @@
     e.preventDefault();
     el.eraseError.textContent = '';
     const site = el.eSite.value;
-    const email = el.eEmail.value.trim();
+    const who = el.eWho.value.trim();
+    // An http(s) URL is a Fediverse account (its actor id), anything else an email.
+    const actor = /^https?:\/\//i.test(who);
     let count = '';
-    try {
-      const r = await api('GET', '/api/admin/comments?' + qs({ site, status: 'all', q: email, limit: 200 }));
-      const n = r.comments.filter((c) => (c.email || '').toLowerCase() === email.toLowerCase()).length;
-      count = r.total > 200 ? ' They have at least ' + plural(n, 'comment') + '.' : ` They have ${plural(n, 'comment')}.`;
-    } catch (x) {
-      if (x.status === 401) return report(x);
-      // counting is a courtesy; the erase itself reports real errors
+    if (!actor) {
+      try {
+        const r = await api('GET', '/api/admin/comments?' + qs({ site, status: 'all', q: who, limit: 200 }));
+        const n = r.comments.filter((c) => (c.email || '').toLowerCase() === who.toLowerCase()).length;
+        count = r.total > 200 ? ' They have at least ' + plural(n, 'comment') + '.' : ` They have ${plural(n, 'comment')}.`;
+      } catch (x) {
+        if (x.status === 401) return report(x);
+        // counting is a courtesy; the erase itself reports real errors
+      }
     }
-    pendingErase = { site, email };
-    el.eraseQuestion.textContent = `Erase everything stored about ${email} on ${site}?${count} ` +
-      'Their comments are removed (kept as “deleted” placeholders where others replied). This cannot be undone.';
+    pendingErase = { site, [actor ? 'actor' : 'email']: who };
+    el.eraseQuestion.textContent = `Erase everything stored about ${actor ? 'the Fediverse account ' : ''}${who} on ${site}?${count} ` +
+      'Their comments are removed (kept as “deleted” placeholders where others replied)' +
+      (actor ? ', and their likes, boosts and follow with them.' : '.') + ' This cannot be undone.';
     el.eraseConfirm.hidden = false;
     el.eraseQuestion.focus();
   });
   el.eraseNo.addEventListener('click', () => cancelErase(true));
   el.eraseYes.addEventListener('click', async () => {
     if (!pendingErase) return;
-    const { site, email } = pendingErase;
+    const body = pendingErase;
+    const who = body.email || body.actor;
     el.eraseYes.disabled = true;
     try {
-      const r = await api('POST', '/api/admin/erase', { site, email });
+      const r = await api('POST', '/api/admin/erase', body);
       cancelErase(false);
-      el.eEmail.value = '';
-      el.eEmail.focus();
-      say(`Erased ${plural(r.erased, 'comment')} of ${email} on ${site}.`);
+      el.eWho.value = '';
+      el.eWho.focus();
+      say(`Erased ${plural(r.erased, 'comment')} of ${who} on ${body.site}.`);
       loadSites();
       load();
     } catch (x) {
-      if (x.field === 'email') el.eEmail.setAttribute('aria-invalid', 'true');
+      if (x.field === 'email' || x.field === 'actor') el.eWho.setAttribute('aria-invalid', 'true');
       cancelErase(false);
       report(x, el.eraseError);
     } finally {
       el.eraseYes.disabled = false;
     }
   });
-  el.eEmail.addEventListener('input', () => el.eEmail.removeAttribute('aria-invalid'));
+  el.eWho.addEventListener('input', () => el.eWho.removeAttribute('aria-invalid'));
 
   /* ---------- views: the queue, blocks, the audit log ---------- */
   function showView(name, focus = true) {
@@ -769,7 +781,9 @@
     if (!li || open(li)) return;
     const what = { a: 'approve', r: 'reject', s: 'spam', d: 'delete' }[e.key];
     const b = $(`.actions [data-act=${what}]`, li);
-    if (!b || b.disabled) return say(`Comment ${li.dataset.id} is ${byId.get(+li.dataset.id).status} already.`);
+    const c = byId.get(+li.dataset.id);
+    if (!b && c.held_reason === 'not_public') return say(`Comment ${c.id} is not public: it can't be approved.`);
+    if (!b || b.disabled) return say(`Comment ${c.id} is ${c.status} already.`);
     if (what === 'delete') askDelete(li, byId.get(+li.dataset.id), true);
     else act(li, what, b, true);
   });

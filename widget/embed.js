@@ -788,13 +788,15 @@
       const name = comment.author || strings.anon;
       const website = safeUrl(comment.website);
       const via = comment.via && safeUrl(comment.via.url);
+      // A Fediverse reply names its author's account (@user@host); a Webmention its site.
+      const handle = via && comment.via.kind == 'fediverse' && comment.via.handle;
       return el('div', { class: 'meta' }, [
         website ? el('a', { class: 'author', href: website, rel: 'nofollow ugc' }, name) : el('span', { class: 'author' }, name),
         comment.badge == 'owner' && el('span', { class: 'badge' }, strings.owner),
         replyTo && el('span', null, '↪ ' + fmt(strings.replyTo, { name: replyTo.author || strings.anon })),
         el('time', { datetime: comment.created_at, title: this.fullDate(comment.created_at) }, ago(comment.created_at, Date.now(), this.lang)),
         comment.edited_at && el('span', { title: this.fullDate(comment.edited_at) }, strings.edited),
-        via && el('a', { class: 'via', href: via, rel: 'nofollow ugc' }, fmt(strings.from, { site: new URL(via).host })),
+        via && el('a', { class: 'via', href: via, rel: 'nofollow ugc' }, handle || fmt(strings.from, { site: new URL(via).host })),
         comment.status == 'pending' && el('span', { class: 'pending-note' }, strings.pending),
       ]);
     }

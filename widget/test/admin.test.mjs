@@ -9,10 +9,12 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChrome, launch } from '../support/cdp.mjs';
+import { fediReply, peerMissing, startPeer, stopPeers, until } from '../support/fedipeer.mjs';
 
 // the binary cargo builds: a relative CARGO_TARGET_DIR is taken from the repository root
 const BIN = process.env.NATTER_BIN ||
@@ -25,19 +27,33 @@ const missing = !existsSync(BIN)
 if (missing && process.env.NATTER_REQUIRE_BROWSER === '1') {
   test('admin page prerequisites', () => assert.fail(`NATTER_REQUIRE_BROWSER=1 but ${missing}`));
 }
+// The Fediverse tests' peer (tests/peers/fedify): skipped without its packages, or failed when NATTER_REQUIRE_PEERS=1.
+if (peerMissing && process.env.NATTER_REQUIRE_PEERS === '1') {
+  test('Fedify peer prerequisites', () => assert.fail(`NATTER_REQUIRE_PEERS=1 but ${peerMissing}`));
+}
 const TOKEN = 'natter-test-' + randomBytes(16).toString('hex');
 
 /* ---------- the real server ---------- */
 let server, dataDir, base;
+const freePort = () => new Promise((ok, fail) => {
+  const s = createNetServer().once('error', fail).listen(0, '127.0.0.1', () => {
+    const { port } = s.address();
+    s.close(() => ok(port));
+  });
+});
 async function startNatter() {
   dataDir = mkdtempSync(join(tmpdir(), 'natter-admin-'));
   const config = join(dataDir, 'natter.toml');
-  writeFileSync(config, '[sites.blog]\norigins = ["*"]\nmoderation = "all"\nwebmention = true\nowners = ["Blog Owner"]\n\n[sites.notes]\norigins = ["*"]\n');
+  // blog is also a Fediverse account, @blog@127.0.0.1:<port>: public_url is the server's own address, where the peer finds it
+  writeFileSync(config, '[sites.blog]\norigins = ["*"]\nmoderation = "all"\nwebmention = true\nowners = ["Blog Owner"]\n' +
+    'fediverse = true\nfediverse_handle = "blog"\n\n[sites.notes]\norigins = ["*"]\n');
+  const free = await freePort();
   server = spawn(BIN, [], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: {
-      ...process.env, NATTER_DATABASE: join(dataDir, 'natter.db'), NATTER_BIND: '127.0.0.1:0', NATTER_CONFIG: config,
-      // Webmention sources are served by the test on loopback.
+      ...process.env, NATTER_DATABASE: join(dataDir, 'natter.db'), NATTER_BIND: `127.0.0.1:${free}`, NATTER_CONFIG: config,
+      NATTER_PUBLIC_URL: `http://127.0.0.1:${free}`,
+      // Webmention sources and the Fediverse peer are served by the test on loopback.
       NATTER_FETCH_ALLOW: '["127.0.0.1"]',
       NATTER_ADMIN_TOKEN: TOKEN, NATTER_LIMITS__COMMENTS_PER_MINUTE: '0', NATTER_LIMITS__READS_PER_MINUTE: '0', NATTER_LIMITS__ASSETS_PER_MINUTE: '0',
     },
@@ -138,6 +154,7 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
+  await stopPeers();
   if (server && server.exitCode === null) await new Promise((r) => (server.once('exit', r), server.kill('SIGTERM')));
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
@@ -295,7 +312,7 @@ atest('erases by email only after confirming', async () => {
   await comment('/erase/', { author: 'Gone', email: 'Gone@Example.com' });
   await comment('/erase/', { author: 'Stays', email: 'stays@example.com' });
   await login();
-  const ask = await run(`T.choose(T.$('#e-site'), 'blog'); T.type(T.$('#e-email'), 'gone@example.com'); T.btn('Erase…').click();
+  const ask = await run(`T.choose(T.$('#e-site'), 'blog'); T.type(T.$('#e-who'), 'gone@example.com'); T.btn('Erase…').click();
     await T.until(() => !T.$('#erase-confirm').hidden);
     return { q: T.$('#erase-question').textContent, focus: document.activeElement.id }`);
   assert.match(ask.q, /^Erase everything stored about gone@example\.com on blog\? They have 2 comments\. .*cannot be undone\.$/);
@@ -305,16 +322,16 @@ atest('erases by email only after confirming', async () => {
 
   const done = await run(`T.btn('Erase…').click(); await T.until(() => !T.$('#erase-confirm').hidden);
     T.btn('Yes, erase').click(); await T.until(() => /^Erased/.test(T.$('#status').textContent));
-    return { status: T.$('#status').textContent, hidden: T.$('#erase-confirm').hidden, email: T.$('#e-email').value }`);
-  assert.deepEqual(done, { status: 'Erased 2 comments of gone@example.com on blog.', hidden: true, email: '' });
+    return { status: T.$('#status').textContent, hidden: T.$('#erase-confirm').hidden, who: T.$('#e-who').value }`);
+  assert.deepEqual(done, { status: 'Erased 2 comments of gone@example.com on blog.', hidden: true, who: '' });
   const left = (await adminList({ status: 'all', page: '/erase/' })).comments;
   assert.deepEqual(left.map((c) => c.author), ['Stays']);
 
   // a bad address is the server's 422, shown inline
   expectHttp(422, '/api/admin/erase');
-  const bad = await run(`T.$('#e-email').type = 'text'; T.type(T.$('#e-email'), 'not-an-email'); T.btn('Erase…').click();
+  const bad = await run(`T.type(T.$('#e-who'), 'not-an-email'); T.btn('Erase…').click();
     await T.until(() => !T.$('#erase-confirm').hidden); T.btn('Yes, erase').click();
-    await T.until(() => T.$('#erase-error').textContent); return [T.$('#erase-error').textContent, T.$('#e-email').getAttribute('aria-invalid')]`);
+    await T.until(() => T.$('#erase-error').textContent); return [T.$('#erase-error').textContent, T.$('#e-who').getAttribute('aria-invalid')]`);
   assert.deepEqual(bad, ['email is not a valid address', 'true']);
 });
 
@@ -478,6 +495,88 @@ atest('a comment that came as a Webmention links its source in the queue', async
     assert.equal(await run(`return T.$('.via', T.item('written here'))`), null);
   } finally {
     source.close();
+  }
+});
+
+// With the real Fedify peer of tests/peers/fedify, as a Fediverse server would send them.
+const ftest = (name, fn) => test(name, { skip: skip || peerMissing || false, timeout: 30000 }, fn);
+const fediPost = (page) => ({ base, token: TOKEN, site: 'blog', page, url: 'https://blog.example' + page, title: 'A post' });
+const byText = async (page, text) => (await adminList({ status: 'all', page })).comments.find((c) => c.text.includes(text));
+
+ftest('a reply from the Fediverse shows its author\'s handle in the queue; a followers-only one says why and is never approved', async () => {
+  const peer = await startPeer();
+  try {
+    const page = '/fedi/';
+    const pub = await fediReply(peer, { ...fediPost(page), content: '<p>Hello, desk</p>' });
+    const priv = await fediReply(peer, { ...fediPost(page), content: '<p>Only for followers</p>', visibility: 'followers' });
+    const handle = `@alice@127.0.0.1:${new URL(peer.base).port}`;
+    const [a, b] = await until(async () => Promise.all([byText(page, 'Hello, desk'), byText(page, 'Only for followers')])
+      .then((both) => both.every(Boolean) && both), 5000, 'both replies in the queue');
+    assert.deepEqual([a.status, a.held_reason, b.status, b.held_reason], ['pending', 'moderation_all', 'rejected', 'not_public']);
+    await login();
+    await filter({ status: 'all', page });
+    const r = await run(`const show = (li) => { const a = T.$('.via', li);
+        return { via: a && [a.href, a.textContent, a.rel, a.target], website: T.$('.website', li)?.href, badge: T.$('.badge', li).textContent,
+          held: T.$('.held', li).textContent, approve: !!T.$('[data-act=approve]', li), reply: !!T.$('[data-act=reply]', li) } };
+      return [show(T.li(${a.id})), show(T.li(${b.id}))]`);
+    const via = (url) => [url, 'via Fediverse: ' + handle, 'nofollow noopener noreferrer', '_blank'];
+    assert.deepEqual(r[0], { via: via(pub.url), website: peer.base + '/@alice', badge: 'pending',
+      held: 'Why held: this site holds every comment for approval.', approve: true, reply: true });
+    assert.deepEqual(r[1], { via: via(priv.url), website: peer.base + '/@alice', badge: 'rejected',
+      held: 'Why held: a Fediverse reply to followers only or a direct message, which is never shown.', approve: false, reply: false });
+
+    // Neither the a key nor a bulk approve publishes the followers-only one; the other is approved.
+    await run(`T.li(${b.id}).focus()`);
+    await press('a');
+    assert.equal(await run(`await T.until(() => /not public/.test(T.$('#status').textContent)); return T.$('#status').textContent`),
+      `Comment ${b.id} is not public: it can't be approved.`);
+    const bulk = await run(`T.$('#select-all').click(); T.$('#bulk-approve').click();
+      await T.until(() => /^\\d+ comments? approved/.test(T.$('#status').textContent)); await T.idle(); return T.$('#status').textContent`);
+    assert.equal(bulk, '1 comment approved. 1 comment not approved: not public.');
+    assert.deepEqual(JSON.parse(requests.find((q) => q.url.endsWith('/bulk')).body), { ids: [a.id], action: 'approve' });
+    assert.deepEqual(await publicIds(page), [a.id]);
+    assert.equal((await byText(page, 'Only for followers')).status, 'rejected');
+  } finally {
+    await peer.stop();
+  }
+});
+
+ftest('erases a Fediverse account by its actor URL, after confirming: its comments, like and follow go, an email\'s comment stays', async () => {
+  const peer = await startPeer();
+  try {
+    const page = '/fedi-erase/';
+    const { object_id } = await fediReply(peer, { ...fediPost(page), content: '<p>First from alice</p>' });
+    await fediReply(peer, { ...fediPost(page), content: '<p>Second from alice</p>', visibility: 'unlisted' });
+    await peer.call('POST', '/control/like', { object: object_id });
+    await comment(page, { author: 'Local', email: 'local@example.com', text: 'written here' });
+    await until(async () => (await adminList({ status: 'all', page })).total == 3, 5000, 'three comments');
+    // what else the account left: a like of the post, and its follow (the followers collection counts them)
+    const likes = async () => (await call('GET', `/api/comments?site=blog&page=${encodeURIComponent(page)}`)).body.reactions.likes;
+    const followers = async () => (await (await fetch(base + '/ap/sites/blog/followers', { headers: { Accept: 'application/activity+json' } })).json()).totalItems;
+    assert.equal(await likes(), 1);
+    const following = await followers();
+    assert.ok(following >= 1);
+    await login();
+    const ask = await run(`T.choose(T.$('#e-site'), 'blog'); T.type(T.$('#e-who'), ${JSON.stringify(' ' + peer.actor + ' ')}); T.btn('Erase…').click();
+      await T.until(() => !T.$('#erase-confirm').hidden);
+      return { q: T.$('#erase-question').textContent, focus: document.activeElement.id, label: T.$('#e-who').labels[0].textContent,
+        hint: T.$('#' + T.$('#e-who').getAttribute('aria-describedby')).textContent }`);
+    assert.equal(ask.q, `Erase everything stored about the Fediverse account ${peer.actor} on blog? Their comments are removed ` +
+      '(kept as “deleted” placeholders where others replied), and their likes, boosts and follow with them. This cannot be undone.');
+    assert.equal(ask.focus, 'erase-question');
+    assert.equal(ask.label, 'Email or Fediverse account');
+    assert.match(ask.hint, /account's id/);
+    assert.deepEqual(sent().filter((r) => /erase|[?&]q=/.test(r)), [], 'nothing is looked up (an actor\'s comments are not counted) nor erased before the answer');
+    const done = await run(`T.btn('Yes, erase').click(); await T.until(() => /^Erased/.test(T.$('#status').textContent));
+      return { status: T.$('#status').textContent, hidden: T.$('#erase-confirm').hidden, who: T.$('#e-who').value }`);
+    assert.deepEqual(done, { status: `Erased 2 comments of ${peer.actor} on blog.`, hidden: true, who: '' });
+    assert.deepEqual(JSON.parse(requests.find((q) => q.url === base + '/api/admin/erase').body), { site: 'blog', actor: peer.actor });
+    const left = (await adminList({ status: 'all', page })).comments;
+    assert.deepEqual(left.map((c) => c.author), ['Local']);
+    assert.equal(await likes(), 0, 'its like is gone');
+    assert.equal(await followers(), following - 1, 'and its follow');
+  } finally {
+    await peer.stop();
   }
 });
 

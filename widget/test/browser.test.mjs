@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChrome, launch } from '../support/cdp.mjs';
+import { fediReply, peerMissing, startPeer, stopPeers, until } from '../support/fedipeer.mjs';
 
 // the binary cargo builds: a relative CARGO_TARGET_DIR is taken from the repository root
 const BIN = process.env.NATTER_BIN ||
@@ -27,6 +28,10 @@ const missing = !existsSync(BIN)
   : !CHROME ? 'no Chromium installed (set CHROMIUM=/path/to/chromium)' : null;
 if (missing && process.env.NATTER_REQUIRE_BROWSER === '1') {
   test('widget browser test prerequisites', () => assert.fail(`NATTER_REQUIRE_BROWSER=1 but ${missing}`));
+}
+// The Fediverse test's peer (tests/peers/fedify): skipped without its packages, or failed when NATTER_REQUIRE_PEERS=1.
+if (peerMissing && process.env.NATTER_REQUIRE_PEERS === '1') {
+  test('Fedify peer prerequisites', () => assert.fail(`NATTER_REQUIRE_PEERS=1 but ${peerMissing}`));
 }
 const TOKEN = 'natter-test-' + randomBytes(16).toString('hex');
 
@@ -191,8 +196,10 @@ before(async () => {
       closed: { origins: ['https://elsewhere.example'] },
       held: { origins: [blog], moderation: 'all', min_form_seconds: 0 },
       web: { origins: [blog], webmention: true, min_form_seconds: 0 },
+      // an account people follow on the Fediverse: @blog@127.0.0.1:<port> (public_url is the server's own address)
+      fedi: { origins: [blog], fediverse: true, fediverse_handle: 'blog', min_form_seconds: 0 },
     },
-    // the Webmention sources are the blog server's own pages, on loopback
+    // the Webmention sources are the blog server's own pages, and the Fediverse peer, on loopback
     env: { NATTER_FETCH_ALLOW: '["127.0.0.1"]' },
   });
   assert.notEqual(new URL(api.base).origin, blog, 'the blog is on another origin than the API');
@@ -218,6 +225,7 @@ before(async () => {
 });
 after(async () => {
   await browser?.close();
+  await stopPeers();
   await Promise.all([...running].map((p) => new Promise((r) => (p.exitCode !== null ? r() : (p.once('exit', r), p.kill('SIGTERM'))))));
   blogServer?.close();
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
@@ -1233,6 +1241,35 @@ btest('a reply from another blog links its source, and likes and reposts show as
   await post('web', '/posts/quiet/', { text: 'nothing from the web' });
   await open('/posts/quiet/', { site: 'web' });
   assert.equal(await run(`await W.ready(); await W.until(() => W.art('nothing from the web')); return W.$('.reactions').hidden`), true);
+});
+
+test('a reply from the Fediverse (the real Fedify peer) shows its author\'s handle, linking the reply', { skip: skip || peerMissing || false, timeout: 30000 }, async () => {
+  const peer = await startPeer();
+  try {
+    const page = '/posts/fedi/';
+    const { note, url } = await fediReply(peer, {
+      base: api.base, token: TOKEN, site: 'fedi', page, url: blog + page, title: 'A post about things',
+      content: '<p>Hello from the <strong>Fediverse</strong>!<script>window.__pwned++</script><img src="' + peer.base + '/tracker.png"></p>',
+    });
+    const handle = `@alice@127.0.0.1:${new URL(peer.base).port}`;
+    assert.ok(url.startsWith(peer.base + '/') && url != note, `the reply's page is not its id: ${url}`);
+    const listed = await until(async () => (await list('fedi', page)).comments.find((c) => c.via), 5000, 'the reply to be listed');
+    assert.deepEqual(listed.via, { kind: 'fediverse', url, handle });
+
+    await open(page, { site: 'fedi' });
+    const r = await run(`await W.ready(); const a = await W.until(() => W.art('Hello from the'));
+      const via = a.querySelector('.via'), author = a.querySelector('.author');
+      return { via: via && [via.href, via.textContent, via.rel], author: [author.textContent, author.href],
+        html: a.querySelector('.text').innerHTML, avatar: a.querySelector('.avatar')?.tagName, imgs: W.$$('img').length }`);
+    assert.deepEqual(r.via, [url, handle, 'nofollow ugc'], 'the handle, linking the reply\'s page');
+    assert.deepEqual(r.author, ['Alice Peer', peer.base + '/@alice']);
+    assert.equal(r.html, '<p>Hello from the <strong>Fediverse</strong>!</p>', 'sanitized: no script, no image');
+    assert.equal(r.avatar, 'svg', 'an identicon drawn in the page');
+    assert.equal(r.imgs, 0);
+    assert.deepEqual(requests.filter((q) => q.url.startsWith(peer.base)).map((q) => q.url), [], 'the reader\'s browser asks the author\'s server for nothing');
+  } finally {
+    await peer.stop();
+  }
 });
 
 /* ---------- ids, deep links, owner badge ---------- */
