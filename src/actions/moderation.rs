@@ -103,6 +103,16 @@ fn set_status_in(
     status: Status,
     actor: &str,
 ) -> ApiResult<Comment> {
+    // A Fediverse reply its author addressed to their followers only, or as a direct
+    // message, was never meant for the thread: nobody publishes it.
+    if status == Status::Approved
+        && c.held_reason.as_deref() == Some(super::spam::reason::NOT_PUBLIC)
+    {
+        return Err(ApiError::invalid(
+            "status",
+            "this Fediverse reply was sent to followers only or as a direct message: it is never published",
+        ));
+    }
     if c.status != status {
         tx.set_status(c.id, status)?;
     }
@@ -206,7 +216,9 @@ pub async fn bulk(
                 };
                 match done {
                     Ok(()) => {}
-                    Err(e @ ApiError::NotFound(_)) => out.failed.push((id, e)),
+                    Err(e @ (ApiError::NotFound(_) | ApiError::Validation(_))) => {
+                        out.failed.push((id, e))
+                    }
                     Err(e) => return Err(e),
                 }
             }

@@ -548,6 +548,43 @@ async fn a_public_reply_to_an_announced_post_becomes_a_comment_that_says_where_i
         params![],
     );
     assert_eq!(hidden, ["not_public", "not_public"]);
+    // Nor can a moderator publish them: approve is refused, alone or in a bulk action.
+    let ids = app.db().query_col::<i64>(
+        "SELECT id FROM comments WHERE status = 'rejected' ORDER BY id",
+        params![],
+    );
+    let token = app.admin_token();
+    let res = app
+        .admin(
+            reqwest::Method::POST,
+            &format!("/api/admin/comments/{}/approve", ids[0]),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_invalid(res, "status").await;
+    let bulk: Value = app
+        .admin(reqwest::Method::POST, "/api/admin/comments/bulk", &token)
+        .json(&json!({"ids": ids, "action": "approve"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bulk["comments"], json!([]), "{bulk}");
+    let refused: Vec<&Value> = bulk["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["code"])
+        .collect();
+    assert_eq!(
+        refused,
+        [&json!("validation_failed"), &json!("validation_failed")]
+    );
+    assert_eq!(app.list(PAGE, "").await["total"], 4);
     // The thread's URL came from the announcement.
     let url = app
         .db()
