@@ -72,6 +72,9 @@ pub trait FediTx {
     /// The comments of `actor`'s notes on `site`, newest first (replies before parents).
     fn fedi_actor_comments(&self, site: &str, actor: &str) -> ApiResult<Vec<Comment>>;
 
+    /// The actors whose documents named `url` as their profile page.
+    fn fedi_actors_at(&self, url: &str) -> ApiResult<Vec<String>>;
+
     /// Forgets an actor on a site: its notes' links, reactions, following.
     fn fedi_forget_actor(&self, site: &str, actor: &str) -> ApiResult<()>;
 

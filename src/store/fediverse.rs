@@ -295,6 +295,13 @@ pub fn actor_comments(
 }
 
 /// See the trait method in `fedi_tx.rs`.
+pub fn actors_at(conn: &Connection, url: &str) -> rusqlite::Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT id FROM fedi_actors WHERE url = ?1 ORDER BY id")?;
+    let rows = stmt.query_map(params![url], |r| r.get(0))?;
+    rows.collect()
+}
+
+/// See the trait method in `fedi_tx.rs`.
 pub fn forget_actor(conn: &Connection, site: &str, actor: &str) -> rusqlite::Result<()> {
     conn.execute(
         "DELETE FROM fedi_notes WHERE site = ?1 AND actor = ?2",

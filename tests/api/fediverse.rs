@@ -1045,6 +1045,18 @@ async fn an_erase_by_actor_removes_their_comments_and_reactions() {
     assert_eq!(list["total"], 1, "{list}");
     assert_eq!(list["comments"][0]["author"], "Cy <b>Example</b>");
     assert_eq!(list["reactions"]["likes"], 0);
+    // By the profile page a moderator sees as the comment's website, too.
+    let cy = &list["comments"][0];
+    let profile = cy["website"].as_str().unwrap();
+    assert_eq!(profile, format!("{}/@cy", peer.origin));
+    let res = app
+        .admin(reqwest::Method::POST, "/api/admin/erase", &token)
+        .json(&json!({"site": "blog", "actor": profile}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["erased"], 1);
+    assert_eq!(app.list(PAGE, "").await["total"], 0);
     let res = app
         .admin(reqwest::Method::POST, "/api/admin/erase", &token)
         .json(&json!({"site": "blog", "actor": a, "email": "x@example.com"}))

@@ -123,13 +123,41 @@ pub async fn erase_actor(
     core.store
         .write(move |tx| {
             crate::actions::moderation::audit(tx, &by, "erase", Some(&site), None)?;
-            let erased = tx.fedi_actor_comments(&site, &actor)?;
-            for c in &erased {
-                tx.delete_comment(c.id)?;
+            let mut erased = Vec::new();
+            for actor in accounts(tx, &actor)? {
+                let comments = tx.fedi_actor_comments(&site, &actor)?;
+                for c in &comments {
+                    tx.delete_comment(c.id)?;
+                }
+                tx.fedi_forget_actor(&site, &actor)?;
+                erased.extend(comments);
             }
-            tx.fedi_forget_actor(&site, &actor)?;
             // No address: only the deliveries about these comments are forgotten.
             crate::notify::erased(tx, &handle.notifier(), &site, "", erased)
         })
         .await
+}
+
+/// The actors `given` names: the actor id itself when Natter knows it, else the actors
+/// whose profile page it is (what a moderator sees as a comment's website), on that same
+/// server only, so that an account can't claim another server's profile page.
+fn accounts(tx: &dyn Tx, given: &str) -> ApiResult<Vec<String>> {
+    if tx.fedi_actor(given)?.is_some() {
+        return Ok(vec![given.to_string()]);
+    }
+    let host = |u: &str| {
+        url::Url::parse(u)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+    };
+    let at = tx.fedi_actors_at(given)?;
+    let wanted = host(given);
+    let mut ids: Vec<String> = at
+        .into_iter()
+        .filter(|id| wanted.is_some() && host(id) == wanted)
+        .collect();
+    if ids.is_empty() {
+        ids.push(given.to_string());
+    }
+    Ok(ids)
 }

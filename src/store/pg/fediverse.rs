@@ -283,6 +283,15 @@ pub fn actor_comments(
 }
 
 /// See the trait method in `store/fedi_tx.rs`.
+pub fn actors_at(c: &mut impl GenericClient, url: &str) -> ApiResult<Vec<String>> {
+    let rows = c.query(
+        "SELECT id FROM fedi_actors WHERE url = $1 ORDER BY id",
+        &[&url],
+    )?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// See the trait method in `store/fedi_tx.rs`.
 pub fn forget_actor(c: &mut impl GenericClient, site: &str, actor: &str) -> ApiResult<()> {
     for table in ["fedi_notes", "fedi_reactions", "fedi_followers"] {
         c.execute(

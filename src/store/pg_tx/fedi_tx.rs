@@ -89,6 +89,10 @@ impl FediTx for PgTx<'_, '_> {
         on!(self, fediverse::actor_comments, site, actor)
     }
 
+    fn fedi_actors_at(&self, url: &str) -> ApiResult<Vec<String>> {
+        on!(self, fediverse::actors_at, url)
+    }
+
     fn fedi_forget_actor(&self, site: &str, actor: &str) -> ApiResult<()> {
         on!(self, fediverse::forget_actor, site, actor)
     }

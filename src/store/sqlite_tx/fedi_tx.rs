@@ -87,6 +87,10 @@ impl FediTx for SqliteTx<'_> {
         fediverse::actor_comments(self.conn, site, actor).map_err(ApiError::from)
     }
 
+    fn fedi_actors_at(&self, url: &str) -> ApiResult<Vec<String>> {
+        fediverse::actors_at(self.conn, url).map_err(ApiError::from)
+    }
+
     fn fedi_forget_actor(&self, site: &str, actor: &str) -> ApiResult<()> {
         fediverse::forget_actor(self.conn, site, actor).map_err(ApiError::from)
     }
