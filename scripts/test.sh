@@ -23,7 +23,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 # Protocol peers someone else wrote, from the npm registry at the versions package-lock.json
-# pins: @remy/webmention sends Webmentions to the real server (tests/api/webmention_peer.rs).
+# pins: @remy/webmention sends Webmentions to the real server (tests/api/webmention_peer.rs);
+# @fedify/fedify runs a Fediverse server (tests/peers/fedify) that follows, replies to and
+# checks the signatures of the real server (tests/api/fediverse_fedify.rs, the widget's and
+# the desk's browser tests).
 npm ci --prefix tests/peers --no-audit --no-fund --loglevel=error
 export NATTER_REQUIRE_PEERS=1
 
