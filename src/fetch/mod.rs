@@ -210,9 +210,7 @@ impl Fetcher {
         headers: &[(&str, String)],
         body: Vec<u8>,
     ) -> Result<Fetched, FetchError> {
-        let client = self.client.as_ref().ok_or_else(|| {
-            FetchError::Network("this server cannot fetch URLs at the moment".into())
-        })?;
+        let client = self.client()?;
         self.admit(&url)?;
         let mut request = client
             .post(url.clone())
@@ -224,37 +222,17 @@ impl Fetcher {
                 request = request.header(*name, value.as_str());
             }
         }
-        let mut answer = request.send().await.map_err(|e| send_error(&e, &url))?;
-        let status = answer.status().as_u16();
-        let content_type = answer
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let mut body = Vec::new();
-        while let Some(chunk) = answer.chunk().await.map_err(|e| send_error(&e, &url))? {
-            if body.len() + chunk.len() > self.max_bytes {
-                break;
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Fetched {
-            url,
-            status,
-            content_type,
-            body,
-        })
+        let answer = request.send().await.map_err(|e| send_error(&e, &url))?;
+        self.take(url, answer, true).await
     }
 
     /// The redirect loop.
     async fn follow(&self, mut url: Url, accept: &str) -> Result<Fetched, FetchError> {
-        let client = self.client.as_ref().ok_or_else(|| {
-            FetchError::Network("this server cannot fetch URLs at the moment".into())
-        })?;
+        let client = self.client()?;
         let mut redirects = 0;
         loop {
             self.admit(&url)?;
-            let mut answer = client
+            let answer = client
                 .get(url.clone())
                 .header(ACCEPT, accept)
                 .header(ACCEPT_ENCODING, "identity")
@@ -272,31 +250,54 @@ impl Fetcher {
                 url = url.join(to).map_err(|_| FetchError::BadUrl)?;
                 continue;
             }
-            let content_type = answer
-                .headers()
-                .get(CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            if answer
+            return self.take(url, answer, false).await;
+        }
+    }
+
+    /// The HTTP client, unless it could not be built.
+    fn client(&self) -> Result<&reqwest::Client, FetchError> {
+        self.client.as_ref().ok_or_else(|| {
+            FetchError::Network("this server cannot fetch URLs at the moment".into())
+        })
+    }
+
+    /// An answer as [`Fetched`], its body at most the cap: past it, [`FetchError::TooLarge`],
+    /// or with `cut` only the body's first bytes are kept.
+    async fn take(
+        &self,
+        url: Url,
+        mut answer: reqwest::Response,
+        cut: bool,
+    ) -> Result<Fetched, FetchError> {
+        let status = answer.status().as_u16();
+        let content_type = answer
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        if !cut
+            && answer
                 .content_length()
                 .is_some_and(|n| n > self.max_bytes as u64)
-            {
+        {
+            return Err(FetchError::TooLarge);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = answer.chunk().await.map_err(|e| send_error(&e, &url))? {
+            if body.len() + chunk.len() > self.max_bytes {
+                if cut {
+                    break;
+                }
                 return Err(FetchError::TooLarge);
             }
-            let mut body = Vec::new();
-            while let Some(chunk) = answer.chunk().await.map_err(|e| send_error(&e, &url))? {
-                if body.len() + chunk.len() > self.max_bytes {
-                    return Err(FetchError::TooLarge);
-                }
-                body.extend_from_slice(&chunk);
-            }
-            return Ok(Fetched {
-                url,
-                status,
-                content_type,
-                body,
-            });
+            body.extend_from_slice(&chunk);
         }
+        Ok(Fetched {
+            url,
+            status,
+            content_type,
+            body,
+        })
     }
 
     /// The checks before each request: the URL's form, an IP-literal host's address (host
