@@ -275,19 +275,17 @@ pub async fn edit(
                 ));
             }
             let html = markdown::render(&text, Format::Markdown, site.images);
-            let links = markdown::count_links(&html);
-            let (status, held_reason) = spam::edit_verdict(c.status, site.moderation, links);
             tx.update_comment(
                 id,
-                &q::CommentEdit {
-                    author: author.as_deref(),
-                    website: website.as_deref(),
-                    text: &text,
-                    html: &html,
-                    status,
-                    edited_at: at,
-                    held_reason,
-                },
+                &spam::author_edit(
+                    c.status,
+                    site.moderation,
+                    author.as_deref(),
+                    website.as_deref(),
+                    &text,
+                    &html,
+                    at,
+                ),
             )?;
             tx.find_comment(id)?.ok_or_else(ApiError::no_comment)
         })

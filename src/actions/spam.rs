@@ -4,6 +4,8 @@ use crate::config::{Moderation, SiteConfig};
 use crate::domain::comment::Status;
 use crate::domain::crypto::ServerKey;
 use crate::domain::Timestamp;
+use crate::render::markdown::count_links;
+use crate::store::comments::CommentEdit;
 
 /// More links than this hold a comment on any moderation mode.
 pub const MAX_LINKS: usize = 3;
@@ -107,6 +109,30 @@ pub fn edit_verdict(
         (Status::Pending, Some(reason::MODERATION_ALL))
     } else {
         (current, None)
+    }
+}
+
+/// An author's edit of a comment in `status` (through the widget, a Webmention sent again, a
+/// Fediverse `Update`), as it is stored: its links counted, the status and held reason
+/// from [`edit_verdict`].
+pub fn author_edit<'a>(
+    status: Status,
+    moderation: Moderation,
+    author: Option<&'a str>,
+    website: Option<&'a str>,
+    text: &'a str,
+    html: &'a str,
+    at: Timestamp,
+) -> CommentEdit<'a> {
+    let (status, held_reason) = edit_verdict(status, moderation, count_links(html));
+    CommentEdit {
+        author,
+        website,
+        text,
+        html,
+        status,
+        edited_at: at,
+        held_reason,
     }
 }
 

@@ -15,7 +15,7 @@ use crate::error::ApiResult;
 use crate::fediverse::inbound::{self, Activity, Note};
 use crate::fediverse::objects;
 use crate::render::markdown::{self, Format};
-use crate::store::comments::{CommentEdit, NewComment};
+use crate::store::comments::NewComment;
 use crate::store::Tx;
 
 /// How long an activity id is remembered: a week (peers retry for about a day).
@@ -298,19 +298,17 @@ fn update(core: &Core, tx: &dyn Tx, a: &Activity, at: Timestamp) -> ApiResult<bo
     if text.is_empty() || (text == c.text && html == c.html) {
         return Ok(false);
     }
-    let (status, held_reason) =
-        spam::edit_verdict(c.status, site.moderation, markdown::count_links(&html));
     tx.update_comment(
         c.id,
-        &CommentEdit {
-            author: c.author.as_deref(),
-            website: c.website.as_deref(),
-            text: &text,
-            html: &html,
-            status,
-            edited_at: at,
-            held_reason,
-        },
+        &spam::author_edit(
+            c.status,
+            site.moderation,
+            c.author.as_deref(),
+            c.website.as_deref(),
+            &text,
+            &html,
+            at,
+        ),
     )?;
     Ok(true)
 }

@@ -15,7 +15,7 @@ use crate::domain::{cap, escape_html as escape, now, one_line, Timestamp};
 use crate::error::{ApiError, ApiResult};
 use crate::mf2::{Entry, Kind};
 use crate::render::markdown::{self, Format};
-use crate::store::comments::{CommentEdit, NewComment};
+use crate::store::comments::NewComment;
 use crate::store::Tx;
 
 /// Stores what came of verifying `m`; `Ok(false)` never: a lost claim is an error, so the
@@ -96,21 +96,19 @@ fn accept(
     }
     let comment_id = match existing {
         Some(c) => {
-            let links = markdown::count_links(&html);
-            let (status, held_reason) = spam::edit_verdict(c.status, site.moderation, links);
             let same = c.text == text && c.html == html && c.author.as_deref() == Some(&name);
             if !same {
                 tx.update_comment(
                     c.id,
-                    &CommentEdit {
-                        author: Some(&name),
-                        website: website.as_deref(),
-                        text: &text,
-                        html: &html,
-                        status,
-                        edited_at: at,
-                        held_reason,
-                    },
+                    &spam::author_edit(
+                        c.status,
+                        site.moderation,
+                        Some(&name),
+                        website.as_deref(),
+                        &text,
+                        &html,
+                        at,
+                    ),
                 )?;
             }
             c.id
