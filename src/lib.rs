@@ -36,6 +36,7 @@ pub mod notify;
 pub mod render;
 /// Thin HTTP handlers, one file per area, the route table and the generated OpenAPI document.
 pub mod routes;
+pub mod signin;
 /// Every SQL statement, behind `Store` and `Tx`, on either engine: SQLite (the pool, the
 /// writer, checkpoints, migrations, backups) and PostgreSQL (`store/pg/`: writers, the
 /// commit listener, cluster limits, migrations), and the queries of each table for each.

@@ -11,6 +11,7 @@ use crate::domain::desk::Author;
 use crate::domain::input::{Edit, Submission};
 use crate::domain::ip::AnonIp;
 use crate::domain::now;
+use crate::domain::signin::Identity;
 use crate::error::{ApiError, ApiResult};
 use crate::render::markdown::{self, Format};
 use crate::store::comments as q;
@@ -41,6 +42,30 @@ pub struct Sender {
     pub form_token: Option<String>,
     /// The admin token's name, when the request carried one: the site's owner writing.
     pub owner: Option<String>,
+    /// The signed-in commenter, when the request carried a live session of this site.
+    pub signed_in: Option<Identity>,
+}
+
+/// How an author proves a comment is theirs: the edit token they got, or a session of the
+/// identity that wrote it (from any device).
+#[derive(Debug, Clone)]
+pub enum Proof {
+    /// The edit token's hash.
+    EditToken(String),
+    /// A live session's identity.
+    Identity(i64),
+}
+
+impl Proof {
+    /// The proof a bearer token gives: a live session's identity, or an edit token.
+    pub async fn of(core: &Arc<Core>, bearer: &str) -> ApiResult<Proof> {
+        if crate::domain::signin::is_session_token(bearer) {
+            let (_, who) = super::sessions::session(core, bearer).await?;
+            Ok(Proof::Identity(who.id))
+        } else {
+            Ok(Proof::EditToken(crypto::token_hash(bearer)))
+        }
+    }
 }
 
 /// A stored comment and the edit token its author gets (shown only now).
@@ -62,6 +87,18 @@ pub async fn create(
     sender: Sender,
 ) -> ApiResult<Created> {
     let site_cfg = core.site(site)?.clone();
+    let mut new = new;
+    let is_owner = sender.owner.is_some();
+    match &sender.signed_in {
+        // A signed-in commenter writes under their identity's name, whatever the form said.
+        Some(who) => new.author = Some(who.name.clone()),
+        None if site_cfg.require_sign_in && !is_owner => {
+            return Err(ApiError::Unauthorized(
+                "this site asks commenters to sign in first".into(),
+            ))
+        }
+        None => {}
+    }
     if site_cfg.require_name && new.author.is_none() {
         return Err(ApiError::invalid("author", "this site requires a name"));
     }
@@ -69,7 +106,6 @@ pub async fn create(
         return Err(ApiError::invalid("email", "this site requires an email"));
     }
     new.check_notify()?;
-    let is_owner = sender.owner.is_some();
     if !is_owner
         && new
             .author
@@ -138,6 +174,10 @@ pub async fn create(
         via: None,
         held_reason: None,
         badge: is_owner.then_some("owner"),
+        identity: sender
+            .signed_in
+            .as_ref()
+            .map(|who| (who.id, who.provider.clone())),
     };
     let (site, page, title, url) = (site.to_string(), new.page, new.title, new.url);
     let comment = core
@@ -172,10 +212,12 @@ pub async fn create(
                         "the same comment was just posted on this page".into(),
                     ));
                 }
-                let trusted = match (&row.email, &row.author_key_hash) {
-                    (Some(e), Some(k)) if site_cfg.moderation == Moderation::First => {
-                        tx.is_trusted(&site, e, k)?
-                    }
+                // Under `first`, trust follows the signed-in identity when there is one,
+                // else the email together with the browser's author key.
+                let trusted = match (&row.identity, &row.email, &row.author_key_hash) {
+                    _ if site_cfg.moderation != Moderation::First => false,
+                    (Some((who, _)), _, _) => tx.identity_trusted(&site, *who)?,
+                    (None, Some(e), Some(k)) => tx.is_trusted(&site, e, k)?,
                     _ => false,
                 };
                 let author = Author {
@@ -222,22 +264,37 @@ fn authorize_author(
     origin: &Origin,
     tx: &dyn Tx,
     id: i64,
-    token_hash: &str,
+    proof: &Proof,
     at: i64,
 ) -> ApiResult<Comment> {
+    let token_hash = match proof {
+        Proof::EditToken(hash) => hash.as_str(),
+        Proof::Identity(_) => "",
+    };
     let Some(c) = tx.find_comment(id)?.filter(|c| c.status != Status::Deleted) else {
         // Spend the same comparison as for a real comment, so timing doesn't add anything.
         let _ = crypto::ct_eq(&crypto::token_hash(""), token_hash);
         return Err(ApiError::no_comment());
     };
-    let stored = c.edit_token_hash.as_deref().unwrap_or("");
-    // Compared even when nothing is stored (an imported comment has no token), so it costs
-    // the same time as one that has.
-    let matches = crypto::ct_eq(stored, token_hash);
-    if !matches || stored.is_empty() {
-        return Err(ApiError::Unauthorized(
-            "the edit token does not match this comment".into(),
-        ));
+    match proof {
+        Proof::EditToken(_) => {
+            let stored = c.edit_token_hash.as_deref().unwrap_or("");
+            // Compared even when nothing is stored (an imported comment has no token), so it
+            // costs the same time as one that has.
+            let matches = crypto::ct_eq(stored, token_hash);
+            if !matches || stored.is_empty() {
+                return Err(ApiError::Unauthorized(
+                    "the edit token does not match this comment".into(),
+                ));
+            }
+        }
+        Proof::Identity(who) => {
+            if c.identity_id != Some(*who) {
+                return Err(ApiError::Unauthorized(
+                    "this comment was not written by the signed-in commenter".into(),
+                ));
+            }
+        }
     }
     origin.allow(core.site(&c.site)?)?;
     // The window is [created_at, edit_until): with `edit_window = 0` it is empty, so even an
@@ -248,24 +305,27 @@ fn authorize_author(
     Ok(c)
 }
 
-/// The author edits their comment within its window; `edit_token` is the token they got.
+/// The author edits their comment within its window, proving it is theirs.
 pub async fn edit(
     core: &Arc<Core>,
     id: i64,
-    edit_token: &str,
+    proof: Proof,
     origin: Origin,
     edit: Edit,
 ) -> ApiResult<Comment> {
-    let token_hash = crypto::token_hash(edit_token);
     let handle = core.clone();
     core.store
         .write(move |tx| {
             let core = &handle;
             let at = now();
-            let c = authorize_author(core, &origin, tx, id, &token_hash, at)?;
+            let c = authorize_author(core, &origin, tx, id, &proof, at)?;
             let site = core.site(&c.site)?;
             let text = edit.text.unwrap_or(c.text.clone());
-            let author = edit.author.unwrap_or(c.author.clone());
+            // A signed-in comment keeps its identity's name.
+            let author = match c.identity_id {
+                Some(_) => c.author.clone(),
+                None => edit.author.unwrap_or(c.author.clone()),
+            };
             let website = edit.website.unwrap_or(c.website.clone());
             let owners = c.badge.as_deref() == Some("owner");
             if !owners && author.as_deref().is_some_and(|a| site.is_owner_name(a)) {
@@ -293,13 +353,12 @@ pub async fn edit(
 }
 
 /// The author deletes their comment within its window (a tombstone when it has replies).
-pub async fn delete(core: &Arc<Core>, id: i64, edit_token: &str, origin: Origin) -> ApiResult<()> {
-    let token_hash = crypto::token_hash(edit_token);
+pub async fn delete(core: &Arc<Core>, id: i64, proof: Proof, origin: Origin) -> ApiResult<()> {
     let handle = core.clone();
     core.store
         .write(move |tx| {
             let core = &handle;
-            let c = authorize_author(core, &origin, tx, id, &token_hash, now())?;
+            let c = authorize_author(core, &origin, tx, id, &proof, now())?;
             super::moderation::delete_in(core, tx, &c)
         })
         .await

@@ -8,6 +8,8 @@ pub mod desk;
 pub mod fediverse;
 pub mod moderation;
 pub mod reads;
+pub mod sessions;
+pub mod signin;
 pub mod spam;
 pub mod subscriptions;
 pub mod verify;
@@ -37,6 +39,8 @@ pub struct Core {
     pub metrics: Metrics,
     /// The sites' Fediverse actors: keys, URLs, the fetcher.
     pub fedi: fediverse::Federation,
+    /// Passkeys and OpenID Connect providers.
+    pub signin: crate::signin::SignIn,
 }
 
 impl Core {

@@ -350,9 +350,11 @@ fn assemble(
         .map(|t| crate::domain::crypto::token_hash(t.trim()));
     let limits = crate::http::limits::Limiters::new(&settings.limits);
     let fedi = crate::actions::fediverse::Federation::new(&settings, pairs);
+    let signin = crate::signin::SignIn::new(&settings, fedi.fetcher.clone());
     AppState {
         core: Arc::new(crate::actions::Core {
             fedi,
+            signin,
             settings,
             sites,
             store,

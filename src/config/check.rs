@@ -58,6 +58,20 @@ impl Settings {
                 return Err((format!("sites.{id}.max_depth"), "must be 1..100".into()));
             }
             self.check_fediverse(id, site)?;
+            self.check_sign_in(id, site)?;
+        }
+        for (name, p) in &self.oidc {
+            let key = |k: &str| format!("oidc.{name}.{k}");
+            if !crate::domain::is_site_id(name) || name.len() > 32 {
+                return Err((format!("oidc.{name}"), "names are [a-z0-9-]{1,32}".into()));
+            }
+            let issuer = url::Url::parse(&p.issuer).ok();
+            if !issuer.is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()) {
+                return Err((key("issuer"), "must be an http(s) URL".into()));
+            }
+            if p.client_id.trim().is_empty() {
+                return Err((key("client_id"), "must not be empty".into()));
+            }
         }
         if let Some(smtp) = &self.smtp {
             if smtp.host.is_empty() {
@@ -113,6 +127,36 @@ impl Settings {
                     format!("{addr:?} is not an IP address"),
                 ));
             }
+        }
+        Ok(())
+    }
+
+    /// `sign_in` names `passkey` or a configured `oidc:<name>`, each once; `require_sign_in`
+    /// needs one of them.
+    fn check_sign_in(&self, id: &str, site: &super::SiteConfig) -> Result<(), (String, String)> {
+        let key = format!("sites.{id}.sign_in");
+        for (i, way) in site.sign_in.iter().enumerate() {
+            let known = way == "passkey"
+                || way
+                    .strip_prefix("oidc:")
+                    .is_some_and(|n| self.oidc.contains_key(n));
+            if !known {
+                return Err((
+                    key,
+                    format!(
+                        "{way:?} is not \"passkey\" or \"oidc:<name>\" of an [oidc.<name>] table"
+                    ),
+                ));
+            }
+            if site.sign_in[..i].contains(way) {
+                return Err((key, format!("{way:?} is named twice")));
+            }
+        }
+        if site.require_sign_in && site.sign_in.is_empty() {
+            return Err((
+                format!("sites.{id}.require_sign_in"),
+                "needs at least one way in sign_in".into(),
+            ));
         }
         Ok(())
     }

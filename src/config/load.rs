@@ -11,7 +11,7 @@ use super::{ConfigError, Settings};
 const NON_KEYS: [&str; 3] = ["config", "admin_token", "log_format"];
 
 /// Top-level keys the environment may override.
-const ENV_KEYS: [&str; 10] = [
+const ENV_KEYS: [&str; 11] = [
     "outbox_max_age",
     "fetch_allow",
     "fetch_hosts",
@@ -22,6 +22,7 @@ const ENV_KEYS: [&str; 10] = [
     "durability",
     "limits",
     "smtp",
+    "oidc",
 ];
 
 impl Settings {

@@ -41,6 +41,8 @@ pub struct Settings {
     /// Host names the outbound fetcher resolves to a fixed address instead of asking DNS,
     /// as `/etc/hosts` would (the address still passes the fetcher's rules).
     pub fetch_hosts: BTreeMap<String, String>,
+    /// OpenID Connect providers a site's `sign_in` may name as `oidc:<name>`.
+    pub oidc: BTreeMap<String, OidcProvider>,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             webhooks: Vec::new(),
             fetch_allow: Vec::new(),
             fetch_hosts: BTreeMap::new(),
+            oidc: BTreeMap::new(),
         }
     }
 }
@@ -199,6 +202,12 @@ pub struct SiteConfig {
     /// with an admin token is badged as the owner's.
     #[serde(default)]
     pub owners: Vec<String>,
+    /// How commenters may sign in: `passkey` and `oidc:<name>`; empty: not at all.
+    #[serde(default)]
+    pub sign_in: Vec<String>,
+    /// Only signed-in commenters may post.
+    #[serde(default)]
+    pub require_sign_in: bool,
 }
 
 fn default_moderation() -> Moderation {
@@ -232,6 +241,8 @@ impl SiteConfig {
             fediverse: false,
             fediverse_handle: None,
             owners: Vec::new(),
+            sign_in: Vec::new(),
+            require_sign_in: false,
         }
     }
 
@@ -326,6 +337,32 @@ pub struct Webhook {
     /// HMAC-SHA256 key for the signature header.
     #[serde(default)]
     pub secret: String,
+}
+
+/// An OpenID Connect provider (`[oidc.<name>]`).
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProvider {
+    /// The issuer URL; `/.well-known/openid-configuration` under it is read.
+    pub issuer: String,
+    /// The client id registered with the provider.
+    pub client_id: String,
+    /// The client secret (never logged).
+    #[serde(default)]
+    pub client_secret: String,
+    /// The sign-in button's text; the name when absent.
+    #[serde(default)]
+    pub label: String,
+}
+
+impl std::fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("label", &self.label)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A config that cannot be used; the message names the file and the key.

@@ -96,6 +96,10 @@ pub struct Comment {
     pub held_reason: Option<String>,
     /// `owner` for a comment posted with an admin token.
     pub badge: Option<String>,
+    /// The signed-in commenter's identity (private), when written signed in.
+    pub identity_id: Option<i64>,
+    /// How its author signed in (`passkey` or `oidc:<name>`), when they did.
+    pub signed_in: Option<String>,
 }
 
 /// Where a comment came from when it was not written through Natter: the contract's `via`.
@@ -216,6 +220,9 @@ pub struct PublicComment {
     /// `owner` for the site owner's comments, else null.
     #[schema(required = true, schema_with = badges)]
     pub badge: Option<String>,
+    /// How its author signed in (`passkey` or `oidc:<name>`), or null.
+    #[schema(required = true)]
+    pub signed_in: Option<String>,
 }
 
 /// The badges of [`PublicComment::badge`].
@@ -256,6 +263,7 @@ impl Comment {
                 dislikes: 0,
                 via: None,
                 badge: None,
+                signed_in: None,
             };
         }
         // A rejected (or spam) comment is shown to its own author as held: a bot learns
@@ -278,6 +286,7 @@ impl Comment {
             dislikes: self.dislikes,
             via: self.via.clone(),
             badge: self.badge.clone(),
+            signed_in: self.signed_in.clone(),
         }
     }
 }

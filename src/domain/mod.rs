@@ -8,6 +8,7 @@ pub mod input;
 pub mod ip;
 pub mod links;
 pub mod moderate;
+pub mod signin;
 pub mod thread;
 pub mod validate;
 pub mod webmention;

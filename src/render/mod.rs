@@ -8,3 +8,4 @@ pub mod feed;
 pub mod fragment;
 pub mod markdown;
 pub mod pages;
+pub mod signin;

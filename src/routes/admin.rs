@@ -116,7 +116,19 @@ pub async fn list_queue(state: State, query: Query) -> ApiResult<HttpResponse> {
             .unwrap_or(0),
     };
     let (rows, total) = m::queue(&state.core, filter).await?;
-    let comments = rows.iter().map(AdminComment::of).collect();
+    let mut comments: Vec<AdminComment> = rows.iter().map(AdminComment::of).collect();
+    // Who wrote them signed in, looked up once for the page.
+    let ids: Vec<i64> = rows.iter().filter_map(|c| c.identity_id).collect();
+    if !ids.is_empty() {
+        let found = crate::actions::sessions::identities(&state.core, ids).await?;
+        for c in &mut comments {
+            if let Some(view) = c.identity.as_mut() {
+                if let Some(i) = found.iter().find(|i| i.id == view.id) {
+                    *view = crate::routes::answers::AdminIdentity::of(i);
+                }
+            }
+        }
+    }
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(Queue { comments, total }))

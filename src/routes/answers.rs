@@ -109,6 +109,20 @@ pub struct SiteConfig<'a> {
     pub require_email: bool,
     pub images: bool,
     pub form_token: String,
+    /// the ways to sign in (empty: none)
+    pub sign_in: Vec<SignInWay>,
+    /// only signed-in commenters may post
+    pub require_sign_in: bool,
+}
+
+/// One way to sign in, as the widget offers it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInWay {
+    /// `passkey` or `oidc:<name>`
+    pub id: String,
+    /// the button's text
+    pub label: String,
 }
 
 /// Rendered, sanitized HTML.
@@ -171,6 +185,37 @@ pub struct AdminComment {
     /// `too_fast`, `form_token`, `blocked`, `honeypot`), else null
     #[schema(required = true)]
     pub held_reason: Option<String>,
+    /// who wrote it signed in, else null
+    #[schema(required = true)]
+    pub identity: Option<AdminIdentity>,
+}
+
+/// A signed-in commenter as the desk sees them.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminIdentity {
+    pub id: i64,
+    /// `passkey` or `oidc:<name>`
+    pub provider: String,
+    /// the provider's id for them (a passkey's user handle, the ID token's `sub`); null
+    /// where only the queue's list looks it up
+    #[schema(required = true)]
+    pub subject: Option<String>,
+    /// their display name (null as for `subject`)
+    #[schema(required = true)]
+    pub name: Option<String>,
+}
+
+impl AdminIdentity {
+    /// The whole view of a stored identity.
+    pub fn of(i: &crate::domain::signin::Identity) -> AdminIdentity {
+        AdminIdentity {
+            id: i.id,
+            provider: i.provider.clone(),
+            subject: Some(i.subject.clone()),
+            name: Some(i.name.clone()),
+        }
+    }
 }
 
 impl AdminComment {
@@ -198,6 +243,12 @@ impl AdminComment {
             via: c.via.clone(),
             badge: c.badge.clone(),
             held_reason: c.held_reason.clone(),
+            identity: c.identity_id.map(|id| AdminIdentity {
+                id,
+                provider: c.signed_in.clone().unwrap_or_default(),
+                subject: None,
+                name: None,
+            }),
         }
     }
 }

@@ -229,7 +229,21 @@ pub async fn create_comment(
     // With an admin token the site's owner is writing (the admin page's reply, or a
     // script): approved at once and badged. Any other bearer (a reader's edit token sent
     // along) makes no difference.
+    // A session token: a signed-in commenter of this site (a session of another site, or
+    // one revoked or expired, is refused rather than ignored: the commenter meant to sign).
+    let mut signed_in = None;
     let owner = match bearer_token(&req) {
+        Some(token) if crate::domain::signin::is_session_token(&token) => {
+            let (session, who) = crate::actions::sessions::session(&state.core, &token).await?;
+            if session.site != b.site {
+                return Err(ApiError::Unauthorized(
+                    "this session belongs to another site".into(),
+                ));
+            }
+            crate::actions::sessions::touch(&state.core, session.id).await?;
+            signed_in = Some(who);
+            None
+        }
         Some(token) => {
             crate::actions::moderation::admin_name(
                 &state.core,
@@ -246,6 +260,7 @@ pub async fn create_comment(
         honeypot: b.hp,
         form_token: b.form_token,
         owner,
+        signed_in,
     };
     let created = actions::create(&state.core, &b.site, new, sender).await?;
     Ok(HttpResponse::Created().json(Created {
@@ -269,7 +284,9 @@ pub async fn get_comment(state: State, id: web::Path<String>) -> ApiResult<HttpR
 
 fn bearer(req: &HttpRequest) -> ApiResult<String> {
     crate::http::extract::bearer_token(req).ok_or_else(|| {
-        ApiError::Unauthorized("an edit token is required (Authorization: Bearer …)".into())
+        ApiError::Unauthorized(
+            "an edit token or a session is required (Authorization: Bearer …)".into(),
+        )
     })
 }
 
@@ -312,7 +329,8 @@ pub async fn edit_comment(
     let token = bearer(&req)?;
     let edit = body.0.parse()?;
     let origin = state.origin_check(&req);
-    let updated = actions::edit(&state.core, id, &token, origin, edit).await?;
+    let proof = actions::Proof::of(&state.core, &token).await?;
+    let updated = actions::edit(&state.core, id, proof, origin, edit).await?;
     Ok(HttpResponse::Ok().json(updated.public(false)))
 }
 
@@ -334,7 +352,8 @@ pub async fn delete_comment(
 ) -> ApiResult<HttpResponse> {
     let id = parse_id(&id)?;
     let token = bearer(&req)?;
-    actions::delete(&state.core, id, &token, state.origin_check(&req)).await?;
+    let proof = actions::Proof::of(&state.core, &token).await?;
+    actions::delete(&state.core, id, proof, state.origin_check(&req)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

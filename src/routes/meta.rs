@@ -50,6 +50,18 @@ pub async fn get_config(state: State, query: Query) -> ApiResult<HttpResponse> {
             require_email: s.require_email,
             images: s.images,
             form_token: crate::actions::spam::issue_form_token(&state.key, id, now()),
+            sign_in: s
+                .sign_in
+                .iter()
+                .map(|w| crate::routes::answers::SignInWay {
+                    id: w.clone(),
+                    label: match w.strip_prefix("oidc:") {
+                        Some(name) => state.core.signin.oidc.label(name).unwrap_or_default(),
+                        None => "Passkey".into(),
+                    },
+                })
+                .collect(),
+            require_sign_in: s.require_sign_in,
         }))
 }
 

@@ -9,10 +9,14 @@ pub mod counts;
 pub mod desk;
 pub mod fediverse;
 pub mod fragment;
+pub mod me;
 pub mod meta;
 pub mod moderate;
 pub mod notify;
+pub mod oidc;
 pub mod openapi;
+pub mod sessions;
+pub mod signin;
 pub mod webmention;
 
 use actix_web::http::{header, StatusCode};
@@ -76,6 +80,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(resource("/webmention").route(web::post().to(webmention::receive)))
     .service(resource("/webmention/{id}").route(web::get().to(webmention::status)))
+    .service(resource("/auth/signin").route(web::get().to(signin::signin_page)))
+    .service(resource("/auth.js").route(web::get().to(signin::auth_js)))
+    .service(resource("/auth/oidc/{name}/start").route(web::get().to(oidc::oidc_start)))
+    .service(resource("/auth/oidc/{name}/callback").route(web::get().to(oidc::oidc_callback)))
+    .service(resource("/api/auth/passkey/register").route(web::post().to(signin::register_start)))
+    .service(
+        resource("/api/auth/passkey/register/finish")
+            .route(web::post().to(signin::register_finish)),
+    )
+    .service(resource("/api/auth/passkey/login").route(web::post().to(signin::login_start)))
+    .service(resource("/api/auth/passkey/login/finish").route(web::post().to(signin::login_finish)))
+    .service(
+        resource("/api/auth/session")
+            .route(web::get().to(me::get_session))
+            .route(web::delete().to(me::delete_session)),
+    )
+    .service(
+        resource("/api/auth/me")
+            .route(web::get().to(me::get_me))
+            .route(web::delete().to(me::delete_me)),
+    )
     .service(resource("/api/privacy/erase").route(web::post().to(notify::request_erase)))
     .service(resource("/.well-known/webfinger").route(web::get().to(fediverse::webfinger)))
     .service(resource("/ap/inbox").route(web::post().to(fediverse::post_shared_inbox)))
@@ -108,6 +133,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(resource("/blocks/{id}").route(web::delete().to(desk::remove_block)))
             .service(resource("/audit").route(web::get().to(desk::audit)))
+            .service(resource("/sessions").route(web::get().to(sessions::list_sessions)))
+            .service(resource("/sessions/{id}").route(web::delete().to(sessions::revoke_session)))
             .service(resource("/threads/lock").route(web::post().to(admin::lock_thread)))
             .service(resource("/erase").route(web::post().to(admin::erase_email)))
             .service(resource("/sites").route(web::get().to(admin::list_sites)))

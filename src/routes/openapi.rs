@@ -20,7 +20,8 @@ use utoipa::openapi::{KnownFormat, Object, ObjectBuilder, RefOr, ResponseBuilder
 use utoipa::{Modify, OpenApi, ToSchema};
 
 use super::{
-    admin, comments, counts, desk, fediverse, fragment, meta, moderate, notify, webmention,
+    admin, comments, counts, desk, fediverse, fragment, me, meta, moderate, notify, oidc, sessions,
+    signin, webmention,
 };
 use crate::http::error::ErrorBody;
 
@@ -99,6 +100,20 @@ pub fn document() -> &'static str {
         fediverse::post_inbox,
         fediverse::post_shared_inbox,
         fediverse::announce_post,
+        signin::signin_page,
+        signin::auth_js,
+        signin::register_start,
+        signin::register_finish,
+        signin::login_start,
+        signin::login_finish,
+        oidc::oidc_start,
+        oidc::oidc_callback,
+        me::get_session,
+        me::delete_session,
+        me::get_me,
+        me::delete_me,
+        sessions::list_sessions,
+        sessions::revoke_session,
     ),
     components(schemas(ErrorBody)),
     modifiers(&SecuritySchemes, &CommonErrors)
@@ -124,6 +139,10 @@ impl Modify for SecuritySchemes {
             bearer("an admin token (`natter admin token create`)"),
         );
         components.add_security_scheme("editToken", bearer("the `edit_token` a create answered"));
+        components.add_security_scheme(
+            "session",
+            bearer("a signed-in commenter's session token (`ns1.…`, from the sign-in popup)"),
+        );
     }
 }
 

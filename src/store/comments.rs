@@ -13,7 +13,7 @@ macro_rules! comment_columns {
         "c.id, p.site, p.key, c.page_id, c.parent, c.author, c.email, \
          c.website, c.text, c.format, c.html, c.status, c.created_at, c.edited_at, c.likes, \
          c.dislikes, c.ip, c.avatar, c.edit_token_hash, c.edit_until, c.notify, c.via_kind, c.via_url, \
-         c.via_handle, c.held_reason, c.badge"
+         c.via_handle, c.held_reason, c.badge, c.identity_id, c.signed_in"
     };
 }
 
@@ -27,7 +27,7 @@ pub use super::votes::vote;
 pub const COMMENT_COLUMNS: &str = comment_columns!();
 
 /// How many columns [`COMMENT_COLUMNS`] has: the index of the first one a query adds after them.
-pub const COMMENT_WIDTH: usize = 26;
+pub const COMMENT_WIDTH: usize = 28;
 
 /// Reads a [`Comment`] from a row selected with [`COMMENT_COLUMNS`].
 pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
@@ -57,6 +57,8 @@ pub fn comment_from_row(r: &Row<'_>) -> rusqlite::Result<Comment> {
         via: Via::from_columns(r.get(21)?, r.get(22)?, r.get(23)?),
         held_reason: r.get(24)?,
         badge: r.get(25)?,
+        identity_id: r.get(26)?,
+        signed_in: r.get(27)?,
     })
 }
 
@@ -168,6 +170,8 @@ pub struct NewComment {
     pub held_reason: Option<&'static str>,
     /// `owner` for a comment posted with an admin token.
     pub badge: Option<&'static str>,
+    /// The signed-in commenter's identity and its provider, when signed in.
+    pub identity: Option<(i64, String)>,
 }
 
 /// Stores a new comment on `page` (as [`ensure_page`] found it) and returns it as stored.
@@ -184,9 +188,9 @@ pub fn insert_comment(
     conn.prepare_cached(
         "INSERT INTO comments (page_id, parent, author, email, website, text, format, html, status,
             created_at, ip, avatar, author_key_hash, edit_token_hash, edit_until, notify,
-            request_key_hash, via_kind, via_url, via_handle, held_reason, badge)
+            request_key_hash, via_kind, via_url, via_handle, held_reason, badge, identity_id, signed_in)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'markdown', ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-            ?17, ?18, ?19, ?20, ?21)",
+            ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
     )?
     .execute(params![
         page.id,
@@ -210,6 +214,8 @@ pub fn insert_comment(
         c.via.as_ref().and_then(|v| v.handle.as_ref()),
         c.held_reason,
         c.badge,
+        c.identity.as_ref().map(|i| i.0),
+        c.identity.as_ref().map(|i| &i.1),
     ])?;
     let id = conn.last_insert_rowid();
     if page.first_comment_at.is_none() {
@@ -245,6 +251,8 @@ pub fn insert_comment(
         via: c.via,
         held_reason: c.held_reason.map(str::to_string),
         badge: c.badge.map(str::to_string),
+        identity_id: c.identity.as_ref().map(|i| i.0),
+        signed_in: c.identity.map(|i| i.1),
     })
 }
 

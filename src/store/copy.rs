@@ -105,7 +105,8 @@ pub const TABLES: &[Table] = &[
             ("dislikes", Int), ("ip", Text), ("avatar", Text), ("author_key_hash", Text),
             ("edit_token_hash", Text), ("edit_until", Int), ("notify", Int), ("source", Text),
             ("source_id", Text), ("request_key_hash", Text), ("via_kind", Text),
-            ("via_url", Text), ("via_handle", Text), ("held_reason", Text), ("badge", Text)] },
+            ("via_url", Text), ("via_handle", Text), ("held_reason", Text), ("badge", Text),
+            ("identity_id", Int), ("signed_in", Text)] },
     Table { name: "votes", key: &["comment_id", "voter"], identity: false,
         columns: &[("comment_id", Int), ("voter", Text), ("value", Int)] },
     Table { name: "admin_tokens", key: &["name"], identity: false,
@@ -171,6 +172,18 @@ pub const TABLES: &[Table] = &[
             ("status", Text), ("attempts", Int), ("last_error", Text),
             ("next_attempt_at", Int), ("claimed_by", Text), ("claimed_until", Int),
             ("created_at", Int), ("done_at", Int)] },
+    Table { name: "identities", key: &["id"], identity: true,
+        columns: &[("id", Int), ("site", Text), ("provider", Text), ("subject", Text),
+            ("name", Text), ("created_at", Int)] },
+    Table { name: "passkeys", key: &["id"], identity: true,
+        columns: &[("id", Int), ("identity_id", Int), ("credential_id", Text),
+            ("passkey", Text), ("created_at", Int), ("used_at", Int)] },
+    Table { name: "sessions", key: &["id"], identity: true,
+        columns: &[("id", Int), ("identity_id", Int), ("site", Text), ("created_at", Int),
+            ("expires_at", Int), ("last_seen_at", Int), ("revoked_at", Int)] },
+    Table { name: "auth_states", key: &["id_hash"], identity: false,
+        columns: &[("id_hash", Text), ("kind", Text), ("site", Text), ("origin", Text),
+            ("binding_hash", Text), ("data", Text), ("expires_at", Int)] },
 ];
 
 impl Table {

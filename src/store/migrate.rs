@@ -49,6 +49,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_fediverse",
         include_str!("../../migrations/0012_fediverse.sql"),
     ),
+    (
+        "0013_sign_in",
+        include_str!("../../migrations/0013_sign_in.sql"),
+    ),
 ];
 
 /// Why the migrations could not run.

@@ -30,6 +30,8 @@ pub mod pg_tx;
 pub mod restore;
 mod roots;
 pub mod session;
+pub mod signin;
+pub mod signin_tx;
 pub mod sqlite_tx;
 pub mod stats;
 pub mod subscriptions;
@@ -51,6 +53,7 @@ use crate::error::{ApiError, ApiResult};
 
 pub use fedi_tx::FediTx;
 pub use pg_tx::PgTx;
+pub use signin_tx::SignInTx;
 pub use sqlite_tx::SqliteTx;
 pub use tx::Tx;
 pub use writer::Writer;

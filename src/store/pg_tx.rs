@@ -396,5 +396,5 @@ impl Tx for PgTx<'_, '_> {
         on!(self, pg::desk::audit, site, limit, offset)
     }
 }
-
 mod fedi_tx;
+mod signin_tx;

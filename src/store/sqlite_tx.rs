@@ -355,3 +355,4 @@ impl Tx for SqliteTx<'_> {
 }
 
 mod fedi_tx;
+mod signin_tx;

@@ -21,7 +21,7 @@ use crate::error::ApiResult;
 
 /// One transaction (in the writer) or one read (on the pool) over the database: every
 /// operation the use cases and notifications may ask of it.
-pub trait Tx: super::FediTx {
+pub trait Tx: super::FediTx + super::SignInTx {
     // Comments (comments.rs).
     /// One comment by id, any status.
     fn find_comment(&self, id: i64) -> ApiResult<Option<Comment>>;

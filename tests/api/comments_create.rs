@@ -13,7 +13,15 @@ async fn a_valid_comment_is_created_approved_with_an_edit_token() {
     assert!(c["id"].as_i64().unwrap() > 0);
     assert_eq!(c["status"], "approved");
     // The contract says null, not absent.
-    for k in ["parent", "author", "website", "edited_at", "via", "badge"] {
+    for k in [
+        "parent",
+        "author",
+        "website",
+        "edited_at",
+        "via",
+        "badge",
+        "signed_in",
+    ] {
         assert_eq!(c.get(k), Some(&Value::Null), "{k} is present and null: {c}");
     }
     assert_eq!(c["html"], "<p>Hello <strong>world</strong></p>\n");
@@ -38,6 +46,7 @@ async fn a_valid_comment_is_created_approved_with_an_edit_token() {
             "id",
             "likes",
             "parent",
+            "signed_in",
             "status",
             "via",
             "website"

@@ -85,6 +85,7 @@ fn allowed(part: &str) -> Option<&'static [&'static str]> {
         "domain" | "metrics" | "mf2" => &[],
         "fediverse" => &["domain"],
         "fetch" => &["config"],
+        "signin" => &["fetch", "domain", "config"],
         "config" | "error" => &["domain"],
         "render" => &["domain", "config"],
         "store" => &["domain", "config", "error"],
@@ -94,7 +95,7 @@ fn allowed(part: &str) -> Option<&'static [&'static str]> {
         ],
         "actions" => &[
             "notify", "store", "render", "domain", "config", "error", "metrics", "fetch", "mf2",
-            "fediverse",
+            "fediverse", "signin",
         ],
         "http" => &["actions", "store", "domain", "config", "error", "metrics"],
         "routes" => &[

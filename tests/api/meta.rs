@@ -19,7 +19,9 @@ async fn config_describes_the_site_and_hands_out_a_form_token() {
     assert_eq!(v["require_email"], false);
     assert_eq!(v["images"], false);
     assert!(v["form_token"].as_str().unwrap().len() > 10);
-    assert_eq!(v.as_object().unwrap().len(), 8);
+    assert_eq!(v["sign_in"], json!([]), "no sign-in unless the site asks");
+    assert_eq!(v["require_sign_in"], false);
+    assert_eq!(v.as_object().unwrap().len(), 10);
     assert_error(app.get("/api/config?site=nope").await, 404, "unknown_site").await;
     assert_invalid(app.get("/api/config").await, "site").await;
 }

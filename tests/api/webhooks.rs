@@ -114,7 +114,8 @@ async fn the_payload_has_every_documented_field_with_its_type() {
                 "likes",
                 "dislikes",
                 "via",
-                "badge"
+                "badge",
+                "signed_in"
             ])
         );
         // The public comment object, exactly as the API shows it.

@@ -232,6 +232,7 @@ fn create(
         status,
         held_reason,
         badge: None,
+        identity: None,
         created_at: at,
         ip: ip.to_string(),
         author_key_hash: Some(key_hash),

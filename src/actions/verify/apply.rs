@@ -160,6 +160,7 @@ fn accept(
                 status,
                 held_reason,
                 badge: None,
+                identity: None,
                 created_at: at,
                 ip,
                 author_key_hash: None,

@@ -58,6 +58,8 @@ pub(crate) fn comment_from_row(r: &Row) -> Result<Comment, postgres::Error> {
         via: Via::from_columns(r.try_get(21)?, r.try_get(22)?, r.try_get(23)?),
         held_reason: r.try_get(24)?,
         badge: r.try_get(25)?,
+        identity_id: r.try_get(26)?,
+        signed_in: r.try_get(27)?,
     })
 }
 
@@ -154,15 +156,18 @@ pub fn insert_comment(
          )
          INSERT INTO comments (page_id, parent, author, email, website, text, format, html,
              status, created_at, ip, avatar, author_key_hash, edit_token_hash, edit_until,
-             notify, request_key_hash, via_kind, via_url, via_handle, held_reason, badge)
+             notify, request_key_hash, via_kind, via_url, via_handle, held_reason, badge,
+             identity_id, signed_in)
          VALUES ($1, $2, $3, $4, $5, $6, 'markdown', $7, $8, $9, $10, $11, $12, $13, $14, $15,
-             $16, $20, $21, $22, $23, $24)
+             $16, $20, $21, $22, $23, $24, $25, $26)
          RETURNING id";
     let notify = i64::from(new.notify);
     let first = page.first_comment_at.is_none();
     let via_kind = new.via.as_ref().map(|v| v.kind.as_str());
     let via_url = new.via.as_ref().map(|v| v.url.as_str());
     let via_handle = new.via.as_ref().and_then(|v| v.handle.as_deref());
+    let identity_id = new.identity.as_ref().map(|i| i.0);
+    let signed_in = new.identity.as_ref().map(|i| i.1.as_str());
     let row = c
         .query_typed_one(
             SQL,
@@ -191,6 +196,8 @@ pub fn insert_comment(
                 (&via_handle, Type::TEXT),
                 (&new.held_reason, Type::TEXT),
                 (&new.badge, Type::TEXT),
+                (&identity_id, Type::INT8),
+                (&signed_in, Type::TEXT),
             ],
         )
         .map_err(same_request_elsewhere)?;
@@ -225,6 +232,8 @@ pub fn insert_comment(
         via: new.via,
         held_reason: new.held_reason.map(str::to_string),
         badge: new.badge.map(str::to_string),
+        identity_id: new.identity.as_ref().map(|i| i.0),
+        signed_in: new.identity.map(|i| i.1),
     })
 }
 

@@ -23,6 +23,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_fediverse",
         include_str!("../../../migrations/postgres/0004_fediverse.sql"),
     ),
+    (
+        "0005_sign_in",
+        include_str!("../../../migrations/postgres/0005_sign_in.sql"),
+    ),
 ];
 
 /// The advisory lock every node takes to migrate (any constant will do; this one spells

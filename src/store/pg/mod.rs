@@ -23,6 +23,7 @@ pub mod moderation;
 pub mod outbox;
 pub mod pages;
 mod rows;
+pub mod signin;
 pub mod startup;
 pub mod stats;
 pub mod subscriptions;

@@ -183,6 +183,7 @@ fn new_comment(text: &str, created_at: Timestamp) -> NewComment {
         via: None,
         held_reason: None,
         badge: None,
+        identity: None,
     }
 }
 
