@@ -923,3 +923,229 @@ async fn each_signed_in_write_checks_its_origin() {
         assert_error(res, 403, "origin_not_allowed").await;
     }
 }
+
+#[tokio::test]
+async fn sign_in_answers_fit_their_documented_schemas() {
+    let (app, own) = app_with(|_| {}).await;
+    let doc = crate::openapi::Doc::fetch(&app).await;
+    let cookie = open_popup(&app).await;
+    let start = |path: &str, body: Value| {
+        app.client
+            .post(app.url(path))
+            .header("origin", &own)
+            .header("cookie", &cookie)
+            .json(&body)
+    };
+    let body = json!({"site": "blog", "origin": BLOG, "name": "Ada"});
+    let started = doc
+        .send(
+            "post",
+            "/api/auth/passkey/register",
+            200,
+            start("/api/auth/passkey/register", body),
+        )
+        .await;
+    let mut pk = SoftPasskey::new();
+    let cred = pk.register(&started["options"], &Claims::honest(&own));
+    let finish = json!({"ceremony": started["ceremony"], "credential": cred});
+    let handover = doc
+        .send(
+            "post",
+            "/api/auth/passkey/register/finish",
+            200,
+            start("/api/auth/passkey/register/finish", finish),
+        )
+        .await;
+    let started = doc
+        .send(
+            "post",
+            "/api/auth/passkey/login",
+            200,
+            start(
+                "/api/auth/passkey/login",
+                json!({"site": "blog", "origin": BLOG}),
+            ),
+        )
+        .await;
+    let answer = pk.assert(&started["options"], &Claims::honest(&own));
+    let finish = json!({"ceremony": started["ceremony"], "credential": answer});
+    doc.send(
+        "post",
+        "/api/auth/passkey/login/finish",
+        200,
+        start("/api/auth/passkey/login/finish", finish.clone()),
+    )
+    .await;
+    doc.send(
+        "post",
+        "/api/auth/passkey/login/finish",
+        400,
+        start("/api/auth/passkey/login/finish", finish),
+    )
+    .await;
+    let t = token(&handover);
+    post_signed(&app, &t, "hello").await;
+    doc.send(
+        "get",
+        "/api/auth/session",
+        200,
+        with(&app, Method::GET, "/api/auth/session", &t),
+    )
+    .await;
+    doc.send(
+        "get",
+        "/api/auth/me",
+        200,
+        with(&app, Method::GET, "/api/auth/me", &t),
+    )
+    .await;
+    let admin = app.admin_token();
+    let listed = doc
+        .send(
+            "get",
+            "/api/admin/sessions",
+            200,
+            app.admin(Method::GET, "/api/admin/sessions", &admin),
+        )
+        .await;
+    assert_eq!(listed["sessions"].as_array().unwrap().len(), 2);
+    let queue = doc
+        .send(
+            "get",
+            "/api/admin/comments",
+            200,
+            app.admin(Method::GET, "/api/admin/comments?status=all", &admin),
+        )
+        .await;
+    assert_eq!(queue["comments"][0]["identity"]["name"], "Ada");
+    doc.send(
+        "delete",
+        "/api/auth/me",
+        200,
+        with(&app, Method::DELETE, "/api/auth/me", &t),
+    )
+    .await;
+    doc.send(
+        "get",
+        "/api/auth/session",
+        401,
+        with(&app, Method::GET, "/api/auth/session", &t),
+    )
+    .await;
+}
+
+/// Two real `natter serve` processes on one PostgreSQL database: a ceremony started on one
+/// node finishes on the other, the session works on both, and signing out on one ends it on
+/// the other (nothing of it lives in a process's memory). Skipped without PostgreSQL.
+#[tokio::test]
+async fn ceremonies_and_sessions_hold_across_nodes() {
+    let Some(db) = crate::cluster::cluster_db("ceremonies_and_sessions_hold_across_nodes") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "sign_in = [\"passkey\"]\n";
+    let cfg = crate::cluster::config(dir.path(), "none", 0, extra);
+    let (a, b) = (
+        crate::cluster::node(&db, &cfg),
+        crate::cluster::node(&db, &cfg),
+    );
+    let url = |s: &crate::cli::Server, p: &str| format!("http://127.0.0.1:{}{p}", s.port);
+    // Both nodes' public URL is the default http://localhost:8080: the passkey's origin.
+    let own = "http://localhost:8080";
+    let c = reqwest::Client::new();
+    let res = c
+        .get(url(
+            &a,
+            &format!(
+                "/auth/signin?site=blog&origin={}",
+                crate::helpers::enc(BLOG)
+            ),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let post = |node: &crate::cli::Server, path: &str, body: Value| {
+        c.post(url(node, path))
+            .header("origin", own)
+            .header("cookie", &cookie)
+            .json(&body)
+            .send()
+    };
+    let started = ok_json(
+        post(
+            &a,
+            "/api/auth/passkey/register",
+            json!({"site": "blog", "origin": BLOG, "name": "Ada"}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    let mut pk = SoftPasskey::new();
+    let cred = pk.register(&started["options"], &Claims::honest(own));
+    let t = token(
+        &ok_json(
+            post(
+                &b,
+                "/api/auth/passkey/register/finish",
+                json!({"ceremony": started["ceremony"], "credential": cred}),
+            )
+            .await
+            .unwrap(),
+        )
+        .await,
+    );
+    let started = ok_json(
+        post(
+            &b,
+            "/api/auth/passkey/login",
+            json!({"site": "blog", "origin": BLOG}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    let answer = pk.assert(&started["options"], &Claims::honest(own));
+    let t2 = token(
+        &ok_json(
+            post(
+                &a,
+                "/api/auth/passkey/login/finish",
+                json!({"ceremony": started["ceremony"], "credential": answer}),
+            )
+            .await
+            .unwrap(),
+        )
+        .await,
+    );
+    let session = |node: &crate::cli::Server, t: &str| {
+        c.get(url(node, "/api/auth/session")).bearer_auth(t).send()
+    };
+    for node in [&a, &b] {
+        assert_eq!(session(node, &t).await.unwrap().status(), 200);
+        assert_eq!(session(node, &t2).await.unwrap().status(), 200);
+    }
+    let res = c
+        .delete(url(&a, "/api/auth/session"))
+        .bearer_auth(&t)
+        .header("origin", BLOG)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    assert_error(session(&b, &t).await.unwrap(), 401, "unauthorized").await;
+    assert_eq!(
+        session(&b, &t2).await.unwrap().status(),
+        200,
+        "the other device stays in"
+    );
+    crate::cli::stop(a);
+    crate::cli::stop(b);
+}
