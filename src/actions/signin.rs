@@ -266,6 +266,12 @@ pub async fn oidc_start(core: &Arc<Core>, c: Ceremony<'_>, name: &str) -> ApiRes
     Ok(url)
 }
 
+/// Ends an OpenID Connect sign-in the provider refused: the state is spent, when it is this
+/// browser's.
+pub async fn oidc_abandon(core: &Arc<Core>, state: &str, binding: &str) -> ApiResult<()> {
+    take(core, "oidc", state, binding).await.map(drop)
+}
+
 /// Finishes an OpenID Connect sign-in from the provider's redirect (`state` and `code`).
 pub async fn oidc_finish(
     core: &Arc<Core>,

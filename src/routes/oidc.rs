@@ -5,6 +5,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use crate::actions::signin::{self as act, Ceremony};
+use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::state::State;
 use crate::render::signin as page;
@@ -18,6 +19,7 @@ use crate::routes::signin::{binding, handover_json, popup};
     ),
     responses(
         (status = 303, description = "to the provider's authorization endpoint"),
+        (status = 503, description = "the provider could not be reached or described (a page saying why)", content_type = "text/html", body = String),
         (status = 400, description = "refused (a page saying why)", content_type = "text/html", body = String),
     ))]
 /// `GET /auth/oidc/{name}/start`.
@@ -51,7 +53,15 @@ pub async fn oidc_start(
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header(("referrer-policy", "no-referrer"))
             .finish(),
-        Err(e) => popup(e.status_code(), page::refused(&e.to_string())),
+        Err(e) => popup(e.status_code(), page::refused(&why(&e))),
+    }
+}
+
+/// What a refusal says: an unreachable provider's own reason, not only "unavailable".
+fn why(e: &ApiError) -> String {
+    match e {
+        ApiError::Unavailable(reason) => reason.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -64,6 +74,7 @@ pub async fn oidc_start(
     responses(
         (status = 200, description = "signed in: the page hands the session to the embedding page", content_type = "text/html", body = String),
         (status = 400, description = "bad or used state, another browser, refused code or ID token", content_type = "text/html", body = String),
+        (status = 503, description = "the provider could not be reached (a page saying why)", content_type = "text/html", body = String),
     ))]
 /// `GET /auth/oidc/{name}/callback`.
 pub async fn oidc_callback(
@@ -72,12 +83,15 @@ pub async fn oidc_callback(
     name: web::Path<String>,
     query: Query,
 ) -> HttpResponse {
+    // The provider's refusal is shown only for a sign-in of this browser (and spends it):
+    // a link can't make Natter's origin say what its author likes.
     if let Some(e) = query.get("error") {
-        let e = crate::domain::one_line(e, 100);
-        return popup(
-            StatusCode::BAD_REQUEST,
-            page::refused(&format!("the provider said: {e}")),
-        );
+        let st = query.get("state").unwrap_or_default();
+        let said = match act::oidc_abandon(&state.core, st, &binding(&req)).await {
+            Ok(()) => format!("the provider said: {}", crate::domain::one_line(e, 100)),
+            Err(e) => why(&e),
+        };
+        return popup(StatusCode::BAD_REQUEST, page::refused(&said));
     }
     let (Some(st), Some(code)) = (query.get("state"), query.get("code")) else {
         return popup(
@@ -96,7 +110,7 @@ pub async fn oidc_callback(
             } else {
                 StatusCode::BAD_REQUEST
             };
-            popup(status, page::refused(&e.to_string()))
+            popup(status, page::refused(&why(&e)))
         }
     }
 }

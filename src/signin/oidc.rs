@@ -201,12 +201,27 @@ impl Providers {
         let token = answer
             .id_token()
             .ok_or_else(|| Refused("the provider sent no ID token".into()))?;
-        let claims = token
-            .claims(
-                &client.id_token_verifier(),
-                &Nonce::new(pending.nonce.clone()),
-            )
-            .map_err(|e| Refused(format!("the ID token was refused: {e}")))?;
+        let nonce = Nonce::new(pending.nonce.clone());
+        let claims = match token.claims(&client.id_token_verifier(), &nonce) {
+            Ok(c) => c.clone(),
+            // Signed with a key not among those read: the provider may have rotated its
+            // keys since (OpenID Connect Core 10.1.1). Read them again, once.
+            Err(openidconnect::ClaimsVerificationError::SignatureVerification(_)) => {
+                let meta = self.metadata(name, true).await?;
+                let fresh = CoreClient::from_provider_metadata(
+                    meta,
+                    ClientId::new(config.client_id.clone()),
+                    Some(ClientSecret::new(config.client_secret.clone())),
+                );
+                let verifier = fresh.id_token_verifier();
+                let claims = token
+                    .claims(&verifier, &nonce)
+                    .map_err(|e| Refused(format!("the ID token was refused: {e}")))?
+                    .clone();
+                claims
+            }
+            Err(e) => return Err(Refused(format!("the ID token was refused: {e}"))),
+        };
         let subject = claims.subject().as_str().to_string();
         let name = claims
             .name()

@@ -52,6 +52,7 @@ mod proxies;
 mod public_url;
 mod restore;
 mod signin;
+mod signin_oidc;
 mod sinks;
 mod smtp;
 mod soft_passkey;
