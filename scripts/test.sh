@@ -26,7 +26,8 @@ fi
 # pins: @remy/webmention sends Webmentions to the real server (tests/api/webmention_peer.rs);
 # @fedify/fedify runs a Fediverse server (tests/peers/fedify) that follows, replies to and
 # checks the signatures of the real server (tests/api/fediverse_fedify.rs, the widget's and
-# the desk's browser tests).
+# the desk's browser tests); oidc-provider is the OpenID Connect provider commenters sign in
+# with (tests/peers/oidc: tests/api/signin_oidc.rs and the widget's sign-in browser test).
 npm ci --prefix tests/peers --no-audit --no-fund --loglevel=error
 export NATTER_REQUIRE_PEERS=1
 
