@@ -130,9 +130,16 @@ pub async fn identities(core: &Arc<Core>, mut ids: Vec<i64>) -> ApiResult<Vec<Id
         .await
 }
 
-/// Notes a write by a session (shown as "last seen" on the desk).
-pub async fn touch(core: &Arc<Core>, session: i64) -> ApiResult<()> {
-    core.store
-        .write(move |tx| tx.session_touch(session, now()))
-        .await
+/// How stale a session's "last seen" may get before a write by it notes the time again: a
+/// busy commenter's every comment doesn't cost a write of its own.
+pub const TOUCH_EVERY: i64 = 60;
+
+/// Notes a write by a session (shown as "last seen" on the desk), when the time it shows is
+/// older than [`TOUCH_EVERY`].
+pub async fn touch(core: &Arc<Core>, s: &Session) -> ApiResult<()> {
+    let (id, at) = (s.id, now());
+    if at - s.last_seen_at < TOUCH_EVERY {
+        return Ok(());
+    }
+    core.store.write(move |tx| tx.session_touch(id, at)).await
 }

@@ -240,7 +240,7 @@ pub async fn create_comment(
                     "this session belongs to another site".into(),
                 ));
             }
-            crate::actions::sessions::touch(&state.core, session.id).await?;
+            crate::actions::sessions::touch(&state.core, &session).await?;
             signed_in = Some(who);
             None
         }

@@ -1149,3 +1149,37 @@ async fn ceremonies_and_sessions_hold_across_nodes() {
     crate::cli::stop(a);
     crate::cli::stop(b);
 }
+
+#[tokio::test]
+async fn the_desk_sees_when_a_session_last_wrote() {
+    let (app, own) = app_with(|_| {}).await;
+    let mut pk = SoftPasskey::new();
+    let t = token(&register(&app, &own, &mut pk, "Ada").await);
+    let listed = live_sessions(&app).await;
+    assert_eq!(listed[0]["last_seen_at"], listed[0]["created_at"]);
+    // A write when the time noted is older than a minute notes it again…
+    app.db()
+        .execute("UPDATE sessions SET last_seen_at = 1000", params![]);
+    app.db()
+        .execute("UPDATE sessions SET created_at = 1000", params![]);
+    assert_eq!(post_signed(&app, &t, "one").await.status(), 201);
+    let seen = live_sessions(&app).await[0]["last_seen_at"].clone();
+    assert_ne!(
+        seen, "1970-01-01T00:16:40Z",
+        "older than a minute: noted now"
+    );
+    let noted = chrono::DateTime::parse_from_rfc3339(seen.as_str().unwrap()).unwrap();
+    assert!((chrono::Utc::now().timestamp() - noted.timestamp()).abs() < 60);
+    let last_at: i64 = app
+        .db()
+        .query_row("SELECT last_seen_at FROM sessions", params![], |r| r.get(0));
+    app.db().execute(
+        "UPDATE sessions SET last_seen_at = last_seen_at - 30",
+        params![],
+    );
+    assert_eq!(post_signed(&app, &t, "two").await.status(), 201);
+    let again: i64 = app
+        .db()
+        .query_row("SELECT last_seen_at FROM sessions", params![], |r| r.get(0));
+    assert_eq!(again, last_at - 30, "within a minute: left as it was");
+}
