@@ -34,6 +34,7 @@
       't-site', 't-page', 't-state', 'thread-error', 'erase', 'e-site', 'e-who', 'erase-confirm', 'erase-question', 'erase-yes',
       'erase-no', 'erase-error', 'blocks-h', 'block-new', 'b-site', 'b-kind', 'b-value', 'b-expiry', 'blocks-error', 'blocks-summary',
       'blocks', 'audit-h', 'audit-filter', 'a-site', 'audit-error', 'audit-summary', 'audit', 'audit-prev', 'audit-next',
+      'view-sessions', 'sessions-h', 'sessions-filter', 's-site', 'sessions-error', 'sessions-summary', 'sessions',
     ].map((id) => [id.replace(/-(\w)/g, (_, c) => c.toUpperCase()), document.getElementById(id)]),
   );
   const BULK = { approve: el.bulkApprove, reject: el.bulkReject, spam: el.bulkSpam, delete: el.bulkDelete };
@@ -89,7 +90,7 @@
     token = null;
     sessionStorage.removeItem(KEY);
     byId.clear();
-    for (const list of [el.list, el.sites, el.blocks, el.audit]) list.replaceChildren();
+    for (const list of [el.list, el.sites, el.blocks, el.audit, el.sessions]) list.replaceChildren();
     if (el.help.open) el.help.close();
     showView('queue', false);
     el.app.hidden = el.logout.hidden = el.helpOpen.hidden = true;
@@ -162,7 +163,7 @@
       li.append(name, mode, counts);
       return li;
     }));
-    for (const [select, any] of [[el.fSite, true], [el.tSite, false], [el.eSite, false], [el.bSite, false], [el.aSite, true]]) {
+    for (const [select, any] of [[el.fSite, true], [el.tSite, false], [el.eSite, false], [el.bSite, false], [el.aSite, true], [el.sSite, true]]) {
       const keep = select.value;
       const opts = data.sites.map((s) => new Option(s.id, s.id));
       select.replaceChildren(...(any ? [new Option('All sites', '')] : []), ...opts);
@@ -242,6 +243,11 @@
       via.href = c.via.url;
       via.textContent = c.via.kind === 'fediverse' && c.via.handle ? `via Fediverse: ${c.via.handle}` : `via ${c.via.kind}: ${c.via.url}`;
     } else via.remove();
+    // Who really wrote it, when signed in: the provider's own subject, whatever name the comment shows.
+    if (c.identity) {
+      $('.identity', li).textContent = `Signed in: ${identityText(c.identity)}`;
+      $('.identity', li).hidden = false;
+    }
     if (typeof c.avatar === 'string' && c.avatar.startsWith('/api/avatar/')) {
       $('.av', li).src = c.avatar;
       $('.av', li).hidden = false;
@@ -631,7 +637,7 @@
   });
   el.eWho.addEventListener('input', () => el.eWho.removeAttribute('aria-invalid'));
 
-  /* ---------- views: the queue, blocks, the audit log ---------- */
+  /* ---------- views: the queue, blocks, the audit log, sessions ---------- */
   function showView(name, focus = true) {
     view = name;
     for (const b of $$('.view-btn')) {
@@ -641,10 +647,12 @@
     el.viewQueue.hidden = name !== 'queue';
     el.viewBlocks.hidden = name !== 'blocks';
     el.viewAudit.hidden = name !== 'audit';
+    el.viewSessions.hidden = name !== 'sessions';
     if (!focus) return;
     if (name === 'blocks') loadBlocks();
     if (name === 'audit') loadAudit();
-    ({ queue: el.queueH, blocks: el.blocksH, audit: el.auditH })[name].focus();
+    if (name === 'sessions') loadSessions();
+    ({ queue: el.queueH, blocks: el.blocksH, audit: el.auditH, sessions: el.sessionsH })[name].focus();
   }
   for (const b of $$('.view-btn')) b.addEventListener('click', () => showView(b.dataset.view));
 
@@ -753,6 +761,59 @@
   el.auditNext.addEventListener('click', () => ((auditOffset += AUDIT_PAGE), loadAudit()));
   el.aSite.addEventListener('change', () => ((auditOffset = 0), loadAudit()));
   el.auditFilter.addEventListener('submit', (e) => e.preventDefault());
+
+  /* ---------- sign-in sessions ---------- */
+  // "passkey · Alice · <subject>": the identity as the server knows it (AdminComment.identity, a session's identity).
+  const identityText = (i) => [i.provider, i.name, i.subject].filter(Boolean).join(' · ');
+  const when = (iso) => (iso ? new Date(iso).toLocaleString() : 'never');
+  const sessionsSummary = (n) => (el.sessionsSummary.textContent = n ? `${plural(n, 'live session')}.` : 'No one is signed in.');
+  async function loadSessions() {
+    el.sessionsError.textContent = '';
+    el.sessions.setAttribute('aria-busy', 'true');
+    try {
+      const data = await api('GET', '/api/admin/sessions?' + qs({ site: el.sSite.value }));
+      el.sessions.replaceChildren(...data.sessions.map((s) => {
+        const li = document.createElement('li');
+        li.dataset.id = s.id;
+        const who = document.createElement('div');
+        const name = document.createElement('strong');
+        name.textContent = s.identity.name || '(no name)';
+        who.append(name, ` · ${s.identity.provider} · ${s.identity.subject}`);
+        const meta = document.createElement('div');
+        meta.className = 'muted small';
+        meta.textContent = `${s.site} · signed in ${when(s.created_at)} · expires ${when(s.expires_at)} · last seen ${when(s.last_seen_at)}`;
+        const revoke = document.createElement('button');
+        revoke.type = 'button';
+        revoke.className = 'danger';
+        revoke.textContent = 'Revoke';
+        revoke.setAttribute('aria-label', `Revoke the session of ${s.identity.name || s.identity.subject} (${s.identity.provider}) on ${s.site}`);
+        revoke.addEventListener('click', () => revokeSession(li, s, revoke));
+        li.append(who, meta, revoke);
+        return li;
+      }));
+      sessionsSummary(data.sessions.length);
+    } catch (x) {
+      report(x, el.sessionsError);
+    } finally {
+      el.sessions.removeAttribute('aria-busy');
+    }
+  }
+  async function revokeSession(li, s, button) {
+    button.disabled = true;
+    try {
+      await api('DELETE', `/api/admin/sessions/${s.id}`);
+    } catch (x) {
+      button.disabled = false;
+      if (x.status !== 404) return report(x, el.sessionsError);
+    }
+    const next = li.nextElementSibling || li.previousElementSibling;
+    li.remove();
+    (next ? $('button', next) : el.sessionsH).focus();
+    say(`Revoked the session of ${s.identity.name || s.identity.subject} (${s.identity.provider}) on ${s.site}.`);
+    sessionsSummary(el.sessions.children.length);
+  }
+  el.sSite.addEventListener('change', loadSessions);
+  el.sessionsFilter.addEventListener('submit', (e) => e.preventDefault());
 
   /* ---------- keyboard ---------- */
   // A field that takes typing: shortcuts are off there (a checkbox or a button is not one).

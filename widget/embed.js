@@ -8,7 +8,9 @@
 //  - the widget finds its own <script> tag through document.currentScript;
 //  - strings become text nodes (el()); the one innerHTML assignment is in showServerHtml(),
 //    for HTML that the server rendered and sanitized;
-//  - only http(s) URLs become a link's href or an image's src (safeUrl());
+//  - only http(s) URLs become a link's href or an image's src (safeUrl()), besides the blob: URL of
+//    the reader's own data, which the widget makes itself ("My data");
+//  - a sign-in session is taken only from the popup this widget opened, on Natter's own origin;
 //  - everything is rendered inside a shadow root.
 (() => {
   'use strict';
@@ -141,7 +143,10 @@
     network: 'Could not reach the comment server. Please check your connection.', error: 'Something went wrong. Please try again.',
     from: 'from {site}', likes: { one: '{n} like', other: '{n} likes' }, reposts: { one: '{n} repost', other: '{n} reposts' },
     bookmarks: { one: '{n} bookmark', other: '{n} bookmarks' }, web: '{list} from the web', owner: 'Owner',
-    ownerToken: 'Admin token', signIn: 'Sign in', signOut: 'Sign out',
+    ownerToken: 'Admin token', signIn: 'Sign in', signOut: 'Sign out', signedAs: 'Signed in as {name}', myData: 'My data',
+    download: 'Download', eraseAll: 'Erase everything', eraseAsk: 'Erase all your comments and your sign-in here? This cannot be undone.',
+    erased: 'Everything stored about you here was erased.', expired: 'Your sign-in has ended. Please sign in again.',
+    withPasskey: 'Signed in with a passkey', withLabel: 'Signed in with {label}',
     erase: 'Delete my data', eraseSend: 'Send the link',
     eraseHelp: 'We will email you a link that deletes your comments and everything else stored about this address here.',
     eraseSent: 'If this address has comments here, a link to delete them is on its way.', dir: 'ltr',
@@ -361,6 +366,8 @@
     .main { flex: 1; min-width: 0; }
     .meta { display: flex; flex-wrap: wrap; gap: 0 var(--_sp); font-size: .9em; }
     .author { font-weight: 600; color: var(--_fg); }
+    .verified { color: var(--_ac); }
+    .gate>:not(.sign) { display: none; }
     .badge { align-self: center; border: 1px solid; border-radius: 1em; padding: 0 .5em; font-size: .8em; color: var(--_ac); }
     .target>.row { background: var(--_card); border-inline-start: 3px solid var(--_ac); padding-inline-start: .5em; }
     .pending-note { color: var(--_pe); font-weight: 600; }
@@ -376,6 +383,7 @@
     td, th { border: 1px solid var(--_bd); padding: .2em .5em; }
     .actions { display: flex; flex-wrap: wrap; gap: .4em; align-items: center; font-size: .9em; }
     .actions button { padding: .1em .6em; }
+    .actions .link { padding: 0; }
     .vote[aria-pressed=true] { border-color: var(--_ac); color: var(--_ac); }
     .replies { margin-inline-start: var(--_in); padding-inline-start: .8em; border-inline-start: 2px solid var(--_bd); }
     .replies:empty { display: none; }
@@ -508,6 +516,19 @@
       this.votesKey = 'votes:' + config.site;
       this.pendingKey = `pending:${config.site}:${config.page}`;
       this.votes = load(this.votesKey, {});
+      // a sign-in session (sites with `sign_in`), and the ids of its identity's comments (GET /api/auth/me)
+      this.sessionKey = 'session:' + config.site;
+      this.session = load(this.sessionKey);
+      this.mine = {}; // {id: {text, until}}
+      // The popup hands the session over by postMessage: taken only from the popup this widget
+      // opened, with Natter's own origin, for this site.
+      addEventListener('message', (event) => {
+        const data = event.data;
+        if (this.generation == generation && this.popup && event.source == this.popup && event.origin == ORIGIN &&
+          data && data.natter == 'session' && data.site == config.site) {
+          this.signed({ token: data.token, expires_at: data.expires_at, identity: data.identity }).then(() => this.form.textarea.focus());
+        }
+      });
       // this reader's comments awaiting moderation (for 30 days)
       this.pending = load(this.pendingKey, []).filter((c) => now - Date.parse(c.created_at) < 2592e6);
       this.strings = EN;
@@ -527,7 +548,7 @@
 
     start(translated) {
       translated.then(([strings]) => this.ready || this.staticFragment || this.say(strings.loading));
-      Promise.all([translated, this.loadSiteConfig(), this.fetchComments()]).then(([translation, , page]) => {
+      Promise.all([translated, this.loadSiteConfig(), this.fetchComments(), this.checkSession()]).then(([translation, , page]) => {
         if (this.generation != generation) return;
         this.speak(translation);
         this.build();
@@ -559,6 +580,61 @@
         this.siteConfig = siteConfig;
         this.siteConfigAt = Date.now();
       });
+    }
+
+    // -- sign-in
+
+    // The stored session: still valid (else forgotten), and its identity's comments.
+    checkSession() {
+      const session = this.session;
+      return session && Promise.all(['session', 'me'].map((what) => api('GET', '/api/auth/' + what, null, session.token)))
+        .then(([, me]) => this.learn(me), (e) => e.code == 'unauthorized' && this.signed(null));
+    }
+
+    // GET /api/auth/me: Edit and Delete on the identity's comments, written on any device.
+    learn(me) {
+      this.mine = {};
+      for (const c of me.comments) this.mine[c.id] = { text: c.text };
+    }
+
+    signIn() {
+      this.popup = window.open(ORIGIN + '/auth/signin?' + queryString({ site: this.config.site, origin: location.origin }),
+        'natter-signin', 'popup,width=480,height=640');
+    }
+
+    signOut() {
+      api('DELETE', '/api/auth/session', null, this.session.token).catch(() => {}).then(() => this.signed(null));
+    }
+
+    // Signed in (the popup's session) or out (null): kept, checked, and the form and thread drawn anew.
+    signed(session) {
+      store(this.sessionKey, (this.session = session));
+      this.mine = {};
+      return Promise.resolve(this.checkSession()).then(() => this.ready && (this.form.drawSign(), this.draw()));
+    }
+
+    // A session the server refused (401) is forgotten; other errors are shown as usual.
+    lost(error) {
+      if (error.code != 'unauthorized' || !this.session) return this.fail(error);
+      this.signed(null);
+      this.say(this.strings.expired, true);
+    }
+
+    // DELETE /api/auth/me: every comment of the identity, its passkeys and sessions; then the thread anew.
+    eraseMe() {
+      this.request('DELETE', '/api/auth/me', null, this.session.token).then(() => {
+        this.pending = this.pending.filter((c) => !this.mine[c.id]); // (take() stores it)
+        this.signed(null);
+        this.fetchComments().then((page) => this.take(page), (e) => this.fail(e));
+        this.say(this.strings.erased);
+        this.status.focus();
+      }, (e) => this.lost(e));
+    }
+
+    // "Signed in with a passkey" / "Signed in with Example ID"
+    signedWith(provider) {
+      const option = (this.siteConfig.sign_in || []).find((p) => p.id == provider);
+      return provider == 'passkey' ? this.strings.withPasskey : fmt(this.strings.withLabel, { label: option ? option.label : provider });
     }
 
     fetchComments(after) {
@@ -790,8 +866,10 @@
       const via = comment.via && safeUrl(comment.via.url);
       // A Fediverse reply names its author's account (@user@host); a Webmention its site.
       const handle = via && comment.via.kind == 'fediverse' && comment.via.handle;
+      const signed = comment.signed_in && this.signedWith(comment.signed_in);
       return el('div', { class: 'meta' }, [
         website ? el('a', { class: 'author', href: website, rel: 'nofollow ugc' }, name) : el('span', { class: 'author' }, name),
+        signed && el('span', { class: 'verified', role: 'img', title: signed, 'aria-label': signed }, '✓'),
         comment.badge == 'owner' && el('span', { class: 'badge' }, strings.owner),
         replyTo && el('span', null, '↪ ' + fmt(strings.replyTo, { name: replyTo.author || strings.anon })),
         el('time', { datetime: comment.created_at, title: this.fullDate(comment.created_at) }, ago(comment.created_at, Date.now(), this.lang)),
@@ -815,7 +893,9 @@
           }));
         }
       }
-      const mine = this.own[comment.id];
+      // an edit token of this browser's, else a comment of the signed-in identity's
+      const mine = this.own[comment.id] || this.mine[comment.id];
+      if (mine && !mine.until) mine.until = new Date(Date.parse(comment.created_at) + this.siteConfig.edit_window * 1e3).toISOString();
       if (mine && Date.parse(mine.until) > Date.now()) {
         // Delete asks first, inline: "Delete this comment? [Delete] [Cancel]"; the time left stays last.
         const own = el('span', { class: 'actions', 'data-until': mine.until });
@@ -879,13 +959,14 @@
           flag(textarea, error, strings.v_text);
           return textarea.focus();
         }
-        this.request('PATCH', '/api/comments/' + comment.id, { text }, mine.token).then(
+        this.request('PATCH', '/api/comments/' + comment.id, { text }, this.bearer(mine)).then(
           (r) => this.edited(comment, (r && r.comment) || r, mine, text),
           (e) => {
             flag(textarea, error, this.errorText(e));
             textarea.focus();
             if (e.code == 'edit_window_closed' || e.code == 'unauthorized') {
               delete this.own[comment.id];
+              delete this.mine[comment.id];
               store('own', this.own);
             }
           });
@@ -922,9 +1003,15 @@
       this.focusComment(comment.id);
     }
 
+    // The comment's edit token, else the session's.
+    bearer(mine) {
+      return mine.token || (this.session || {}).token;
+    }
+
     remove(comment, mine) {
-      this.request('DELETE', '/api/comments/' + comment.id, null, mine.token).then(() => {
+      this.request('DELETE', '/api/comments/' + comment.id, null, this.bearer(mine)).then(() => {
         delete this.own[comment.id];
+        delete this.mine[comment.id];
         store('own', this.own);
         this.pending = this.pending.filter((x) => x.id != comment.id);
         store(this.pendingKey, this.pending);
@@ -975,10 +1062,12 @@
         thread.focusComment(id);
       });
       this.element = el('form', { class: 'form', novalidate: true, onsubmit: (event) => this.submit(event) }, [
+        (this.signBox = el('div', { class: 'actions sign' })),
+        (this.panel = el('div', { class: 'erase' })),
         named('text', strings.text, this.textarea),
         this.preview,
         el('div', { class: 'fields' }, [
-          named('author', siteConfig.require_name ? strings.name : withNotes(strings.name, [strings.optional]), input('author', 'text', 'name')),
+          (this.authorField = named('author', siteConfig.require_name ? strings.name : withNotes(strings.name, [strings.optional]), input('author', 'text', 'name'))),
           named('email', withNotes(strings.email, [!siteConfig.require_email && strings.optional, strings.private]), this.email),
           named('website', withNotes(strings.website, [strings.optional]), input('website', 'url', 'url')),
         ]),
@@ -989,6 +1078,52 @@
       ]);
       this.ownerKey = 'owner:' + thread.config.site;
       this.drawOwner();
+      this.drawSign();
+    }
+
+    // Sites with `sign_in`: a button that opens the sign-in popup, or "Signed in as NAME · My data ·
+    // Sign out" in place of the name field. With `require_sign_in` the form is only that button until then.
+    drawSign() {
+      const thread = this.thread;
+      const strings = thread.strings;
+      const session = thread.session;
+      const box = this.signBox;
+      // (no sign-in offered: nothing, not even a hidden button)
+      if ((box.hidden = !(thread.siteConfig.sign_in || []).length)) return;
+      this.authorField.hidden = !!session;
+      this.element.classList.toggle('gate', !!thread.siteConfig.require_sign_in && !session);
+      this.panel.hidden = true;
+      box.replaceChildren(...(session
+        ? [el('span', null, fmt(strings.signedAs, { name: session.identity.name })), ' · ', button(strings.myData, () => this.myData(), 'link'), ' · ',
+          button(strings.signOut, () => thread.signOut(), 'link')]
+        : [button(strings.signIn, () => thread.signIn())]));
+    }
+
+    // "My data": the identity, its number of comments, a download of GET /api/auth/me and "Erase everything" (asked inline).
+    myData() {
+      const thread = this.thread;
+      const strings = thread.strings;
+      const panel = this.panel;
+      if (!(panel.hidden = !panel.hidden)) {
+        thread.request('GET', '/api/auth/me', null, thread.session.token).then((me) => {
+          thread.learn(me);
+          const href = URL.createObjectURL(new Blob([JSON.stringify(me, null, 2)], { type: 'application/json' }));
+          // "Erase all your comments…? [Erase everything] [Cancel]" in place of the button, the safe answer focused
+          const asking = (yes) => {
+            ask.hidden = !yes;
+            erase.hidden = yes;
+            (yes ? ask.lastChild : erase).focus();
+          };
+          const erase = button(strings.eraseAll, () => asking(true), 'danger');
+          const ask = el('div', { role: 'group', 'aria-label': strings.eraseAsk, class: 'actions', hidden: true }, [
+            strings.eraseAsk, button(strings.eraseAll, () => thread.eraseMe(), 'primary danger'), button(strings.cancel, () => asking(false)),
+          ]);
+          panel.replaceChildren(el('p', null, [me.identity.name, ' · ', thread.signedWith(me.identity.provider), ' · ',
+            countText(strings, thread.lang, me.comments.length)]), el('div', { class: 'actions' }, [
+            el('a', { href, download: 'natter-data.json' }, strings.download), erase,
+          ]), ask);
+        }, (e) => thread.lost(e));
+      }
     }
 
     // The site's owner signs in on their own blog with an admin token (the form offers it on a
@@ -1051,7 +1186,7 @@
       const text = this.textarea.value;
       const [author, email, website] = ['author', 'email', 'website'].map((name) => this.inputs[name].value.trim());
       if (!text.trim()) return this.markInvalid('text');
-      if (siteConfig.require_name && !author) return this.markInvalid('author');
+      if (siteConfig.require_name && !author && !thread.session) return this.markInvalid('author');
       if ((siteConfig.require_email && !email) || !this.email.checkValidity()) return this.markInvalid('email');
       if (website && !safeUrl(website)) return this.markInvalid('website');
       this.sendButton.disabled = true;
@@ -1068,7 +1203,7 @@
           this.markInvalid(error.field, thread.errorText(error));
           thread.say('');
         } else {
-          thread.fail(error);
+          thread.lost(error);
           thread.status.focus();
         }
       }
@@ -1099,9 +1234,9 @@
       if (!this.attempt || this.attempt.text != text) this.attempt = { text, key: randomKey() };
       const key = this.attempt.key;
       // url is a hint: the server's own pages are not on the site's origins
-      const owner = load(this.ownerKey);
-      const posted = await thread.request('POST', '/api/comments', body, owner, key).catch((error) => (error.field == 'url'
-        ? thread.request('POST', '/api/comments', Object.assign(body, { url: null }), owner, key)
+      const bearer = load(this.ownerKey) || thread.bearer({});
+      const posted = await thread.request('POST', '/api/comments', body, bearer, key).catch((error) => (error.field == 'url'
+        ? thread.request('POST', '/api/comments', Object.assign(body, { url: null }), bearer, key)
         : Promise.reject(error)));
       this.attempt = null;
       return posted;

@@ -8,6 +8,8 @@
 -- a blog's comments come from many readers, each posting now and then. (The default rate
 -- limit lets one network post 5 comments a minute; the limits are off here, so no reader
 -- is ever refused.)
+-- $SESSION, when set, is a signed-in commenter's session token sent with every create
+-- (bench/signin.sh): the comments are that identity's.
 -- $TID_BASE (default 0) shifts the thread numbers, so that several wrk processes posting
 -- at once (run.sh --postgres, one per node) use distinct networks.
 local threads = {}
@@ -22,6 +24,8 @@ local n = 0
 local run = os.getenv("RUN_ID") or tostring(os.time())
 local site = os.getenv("SITE") or "bench"
 local pages = tonumber(os.getenv("PAGES") or "")
+local session = os.getenv("SESSION")
+if session == "" then session = nil end
 
 request = function()
   n = n + 1
@@ -40,6 +44,9 @@ request = function()
     ["Content-Type"] = "application/json",
     ["X-Forwarded-For"] = string.format("%d.%d.%d.7", 10 + tid, n % 250, math.floor(n / 250) % 250),
   }
+  if session then
+    headers["Authorization"] = "Bearer " .. session
+  end
   return wrk.format("POST", "/api/comments", headers, body)
 end
 

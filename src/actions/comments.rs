@@ -11,13 +11,13 @@ use crate::domain::desk::Author;
 use crate::domain::input::{Edit, Submission};
 use crate::domain::ip::AnonIp;
 use crate::domain::now;
-use crate::domain::signin::Identity;
 use crate::error::{ApiError, ApiResult};
 use crate::render::markdown::{self, Format};
 use crate::store::comments as q;
 use crate::store::Tx;
 
 pub use super::reads::{thread, Thread};
+pub use super::sessions::Proof;
 
 /// One visible comment of a configured site.
 pub async fn get(core: &Arc<Core>, id: i64) -> ApiResult<Comment> {
@@ -42,30 +42,9 @@ pub struct Sender {
     pub form_token: Option<String>,
     /// The admin token's name, when the request carried one: the site's owner writing.
     pub owner: Option<String>,
-    /// The signed-in commenter, when the request carried a live session of this site.
-    pub signed_in: Option<Identity>,
-}
-
-/// How an author proves a comment is theirs: the edit token they got, or a session of the
-/// identity that wrote it (from any device).
-#[derive(Debug, Clone)]
-pub enum Proof {
-    /// The edit token's hash.
-    EditToken(String),
-    /// A live session's identity.
-    Identity(i64),
-}
-
-impl Proof {
-    /// The proof a bearer token gives: a live session's identity, or an edit token.
-    pub async fn of(core: &Arc<Core>, bearer: &str) -> ApiResult<Proof> {
-        if crate::domain::signin::is_session_token(bearer) {
-            let (_, who) = super::sessions::session(core, bearer).await?;
-            Ok(Proof::Identity(who.id))
-        } else {
-            Ok(Proof::EditToken(crypto::token_hash(bearer)))
-        }
-    }
+    /// The session a signed-in commenter's token names (well signed and unexpired; whether
+    /// it is live and of this site is checked in the create's transaction).
+    pub session: Option<i64>,
 }
 
 /// A stored comment and the edit token its author gets (shown only now).
@@ -87,19 +66,14 @@ pub async fn create(
     sender: Sender,
 ) -> ApiResult<Created> {
     let site_cfg = core.site(site)?.clone();
-    let mut new = new;
     let is_owner = sender.owner.is_some();
-    match &sender.signed_in {
-        // A signed-in commenter writes under their identity's name, whatever the form said.
-        Some(who) => new.author = Some(who.name.clone()),
-        None if site_cfg.require_sign_in && !is_owner => {
-            return Err(ApiError::Unauthorized(
-                "this site asks commenters to sign in first".into(),
-            ))
-        }
-        None => {}
+    if sender.session.is_none() && site_cfg.require_sign_in && !is_owner {
+        return Err(ApiError::Unauthorized(
+            "this site asks commenters to sign in first".into(),
+        ));
     }
-    if site_cfg.require_name && new.author.is_none() {
+    // A signed-in commenter's name is their identity's (set in the transaction).
+    if site_cfg.require_name && new.author.is_none() && sender.session.is_none() {
         return Err(ApiError::invalid("author", "this site requires a name"));
     }
     if site_cfg.require_email && new.email.is_none() {
@@ -107,6 +81,7 @@ pub async fn create(
     }
     new.check_notify()?;
     if !is_owner
+        && sender.session.is_none()
         && new
             .author
             .as_deref()
@@ -174,17 +149,21 @@ pub async fn create(
         via: None,
         held_reason: None,
         badge: is_owner.then_some("owner"),
-        identity: sender
-            .signed_in
-            .as_ref()
-            .map(|who| (who.id, who.provider.clone())),
+        identity: None,
     };
+    let session = sender.session;
     let (site, page, title, url) = (site.to_string(), new.page, new.title, new.url);
     let comment = core
         .store
         .write({
             let core = core.clone();
             move |tx| {
+                let mut row = row;
+                if let Some(id) = session {
+                    super::sessions::sign_row(
+                        tx, &mut row, id, &site, &site_cfg, &core.key, created_at,
+                    )?;
+                }
                 // A retry of a request that already made its comment gets that comment.
                 if let Some(hash) = &row.request_key_hash {
                     if let Some(c) = tx.find_by_request_key(hash)? {

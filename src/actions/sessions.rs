@@ -7,13 +7,19 @@ use std::sync::Arc;
 
 use super::Core;
 use crate::domain::comment::Comment;
+use crate::domain::crypto;
 use crate::domain::now;
 use crate::domain::signin::{self as si, Identity, Session};
 use crate::error::{ApiError, ApiResult};
+use crate::store::Tx;
+
+/// The refusal of a session token that is not a live session's.
+pub fn refused() -> ApiError {
+    ApiError::Unauthorized("the session is unknown, expired or signed out".into())
+}
 
 /// The live session a token names, with its identity; 401 for anything else.
 pub async fn session(core: &Arc<Core>, token: &str) -> ApiResult<(Session, Identity)> {
-    let refused = || ApiError::Unauthorized("the session is unknown, expired or signed out".into());
     let id = si::read_session_token(&core.key, token, now()).ok_or_else(refused)?;
     core.store
         .read(move |tx| tx.session_live(id, now()))
@@ -130,16 +136,60 @@ pub async fn identities(core: &Arc<Core>, mut ids: Vec<i64>) -> ApiResult<Vec<Id
         .await
 }
 
-/// How stale a session's "last seen" may get before a write by it notes the time again: a
-/// busy commenter's every comment doesn't cost a write of its own.
+/// How stale a session's "last seen" may get before a comment by it notes the time again.
 pub const TOUCH_EVERY: i64 = 60;
 
-/// Notes a write by a session (shown as "last seen" on the desk), when the time it shows is
-/// older than [`TOUCH_EVERY`].
-pub async fn touch(core: &Arc<Core>, s: &Session) -> ApiResult<()> {
-    let (id, at) = (s.id, now());
-    if at - s.last_seen_at < TOUCH_EVERY {
-        return Ok(());
+/// How an author proves a comment is theirs: the edit token they got, or a session of the
+/// identity that wrote it (from any device).
+#[derive(Debug, Clone)]
+pub enum Proof {
+    /// The edit token's hash.
+    EditToken(String),
+    /// A live session's identity.
+    Identity(i64),
+}
+
+impl Proof {
+    /// The proof a bearer token gives: a live session's identity, or an edit token.
+    pub async fn of(core: &Arc<Core>, bearer: &str) -> ApiResult<Proof> {
+        if crate::domain::signin::is_session_token(bearer) {
+            let (_, who) = session(core, bearer).await?;
+            Ok(Proof::Identity(who.id))
+        } else {
+            Ok(Proof::EditToken(crypto::token_hash(bearer)))
+        }
     }
-    core.store.write(move |tx| tx.session_touch(id, at)).await
+}
+
+/// Makes `row` the signed-in commenter's: the live session `id` of `site`, its identity's
+/// name (whatever the form said) and picture; notes the session's use when due. In the
+/// create's transaction: no read of its own.
+pub(super) fn sign_row(
+    tx: &dyn Tx,
+    row: &mut crate::store::comments::NewComment,
+    id: i64,
+    site: &str,
+    site_cfg: &crate::config::SiteConfig,
+    key: &crypto::ServerKey,
+    at: i64,
+) -> ApiResult<()> {
+    let (s, who) = tx.session_live(id, at)?.ok_or_else(refused)?;
+    if s.site != site {
+        return Err(ApiError::Unauthorized(
+            "this session belongs to another site".into(),
+        ));
+    }
+    if site_cfg.is_owner_name(&who.name) {
+        return Err(ApiError::invalid(
+            "author",
+            "this name belongs to the site's owner",
+        ));
+    }
+    if at - s.last_seen_at >= TOUCH_EVERY {
+        tx.session_touch(s.id, at)?;
+    }
+    row.avatar = hex::encode(&key.mac("avatar", format!("i:{}", who.id).as_bytes())[..16]);
+    row.author = Some(who.name);
+    row.identity = Some((who.id, who.provider));
+    Ok(())
 }

@@ -43,12 +43,22 @@ pub mod sql {
     pub const OPEN_SESSION: &str = "INSERT INTO sessions
         (identity_id, site, created_at, expires_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?3)
         RETURNING id";
-    /// A session and its identity's columns.
-    pub const SESSION_AND_IDENTITY: &str = "SELECT s.id, s.identity_id, s.site, s.created_at,
-        s.expires_at, s.last_seen_at, i.id, i.site, i.provider, i.subject, i.name, i.created_at
-        FROM sessions s JOIN identities i ON i.id = s.identity_id";
-    /// Live: not revoked, not expired.
-    pub const LIVE: &str = "s.revoked_at IS NULL AND s.expires_at > ?1";
+    /// A session and its identity's columns, for `concat!`.
+    macro_rules! session_and_identity {
+        () => {
+            "SELECT s.id, s.identity_id, s.site, s.created_at, s.expires_at, s.last_seen_at,
+             i.id, i.site, i.provider, i.subject, i.name, i.created_at
+             FROM sessions s JOIN identities i ON i.id = s.identity_id
+             WHERE s.revoked_at IS NULL AND s.expires_at > ?1"
+        };
+    }
+    /// A live session (not revoked, not expired) and its identity.
+    pub const LIVE_SESSION: &str = concat!(session_and_identity!(), " AND s.id = ?2");
+    /// Live sessions of one site (`?2`) or all (`NULL`), newest first.
+    pub const LIVE_SESSIONS: &str = concat!(
+        session_and_identity!(),
+        " AND (CAST(?2 AS TEXT) IS NULL OR s.site = ?2) ORDER BY s.id DESC LIMIT 1000"
+    );
     /// Notes a use.
     pub const TOUCH_SESSION: &str = "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1";
     /// Revokes.
@@ -227,17 +237,15 @@ pub fn live_session(
     id: i64,
     now: Timestamp,
 ) -> rusqlite::Result<Option<(Session, Identity)>> {
-    let q = format!(
-        "{} WHERE {} AND s.id = ?2",
-        sql::SESSION_AND_IDENTITY,
-        sql::LIVE
-    );
-    conn.query_row(&q, params![now, id], both).optional()
+    conn.prepare_cached(sql::LIVE_SESSION)?
+        .query_row(params![now, id], both)
+        .optional()
 }
 
 /// See the trait method.
 pub fn touch_session(conn: &Connection, id: i64, now: Timestamp) -> rusqlite::Result<()> {
-    conn.execute(sql::TOUCH_SESSION, params![id, now])?;
+    conn.prepare_cached(sql::TOUCH_SESSION)?
+        .execute(params![id, now])?;
     Ok(())
 }
 
@@ -252,12 +260,7 @@ pub fn sessions(
     site: Option<&str>,
     now: Timestamp,
 ) -> rusqlite::Result<Vec<(Session, Identity)>> {
-    let q = format!(
-        "{} WHERE {} AND (?2 IS NULL OR s.site = ?2) ORDER BY s.id DESC LIMIT 1000",
-        sql::SESSION_AND_IDENTITY,
-        sql::LIVE
-    );
-    let mut stmt = conn.prepare(&q)?;
+    let mut stmt = conn.prepare(sql::LIVE_SESSIONS)?;
     let rows = stmt.query_map(params![now, site], both)?;
     rows.collect()
 }
@@ -282,7 +285,8 @@ pub fn identity_comments(conn: &Connection, identity_id: i64) -> rusqlite::Resul
 
 /// See the trait method.
 pub fn identity_trusted(conn: &Connection, site: &str, identity_id: i64) -> rusqlite::Result<bool> {
-    conn.query_row(sql::TRUSTED, params![identity_id, site], |r| r.get(0))
+    conn.prepare_cached(sql::TRUSTED)?
+        .query_row(params![identity_id, site], |r| r.get(0))
 }
 
 /// See the trait method.

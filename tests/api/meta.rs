@@ -268,12 +268,13 @@ async fn the_widget_is_served_as_javascript_with_caching() {
 /// The widget's budget: what a reader downloads, gzipped at level 9. It was 10 KB until the
 /// widget learnt to take on the host page's look (its background, font and colours, with every
 /// colour, radius and spacing a `--natter-*` property), to draw identicons itself, to ask before
-/// deleting inline, and to offer "Delete my data" (README, "Embedding"); still well under the
-/// 20 KB of Isso's client.
-const WIDGET_GZIP_BUDGET: usize = 12 * 1024;
+/// deleting inline, and to offer "Delete my data" (README, "Embedding"); then 12 KB until
+/// commenters could sign in (a popup, its hand-over, "My data", the verified mark; 1.3 KB).
+/// Still well under the 20 KB of Isso's client.
+const WIDGET_GZIP_BUDGET: usize = 13 * 1024 + 512;
 
 #[tokio::test]
-async fn the_served_widget_is_the_minified_build_and_stays_within_12_kb_gzipped() {
+async fn the_served_widget_is_the_minified_build_and_stays_within_its_gzip_budget() {
     use std::io::Write;
 
     let app = TestApp::spawn().await;

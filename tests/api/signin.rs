@@ -704,6 +704,10 @@ async fn under_first_moderation_trust_follows_the_identity_not_a_typed_name() {
         .await
         .unwrap();
     assert_eq!(third["comment"]["status"], "pending");
+    // The picture follows the identity too: the same on every device, another for another.
+    assert_eq!(second["comment"]["avatar"], first["comment"]["avatar"]);
+    assert_ne!(third["comment"]["avatar"], first["comment"]["avatar"]);
+    assert_ne!(typed["comment"]["avatar"], first["comment"]["avatar"]);
 }
 
 #[tokio::test]

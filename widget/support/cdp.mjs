@@ -1,6 +1,7 @@
 // A tiny Chrome DevTools Protocol driver over --remote-debugging-pipe (no npm packages).
 //   const b = await launch();            // headless Chromium with a fresh profile
 //   const p = await b.newPage();         // a tab: p.send(method, params), p.on(event, fn), p.eval(js), p.goto(url)
+//   b.onPopup(async (popup) => { … });   // each page opened later (window.open), before its first script runs
 //   await b.close();
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -57,11 +58,15 @@ export async function launch({ chrome = findChrome(), args = [] } = {}) {
     return new Promise((ok, fail) => waiting.set(id, { ok, fail, method }));
   }
 
-  async function newPage(url = 'about:blank') {
-    const { targetId } = await send('Target.createTarget', { url });
-    const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
+  const detached = new Map(); // sessionId → resolves when that target is gone (closed)
+  listeners.add((m) => m.method == 'Target.detachedFromTarget' && detached.get(m.params.sessionId)?.());
+
+  /** The page object of an attached session: send, on, eval, goto, close, and `closed` (a promise). */
+  function pageOf(targetId, sessionId) {
     const page = {
       sessionId,
+      targetId,
+      closed: new Promise((r) => detached.set(sessionId, r)),
       send: (method, params) => send(method, params, sessionId),
       /** Calls fn(params) for each event of that name from this page. Returns an unsubscribe function. */
       on(event, fn) {
@@ -69,9 +74,10 @@ export async function launch({ chrome = findChrome(), args = [] } = {}) {
         listeners.add(l);
         return () => listeners.delete(l);
       },
-      /** Runs `body` as an async function in the page and returns its (JSON) value; page exceptions throw here. */
-      async eval(body) {
-        const r = await page.send('Runtime.evaluate', { expression: `(async () => { ${body} })()`, awaitPromise: true, returnByValue: true });
+      /** Runs `body` as an async function in the page and returns its (JSON) value; page exceptions throw here.
+       *  With userGesture, it runs as if the user had just clicked (so that window.open makes a popup). */
+      async eval(body, { userGesture = false } = {}) {
+        const r = await page.send('Runtime.evaluate', { expression: `(async () => { ${body} })()`, awaitPromise: true, returnByValue: true, userGesture });
         if (r.exceptionDetails) throw new Error('in page: ' + (r.exceptionDetails.exception?.description || r.exceptionDetails.text));
         return r.result.value;
       },
@@ -88,9 +94,42 @@ export async function launch({ chrome = findChrome(), args = [] } = {}) {
       },
       close: () => send('Target.closeTarget', { targetId }),
     };
+    return page;
+  }
+
+  async function newPage(url = 'about:blank') {
+    const { targetId } = await send('Target.createTarget', { url });
+    const { sessionId } = await send('Target.attachToTarget', { targetId, flatten: true });
+    const page = pageOf(targetId, sessionId);
     await page.send('Page.enable');
     await page.send('Runtime.enable');
     return page;
+  }
+
+  /**
+   * Calls `setup(page, targetInfo)` for every page opened by another from now on (a window.open popup), while
+   * it waits before running anything (so a virtual authenticator, say, is there before its first
+   * script); the page then runs. Pages that exist already are left alone.
+   */
+  async function onPopup(setup) {
+    listeners.add(async (m) => {
+      if (m.method != 'Target.attachedToTarget' || m.sessionId || !m.params.waitingForDebugger) return;
+      const { sessionId, targetInfo } = m.params;
+      const page = pageOf(targetInfo.targetId, sessionId);
+      try {
+        // (a tab made with newPage() has no opener: it just runs)
+        if (targetInfo.type == 'page' && targetInfo.openerId) {
+          await page.send('Page.enable');
+          await page.send('Runtime.enable');
+          await setup(page, targetInfo);
+        }
+      } catch (e) {
+        page.setupError = e; // (the test finds it on the page it was handed)
+      } finally {
+        await page.send('Runtime.runIfWaitingForDebugger').catch(() => {});
+      }
+    });
+    await send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: true, flatten: true });
   }
 
   async function close() {
@@ -101,5 +140,5 @@ export async function launch({ chrome = findChrome(), args = [] } = {}) {
     try { rmSync(profile, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 }); } catch {} // helpers may still be writing
   }
 
-  return { send, newPage, close, process: proc };
+  return { send, newPage, onPopup, close, process: proc };
 }

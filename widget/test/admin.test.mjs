@@ -827,6 +827,7 @@ atest('at 375 px: no horizontal scrolling and every control at least 44 px tall,
     await press('Escape');
     views.blocks = await run(`T.btn('Blocks').click(); await T.until(() => T.$('#blocks-summary').textContent); ${measure}`);
     views.audit = await run(`T.btn('Audit log').click(); await T.until(() => T.$('#audit-summary').textContent); ${measure}`);
+    views.sessions = await run(`T.btn('Sessions').click(); await T.until(() => T.$('#sessions-summary').textContent); ${measure}`);
     for (const [name, v] of Object.entries(views)) {
       assert.ok(v.width <= 375, `${name}: no horizontal scrolling at 375 px (scrollWidth ${v.width})`);
       assert.deepEqual(v.small, [], `${name}: controls under 44 px`);

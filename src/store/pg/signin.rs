@@ -166,12 +166,7 @@ pub fn live_session(
     id: i64,
     now: Timestamp,
 ) -> ApiResult<Option<(Session, Identity)>> {
-    let q = format!(
-        "{} WHERE {} AND s.id = ?2",
-        sql::SESSION_AND_IDENTITY,
-        sql::LIVE
-    );
-    Ok(c.query_opt(&pg(&q), &[&now, &id])?
+    Ok(c.query_opt(&pg(sql::LIVE_SESSION), &[&now, &id])?
         .map(|r| both(&r))
         .transpose()?)
 }
@@ -193,12 +188,7 @@ pub fn sessions(
     site: Option<&str>,
     now: Timestamp,
 ) -> ApiResult<Vec<(Session, Identity)>> {
-    let q = format!(
-        "{} WHERE {} AND (?2::text IS NULL OR s.site = ?2) ORDER BY s.id DESC LIMIT 1000",
-        sql::SESSION_AND_IDENTITY,
-        sql::LIVE
-    );
-    let rows = c.query(&pg(&q), &[&now, &site])?;
+    let rows = c.query(&pg(sql::LIVE_SESSIONS), &[&now, &site])?;
     Ok(rows.iter().map(both).collect::<Result<_, _>>()?)
 }
 
