@@ -109,7 +109,8 @@ pub struct Limits {
     pub votes_per_minute: u32,
     /// Reads per minute.
     pub reads_per_minute: u32,
-    /// Edits and deletes of one's own comment (with its edit token) per minute.
+    /// Edits and deletes of one's own comment (with its edit token) per minute; also
+    /// Webmentions received and sign-in steps (`src/http/middleware.rs`).
     pub edits_per_minute: u32,
     /// Requests per minute to every other route: the widget, the admin page, translations,
     /// avatars, the OpenAPI document, `/healthz`, `/metrics`, signed-link pages.

@@ -108,6 +108,19 @@ fn route_class(method: &Method, path: &str) -> Option<Class> {
         (&Method::PATCH | &Method::DELETE, _) if comment.is_some() => Some(Class::Edit),
         // A Webmention is a write that is not a comment (each costs a fetch later).
         (&Method::POST, "/webmention") => Some(Class::Edit),
+        // Sign-in: a new passkey makes an identity (as a comment is made); every other
+        // ceremony step and a session's own writes store or spend a row; reading one's
+        // session or data is a read.
+        (&Method::POST, "/api/auth/passkey/register/finish") => Some(Class::Create),
+        (&Method::POST, p) if p.starts_with("/api/auth/passkey/") => Some(Class::Edit),
+        (&Method::GET, "/api/auth/session" | "/api/auth/me") => Some(Class::Read),
+        (&Method::DELETE, "/api/auth/session" | "/api/auth/me") => Some(Class::Edit),
+        (&Method::GET, p)
+            if p.starts_with("/auth/oidc/")
+                && (p.ends_with("/start") || p.ends_with("/callback")) =>
+        {
+            Some(Class::Edit)
+        }
         (&Method::GET, p) if p.starts_with("/feed/") => Some(Class::Read),
         (_, p) if p.starts_with("/feed/") => None,
         (_, "/api/openapi.json") => Some(Class::Asset),

@@ -1187,3 +1187,45 @@ async fn the_desk_sees_when_a_session_last_wrote() {
         .query_row("SELECT last_seen_at FROM sessions", params![], |r| r.get(0));
     assert_eq!(again, last_at - 30, "within a minute: left as it was");
 }
+
+#[tokio::test]
+async fn sign_in_steps_spend_the_rate_limits() {
+    let (app, own) = app_with(|s| {
+        s.limits.comments_per_minute = 1;
+        s.limits.edits_per_minute = 2;
+        s.limits.reads_per_minute = 1;
+    })
+    .await;
+    // A new passkey makes an identity: it spends a create; each other step an edit.
+    let mut pk = SoftPasskey::new();
+    let t = token(&register(&app, &own, &mut pk, "Ada").await);
+    let cookie = open_popup(&app).await;
+    let body = json!({"site": "blog", "origin": BLOG, "name": "Bea"});
+    let start = ok_json(call(&app, &own, &cookie, "/api/auth/passkey/register", &body).await).await;
+    let cred = SoftPasskey::new().register(&start["options"], &Claims::honest(&own));
+    let finish = json!({"ceremony": start["ceremony"], "credential": cred});
+    let res = call(
+        &app,
+        &own,
+        &cookie,
+        "/api/auth/passkey/register/finish",
+        &finish,
+    )
+    .await;
+    assert_error(res, 429, "rate_limited").await;
+    let res = call(
+        &app,
+        &own,
+        &cookie,
+        "/api/auth/passkey/login",
+        &json!({"site": "blog", "origin": BLOG}),
+    )
+    .await;
+    assert_error(res, 429, "rate_limited").await;
+    let res = app.get("/auth/oidc/x/start?site=blog&origin=x").await;
+    assert_eq!(res.status(), 429, "the provider redirects spend edits too");
+    // Reading one's session is a read.
+    let read = || with(&app, Method::GET, "/api/auth/session", &t).send();
+    assert_eq!(read().await.unwrap().status(), 200);
+    assert_error(read().await.unwrap(), 429, "rate_limited").await;
+}
