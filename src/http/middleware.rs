@@ -227,3 +227,7 @@ pub async fn api_rules(
     }
     Ok(res.map_into_left_body())
 }
+
+#[cfg(test)]
+#[path = "middleware_tests.rs"]
+mod tests;
