@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::state::State;
 use crate::render::signin as page;
-use crate::routes::signin::{binding, handover_json, popup};
+use crate::routes::signin::{binding, handover, popup};
 
 #[utoipa::path(get, path = "/auth/oidc/{name}/start", tag = "sign-in",
     summary = "Go to an OpenID Connect provider to sign in",
@@ -102,7 +102,11 @@ pub async fn oidc_callback(
     match act::oidc_finish(&state.core, &name, st, code, &binding(&req)).await {
         Ok(h) => popup(
             StatusCode::OK,
-            page::done(&h.origin, &handover_json(&h).to_string(), &h.identity.name),
+            page::done(
+                &h.origin,
+                &serde_json::to_string(&handover(&h)).unwrap_or_default(),
+                &h.identity.name,
+            ),
         ),
         Err(e) => {
             let status = if e.status_code().is_server_error() {

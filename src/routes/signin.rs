@@ -54,16 +54,19 @@ fn binding_cookie(state: &State, value: &str) -> String {
     format!("{BINDING_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600{secure}")
 }
 
-/// The hand-over as JSON: for the popup's script to post to `origin`, and only there.
-pub(crate) fn handover_json(h: &Handover) -> Value {
-    serde_json::json!({
-        "natter": "session",
-        "site": h.site,
-        "origin": h.origin,
-        "token": h.token,
-        "expires_at": rfc3339(h.expires_at),
-        "identity": {"provider": h.identity.provider, "name": h.identity.name},
-    })
+/// The hand-over: for the popup's script to post to `origin`, and only there.
+pub(crate) fn handover(h: &Handover) -> SessionHandover {
+    SessionHandover {
+        natter: "session",
+        site: h.site.clone(),
+        origin: h.origin.clone(),
+        token: h.token.clone(),
+        expires_at: rfc3339(h.expires_at),
+        identity: IdentityView {
+            provider: h.identity.provider.clone(),
+            name: h.identity.name.clone(),
+        },
+    }
 }
 
 /// The popup's own writes come from its page on Natter's origin, and nowhere else.
@@ -168,10 +171,10 @@ pub struct Started {
 
 /// A new session, for the popup to post to `origin`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-#[allow(dead_code)]
 pub struct SessionHandover {
     /// always `session`
-    natter: String,
+    #[schema(value_type = String)]
+    natter: &'static str,
     site: String,
     origin: String,
     token: String,
@@ -280,7 +283,7 @@ async fn finish(
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(handover_json(&h)))
+        .json(handover(&h)))
 }
 
 #[utoipa::path(post, path = "/api/auth/passkey/register/finish", tag = "sign-in",
