@@ -248,8 +248,9 @@ fn authorize_author(
 ) -> ApiResult<Comment> {
     let token_hash = match proof {
         Proof::EditToken(hash) => hash.as_str(),
-        Proof::Identity(_) => "",
+        Proof::Session(_) => "",
     };
+    let signed_in = proof.identity(tx, at)?;
     let Some(c) = tx.find_comment(id)?.filter(|c| c.status != Status::Deleted) else {
         // Spend the same comparison as for a real comment, so timing doesn't add anything.
         let _ = crypto::ct_eq(&crypto::token_hash(""), token_hash);
@@ -267,8 +268,8 @@ fn authorize_author(
                 ));
             }
         }
-        Proof::Identity(who) => {
-            if c.identity_id != Some(*who) {
+        Proof::Session(_) => {
+            if c.identity_id.is_none() || c.identity_id != signed_in {
                 return Err(ApiError::Unauthorized(
                     "this comment was not written by the signed-in commenter".into(),
                 ));

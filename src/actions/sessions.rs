@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::Core;
+use super::{Core, Origin};
 use crate::domain::comment::Comment;
 use crate::domain::crypto;
 use crate::domain::now;
@@ -20,7 +20,7 @@ pub fn refused() -> ApiError {
 
 /// The live session a token names, with its identity; 401 for anything else.
 pub async fn session(core: &Arc<Core>, token: &str) -> ApiResult<(Session, Identity)> {
-    let id = si::read_session_token(&core.key, token, now()).ok_or_else(refused)?;
+    let id = token_id(core, token)?;
     core.store
         .read(move |tx| tx.session_live(id, now()))
         .await?
@@ -28,11 +28,30 @@ pub async fn session(core: &Arc<Core>, token: &str) -> ApiResult<(Session, Ident
 }
 
 /// Signs out: the session is revoked on every node.
-pub async fn sign_out(core: &Arc<Core>, token: &str) -> ApiResult<()> {
-    let (s, _) = session(core, token).await?;
+/// The session is checked in the same write, and the request's `Origin` must be one of the
+/// session's site's (or Natter's own).
+pub async fn sign_out(core: &Arc<Core>, token: &str, origin: Origin) -> ApiResult<()> {
+    let id = token_id(core, token)?;
+    let handle = core.clone();
     core.store
-        .write(move |tx| tx.session_revoke(s.id, now()).map(drop))
+        .write(move |tx| {
+            let (s, _) = live_from(&handle, tx, id, &origin)?;
+            tx.session_revoke(s.id, now()).map(drop)
+        })
         .await
+}
+
+/// The session a token names, when well signed and unexpired (no database read).
+fn token_id(core: &Core, token: &str) -> ApiResult<i64> {
+    si::read_session_token(&core.key, token, now()).ok_or_else(refused)
+}
+
+/// A live session in a write, for a request from `origin` (CSRF: one of its site's
+/// origins, or Natter's own).
+fn live_from(core: &Core, tx: &dyn Tx, id: i64, origin: &Origin) -> ApiResult<(Session, Identity)> {
+    let (s, who) = tx.session_live(id, now())?.ok_or_else(refused)?;
+    origin.allow(core.site(&s.site)?)?;
+    Ok((s, who))
 }
 
 /// What the store holds about the signed-in commenter.
@@ -70,11 +89,12 @@ pub async fn mine(core: &Arc<Core>, token: &str) -> ApiResult<Mine> {
 
 /// Erases the signed-in commenter: comments, passkeys, sessions, identity. How many
 /// comments went.
-pub async fn erase_mine(core: &Arc<Core>, token: &str) -> ApiResult<usize> {
-    let (_, identity) = session(core, token).await?;
+pub async fn erase_mine(core: &Arc<Core>, token: &str, origin: Origin) -> ApiResult<usize> {
+    let id = token_id(core, token)?;
     let handle = core.clone();
     core.store
         .write(move |tx| {
+            let (_, identity) = live_from(&handle, tx, id, &origin)?;
             super::moderation::audit(tx, "self", "erase", Some(&identity.site), None)?;
             let erased = tx.identity_erase(identity.id)?;
             let n = erased.len();
@@ -125,15 +145,7 @@ pub async fn revoke(core: &Arc<Core>, id: i64, actor: String) -> ApiResult<()> {
 pub async fn identities(core: &Arc<Core>, mut ids: Vec<i64>) -> ApiResult<Vec<Identity>> {
     ids.sort_unstable();
     ids.dedup();
-    core.store
-        .read(move |tx| {
-            let mut found = Vec::new();
-            for id in ids {
-                found.extend(tx.identity(id)?);
-            }
-            Ok(found)
-        })
-        .await
+    core.store.read(move |tx| tx.identities(&ids)).await
 }
 
 /// How stale a session's "last seen" may get before a comment by it notes the time again.
@@ -145,18 +157,30 @@ pub const TOUCH_EVERY: i64 = 60;
 pub enum Proof {
     /// The edit token's hash.
     EditToken(String),
-    /// A live session's identity.
-    Identity(i64),
+    /// The session a well-signed, unexpired token names (whether it is live is checked in
+    /// the edit's own transaction, [`Proof::identity`]).
+    Session(i64),
 }
 
 impl Proof {
-    /// The proof a bearer token gives: a live session's identity, or an edit token.
-    pub async fn of(core: &Arc<Core>, bearer: &str) -> ApiResult<Proof> {
-        if crate::domain::signin::is_session_token(bearer) {
-            let (_, who) = session(core, bearer).await?;
-            Ok(Proof::Identity(who.id))
+    /// The proof a bearer token gives: a session, or an edit token.
+    pub fn of(core: &Core, bearer: &str) -> ApiResult<Proof> {
+        if si::is_session_token(bearer) {
+            Ok(Proof::Session(token_id(core, bearer)?))
         } else {
             Ok(Proof::EditToken(crypto::token_hash(bearer)))
+        }
+    }
+
+    /// The identity a session proof stands for, when the session is live; `None` for an
+    /// edit token.
+    pub fn identity(&self, tx: &dyn Tx, at: i64) -> ApiResult<Option<i64>> {
+        match self {
+            Proof::EditToken(_) => Ok(None),
+            Proof::Session(id) => {
+                let (_, who) = tx.session_live(*id, at)?.ok_or_else(refused)?;
+                Ok(Some(who.id))
+            }
         }
     }
 }
@@ -188,7 +212,7 @@ pub(super) fn sign_row(
     if at - s.last_seen_at >= TOUCH_EVERY {
         tx.session_touch(s.id, at)?;
     }
-    row.avatar = hex::encode(&key.mac("avatar", format!("i:{}", who.id).as_bytes())[..16]);
+    row.avatar = crypto::identity_avatar(key, who.id);
     row.author = Some(who.name);
     row.identity = Some((who.id, who.provider));
     Ok(())

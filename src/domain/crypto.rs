@@ -51,6 +51,9 @@ impl ServerKey {
     }
 }
 
+/// How long a [`random_token`] is: 32 bytes in unpadded base64url.
+pub const TOKEN_LEN: usize = 43;
+
 /// A random token of 256 bits, URL-safe.
 pub fn random_token() -> String {
     let mut b = [0u8; 32];
@@ -86,6 +89,16 @@ pub fn avatar_hash(key: &ServerKey, email: Option<&str>, author: Option<&str>, i
         Some(e) => format!("e:{}", e.to_lowercase()),
         None => format!("n:{}\0{ip}", author.unwrap_or("")),
     };
+    avatar_of(key, &seed)
+}
+
+/// The identicon seed of a signed-in commenter's comments: their identity's, the same on
+/// every device and network.
+pub fn identity_avatar(key: &ServerKey, identity_id: i64) -> String {
+    avatar_of(key, &format!("i:{identity_id}"))
+}
+
+fn avatar_of(key: &ServerKey, seed: &str) -> String {
     hex::encode(&key.mac("avatar", seed.as_bytes())[..16])
 }
 
@@ -110,7 +123,7 @@ mod tests {
     #[test]
     fn tokens_are_long_and_distinct() {
         let t = random_token();
-        assert_eq!(t.len(), 43);
+        assert_eq!(t.len(), TOKEN_LEN);
         assert_ne!(t, random_token());
         assert!(!t.contains(['+', '/', '=']), "URL-safe, unpadded: {t}");
         assert_eq!(

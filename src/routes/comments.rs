@@ -324,7 +324,7 @@ pub async fn edit_comment(
     let token = bearer(&req)?;
     let edit = body.0.parse()?;
     let origin = state.origin_check(&req);
-    let proof = actions::Proof::of(&state.core, &token).await?;
+    let proof = actions::Proof::of(&state.core, &token)?;
     let updated = actions::edit(&state.core, id, proof, origin, edit).await?;
     Ok(HttpResponse::Ok().json(updated.public(false)))
 }
@@ -347,7 +347,7 @@ pub async fn delete_comment(
 ) -> ApiResult<HttpResponse> {
     let id = parse_id(&id)?;
     let token = bearer(&req)?;
-    let proof = actions::Proof::of(&state.core, &token).await?;
+    let proof = actions::Proof::of(&state.core, &token)?;
     actions::delete(&state.core, id, proof, state.origin_check(&req)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -20,20 +20,6 @@ fn session_token(req: &HttpRequest) -> ApiResult<String> {
         })
 }
 
-/// CSRF rule for a session's writes: a browser's `Origin` must be one of the session's
-/// site's (or Natter's own).
-async fn from_its_site(state: &State, req: &HttpRequest, token: &str) -> ApiResult<()> {
-    let Some(o) = crate::http::state::origin_header(req) else {
-        return Ok(());
-    };
-    let (s, _) = act::session(&state.core, token).await?;
-    if state.is_own_origin(req, o) || state.core.site(&s.site)?.allows_origin(o) {
-        Ok(())
-    } else {
-        Err(ApiError::OriginNotAllowed)
-    }
-}
-
 /// `GET /api/auth/session`'s answer.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionInfo {
@@ -73,8 +59,7 @@ pub async fn get_session(state: State, req: HttpRequest) -> ApiResult<HttpRespon
 /// `DELETE /api/auth/session`.
 pub async fn delete_session(state: State, req: HttpRequest) -> ApiResult<HttpResponse> {
     let token = session_token(&req)?;
-    from_its_site(&state, &req, &token).await?;
-    act::sign_out(&state.core, &token).await?;
+    act::sign_out(&state.core, &token, state.origin_check(&req)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -187,7 +172,6 @@ pub struct Erased {
 /// `DELETE /api/auth/me`.
 pub async fn delete_me(state: State, req: HttpRequest) -> ApiResult<HttpResponse> {
     let token = session_token(&req)?;
-    from_its_site(&state, &req, &token).await?;
-    let erased = act::erase_mine(&state.core, &token).await?;
+    let erased = act::erase_mine(&state.core, &token, state.origin_check(&req)).await?;
     Ok(HttpResponse::Ok().json(Erased { erased }))
 }

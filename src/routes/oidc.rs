@@ -36,7 +36,7 @@ pub async fn oidc_start(
         return popup(StatusCode::BAD_REQUEST, page::refused(&e.to_string()));
     }
     let bind = binding(&req);
-    if bind.len() != 43 {
+    if bind.is_empty() {
         return popup(
             StatusCode::BAD_REQUEST,
             page::refused("open sign-in from the comment form"),

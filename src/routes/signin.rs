@@ -31,7 +31,8 @@ pub(crate) fn popup(status: StatusCode, body: String) -> HttpResponse {
         .body(body)
 }
 
-/// The browser's binding cookie, when it sent one.
+/// The browser's binding cookie, when it sent one of the form Natter sets (a random
+/// token); else empty.
 pub(crate) fn binding(req: &HttpRequest) -> String {
     req.headers()
         .get_all(header::COOKIE)
@@ -40,6 +41,7 @@ pub(crate) fn binding(req: &HttpRequest) -> String {
         .filter_map(|c| c.trim().split_once('='))
         .find(|(k, _)| *k == BINDING_COOKIE)
         .map(|(_, v)| v.to_string())
+        .filter(|v| v.len() == crypto::TOKEN_LEN)
         .unwrap_or_default()
 }
 
@@ -119,7 +121,7 @@ pub async fn signin_page(state: State, req: HttpRequest, query: Query) -> HttpRe
         })
         .collect();
     let mut res = popup(StatusCode::OK, page::choose(&site, &origin, &ways));
-    if binding(&req).len() != 43 {
+    if binding(&req).is_empty() {
         let cookie = binding_cookie(&state, &crypto::random_token());
         if let Ok(v) = header::HeaderValue::from_str(&cookie) {
             res.headers_mut().append(header::SET_COOKIE, v);
@@ -208,7 +210,7 @@ async fn start(
         Some(way),
     )?;
     let bind = binding(&req);
-    if bind.len() != 43 {
+    if bind.is_empty() {
         return Err(ApiError::Malformed(
             "open sign-in from the comment form (no binding cookie)".into(),
         ));

@@ -20,6 +20,16 @@ use crate::fetch::{FetchError, Fetcher};
 /// How long a provider's discovery document (and keys) is kept before it is read again.
 const DISCOVERY_TTL: Duration = Duration::from_secs(600);
 
+/// A provider's client as discovery describes it, with Natter's redirect URI.
+type Client = CoreClient<
+    openidconnect::EndpointSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointNotSet,
+    openidconnect::EndpointMaybeSet,
+    openidconnect::EndpointMaybeSet,
+>;
+
 /// The configured providers and what discovery found of them.
 pub struct Providers {
     configs: HashMap<String, OidcProvider>,
@@ -145,16 +155,21 @@ impl Providers {
             .ok_or_else(|| Refused(format!("no OpenID Connect provider is called {name:?}")))
     }
 
-    /// Where to send the browser, and what the callback will need.
-    pub async fn start(&self, name: &str) -> Result<(String, String, Pending), Refused> {
+    /// The client of provider `name`, from its discovery document (read again when `fresh`).
+    async fn client(&self, name: &str, fresh: bool) -> Result<Client, Refused> {
         let config = self.config(name)?;
-        let meta = self.metadata(name, false).await?;
-        let client = CoreClient::from_provider_metadata(
+        let meta = self.metadata(name, fresh).await?;
+        Ok(CoreClient::from_provider_metadata(
             meta,
             ClientId::new(config.client_id.clone()),
             Some(ClientSecret::new(config.client_secret.clone())),
         )
-        .set_redirect_uri(redirect(&self.redirect_uri(name))?);
+        .set_redirect_uri(redirect(&self.redirect_uri(name))?))
+    }
+
+    /// Where to send the browser, and what the callback will need.
+    pub async fn start(&self, name: &str) -> Result<(String, String, Pending), Refused> {
+        let client = self.client(name, false).await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let (url, state, nonce) = client
             .authorize_url(
@@ -176,14 +191,7 @@ impl Providers {
     /// Exchanges the code and checks the ID token; who signed in.
     pub async fn finish(&self, pending: &Pending, code: &str) -> Result<Person, Refused> {
         let name = pending.provider.as_str();
-        let config = self.config(name)?;
-        let meta = self.metadata(name, false).await?;
-        let client = CoreClient::from_provider_metadata(
-            meta,
-            ClientId::new(config.client_id.clone()),
-            Some(ClientSecret::new(config.client_secret.clone())),
-        )
-        .set_redirect_uri(redirect(&self.redirect_uri(name))?);
+        let client = self.client(name, false).await?;
         let fetcher = self.fetcher.clone();
         let http = move |req| Self::send(fetcher.clone(), req);
         let answer = client
@@ -207,12 +215,7 @@ impl Providers {
             // Signed with a key not among those read: the provider may have rotated its
             // keys since (OpenID Connect Core 10.1.1). Read them again, once.
             Err(openidconnect::ClaimsVerificationError::SignatureVerification(_)) => {
-                let meta = self.metadata(name, true).await?;
-                let fresh = CoreClient::from_provider_metadata(
-                    meta,
-                    ClientId::new(config.client_id.clone()),
-                    Some(ClientSecret::new(config.client_secret.clone())),
-                );
+                let fresh = self.client(name, true).await?;
                 let verifier = fresh.id_token_verifier();
                 let claims = token
                     .claims(&verifier, &nonce)

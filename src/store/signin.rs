@@ -179,6 +179,17 @@ pub fn identity(conn: &Connection, id: i64) -> rusqlite::Result<Option<Identity>
         .optional()
 }
 
+/// See the trait method (the ids go in as one JSON array).
+pub fn identities(conn: &Connection, ids: &[i64]) -> rusqlite::Result<Vec<Identity>> {
+    let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, site, provider, subject, name, created_at FROM identities
+         WHERE id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let rows = stmt.query_map([list], |r| identity_at(r, 0))?;
+    rows.collect()
+}
+
 /// See the trait method.
 pub fn add_passkey(
     conn: &Connection,

@@ -29,6 +29,9 @@ pub trait SignInTx {
     /// An identity by id.
     fn identity(&self, id: i64) -> ApiResult<Option<Identity>>;
 
+    /// The identities with these ids (those that exist), in one statement.
+    fn identities(&self, ids: &[i64]) -> ApiResult<Vec<Identity>>;
+
     /// Stores a passkey of an identity.
     fn passkey_add(
         &self,

@@ -42,11 +42,7 @@ pub async fn fedi_app(tweak: impl FnOnce(&mut natter::config::Settings)) -> Test
 /// it hands out can be fetched: what a peer that looks Natter's objects up needs (the
 /// Fedify peer of `tests/peers/fedify/`). The port is picked free just before.
 pub async fn fedi_app_at_its_address(tweak: impl FnOnce(&mut natter::config::Settings)) -> TestApp {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::sinks::free_port();
     fedi_app(|s| {
         s.bind = format!("127.0.0.1:{port}");
         s.public_url = format!("http://127.0.0.1:{port}");

@@ -15,11 +15,7 @@ use crate::testdb::params;
 /// A server whose public URL is `http://localhost:PORT` (WebAuthn wants a host name) and
 /// whose site `blog` offers passkeys; its own origin.
 async fn app_with(tweak: impl FnOnce(&mut natter::config::Settings)) -> (TestApp, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::sinks::free_port();
     let own = format!("http://localhost:{port}");
     let public = own.clone();
     let app = TestApp::spawn_with(move |s| {

@@ -39,6 +39,7 @@ use url::Url;
 
 use crate::fedi_peer::test_keys;
 use crate::helpers::{enc, TestApp, BLOG};
+use crate::sinks::free_port;
 
 /// The client secret Natter holds for both providers.
 const SECRET: &str = "s3cret-s3cret-s3cret";
@@ -51,16 +52,6 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL
 
 // ---------------------------------------------------------------------------------------
 // The popup, as a browser without a script engine sees it.
-
-/// A free loopback port (bound, read, let go), for a server that must know its own
-/// address before it starts.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// `&quot;` and its kin back to characters (what a browser does to an attribute).
 fn unescape(s: &str) -> String {

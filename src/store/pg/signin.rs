@@ -108,6 +108,18 @@ pub fn identity(c: &mut impl GenericClient, id: i64) -> ApiResult<Option<Identit
 }
 
 /// See the trait method.
+pub fn identities(c: &mut impl GenericClient, ids: &[i64]) -> ApiResult<Vec<Identity>> {
+    let rows = c.query(
+        "SELECT id, site, provider, subject, name, created_at FROM identities WHERE id = ANY($1)",
+        &[&ids],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| identity_at(r, 0))
+        .collect::<Result<_, _>>()?)
+}
+
+/// See the trait method.
 pub fn add_passkey(
     c: &mut impl GenericClient,
     identity_id: i64,

@@ -40,6 +40,10 @@ impl SignInTx for PgTx<'_, '_> {
         on!(self, signin::identity, id)
     }
 
+    fn identities(&self, ids: &[i64]) -> ApiResult<Vec<Identity>> {
+        on!(self, signin::identities, ids)
+    }
+
     fn passkey_add(
         &self,
         identity_id: i64,

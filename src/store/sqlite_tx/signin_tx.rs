@@ -32,6 +32,10 @@ impl SignInTx for SqliteTx<'_> {
         signin::identity(self.conn, id).map_err(ApiError::from)
     }
 
+    fn identities(&self, ids: &[i64]) -> ApiResult<Vec<Identity>> {
+        signin::identities(self.conn, ids).map_err(ApiError::from)
+    }
+
     fn passkey_add(
         &self,
         identity_id: i64,
